@@ -1,0 +1,73 @@
+/* schema.h -- the index schema shared by ctmap-indexer and ctmap-searchd.
+ *
+ * Term prefixes, value slots and metadata keys are the contract between the
+ * program that writes the index and the one that reads it; changing one of
+ * them means a full re-index, so they live here and nowhere else.
+ */
+#ifndef CTMAP_XAPIANC_SCHEMA_H
+#define CTMAP_XAPIANC_SCHEMA_H
+
+/* ---------------------------------------------------------------- Terms */
+
+/* Boolean terms; values are lower-case slugs (see corpus_slug()). */
+#define XC_PREFIX_ID       "Q"
+#define XC_PREFIX_TYPE     "XTYPE"
+#define XC_PREFIX_ORG      "XORG"
+#define XC_PREFIX_THEME    "XTHEME"
+#define XC_PREFIX_SECTION  "XSECT"
+#define XC_PREFIX_KIND     "XKIND"
+#define XC_PREFIX_COUNTRY  "XCOUNTRY"
+#define XC_PREFIX_YEAR     "XYEAR"
+#define XC_PREFIX_LANG     "XLANG"
+#define XC_PREFIX_STATUS   "XSTATUS"
+#define XC_PREFIX_HOST     "XHOST"
+
+/* Free-text prefixes. */
+#define XC_PREFIX_TITLE    "S"
+#define XC_PREFIX_ORGTEXT  "XO"
+
+/* Free-text weights (wdf increments): a title or organization match counts
+ * more than a body match, which is how BM25 is told what matters. */
+#define XC_WEIGHT_TITLE    3
+#define XC_WEIGHT_ORGTEXT  2
+#define XC_WEIGHT_BODY     1
+
+/* ---------------------------------------------------------------- Values */
+
+/* Facet slots hold the field's slugs joined by XC_MULTI_SEP, which the
+ * multi-valued facet counter splits again. */
+#define XC_MULTI_SEP       '\n'
+
+enum {
+    XC_SLOT_TYPE = 0,
+    XC_SLOT_ORG = 1,
+    XC_SLOT_THEME = 2,
+    XC_SLOT_SECTION = 3,
+    XC_SLOT_KIND = 4,
+    XC_SLOT_COUNTRY = 5,
+    XC_SLOT_YEAR = 6,
+    XC_SLOT_LANG = 7,
+    XC_SLOT_STATUS = 8,
+    XC_SLOT_HOST = 9,
+    XC_SLOT_DATE = 10,      /* "YYYYMMDD", sortable; newest first on browse */
+    XC_SLOT_HASH = 11,      /* content hash (hex) for incremental runs */
+    XC_SLOT_TEXT = 12,      /* full text; pages/passages split by '\f' */
+    XC_SLOT_PAGES = 13,     /* term position where each page starts, as
+                             * decimal numbers separated by spaces */
+    XC_SLOT_COUNT
+};
+
+/* ---------------------------------------------------------------- Metadata */
+
+#define XC_META_SCHEMA      "ctmap:schema"      /* XC_SCHEMA_VERSION */
+#define XC_META_LAST_RUN    "ctmap:last-run"    /* report summary, JSON */
+#define XC_META_LABELS      "ctmap:labels"      /* {"org": {slug: label}, ...} */
+#define XC_SCHEMA_VERSION   "1"
+
+/* Page separator inside XC_SLOT_TEXT. */
+#define XC_PAGE_SEP         '\f'
+
+/* Terms longer than this (bytes) get their tail replaced by a hash. */
+#define XC_MAX_TERM         240
+
+#endif /* CTMAP_XAPIANC_SCHEMA_H */

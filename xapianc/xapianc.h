@@ -1,0 +1,238 @@
+/* xapianc.h -- the C binding over libxapian used by ctmap-indexer and
+ * ctmap-searchd.
+ *
+ * Every function returns an xc_status_t; XC_OK is 0.  No C++ exception ever
+ * crosses this boundary: xapianc.cc catches each one and turns it into a
+ * status, keeping the message in the handle (xc_errmsg()).  Handles are not
+ * thread-safe: use one per thread.  Strings passed in are copied; strings
+ * handed out are either (transfer full) -- free them with free() -- or
+ * (transfer none) and valid until the next call on the same handle, as each
+ * prototype says.
+ */
+#ifndef CTMAP_XAPIANC_XAPIANC_H
+#define CTMAP_XAPIANC_XAPIANC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- Status */
+
+#define XC_STATUS_LIST(X)                                              \
+    X(XC_OK, "ok")                                                     \
+    X(XC_ERR_NO_INDEX, "no index")                                     \
+    X(XC_ERR_LOCKED, "index locked")                                   \
+    X(XC_ERR_MODIFIED, "index modified")                               \
+    X(XC_ERR_QUERY, "bad query")                                       \
+    X(XC_ERR_NOT_FOUND, "not found")                                   \
+    X(XC_ERR_INVALID, "invalid argument")                              \
+    X(XC_ERR_XAPIAN, "xapian error")                                   \
+    X(XC_ERR_NOMEM, "out of memory")                                   \
+    X(XC_ERR_INTERNAL, "internal error")
+
+typedef enum {
+#define XC__ENUM(name, text) name,
+    XC_STATUS_LIST(XC__ENUM)
+#undef XC__ENUM
+} xc_status_t;
+
+/* Returns: (transfer none): a short description of @status. */
+const char *xc_strerror(xc_status_t status);
+
+typedef struct xc_db xc_db_t;       /* read handle */
+typedef struct xc_dbw xc_dbw_t;     /* write handle */
+typedef struct xc_query xc_query_t; /* parsed query, bound to one xc_db_t */
+typedef struct xc_mset xc_mset_t;   /* one page of results plus facets */
+
+/* ---------------------------------------------------------------- Reading */
+
+/* Opens the database at @path for reading.  On failure *@errmsg (malloc'd,
+ * caller frees with free()) says why: XC_ERR_NO_INDEX when it is missing or
+ * unreadable. */
+xc_status_t xc_db_open(const char *path, xc_db_t **out, char **errmsg);
+void xc_db_close(xc_db_t *db);          /* accepts NULL */
+
+/* Returns: (transfer none): the message of the last failed call on @db
+ * (or "" if none). */
+const char *xc_errmsg(const xc_db_t *db);
+
+/* Brings @db to the latest committed revision. */
+xc_status_t xc_db_reopen(xc_db_t *db);
+xc_status_t xc_db_revision(xc_db_t *db, uint64_t *revision);
+xc_status_t xc_db_doccount(xc_db_t *db, uint64_t *count);
+/* Number of documents indexed by the boolean @term (e.g. "XTYPEentry"). */
+xc_status_t xc_db_termfreq(xc_db_t *db, const char *term, uint64_t *count);
+
+/* Looks a document up by its id (the "Q" term).  *@data: (transfer full)
+ * the JSON record; XC_ERR_NOT_FOUND when no such document. */
+xc_status_t xc_db_get_data(xc_db_t *db, const char *id, char **data);
+/* *@value: (transfer full) the value in @slot of document @id ("" if
+ * unset), *@len its length. */
+xc_status_t xc_db_get_value(xc_db_t *db, const char *id, unsigned slot,
+                            char **value, size_t *len);
+/* *@value: (transfer full) user metadata under @key ("" if unset). */
+xc_status_t xc_db_get_metadata(xc_db_t *db, const char *key, char **value);
+/* *@out: (transfer full) the best spelling correction of @word, or ""
+ * when there is none. */
+xc_status_t xc_db_spell(xc_db_t *db, const char *word, char **out);
+
+/* Calls @cb for each term starting with @prefix, in term order, with the
+ * number of documents containing it, until @cb returns non-zero or
+ * @max terms have been visited. */
+typedef int (*xc_term_cb)(const char *term, uint64_t termfreq, void *rock);
+xc_status_t xc_db_allterms(xc_db_t *db, const char *prefix, size_t max,
+                           xc_term_cb cb, void *rock);
+
+/* ---------------------------------------------------------------- Queries */
+
+/* Parser flags. */
+#define XC_PARSE_DEFAULT   0u
+#define XC_PARSE_SPELLING  1u   /* compute a corrected query string */
+#define XC_PARSE_SYNONYMS  2u   /* expand synonyms (acronyms, aliases) */
+#define XC_PARSE_PARTIAL   4u   /* last word is a prefix (search box) */
+
+/* Parses @text with the Xapian query syntax, the English+Russian stemmer,
+ * and the field prefixes of DESIGN.md (title: org: theme: country: kind:
+ * type: lang: year: site: section: status:, and year:A..B ranges).  An
+ * empty or NULL @text matches every document.  XC_ERR_QUERY when @text
+ * cannot be parsed; the message is in xc_errmsg(@db). */
+xc_status_t xc_query_parse(xc_db_t *db, const char *text, unsigned flags,
+                           xc_query_t **out);
+void xc_query_free(xc_query_t *q);      /* accepts NULL */
+
+/* Adds a boolean filter: the document must carry @prefix + one of
+ * @values (OR within one call, AND across calls). */
+xc_status_t xc_query_filter(xc_query_t *q, const char *prefix,
+                            const char *const *values, size_t n);
+/* TRUE when parsing left no usable terms (e.g. only stopwords or
+ * punctuation) although the text was not empty. */
+int xc_query_is_empty(const xc_query_t *q);
+/* Returns: (transfer none) (nullable): the corrected query string when
+ * XC_PARSE_SPELLING found a better spelling, else NULL. */
+const char *xc_query_corrected(const xc_query_t *q);
+/* Returns: (transfer none): the query's description, for debugging. */
+const char *xc_query_describe(xc_query_t *q);
+
+/* ---------------------------------------------------------------- Search */
+
+typedef enum {
+    XC_SORT_RELEVANCE = 0,
+    XC_SORT_DATE = 1            /* XC_SLOT_DATE, newest first */
+} xc_sort_t;
+
+typedef struct {
+    size_t offset;
+    size_t limit;
+    xc_sort_t sort;
+    /* Value slots to count facets over (multi-valued, split on
+     * XC_MULTI_SEP); counted over all matches.  May be NULL/0. */
+    const unsigned *facet_slots;
+    size_t n_facet_slots;
+    /* Collapse key slot, or -1 for none. */
+    int collapse_slot;
+} xc_search_opts_t;
+
+/* Runs @q.  The result is bound to @q's database. */
+xc_status_t xc_search(xc_query_t *q, const xc_search_opts_t *opts,
+                      xc_mset_t **out);
+void xc_mset_free(xc_mset_t *m);        /* accepts NULL */
+
+/* Totals: @exact is 1 when lower bound equals upper bound. */
+void xc_mset_total(const xc_mset_t *m, uint64_t *estimate, int *exact);
+size_t xc_mset_size(const xc_mset_t *m);
+
+/* Hit @i (0-based within the page). */
+typedef struct {
+    unsigned docid;
+    unsigned rank;              /* 0-based, over the whole result set */
+    double weight;
+    int percent;
+    const char *data;           /* (transfer none) JSON record */
+} xc_hit_t;
+xc_status_t xc_mset_hit(xc_mset_t *m, size_t i, xc_hit_t *hit);
+
+/* *@value: (transfer full) the value in @slot of hit @i. */
+xc_status_t xc_mset_value(xc_mset_t *m, size_t i, unsigned slot,
+                          char **value, size_t *len);
+
+/* Calls @cb for each distinct facet value counted in @slot, most frequent
+ * first (ties by value). */
+typedef int (*xc_facet_cb)(const char *value, uint64_t count, void *rock);
+xc_status_t xc_mset_facets(xc_mset_t *m, unsigned slot, xc_facet_cb cb,
+                           void *rock);
+
+/* Term positions in hit @i of the query's terms, so a caller can find the
+ * page where they cluster.  Calls @cb(position) for each; positions are not
+ * sorted across terms. */
+typedef int (*xc_pos_cb)(unsigned pos, void *rock);
+xc_status_t xc_mset_positions(xc_mset_t *m, size_t i, xc_pos_cb cb,
+                              void *rock);
+
+/* *@out: (transfer full) a snippet of @text (at most @max_len bytes of
+ * text) with the query's matches between "<mark>" and "</mark>", the rest
+ * HTML-escaped. */
+xc_status_t xc_mset_snippet(xc_mset_t *m, const char *text, size_t max_len,
+                            char **out);
+
+/* ---------------------------------------------------------------- Writing */
+
+/* Opens (creating if @create and missing) the database at @path for
+ * writing.  XC_ERR_LOCKED when another writer holds it; *@errmsg as for
+ * xc_db_open(). */
+xc_status_t xc_dbw_open(const char *path, int create, xc_dbw_t **out,
+                        char **errmsg);
+/* Commits pending changes (outside a transaction) and closes. */
+xc_status_t xc_dbw_close(xc_dbw_t *w);  /* accepts NULL */
+const char *xc_dbw_errmsg(const xc_dbw_t *w);
+
+xc_status_t xc_dbw_begin(xc_dbw_t *w);          /* begin a transaction */
+xc_status_t xc_dbw_commit(xc_dbw_t *w);         /* commit it */
+xc_status_t xc_dbw_cancel(xc_dbw_t *w);         /* cancel it */
+xc_status_t xc_dbw_revision(xc_dbw_t *w, uint64_t *revision);
+xc_status_t xc_dbw_doccount(xc_dbw_t *w, uint64_t *count);
+
+/* Starts building the document with unique id @id; end_doc stores it,
+ * replacing any document with the same id (the "Q" term is added here). */
+xc_status_t xc_dbw_begin_doc(xc_dbw_t *w, const char *id);
+/* Indexes free text with the English+Russian stemmer, positions and
+ * spelling data; @prefix may be "" for body text; @wdf_inc weights it. */
+xc_status_t xc_dbw_add_text(xc_dbw_t *w, const char *text,
+                            const char *prefix, unsigned wdf_inc);
+/* Leaves a gap in term positions (between pages or fields) and returns the
+ * position the next word will get in *@pos (may be NULL). */
+xc_status_t xc_dbw_next_pos(xc_dbw_t *w, unsigned gap, unsigned *pos);
+/* Adds a boolean term (no positions, wdf 0); too-long terms are hashed. */
+xc_status_t xc_dbw_add_term(xc_dbw_t *w, const char *term);
+xc_status_t xc_dbw_set_value(xc_dbw_t *w, unsigned slot, const char *value,
+                             size_t len);
+xc_status_t xc_dbw_set_data(xc_dbw_t *w, const char *data);
+xc_status_t xc_dbw_end_doc(xc_dbw_t *w);
+
+/* Deletes the document with id @id; XC_OK also when there was none. */
+xc_status_t xc_dbw_delete_doc(xc_dbw_t *w, const char *id);
+/* *@out: (transfer full) the JSON data of @id; XC_ERR_NOT_FOUND if none. */
+xc_status_t xc_dbw_get_data(xc_dbw_t *w, const char *id, char **out);
+/* Calls @cb for each document id (the "Q" terms), until @cb returns
+ * non-zero. */
+typedef int (*xc_id_cb)(const char *id, void *rock);
+xc_status_t xc_dbw_foreach_id(xc_dbw_t *w, xc_id_cb cb, void *rock);
+
+xc_status_t xc_dbw_set_metadata(xc_dbw_t *w, const char *key,
+                                const char *value);
+/* *@value: (transfer full) ("" if unset). */
+xc_status_t xc_dbw_get_metadata(xc_dbw_t *w, const char *key, char **value);
+/* Adds @synonym (one or more words) as a synonym of @term; both are
+ * lower-cased; a multi-word @term is stored the way the query parser looks
+ * it up (words joined by a space). */
+xc_status_t xc_dbw_add_synonym(xc_dbw_t *w, const char *term,
+                               const char *synonym);
+xc_status_t xc_dbw_clear_synonyms(xc_dbw_t *w, const char *term);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CTMAP_XAPIANC_XAPIANC_H */
