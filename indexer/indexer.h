@@ -1,0 +1,160 @@
+/* indexer.h -- ctmap-indexer's core: planning sources from the mappings,
+ * turning them into search documents, writing the Xapian index and the
+ * report.  main.c strings these verbs together; the Criterion suites link
+ * the same code.
+ */
+#ifndef CTMAP_INDEXER_INDEXER_H
+#define CTMAP_INDEXER_INDEXER_H
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "corpus.h"
+
+G_BEGIN_DECLS
+
+#define IX_ERROR (ix_error_quark())
+GQuark ix_error_quark(void);
+
+typedef enum {
+    IX_ERROR_USAGE,             /* bad arguments: exit 2 */
+    IX_ERROR_INDEX,             /* the index cannot be written: exit 1 */
+    IX_ERROR_LOCKED,            /* another writer holds the index: exit 1 */
+    IX_ERROR_IO                 /* data dir or report not writable: exit 1 */
+} ix_error_t;
+
+/* ---------------------------------------------------------------- Sources */
+
+/* The statuses of DESIGN.md, in one list that generates the enum and the
+ * names used in records, terms and the report. */
+#define IX_STATUS_LIST(X)                   \
+    X(IX_STATUS_INDEXED, "indexed")         \
+    X(IX_STATUS_UNCHANGED, "unchanged")     \
+    X(IX_STATUS_TITLE_ONLY, "title-only")   \
+    X(IX_STATUS_UNREACHABLE, "unreachable") \
+    X(IX_STATUS_UNSUPPORTED, "unsupported") \
+    X(IX_STATUS_LOCAL_PATH, "local-path")   \
+    X(IX_STATUS_TOO_LARGE, "too-large")     \
+    X(IX_STATUS_BROKEN, "broken")
+
+typedef enum {
+#define IX__ENUM(name, text) name,
+    IX_STATUS_LIST(IX__ENUM)
+#undef IX__ENUM
+    IX_STATUS_N
+} ix_status_t;
+
+/* Returns: (transfer none): "indexed", "title-only", ... */
+const char *ix_status_name(ix_status_t status);
+
+typedef enum {
+    IX_SOURCE_ENTRY,
+    IX_SOURCE_DOCUMENT
+} ix_source_type_t;
+
+/* One search document: a mapping entry or a cited document.  Every string
+ * array owns its elements. */
+typedef struct {
+    ix_source_type_t type;
+    char *id;                   /* "e-…" or "d-…" */
+    char *title;
+    char *url;                  /* (nullable) the first URL it is known by */
+    GPtrArray *urls;            /* every URL, as repaired */
+    char *host;                 /* (nullable) */
+    ix_status_t status;
+    char *reason;               /* (nullable) */
+    char section;               /* 'A'..'E' or 0 */
+    char *kind;                 /* kind slug */
+    char *lang;                 /* "en", "ru" or "" when unknown */
+    GPtrArray *orgs;            /* slugs, as the facets and terms use */
+    GPtrArray *themes;
+    GPtrArray *countries;
+    GPtrArray *years;
+    GPtrArray *org_names;       /* words to index under XO: labels, names,
+                                 * aliases and the cell as written */
+    GPtrArray *links;           /* entries: ids of the documents cited;
+                                 * documents: ids of the citing entries */
+    GPtrArray *passages;        /* the text, in passages (or pages) */
+    char *edition;              /* (nullable) entries: mapping name */
+    guint first_line, last_line;
+} ix_source_t;
+
+ix_source_t *ix_source_new(ix_source_type_t type, const char *id);
+void ix_source_free(ix_source_t *src);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ix_source_t, ix_source_free)
+
+/* Adds @value to the string set @set unless already there. */
+void ix_strset_add(GPtrArray *set, const char *value);
+
+/* ---------------------------------------------------------------- Planning */
+
+typedef struct {
+    GPtrArray *sources;         /* (element-type ix_source_t) entries first,
+                                 * then documents, each in first-seen order */
+    GHashTable *by_id;          /* id -> ix_source_t (transfer none) */
+    GPtrArray *warnings;        /* (element-type utf8) "FILE:LINE: msg" */
+    guint n_entries;
+    guint n_documents;
+} ix_plan_t;
+
+/* Parses each mapping in @mappings (file paths) and plans one source per
+ * entry and one per cited link or italic title (a document cited by
+ * several entries is one source carrying the union of their tags).  An
+ * unreadable mapping is a warning, not an error.  Returns: (transfer full). */
+ix_plan_t *ix_plan_build(const corpus_vocab_t *vocab,
+                         const char *const *mappings);
+void ix_plan_free(ix_plan_t *plan);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ix_plan_t, ix_plan_free)
+
+/* ---------------------------------------------------------------- Records */
+
+/* Builds the JSON record stored as document data and returned by the API.
+ * Returns: (transfer full). */
+JsonNode *ix_record_build(const ix_source_t *src, const corpus_vocab_t *vocab);
+
+/* ---------------------------------------------------------------- Writing */
+
+typedef struct ix_writer ix_writer_t;
+
+typedef struct {
+    guint added, updated, unchanged, deleted;
+} ix_counts_t;
+
+/* Opens (creating) the index at @path for writing; IX_ERROR_LOCKED when
+ * another indexer holds it.  Returns: (transfer full). */
+ix_writer_t *ix_writer_open(const char *path, GError **error);
+/* With @force, every source is rewritten even when its hash is unchanged
+ * (--full). */
+void ix_writer_set_force(ix_writer_t *w, gboolean force);
+/* Stores the vocabularies' synonyms and labels in the index. */
+gboolean ix_writer_set_vocab(ix_writer_t *w, const corpus_vocab_t *vocab,
+                             GError **error);
+/* Adds or replaces @src; a source whose content hash equals the stored
+ * one is left alone and counted unchanged.  Inside ix_writer_begin() /
+ * ix_writer_commit(). */
+gboolean ix_writer_add(ix_writer_t *w, const ix_source_t *src,
+                       const corpus_vocab_t *vocab, GError **error);
+gboolean ix_writer_begin(ix_writer_t *w, GError **error);
+gboolean ix_writer_commit(ix_writer_t *w, GError **error);
+/* Deletes every document whose id is not in @keep (id -> anything). */
+gboolean ix_writer_delete_unseen(ix_writer_t *w, GHashTable *keep,
+                                 GError **error);
+gboolean ix_writer_set_meta(ix_writer_t *w, const char *key,
+                            const char *value, GError **error);
+const ix_counts_t *ix_writer_counts(const ix_writer_t *w);
+guint64 ix_writer_revision(ix_writer_t *w);
+/* Commits and closes; accepts NULL. */
+void ix_writer_close(ix_writer_t *w);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ix_writer_t, ix_writer_close)
+
+/* ---------------------------------------------------------------- Report */
+
+/* Builds the report object of DESIGN.md.  Returns: (transfer full). */
+JsonNode *ix_report_build(const ix_plan_t *plan, const ix_counts_t *counts,
+                          gint64 started, gint64 finished);
+/* Writes @report to @path atomically (temporary file, then rename). */
+gboolean ix_report_write(JsonNode *report, const char *path, GError **error);
+
+G_END_DECLS
+
+#endif /* CTMAP_INDEXER_INDEXER_H */

@@ -1,0 +1,265 @@
+/* main.c -- ctmap-indexer: plan the sources, write them to the index in
+ * batches, delete what is gone, write the report.  Only this file decides
+ * what the user sees and the exit code (0 done, 1 index not updated,
+ * 2 usage).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "indexer.h"
+#include "schema.h"
+
+/* One transaction per batch: a crash loses at most one batch, and the
+ * commit cost is spread over many documents. */
+#define BATCH 500
+
+typedef struct {
+    char *data_dir;
+    char **mappings;
+    char **repositories;
+    char *urls;
+    char **mirrors;
+    gboolean offline;
+    int jobs;
+    int follow;
+    gboolean full;
+    gboolean allow_private;
+    gboolean strict;
+    char *report;
+    gboolean quiet;
+    char *corpus_dir;
+} options_t;
+
+static int
+die(int code, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+static int
+die(int code, const char *fmt, ...)
+{
+    va_list ap;
+    g_autofree char *msg = NULL;
+
+    va_start(ap, fmt);
+    msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "ctmap-indexer: %s\n", msg);
+    return code;
+}
+
+static gboolean
+parse_options(options_t *o, int *argc, char ***argv, GError **error)
+{
+    GOptionEntry entries[] = {
+        { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &o->data_dir,
+          "Data directory (index, cache, report; default: var)", "DIR" },
+        { "mapping", 'm', 0, G_OPTION_ARG_FILENAME_ARRAY, &o->mappings,
+          "Mapping text to index (repeatable; default: the embedded one)",
+          "FILE" },
+        { "repository", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->repositories,
+          "Repository folder to index (not supported yet)", "DIR" },
+        { "urls", 0, 0, G_OPTION_ARG_FILENAME, &o->urls,
+          "File of URLs to index (not supported yet)", "FILE" },
+        { "mirror", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->mirrors,
+          "Rewrite a URL prefix before fetching (not supported yet)",
+          "FROM=TO" },
+        { "offline", 0, 0, G_OPTION_ARG_NONE, &o->offline,
+          "Fetch nothing (this version never fetches)", NULL },
+        { "jobs", 'j', 0, G_OPTION_ARG_INT, &o->jobs,
+          "Parallel transfers (default 8)", "N" },
+        { "follow", 0, 0, G_OPTION_ARG_INT, &o->follow,
+          "Follow links from fetched pages (not supported yet)", "DEPTH" },
+        { "full", 0, 0, G_OPTION_ARG_NONE, &o->full,
+          "Rewrite every document, even unchanged ones", NULL },
+        { "allow-private", 0, 0, G_OPTION_ARG_NONE, &o->allow_private,
+          "Allow fetching private addresses (not supported yet)", NULL },
+        { "strict", 0, 0, G_OPTION_ARG_NONE, &o->strict,
+          "Unreachable cited documents are an error (not supported yet)",
+          NULL },
+        { "report", 0, 0, G_OPTION_ARG_FILENAME, &o->report,
+          "Report file (default: DIR/report.json)", "FILE" },
+        { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet,
+          "Print nothing but errors", NULL },
+        { "corpus-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->corpus_dir,
+          "Vocabularies and embedded mapping (default: the source tree's)",
+          "DIR" },
+        { NULL, 0, 0, 0, NULL, NULL, NULL }
+    };
+    g_autoptr(GOptionContext) ctx =
+        g_option_context_new("- index the PCVE/CT mapping and its documents");
+
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    if (!g_option_context_parse(ctx, argc, argv, error))
+        return FALSE;
+    if (*argc > 1) {
+        g_set_error(error, IX_ERROR, IX_ERROR_USAGE,
+                    "unexpected argument '%s'", (*argv)[1]);
+        return FALSE;
+    }
+    /* Refuse what is not built yet rather than ignore it: a curator who
+     * asks for a repository folder must not get an index without it. */
+    if (o->repositories || o->urls || o->mirrors || o->follow
+        || o->allow_private || o->strict) {
+        g_set_error(error, IX_ERROR, IX_ERROR_USAGE,
+                    "--repository, --urls, --mirror, --follow, "
+                    "--allow-private and --strict are not supported "
+                    "in this version");
+        return FALSE;
+    }
+    if (o->jobs < 0 || o->jobs > 256) {
+        g_set_error(error, IX_ERROR, IX_ERROR_USAGE,
+                    "--jobs must be between 1 and 256");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Creates @dir if needed and checks that it can be written, so the user
+ * hears about a read-only data dir before any work is done. */
+static gboolean
+prepare_data_dir(const char *dir, GError **error)
+{
+    if (g_mkdir_with_parents(dir, 0755) != 0 || access(dir, W_OK) != 0) {
+        int err = errno;
+
+        g_set_error(error, IX_ERROR, IX_ERROR_IO,
+                    "cannot write data dir %s: %s", dir, g_strerror(err));
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
+write_index(ix_writer_t *w, const ix_plan_t *plan,
+            const corpus_vocab_t *vocab, gboolean quiet, GError **error)
+{
+    for (guint i = 0; i < plan->sources->len; i++) {
+        const ix_source_t *src = g_ptr_array_index(plan->sources, i);
+
+        if (i % BATCH == 0 && !ix_writer_begin(w, error))
+            return FALSE;
+        if (!ix_writer_add(w, src, vocab, error))
+            return FALSE;
+        if ((i + 1) % BATCH == 0 || i + 1 == plan->sources->len) {
+            if (!ix_writer_commit(w, error))
+                return FALSE;
+            if (!quiet)
+                fprintf(stderr, "ctmap-indexer: indexed %u/%u sources\n",
+                        i + 1, plan->sources->len);
+        }
+    }
+    return ix_writer_begin(w, error) && ix_writer_delete_unseen(w,
+        plan->by_id, error) && ix_writer_commit(w, error);
+}
+
+static char *
+last_run_json(JsonNode *report)
+{
+    JsonObject *root = json_node_get_object(report);
+    JsonNode *summary = json_object_get_member(root, "summary");
+
+    return json_to_string(summary, FALSE);
+}
+
+int
+main(int argc, char **argv)
+{
+    options_t o = { 0 };
+    g_autoptr(GError) error = NULL;
+    g_autofree char *index_path = NULL, *report_path = NULL;
+    g_autofree char *default_mapping = NULL, *summary = NULL;
+    g_autoptr(corpus_vocab_t) vocab = NULL;
+    g_autoptr(ix_plan_t) plan = NULL;
+    g_autoptr(ix_writer_t) w = NULL;
+    g_autoptr(JsonNode) report = NULL;
+    const char *mappings_default[2] = { NULL, NULL };
+    const char *const *mappings;
+    gint64 started = g_get_real_time();
+    int rc = 0;
+
+    if (!parse_options(&o, &argc, &argv, &error)) {
+        rc = die(2, "%s (try --help)", error->message);
+        goto out;
+    }
+    if (!o.data_dir)
+        o.data_dir = g_strdup("var");
+    if (!o.corpus_dir)
+        o.corpus_dir = g_strdup(CTMAP_CORPUS_DIR);
+    index_path = g_build_filename(o.data_dir, "index", NULL);
+    report_path = o.report ? g_strdup(o.report)
+                           : g_build_filename(o.data_dir, "report.json", NULL);
+
+    vocab = corpus_vocab_load(o.corpus_dir, &error);
+    if (!vocab) {
+        rc = die(1, "%s", error->message);
+        goto out;
+    }
+    if (!prepare_data_dir(o.data_dir, &error)) {
+        rc = die(1, "%s", error->message);
+        goto out;
+    }
+    w = ix_writer_open(index_path, &error);
+    if (!w) {
+        rc = die(1, "%s", error->message);
+        goto out;
+    }
+
+    default_mapping = g_build_filename(o.corpus_dir, "mapping-2020-07.txt",
+                                       NULL);
+    mappings_default[0] = default_mapping;
+    mappings = o.mappings ? (const char *const *)o.mappings
+                          : mappings_default;
+    plan = ix_plan_build(vocab, mappings);
+    if (!o.quiet) {
+        for (guint i = 0; i < plan->warnings->len; i++)
+            fprintf(stderr, "ctmap-indexer: warning: %s\n",
+                    (char *)g_ptr_array_index(plan->warnings, i));
+        fprintf(stderr, "ctmap-indexer: planned %u entries and %u "
+                "documents\n", plan->n_entries, plan->n_documents);
+    }
+
+    ix_writer_set_force(w, o.full);
+    if (!ix_writer_set_vocab(w, vocab, &error)
+        || !write_index(w, plan, vocab, o.quiet, &error)) {
+        rc = die(1, "index not updated: %s", error->message);
+        goto out;
+    }
+
+    report = ix_report_build(plan, ix_writer_counts(w), started,
+                             g_get_real_time());
+    summary = last_run_json(report);
+    if (!ix_writer_set_meta(w, XC_META_LAST_RUN, summary, &error)) {
+        rc = die(1, "index not updated: %s", error->message);
+        goto out;
+    }
+    ix_writer_close(g_steal_pointer(&w));
+    if (!ix_report_write(report, report_path, &error)) {
+        rc = die(1, "%s", error->message);
+        goto out;
+    }
+    if (!o.quiet) {
+        JsonObject *s = json_object_get_object_member(
+            json_node_get_object(report), "summary");
+
+        fprintf(stderr,
+                "ctmap-indexer: done in %.2f s: %" G_GINT64_FORMAT
+                " added, %" G_GINT64_FORMAT " updated, %" G_GINT64_FORMAT
+                " unchanged, %" G_GINT64_FORMAT " deleted; report %s\n",
+                json_object_get_double_member(s, "seconds"),
+                json_object_get_int_member(s, "added"),
+                json_object_get_int_member(s, "updated"),
+                json_object_get_int_member(s, "unchanged"),
+                json_object_get_int_member(s, "deleted"), report_path);
+    }
+
+out:
+    g_free(o.data_dir);
+    g_strfreev(o.mappings);
+    g_strfreev(o.repositories);
+    g_free(o.urls);
+    g_strfreev(o.mirrors);
+    g_free(o.report);
+    g_free(o.corpus_dir);
+    return rc;
+}

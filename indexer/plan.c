@@ -1,0 +1,451 @@
+/* plan.c -- turns the mappings into the sources to index: one per entry and
+ * one per document an entry cites, by link or by italic title.
+ *
+ * A document cited by several entries is planned once and carries the union
+ * of their tags, so a researcher filtering by organization or theme finds
+ * the document under every entry that points at it.
+ */
+#include <string.h>
+
+#include "indexer.h"
+
+/* Passages are what the snippet generator works on; short enough that
+ * MSet::snippet() stays cheap, long enough to hold a sentence or two. */
+#define PASSAGE_MAX 1500
+
+G_DEFINE_QUARK(ctmap-indexer-error-quark, ix_error)
+
+static const char *const status_names[] = {
+#define IX__NAME(name, text) text,
+    IX_STATUS_LIST(IX__NAME)
+#undef IX__NAME
+};
+
+const char *
+ix_status_name(ix_status_t status)
+{
+    if ((unsigned)status >= IX_STATUS_N)
+        return "broken";
+    return status_names[status];
+}
+
+ix_source_t *
+ix_source_new(ix_source_type_t type, const char *id)
+{
+    ix_source_t *src = g_new0(ix_source_t, 1);
+
+    src->type = type;
+    src->id = g_strdup(id);
+    src->kind = g_strdup("");
+    src->lang = g_strdup("");
+    src->urls = g_ptr_array_new_with_free_func(g_free);
+    src->orgs = g_ptr_array_new_with_free_func(g_free);
+    src->themes = g_ptr_array_new_with_free_func(g_free);
+    src->countries = g_ptr_array_new_with_free_func(g_free);
+    src->years = g_ptr_array_new_with_free_func(g_free);
+    src->org_names = g_ptr_array_new_with_free_func(g_free);
+    src->links = g_ptr_array_new_with_free_func(g_free);
+    src->passages = g_ptr_array_new_with_free_func(g_free);
+    return src;
+}
+
+void
+ix_source_free(ix_source_t *src)
+{
+    if (!src)
+        return;
+    g_free(src->id);
+    g_free(src->title);
+    g_free(src->url);
+    g_free(src->host);
+    g_free(src->reason);
+    g_free(src->kind);
+    g_free(src->lang);
+    g_free(src->edition);
+    g_ptr_array_unref(src->urls);
+    g_ptr_array_unref(src->orgs);
+    g_ptr_array_unref(src->themes);
+    g_ptr_array_unref(src->countries);
+    g_ptr_array_unref(src->years);
+    g_ptr_array_unref(src->org_names);
+    g_ptr_array_unref(src->links);
+    g_ptr_array_unref(src->passages);
+    g_free(src);
+}
+
+void
+ix_strset_add(GPtrArray *set, const char *value)
+{
+    if (!value || !*value)
+        return;
+    for (guint i = 0; i < set->len; i++)
+        if (strcmp(g_ptr_array_index(set, i), value) == 0)
+            return;
+    g_ptr_array_add(set, g_strdup(value));
+}
+
+static void
+strset_merge(GPtrArray *set, const GPtrArray *more)
+{
+    for (guint i = 0; more && i < more->len; i++)
+        ix_strset_add(set, g_ptr_array_index(more, i));
+}
+
+/* "d-" + 16 hex digits of SHA-256 over @kind ":" @key, as DESIGN.md
+ * defines document ids. */
+static char *
+document_id(const char *kind, const char *key)
+{
+    g_autofree char *input = g_strconcat(kind, ":", key, NULL);
+    g_autofree char *hex =
+        g_compute_checksum_for_string(G_CHECKSUM_SHA256, input, -1);
+
+    return g_strdup_printf("d-%.16s", hex);
+}
+
+/* Splits @text into passages of at most PASSAGE_MAX bytes at line breaks
+ * (a single longer line becomes a passage of its own). */
+static void
+add_passages(GPtrArray *passages, const char *text)
+{
+    g_auto(GStrv) lines = g_strsplit(text ? text : "", "\n", -1);
+    g_autoptr(GString) cur = g_string_new(NULL);
+
+    for (guint i = 0; lines[i]; i++) {
+        const char *line = g_strstrip(lines[i]);
+
+        if (!*line)
+            continue;
+        if (cur->len && cur->len + strlen(line) + 1 > PASSAGE_MAX) {
+            g_ptr_array_add(passages, g_strdup(cur->str));
+            g_string_truncate(cur, 0);
+        }
+        if (cur->len)
+            g_string_append_c(cur, '\n');
+        g_string_append(cur, line);
+    }
+    if (cur->len)
+        g_ptr_array_add(passages, g_strdup(cur->str));
+}
+
+/* The words an organization is known by, indexed under XO so that
+ * "org:UNODC" and "org:drugs" both find it. */
+static void
+add_org_names(GPtrArray *names, const corpus_vocab_t *vocab,
+              const char *slug)
+{
+    const corpus_term_t *org =
+        corpus_vocab_by_slug(vocab, CORPUS_VOCAB_ORG, slug);
+
+    if (!org)
+        return;
+    ix_strset_add(names, org->label);
+    ix_strset_add(names, org->name);
+    for (guint i = 0; org->aliases && i < org->aliases->len; i++)
+        ix_strset_add(names, g_ptr_array_index(org->aliases, i));
+}
+
+/* The line of @text around byte offset @at: the sentence a citation sits
+ * in, which is all a reader knows of a document that was not fetched. */
+static char *
+context_line(const char *text, const char *at)
+{
+    const char *start = at, *end = at;
+
+    while (start > text && start[-1] != '\n')
+        start--;
+    while (*end && *end != '\n')
+        end++;
+    return g_strndup(start, end - start);
+}
+
+/* A link is taken for a Russian document when its URL or the words just
+ * before it say so ("Available in Russian: https://..."); other links get
+ * no language until extraction tells. */
+static const char *
+guess_link_lang(const char *text, const char *at, const char *url)
+{
+    static const char *const url_marks[] = {
+        "_R.pdf", "_R_", "Russian", "/ru/", "_rus", NULL
+    };
+    const char *from = at - MIN((gsize)(at - text), 60);
+    g_autofree char *before = g_strndup(from, at - from);
+
+    for (guint i = 0; url_marks[i]; i++)
+        if (strstr(url, url_marks[i]))
+            return "ru";
+    if (strstr(before, "Russian") || strstr(before, "russian"))
+        return "ru";
+    return "";
+}
+
+/* A title for a document known only by its URL: the last path segment,
+ * unescaped, or the host. */
+static char *
+title_from_url(const corpus_link_t *link)
+{
+    const char *path = strchr(link->url + strlen("file://"), '/');
+    g_autofree char *trimmed = NULL;
+    const char *slash;
+
+    if (!path || !path[1])
+        return g_strdup(link->host ? link->host : link->url);
+    trimmed = g_strdup(path);
+    while (*trimmed && trimmed[strlen(trimmed) - 1] == '/')
+        trimmed[strlen(trimmed) - 1] = '\0';
+    slash = strrchr(trimmed, '/');
+    if (!slash || !slash[1])
+        return g_strdup(link->host ? link->host : link->url);
+
+    g_autofree char *unescaped = g_uri_unescape_string(slash + 1, NULL);
+    if (!unescaped || !g_utf8_validate(unescaped, -1, NULL))
+        return g_strdup(slash + 1);
+    return g_steal_pointer(&unescaped);
+}
+
+/* Finds or creates the document @id, then adds what the citing @entry
+ * contributes: its tags, its id in cited_by, the citing line. */
+static ix_source_t *
+cite_document(ix_plan_t *plan, const char *id, ix_source_t *entry,
+              const char *context)
+{
+    ix_source_t *doc = g_hash_table_lookup(plan->by_id, id);
+
+    if (!doc) {
+        doc = ix_source_new(IX_SOURCE_DOCUMENT, id);
+        g_free(doc->kind);
+        doc->kind = g_strdup(entry->kind);
+        doc->section = entry->section;
+        g_ptr_array_add(plan->sources, doc);
+        g_hash_table_insert(plan->by_id, doc->id, doc);
+        plan->n_documents++;
+    }
+    strset_merge(doc->orgs, entry->orgs);
+    strset_merge(doc->themes, entry->themes);
+    strset_merge(doc->countries, entry->countries);
+    strset_merge(doc->years, entry->years);
+    strset_merge(doc->org_names, entry->org_names);
+    ix_strset_add(doc->links, entry->id);
+    ix_strset_add(entry->links, doc->id);
+    if (context && *context) {
+        gboolean seen = FALSE;
+
+        for (guint i = 0; i < doc->passages->len && !seen; i++)
+            seen = strcmp(g_ptr_array_index(doc->passages, i),
+                          context) == 0;
+        if (!seen)
+            g_ptr_array_add(doc->passages, g_strdup(context));
+    }
+    return doc;
+}
+
+/* Pairs each link with the italic title just before it (and no other
+ * link in between), so "<i>Policy Brief No. 56</i> ... http://...pdf" is
+ * one document with a real title rather than a URL and a title-only
+ * twin.  @paired gets, per title, the link index it went to or -1. */
+static void
+pair_titles(const corpus_entry_t *e, int *paired, const char **title_at,
+            const char **link_at)
+{
+    for (guint t = 0; t < e->titles->len; t++) {
+        paired[t] = -1;
+        title_at[t] = strstr(e->text, g_ptr_array_index(e->titles, t));
+    }
+    for (guint l = 0; l < e->links->len; l++) {
+        const corpus_link_t *link = g_ptr_array_index(e->links, l);
+
+        link_at[l] = strstr(e->text, link->written);
+    }
+    for (guint l = 0; l < e->links->len; l++) {
+        int best = -1;
+
+        if (!link_at[l])
+            continue;
+        for (guint t = 0; t < e->titles->len; t++) {
+            gboolean blocked = FALSE;
+
+            if (!title_at[t] || title_at[t] > link_at[l] || paired[t] >= 0)
+                continue;
+            for (guint o = 0; o < e->links->len && !blocked; o++)
+                blocked = o != l && link_at[o] && link_at[o] > title_at[t]
+                          && link_at[o] < link_at[l];
+            if (!blocked && (best < 0 || title_at[t] > title_at[best]))
+                best = (int)t;
+        }
+        if (best >= 0)
+            paired[best] = (int)l;
+    }
+}
+
+static void
+plan_links(ix_plan_t *plan, const corpus_entry_t *e, ix_source_t *entry)
+{
+    guint nt = e->titles->len, nl = e->links->len;
+    g_autofree int *paired = g_new0(int, nt + 1);
+    g_autofree const char **title_at = g_new0(const char *, nt + 1);
+    g_autofree const char **link_at = g_new0(const char *, nl + 1);
+
+    pair_titles(e, paired, title_at, link_at);
+
+    for (guint l = 0; l < nl; l++) {
+        const corpus_link_t *link = g_ptr_array_index(e->links, l);
+        g_autofree char *norm = corpus_url_normalize(link->url);
+        g_autofree char *id = document_id("url", norm);
+        const char *at = link_at[l] ? link_at[l] : e->text;
+        g_autofree char *ctx = context_line(e->text, at);
+        ix_source_t *doc = cite_document(plan, id, entry, ctx);
+        const char *title = NULL;
+
+        for (guint t = 0; t < nt; t++)
+            if (paired[t] == (int)l)
+                title = g_ptr_array_index(e->titles, t);
+        if (!doc->title)
+            doc->title = title ? g_strdup(title) : title_from_url(link);
+        if (!doc->url) {
+            doc->url = g_strdup(link->url);
+            doc->host = g_strdup(link->host);
+        }
+        ix_strset_add(doc->urls, link->url);
+        if (!*doc->lang) {
+            g_free(doc->lang);
+            doc->lang = g_strdup(guess_link_lang(e->text, at, link->url));
+        }
+        if (link->kind == CORPUS_LINK_FILE) {
+            doc->status = IX_STATUS_LOCAL_PATH;
+            g_free(doc->reason);
+            doc->reason = g_strdup("link to a file on someone's disk");
+        } else {
+            doc->status = IX_STATUS_UNREACHABLE;
+            g_free(doc->reason);
+            doc->reason = g_strdup("not fetched");
+        }
+    }
+
+    for (guint t = 0; t < nt; t++) {
+        const char *title = g_ptr_array_index(e->titles, t);
+        g_autofree char *folded = NULL, *id = NULL, *ctx = NULL;
+        ix_source_t *doc;
+
+        if (paired[t] >= 0)
+            continue;
+        folded = corpus_slug(title);
+        id = document_id("title", folded);
+        ctx = context_line(e->text, title_at[t] ? title_at[t] : e->text);
+        doc = cite_document(plan, id, entry, ctx);
+        if (!doc->title)
+            doc->title = g_strdup(title);
+        doc->status = IX_STATUS_TITLE_ONLY;
+        g_free(doc->lang);
+        doc->lang = g_strdup("en");
+    }
+}
+
+static ix_source_t *
+plan_entry(ix_plan_t *plan, const corpus_vocab_t *vocab,
+           const corpus_entry_t *e)
+{
+    ix_source_t *src = ix_source_new(IX_SOURCE_ENTRY, e->id);
+
+    src->title = g_strdup(e->title && *e->title ? e->title : e->id);
+    src->status = IX_STATUS_INDEXED;
+    src->section = e->section;
+    g_free(src->kind);
+    src->kind = g_strdup(e->kind ? e->kind : "");
+    g_free(src->lang);
+    src->lang = g_strdup("en");
+    src->edition = g_strdup(e->edition);
+    src->first_line = e->first_line;
+    src->last_line = e->last_line;
+    strset_merge(src->orgs, e->orgs);
+    if (e->theme)
+        ix_strset_add(src->themes, e->theme);
+    strset_merge(src->countries, e->countries);
+    strset_merge(src->years, e->years);
+    for (guint i = 0; i < e->orgs->len; i++)
+        add_org_names(src->org_names, vocab, g_ptr_array_index(e->orgs, i));
+    ix_strset_add(src->org_names, e->orgs_raw);
+    add_passages(src->passages, e->text);
+    g_ptr_array_add(plan->sources, src);
+    g_hash_table_insert(plan->by_id, src->id, src);
+    plan->n_entries++;
+    return src;
+}
+
+static char *
+edition_name(const char *path)
+{
+    g_autofree char *base = g_path_get_basename(path);
+    char *dot = strrchr(base, '.');
+
+    if (dot && dot != base)
+        *dot = '\0';
+    return g_steal_pointer(&base);
+}
+
+static gint
+by_type(gconstpointer a, gconstpointer b)
+{
+    const ix_source_t *sa = *(const ix_source_t *const *)a;
+    const ix_source_t *sb = *(const ix_source_t *const *)b;
+
+    return (int)sa->type - (int)sb->type;
+}
+
+ix_plan_t *
+ix_plan_build(const corpus_vocab_t *vocab, const char *const *mappings)
+{
+    ix_plan_t *plan = g_new0(ix_plan_t, 1);
+
+    plan->sources = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)ix_source_free);
+    plan->by_id = g_hash_table_new(g_str_hash, g_str_equal);
+    plan->warnings = g_ptr_array_new_with_free_func(g_free);
+
+    for (guint m = 0; mappings && mappings[m]; m++) {
+        g_autoptr(GError) error = NULL;
+        g_autofree char *edition = edition_name(mappings[m]);
+        g_autoptr(corpus_mapping_t) map =
+            corpus_mapping_load(mappings[m], vocab, &error);
+
+        if (!map) {
+            g_ptr_array_add(plan->warnings,
+                            g_strdup_printf("%s: %s", mappings[m],
+                                            error->message));
+            continue;
+        }
+        for (guint i = 0; i < map->warnings->len; i++) {
+            const corpus_warning_t *w = g_ptr_array_index(map->warnings, i);
+
+            g_ptr_array_add(plan->warnings,
+                            g_strdup_printf("%s:%u: %s", mappings[m],
+                                            w->line, w->message));
+        }
+        for (guint i = 0; i < map->entries->len; i++) {
+            const corpus_entry_t *e = g_ptr_array_index(map->entries, i);
+            ix_source_t *entry;
+
+            /* A later edition repeating a row keeps one entry. */
+            if (g_hash_table_contains(plan->by_id, e->id))
+                continue;
+            entry = plan_entry(plan, vocab, e);
+            plan_links(plan, e, entry);
+        }
+    }
+
+    /* Entries first, then documents: the report reads better so.  GLib's
+     * pointer-array sort is stable, so first-seen order stays within each
+     * type and from run to run. */
+    g_ptr_array_sort(plan->sources, by_type);
+    return plan;
+}
+
+void
+ix_plan_free(ix_plan_t *plan)
+{
+    if (!plan)
+        return;
+    g_hash_table_unref(plan->by_id);
+    g_ptr_array_unref(plan->sources);
+    g_ptr_array_unref(plan->warnings);
+    g_free(plan);
+}

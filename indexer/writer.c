@@ -1,0 +1,447 @@
+/* writer.c -- writes sources into the Xapian index through xapianc: terms,
+ * values, text by passage, the JSON record, synonyms and labels.
+ *
+ * A source whose content hash matches the stored one is not rewritten, so
+ * re-running on an unchanged mapping changes nothing in the index.
+ */
+#include <string.h>
+
+#include "indexer.h"
+#include "schema.h"
+#include "xapianc.h"
+
+/* Positions between fields and passages are spaced out so that a phrase
+ * never matches across a boundary. */
+#define POS_GAP 100
+
+struct ix_writer {
+    xc_dbw_t *db;
+    ix_counts_t counts;
+    gboolean in_txn;
+    gboolean force;
+};
+
+static gboolean
+fail(ix_writer_t *w, xc_status_t st, const char *what, GError **error)
+{
+    int code = st == XC_ERR_LOCKED ? IX_ERROR_LOCKED : IX_ERROR_INDEX;
+
+    g_set_error(error, IX_ERROR, code, "%s: %s", what,
+                w && w->db ? xc_dbw_errmsg(w->db) : xc_strerror(st));
+    return FALSE;
+}
+
+ix_writer_t *
+ix_writer_open(const char *path, GError **error)
+{
+    g_autofree char *msg = NULL;
+    xc_dbw_t *db = NULL;
+    xc_status_t st = xc_dbw_open(path, 1, &db, &msg);
+
+    if (st != XC_OK) {
+        if (st == XC_ERR_LOCKED)
+            g_set_error(error, IX_ERROR, IX_ERROR_LOCKED,
+                        "index %s is locked: another ctmap-indexer is "
+                        "writing it", path);
+        else
+            g_set_error(error, IX_ERROR, IX_ERROR_INDEX,
+                        "cannot open index %s: %s", path,
+                        msg ? msg : xc_strerror(st));
+        free(g_steal_pointer(&msg));
+        return NULL;
+    }
+    free(g_steal_pointer(&msg));
+
+    ix_writer_t *w = g_new0(ix_writer_t, 1);
+    w->db = db;
+    return w;
+}
+
+void
+ix_writer_close(ix_writer_t *w)
+{
+    if (!w)
+        return;
+    if (w->in_txn)
+        xc_dbw_cancel(w->db);
+    xc_dbw_close(w->db);
+    g_free(w);
+}
+
+void
+ix_writer_set_force(ix_writer_t *w, gboolean force)
+{
+    w->force = force;
+}
+
+const ix_counts_t *
+ix_writer_counts(const ix_writer_t *w)
+{
+    return &w->counts;
+}
+
+guint64
+ix_writer_revision(ix_writer_t *w)
+{
+    uint64_t rev = 0;
+
+    xc_dbw_revision(w->db, &rev);
+    return rev;
+}
+
+gboolean
+ix_writer_begin(ix_writer_t *w, GError **error)
+{
+    xc_status_t st = xc_dbw_begin(w->db);
+
+    if (st != XC_OK)
+        return fail(w, st, "cannot begin a transaction", error);
+    w->in_txn = TRUE;
+    return TRUE;
+}
+
+gboolean
+ix_writer_commit(ix_writer_t *w, GError **error)
+{
+    xc_status_t st = xc_dbw_commit(w->db);
+
+    w->in_txn = FALSE;
+    if (st != XC_OK)
+        return fail(w, st, "cannot commit", error);
+    return TRUE;
+}
+
+gboolean
+ix_writer_set_meta(ix_writer_t *w, const char *key, const char *value,
+                   GError **error)
+{
+    xc_status_t st = xc_dbw_set_metadata(w->db, key, value);
+
+    if (st != XC_OK)
+        return fail(w, st, "cannot write metadata", error);
+    return TRUE;
+}
+
+/* ---------------------------------------------------------------- Vocab */
+
+/* One synonym pair in both directions, so the acronym finds the expansion
+ * and the expansion finds the acronym. */
+static xc_status_t
+add_synonym_pair(xc_dbw_t *db, const char *a, const char *b)
+{
+    xc_status_t st;
+    g_autofree char *la = NULL, *lb = NULL;
+
+    if (!a || !b || !*a || !*b)
+        return XC_OK;
+    la = g_utf8_strdown(a, -1);
+    lb = g_utf8_strdown(b, -1);
+    if (strcmp(la, lb) == 0)
+        return XC_OK;
+    st = xc_dbw_add_synonym(db, la, lb);
+    if (st == XC_OK)
+        st = xc_dbw_add_synonym(db, lb, la);
+    return st;
+}
+
+static void
+labels_member(JsonBuilder *b, const char *name, const corpus_vocab_t *vocab,
+              corpus_vocab_kind_t kind)
+{
+    const GPtrArray *items = corpus_vocab_items(vocab, kind);
+
+    json_builder_set_member_name(b, name);
+    json_builder_begin_object(b);
+    for (guint i = 0; items && i < items->len; i++) {
+        const corpus_term_t *t = g_ptr_array_index(items, i);
+
+        json_builder_set_member_name(b, t->slug);
+        json_builder_add_string_value(b, t->label);
+    }
+    json_builder_end_object(b);
+}
+
+gboolean
+ix_writer_set_vocab(ix_writer_t *w, const corpus_vocab_t *vocab,
+                    GError **error)
+{
+    static const corpus_vocab_kind_t syn_kinds[] = {
+        CORPUS_VOCAB_ACRONYM, CORPUS_VOCAB_ORG
+    };
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    g_autoptr(JsonNode) root = NULL;
+    g_autofree char *json = NULL;
+    xc_status_t st = XC_OK;
+
+    for (guint k = 0; k < G_N_ELEMENTS(syn_kinds) && st == XC_OK; k++) {
+        const GPtrArray *items = corpus_vocab_items(vocab, syn_kinds[k]);
+
+        for (guint i = 0; items && i < items->len && st == XC_OK; i++) {
+            const corpus_term_t *t = g_ptr_array_index(items, i);
+
+            st = add_synonym_pair(w->db, t->label, t->name);
+            for (guint a = 0; t->aliases && a < t->aliases->len
+                              && st == XC_OK; a++)
+                st = add_synonym_pair(w->db, t->label,
+                                      g_ptr_array_index(t->aliases, a));
+            if (st == XC_OK && t->extra && *t->extra
+                && syn_kinds[k] == CORPUS_VOCAB_ACRONYM)
+                st = add_synonym_pair(w->db, t->label, t->extra);
+        }
+    }
+    if (st != XC_OK)
+        return fail(w, st, "cannot store synonyms", error);
+
+    json_builder_begin_object(b);
+    labels_member(b, "org", vocab, CORPUS_VOCAB_ORG);
+    labels_member(b, "theme", vocab, CORPUS_VOCAB_THEME);
+    labels_member(b, "country", vocab, CORPUS_VOCAB_COUNTRY);
+    labels_member(b, "kind", vocab, CORPUS_VOCAB_KIND);
+    json_builder_end_object(b);
+    root = json_builder_get_root(b);
+    json = json_to_string(root, FALSE);
+    return ix_writer_set_meta(w, XC_META_LABELS, json, error);
+}
+
+/* ---------------------------------------------------------------- Documents */
+
+static char *
+join_set(const GPtrArray *set)
+{
+    GString *s = g_string_new(NULL);
+
+    for (guint i = 0; set && i < set->len; i++) {
+        if (i)
+            g_string_append_c(s, XC_MULTI_SEP);
+        g_string_append(s, g_ptr_array_index(set, i));
+    }
+    return g_string_free(s, FALSE);
+}
+
+/* Boolean terms and the facet value of one multi-valued field. */
+static xc_status_t
+add_field(xc_dbw_t *db, const char *prefix, unsigned slot,
+          const GPtrArray *values)
+{
+    xc_status_t st = XC_OK;
+    g_autofree char *joined = join_set(values);
+
+    for (guint i = 0; values && i < values->len && st == XC_OK; i++) {
+        g_autofree char *term =
+            g_strconcat(prefix, (char *)g_ptr_array_index(values, i), NULL);
+
+        st = xc_dbw_add_term(db, term);
+    }
+    if (st == XC_OK && *joined)
+        st = xc_dbw_set_value(db, slot, joined, strlen(joined));
+    return st;
+}
+
+static xc_status_t
+add_single(xc_dbw_t *db, const char *prefix, unsigned slot,
+           const char *value)
+{
+    g_autoptr(GPtrArray) one = g_ptr_array_new();
+
+    if (value && *value)
+        g_ptr_array_add(one, (gpointer)value);
+    return add_field(db, prefix, slot, one);
+}
+
+/* "YYYY0000" for the latest year a source names, so browsing lists the
+ * newest first; sources with no year sort last. */
+static char *
+sort_date(const ix_source_t *src)
+{
+    gint64 best = 0;
+
+    for (guint i = 0; i < src->years->len; i++)
+        best = MAX(best, g_ascii_strtoll(g_ptr_array_index(src->years, i),
+                                         NULL, 10));
+    return g_strdup_printf("%08" G_GINT64_FORMAT, best * 10000);
+}
+
+/* The text is stored whole (pages joined by XC_PAGE_SEP) beside the term
+ * position at which each page starts, so searchd can run the snippet on
+ * the best page alone. */
+static xc_status_t
+add_text(xc_dbw_t *db, const ix_source_t *src)
+{
+    xc_status_t st = xc_dbw_add_text(db, src->title, XC_PREFIX_TITLE,
+                                     XC_WEIGHT_TITLE);
+    g_autoptr(GString) text = g_string_new(NULL);
+    g_autoptr(GString) pages = g_string_new(NULL);
+
+    if (st == XC_OK)
+        st = xc_dbw_add_text(db, src->title, "", XC_WEIGHT_TITLE);
+    for (guint i = 0; i < src->org_names->len && st == XC_OK; i++) {
+        const char *name = g_ptr_array_index(src->org_names, i);
+
+        st = xc_dbw_next_pos(db, POS_GAP, NULL);
+        if (st == XC_OK)
+            st = xc_dbw_add_text(db, name, XC_PREFIX_ORGTEXT,
+                                 XC_WEIGHT_ORGTEXT);
+        if (st == XC_OK)
+            st = xc_dbw_add_text(db, name, "", XC_WEIGHT_ORGTEXT);
+    }
+    for (guint i = 0; i < src->passages->len && st == XC_OK; i++) {
+        unsigned pos = 0;
+
+        st = xc_dbw_next_pos(db, POS_GAP, &pos);
+        if (st == XC_OK)
+            st = xc_dbw_add_text(db, g_ptr_array_index(src->passages, i),
+                                 "", XC_WEIGHT_BODY);
+        if (i) {
+            g_string_append_c(text, XC_PAGE_SEP);
+            g_string_append_c(pages, ' ');
+        }
+        g_string_append(text, g_ptr_array_index(src->passages, i));
+        g_string_append_printf(pages, "%u", pos);
+    }
+    if (st == XC_OK)
+        st = xc_dbw_set_value(db, XC_SLOT_TEXT, text->str, text->len);
+    if (st == XC_OK)
+        st = xc_dbw_set_value(db, XC_SLOT_PAGES, pages->str, pages->len);
+    return st;
+}
+
+/* The content hash covers the record and the text, so any change a
+ * searcher could see rewrites the document and nothing else does. */
+static char *
+content_hash(const char *record, const ix_source_t *src)
+{
+    g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+
+    g_checksum_update(sum, (const guchar *)record, strlen(record));
+    for (guint i = 0; i < src->passages->len; i++) {
+        const char *p = g_ptr_array_index(src->passages, i);
+
+        g_checksum_update(sum, (const guchar *)"\f", 1);
+        g_checksum_update(sum, (const guchar *)p, strlen(p));
+    }
+    for (guint i = 0; i < src->org_names->len; i++) {
+        const char *p = g_ptr_array_index(src->org_names, i);
+
+        g_checksum_update(sum, (const guchar *)"\n", 1);
+        g_checksum_update(sum, (const guchar *)p, strlen(p));
+    }
+    return g_strdup(g_checksum_get_string(sum));
+}
+
+/* The hash stored with @id by an earlier run, or NULL. */
+static char *
+stored_hash(ix_writer_t *w, const char *id)
+{
+    char *data = NULL;
+    g_autoptr(JsonParser) parser = NULL;
+    char *hash = NULL;
+
+    if (xc_dbw_get_data(w->db, id, &data) != XC_OK || !data)
+        return NULL;
+    parser = json_parser_new();
+    if (json_parser_load_from_data(parser, data, -1, NULL)) {
+        JsonNode *root = json_parser_get_root(parser);
+
+        if (JSON_NODE_HOLDS_OBJECT(root))
+            hash = g_strdup(json_object_get_string_member_with_default(
+                json_node_get_object(root), "hash", NULL));
+    }
+    free(data);
+    return hash;
+}
+
+gboolean
+ix_writer_add(ix_writer_t *w, const ix_source_t *src,
+              const corpus_vocab_t *vocab, GError **error)
+{
+    g_autoptr(JsonNode) node = ix_record_build(src, vocab);
+    g_autofree char *bare = json_to_string(node, FALSE);
+    g_autofree char *hash = content_hash(bare, src);
+    g_autofree char *old = stored_hash(w, src->id);
+    g_autofree char *record = NULL;
+    g_autofree char *date = sort_date(src);
+    g_autofree char *sect = NULL;
+    const char *type = src->type == IX_SOURCE_ENTRY ? "entry" : "document";
+    const char *status = ix_status_name(src->status);
+    xc_status_t st;
+
+    if (old && !w->force && strcmp(old, hash) == 0) {
+        w->counts.unchanged++;
+        return TRUE;
+    }
+    json_object_set_string_member(json_node_get_object(node), "hash", hash);
+    record = json_to_string(node, FALSE);
+    sect = src->section ? g_ascii_strdown(&src->section, 1) : NULL;
+
+    st = xc_dbw_begin_doc(w->db, src->id);
+    if (st == XC_OK)
+        st = add_text(w->db, src);
+    if (st == XC_OK)
+        st = add_single(w->db, XC_PREFIX_TYPE, XC_SLOT_TYPE, type);
+    if (st == XC_OK)
+        st = add_field(w->db, XC_PREFIX_ORG, XC_SLOT_ORG, src->orgs);
+    if (st == XC_OK)
+        st = add_field(w->db, XC_PREFIX_THEME, XC_SLOT_THEME, src->themes);
+    if (st == XC_OK)
+        st = add_single(w->db, XC_PREFIX_SECTION, XC_SLOT_SECTION, sect);
+    if (st == XC_OK)
+        st = add_single(w->db, XC_PREFIX_KIND, XC_SLOT_KIND, src->kind);
+    if (st == XC_OK)
+        st = add_field(w->db, XC_PREFIX_COUNTRY, XC_SLOT_COUNTRY,
+                       src->countries);
+    if (st == XC_OK)
+        st = add_field(w->db, XC_PREFIX_YEAR, XC_SLOT_YEAR, src->years);
+    if (st == XC_OK)
+        st = add_single(w->db, XC_PREFIX_LANG, XC_SLOT_LANG, src->lang);
+    if (st == XC_OK)
+        st = add_single(w->db, XC_PREFIX_STATUS, XC_SLOT_STATUS, status);
+    if (st == XC_OK)
+        st = add_single(w->db, XC_PREFIX_HOST, XC_SLOT_HOST, src->host);
+    if (st == XC_OK)
+        st = xc_dbw_set_value(w->db, XC_SLOT_DATE, date, strlen(date));
+    if (st == XC_OK)
+        st = xc_dbw_set_value(w->db, XC_SLOT_HASH, hash, strlen(hash));
+    if (st == XC_OK)
+        st = xc_dbw_set_data(w->db, record);
+    if (st == XC_OK)
+        st = xc_dbw_end_doc(w->db);
+    if (st != XC_OK)
+        return fail(w, st, src->id, error);
+    if (old)
+        w->counts.updated++;
+    else
+        w->counts.added++;
+    return TRUE;
+}
+
+typedef struct {
+    GHashTable *keep;
+    GPtrArray *gone;
+} unseen_t;
+
+static int
+collect_unseen(const char *id, void *rock)
+{
+    unseen_t *u = rock;
+
+    if (!g_hash_table_contains(u->keep, id))
+        g_ptr_array_add(u->gone, g_strdup(id));
+    return 0;
+}
+
+gboolean
+ix_writer_delete_unseen(ix_writer_t *w, GHashTable *keep, GError **error)
+{
+    g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func(g_free);
+    unseen_t u = { keep, gone };
+    xc_status_t st = xc_dbw_foreach_id(w->db, collect_unseen, &u);
+
+    for (guint i = 0; i < gone->len && st == XC_OK; i++) {
+        st = xc_dbw_delete_doc(w->db, g_ptr_array_index(gone, i));
+        if (st == XC_OK)
+            w->counts.deleted++;
+    }
+    if (st != XC_OK)
+        return fail(w, st, "cannot delete stale documents", error);
+    return TRUE;
+}
