@@ -1,0 +1,1175 @@
+/* test_xapianc.c -- behaviour of the C binding over Xapian, one fresh
+ * database per test. */
+#include <criterion/criterion.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema.h"
+#include "xapianc.h"
+
+/* ---------------------------------------------------------------- Fixture */
+
+/* Criterion ignores a LeakSanitizer report at a worker's exit, and an
+ * assertion failing in a .fini does not fail the test either, so under
+ * ASan each teardown runs a leak check and aborts on a leak: the test then
+ * counts as crashed and the suite fails. */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#define CHECK_LEAKS()                                                     \
+    do {                                                                  \
+        if (__lsan_do_recoverable_leak_check()) {                         \
+            cr_log_error("memory leaked: see the LeakSanitizer report");  \
+            abort();                                                      \
+        }                                                                 \
+    } while (0)
+#else
+#define CHECK_LEAKS() ((void)0)
+#endif
+
+static char *tmpdir;
+static char *dbpath;
+
+/* Removes @path and everything under it. */
+static void
+rm_rf(const char *path)
+{
+    GDir *dir = g_dir_open(path, 0, NULL);
+
+    if (dir) {
+        const char *name;
+        while ((name = g_dir_read_name(dir))) {
+            char *child = g_build_filename(path, name, NULL);
+            rm_rf(child);
+            g_free(child);
+        }
+        g_dir_close(dir);
+        g_rmdir(path);
+    } else {
+        g_unlink(path);
+    }
+}
+
+static void
+setup(void)
+{
+    tmpdir = g_dir_make_tmp("xapianc-XXXXXX", NULL);
+    cr_assert_not_null(tmpdir);
+    dbpath = g_build_filename(tmpdir, "index", NULL);
+}
+
+static void
+teardown(void)
+{
+    rm_rf(tmpdir);
+    g_free(dbpath);
+    g_free(tmpdir);
+    CHECK_LEAKS();
+}
+
+TestSuite(xapianc, .init = setup, .fini = teardown);
+
+/* ---------------------------------------------------------------- Helpers */
+
+typedef struct {
+    const char *id;
+    const char *title;          /* indexed as "S" and as body, like indexer */
+    const char *body;
+    const char *date;           /* XC_SLOT_DATE or NULL */
+    const char *countries;      /* slugs joined by '\n', or NULL */
+    const char *type;           /* or NULL */
+    const char *year;           /* or NULL */
+} doc_t;
+
+static xc_dbw_t *
+open_writer(void)
+{
+    xc_dbw_t *w = NULL;
+    char *err = NULL;
+
+    xc_status_t st = xc_dbw_open(dbpath, 1, &w, &err);
+    cr_assert_eq(st, XC_OK, "xc_dbw_open: %s", err ? err : "");
+    cr_assert_null(err);
+    return w;
+}
+
+static xc_db_t *
+open_reader(void)
+{
+    xc_db_t *db = NULL;
+    char *err = NULL;
+
+    xc_status_t st = xc_db_open(dbpath, &db, &err);
+    cr_assert_eq(st, XC_OK, "xc_db_open: %s", err ? err : "");
+    return db;
+}
+
+static void
+add_slugs(xc_dbw_t *w, const char *prefix, unsigned slot, const char *slugs)
+{
+    if (!slugs)
+        return;
+    char **parts = g_strsplit(slugs, "\n", -1);
+    for (char **p = parts; *p; p++) {
+        char *term = g_strconcat(prefix, *p, NULL);
+        cr_assert_eq(xc_dbw_add_term(w, term), XC_OK);
+        g_free(term);
+    }
+    g_strfreev(parts);
+    cr_assert_eq(xc_dbw_set_value(w, slot, slugs, strlen(slugs)), XC_OK);
+}
+
+/* Stores @d; its data is its id, which is what search helpers return. */
+static void
+put_doc(xc_dbw_t *w, const doc_t *d)
+{
+    cr_assert_eq(xc_dbw_begin_doc(w, d->id), XC_OK);
+    if (d->title) {
+        cr_assert_eq(xc_dbw_add_text(w, d->title, XC_PREFIX_TITLE,
+                                     XC_WEIGHT_TITLE), XC_OK);
+        cr_assert_eq(xc_dbw_add_text(w, d->title, "", XC_WEIGHT_TITLE),
+                     XC_OK);
+        cr_assert_eq(xc_dbw_next_pos(w, 100, NULL), XC_OK);
+    }
+    if (d->body)
+        cr_assert_eq(xc_dbw_add_text(w, d->body, "", XC_WEIGHT_BODY), XC_OK);
+    if (d->date)
+        cr_assert_eq(xc_dbw_set_value(w, XC_SLOT_DATE, d->date,
+                                      strlen(d->date)), XC_OK);
+    add_slugs(w, XC_PREFIX_COUNTRY, XC_SLOT_COUNTRY, d->countries);
+    add_slugs(w, XC_PREFIX_TYPE, XC_SLOT_TYPE, d->type);
+    add_slugs(w, XC_PREFIX_YEAR, XC_SLOT_YEAR, d->year);
+    cr_assert_eq(xc_dbw_set_data(w, d->id), XC_OK);
+    cr_assert_eq(xc_dbw_end_doc(w), XC_OK, "%s", xc_dbw_errmsg(w));
+}
+
+static void
+build(const doc_t *docs, size_t n)
+{
+    xc_dbw_t *w = open_writer();
+    for (size_t i = 0; i < n; i++)
+        put_doc(w, &docs[i]);
+    cr_assert_eq(xc_dbw_close(w), XC_OK);
+}
+
+/* Runs @mset's hits into "id1,id2,..." in rank order.  (transfer full) */
+static char *
+mset_ids(xc_mset_t *m)
+{
+    GString *s = g_string_new(NULL);
+    for (size_t i = 0; i < xc_mset_size(m); i++) {
+        xc_hit_t hit;
+        cr_assert_eq(xc_mset_hit(m, i, &hit), XC_OK);
+        if (i)
+            g_string_append_c(s, ',');
+        g_string_append(s, hit.data);
+    }
+    return g_string_free(s, FALSE);
+}
+
+/* Parses and runs @text, returning the ids in rank order.  (transfer full) */
+static char *
+search_ids(xc_db_t *db, const char *text, unsigned flags, xc_sort_t sort)
+{
+    xc_query_t *q = NULL;
+    xc_mset_t *m = NULL;
+    xc_search_opts_t opts = {0, 100, sort, NULL, 0, -1};
+
+    cr_assert_eq(xc_query_parse(db, text, flags, &q), XC_OK,
+                 "parse '%s': %s", text ? text : "(null)", xc_errmsg(db));
+    cr_assert_eq(xc_search(q, &opts, &m), XC_OK, "%s", xc_errmsg(db));
+    char *ids = mset_ids(m);
+    xc_mset_free(m);
+    xc_query_free(q);
+    return ids;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *
+sorted(char *ids)
+{
+    char **parts = g_strsplit(ids, ",", -1);
+    guint n = g_strv_length(parts);
+    qsort(parts, n, sizeof(*parts), cmp_str);
+    char *out = g_strjoinv(",", parts);
+    g_strfreev(parts);
+    g_free(ids);
+    return out;
+}
+
+#define EXPECT_IDS(db, text, flags, want)                                 \
+    do {                                                                  \
+        char *got_ = sorted(search_ids((db), (text), (flags),             \
+                                       XC_SORT_RELEVANCE));               \
+        cr_expect_str_eq(got_, (want), "query '%s'", (text));             \
+        g_free(got_);                                                     \
+    } while (0)
+
+static const doc_t corpus[] = {
+    {"e-1", "Returning foreign terrorist fighters",
+     "Rehabilitation of foreign terrorist fighters returning to Kyrgyzstan.",
+     "20190301", "kg\nkz", "entry", "2019"},
+    {"e-2", "Prison radicalisation",
+     "A handbook on violent extremist prisoners and the prison system.",
+     "20180110", "kz", "entry", "2018"},
+    {"d-3", "Противодействие терроризму",
+     "Доклад о противодействии терроризму "
+     "в Центральной Азии.",
+     "20200515", "uz\ntj", "document", "2020"},
+    {"d-4", "A lone fighter", "The story of one fighter, the ftf acronym.",
+     "20170101", "tj", "document", "2017"},
+};
+
+/* ---------------------------------------------------------------- Opening */
+
+Test(xapianc, strerror_names_every_status)
+{
+    cr_expect_str_eq(xc_strerror(XC_OK), "ok");
+    cr_expect_str_eq(xc_strerror(XC_ERR_NO_INDEX), "no index");
+    cr_expect_str_eq(xc_strerror(XC_ERR_LOCKED), "index locked");
+    cr_expect_str_eq(xc_strerror(XC_ERR_INTERNAL), "internal error");
+}
+
+Test(xapianc, open_missing_index_reports_no_index)
+{
+    xc_db_t *db = (xc_db_t *)1;
+    xc_dbw_t *w = (xc_dbw_t *)1;
+    char *err = NULL;
+
+    cr_assert_eq(xc_db_open(dbpath, &db, &err), XC_ERR_NO_INDEX);
+    cr_expect_null(db);
+    cr_assert_not_null(err);
+    cr_expect_neq(strlen(err), 0);
+    free(err);
+
+    err = NULL;
+    cr_assert_eq(xc_dbw_open(dbpath, 0, &w, &err), XC_ERR_NO_INDEX);
+    cr_expect_null(w);
+    cr_assert_not_null(err);
+    free(err);
+    cr_expect_not(g_file_test(dbpath, G_FILE_TEST_EXISTS),
+                  "DB_OPEN must not create the index");
+}
+
+Test(xapianc, second_writer_is_locked)
+{
+    xc_dbw_t *w = open_writer();
+    xc_dbw_t *w2 = NULL;
+    char *err = NULL;
+
+    cr_assert_eq(xc_dbw_open(dbpath, 1, &w2, &err), XC_ERR_LOCKED);
+    cr_expect_null(w2);
+    cr_assert_not_null(err);
+    free(err);
+    cr_assert_eq(xc_dbw_close(w), XC_OK);
+
+    /* Once the first writer is gone the lock is free again. */
+    w = open_writer();
+    cr_assert_eq(xc_dbw_close(w), XC_OK);
+}
+
+Test(xapianc, null_handles_and_arguments_are_invalid)
+{
+    xc_dbw_t *w = open_writer();
+    char *err = NULL;
+
+    cr_expect_eq(xc_db_open(NULL, NULL, &err), XC_ERR_INVALID);
+    free(err);
+    cr_expect_eq(xc_db_reopen(NULL), XC_ERR_INVALID);
+    cr_expect_eq(xc_dbw_close(NULL), XC_OK);
+    xc_db_close(NULL);
+    xc_query_free(NULL);
+    xc_mset_free(NULL);
+    cr_expect_str_eq(xc_errmsg(NULL), "");
+
+    cr_expect_eq(xc_dbw_add_text(w, "no document", "", 1), XC_ERR_INVALID);
+    cr_expect_neq(strlen(xc_dbw_errmsg(w)), 0);
+    cr_expect_eq(xc_dbw_end_doc(w), XC_ERR_INVALID);
+    cr_expect_eq(xc_dbw_cancel(w), XC_ERR_INVALID);
+    cr_expect_eq(xc_dbw_begin_doc(w, ""), XC_ERR_INVALID);
+    cr_assert_eq(xc_dbw_close(w), XC_OK);
+}
+
+/* ---------------------------------------------------------------- Writing */
+
+Test(xapianc, documents_round_trip_by_id)
+{
+    build(corpus, G_N_ELEMENTS(corpus));
+    xc_db_t *db = open_reader();
+    uint64_t n = 0;
+    char *data = NULL;
+    char *value = NULL;
+    size_t len = 0;
+
+    cr_assert_eq(xc_db_doccount(db, &n), XC_OK);
+    cr_expect_eq(n, 4);
+    cr_assert_eq(xc_db_get_data(db, "e-2", &data), XC_OK);
+    cr_expect_str_eq(data, "e-2");
+    free(data);
+    cr_assert_eq(xc_db_get_value(db, "e-1", XC_SLOT_COUNTRY, &value, &len),
+                 XC_OK);
+    cr_expect_str_eq(value, "kg\nkz");
+    cr_expect_eq(len, 5);
+    free(value);
+    cr_assert_eq(xc_db_get_value(db, "e-1", XC_SLOT_HASH, &value, &len),
+                 XC_OK);
+    cr_expect_str_eq(value, "");
+    cr_expect_eq(len, 0);
+    free(value);
+
+    data = (char *)1;
+    cr_expect_eq(xc_db_get_data(db, "e-404", &data), XC_ERR_NOT_FOUND);
+    cr_expect_null(data);
+    cr_expect_neq(strlen(xc_errmsg(db)), 0);
+    cr_expect_eq(xc_db_get_value(db, "e-404", 0, &value, &len),
+                 XC_ERR_NOT_FOUND);
+
+    cr_assert_eq(xc_db_termfreq(db, "XCOUNTRYkz", &n), XC_OK);
+    cr_expect_eq(n, 2);
+    cr_assert_eq(xc_db_termfreq(db, "XTYPEdocument", &n), XC_OK);
+    cr_expect_eq(n, 2);
+    cr_assert_eq(xc_db_termfreq(db, "Qe-1", &n), XC_OK);
+    cr_expect_eq(n, 1);
+    xc_db_close(db);
+}
+
+Test(xapianc, end_doc_replaces_document_with_same_id)
+{
+    xc_dbw_t *w = open_writer();
+    doc_t v1 = {"d-1", NULL, "first version about prisons", NULL, NULL,
+                NULL, NULL};
+    doc_t v2 = {"d-1", NULL, "second version about borders", NULL, NULL,
+                NULL, NULL};
+    uint64_t n = 0;
+    char *data = NULL;
+
+    put_doc(w, &v1);
+    put_doc(w, &v2);
+    cr_assert_eq(xc_dbw_doccount(w, &n), XC_OK);
+    cr_expect_eq(n, 1);
+    cr_assert_eq(xc_dbw_get_data(w, "d-1", &data), XC_OK);
+    cr_expect_str_eq(data, "d-1");
+    free(data);
+    cr_expect_eq(xc_dbw_get_data(w, "d-2", &data), XC_ERR_NOT_FOUND);
+    cr_assert_eq(xc_dbw_close(w), XC_OK);
+
+    xc_db_t *db = open_reader();
+    EXPECT_IDS(db, "prisons", 0, "");
+    EXPECT_IDS(db, "borders", 0, "d-1");
+    xc_db_close(db);
+}
+
+Test(xapianc, delete_doc_removes_it_and_ignores_unknown_ids)
+{
+    build(corpus, G_N_ELEMENTS(corpus));
+    xc_dbw_t *w = open_writer();
+    uint64_t n = 0;
+
+    cr_assert_eq(xc_dbw_delete_doc(w, "e-2"), XC_OK);
+    cr_assert_eq(xc_dbw_delete_doc(w, "e-404"), XC_OK);
+    cr_assert_eq(xc_dbw_doccount(w, &n), XC_OK);
+    cr_expect_eq(n, 3);
+    cr_assert_eq(xc_dbw_close(w), XC_OK);
+
+    xc_db_t *db = open_reader();
+    EXPECT_IDS(db, "prison", 0, "");
+    xc_db_close(db);
+}
+
+Test(xapianc, cancel_discards_transaction_and_commit_keeps_it)
+{
+    xc_dbw_t *w = open_writer();
+    doc_t a = {"d-a", NULL, "kept", NULL, NULL, NULL, NULL};
+    doc_t b = {"d-b", NULL, "discarded", NULL, NULL, NULL, NULL};
+    uint64_t n = 0;
+
+    cr_assert_eq(xc_dbw_begin(w), XC_OK);
+    cr_expect_eq(xc_dbw_begin(w), XC_ERR_INVALID);
+    put_doc(w, &a);
+    cr_assert_eq(xc_dbw_commit(w), XC_OK);
+
+    cr_assert_eq(xc_dbw_begin(w), XC_OK);
+    put_doc(w, &b);
+    cr_assert_eq(xc_dbw_cancel(w), XC_OK);
+    cr_assert_eq(xc_dbw_doccount(w, &n), XC_OK);
+    cr_expect_eq(n, 1);
+
+    /* Closing inside a transaction cancels it too. */
+    cr_assert_eq(xc_dbw_begin(w), XC_OK);
+    put_doc(w, &b);
+    cr_assert_eq(xc_dbw_close(w), XC_OK);
+
+    xc_db_t *db = open_reader();
+    cr_assert_eq(xc_db_doccount(db, &n), XC_OK);
+    cr_expect_eq(n, 1);
+    EXPECT_IDS(db, "kept", 0, "d-a");
+    xc_db_close(db);
+}
+
+Test(xapianc, close_commits_outside_transaction)
+{
+    xc_dbw_t *w = open_writer();
+    doc_t a = {"d-a", NULL, "committed on close", NULL, NULL, NULL, NULL};
+    uint64_t n = 0;
+
+    put_doc(w, &a);
+    cr_assert_eq(xc_dbw_close(w), XC_OK);
+    xc_db_t *db = open_reader();
+    cr_assert_eq(xc_db_doccount(db, &n), XC_OK);
+    cr_expect_eq(n, 1);
+    xc_db_close(db);
+}
+
+Test(xapianc, reopen_sees_new_commit)
+{
+    xc_dbw_t *w = open_writer();
+    doc_t a = {"d-a", NULL, "first", NULL, NULL, NULL, NULL};
+    doc_t b = {"d-b", NULL, "second", NULL, NULL, NULL, NULL};
+    uint64_t rev1 = 0, rev2 = 0, wrev = 0, n = 0;
+
+    put_doc(w, &a);
+    cr_assert_eq(xc_dbw_commit(w), XC_OK);
+    xc_db_t *db = open_reader();
+    cr_assert_eq(xc_db_revision(db, &rev1), XC_OK);
+
+    put_doc(w, &b);
+    cr_assert_eq(xc_dbw_commit(w), XC_OK);
+    cr_assert_eq(xc_dbw_revision(w, &wrev), XC_OK);
+    cr_assert_eq(xc_db_doccount(db, &n), XC_OK);
+    cr_expect_eq(n, 1, "a reader stays on its revision until reopened");
+
+    cr_assert_eq(xc_db_reopen(db), XC_OK);
+    cr_assert_eq(xc_db_revision(db, &rev2), XC_OK);
+    cr_expect_gt(rev2, rev1);
+    cr_expect_eq(rev2, wrev);
+    cr_assert_eq(xc_db_doccount(db, &n), XC_OK);
+    cr_expect_eq(n, 2);
+    xc_db_close(db);
+    cr_assert_eq(xc_dbw_close(w), XC_OK);
+}
+
+typedef struct {
+    size_t *longest;
+    size_t *seen;
+} longest_rock_t;
+
+static int
+count_longest(const char *t, uint64_t f, void *rock)
+{
+    longest_rock_t *r = rock;
+    (void)f;
+    if (strlen(t) > *r->longest)
+        *r->longest = strlen(t);
+    (*r->seen)++;
+    return 0;
+}
+
+Test(xapianc, long_terms_are_hashed_consistently)
+{
+    xc_dbw_t *w = open_writer();
+    char *host_a = g_strnfill(300, 'a');
+    char *host_b = g_strdup(host_a);
+    host_b[299] = 'b';                  /* differs only past the cut */
+    char *term_a = g_strconcat(XC_PREFIX_HOST, host_a, NULL);
+    char *term_b = g_strconcat(XC_PREFIX_HOST, host_b, NULL);
+    uint64_t n = 0;
+    size_t longest = 0;
+
+    cr_assert_eq(xc_dbw_begin_doc(w, "d-a"), XC_OK);
+    cr_assert_eq(xc_dbw_add_term(w, term_a), XC_OK);
+    cr_assert_eq(xc_dbw_set_data(w, "d-a"), XC_OK);
+    cr_assert_eq(xc_dbw_end_doc(w), XC_OK, "%s", xc_dbw_errmsg(w));
+    cr_assert_eq(xc_dbw_begin_doc(w, "d-b"), XC_OK);
+    cr_assert_eq(xc_dbw_add_term(w, term_b), XC_OK);
+    cr_assert_eq(xc_dbw_set_data(w, "d-b"), XC_OK);
+    cr_assert_eq(xc_dbw_end_doc(w), XC_OK);
+    cr_assert_eq(xc_dbw_close(w), XC_OK);
+
+    xc_db_t *db = open_reader();
+    cr_assert_eq(xc_db_termfreq(db, term_a, &n), XC_OK);
+    cr_expect_eq(n, 1);
+    cr_assert_eq(xc_db_termfreq(db, term_b, &n), XC_OK);
+    cr_expect_eq(n, 1);
+
+    size_t seen = 0;
+    longest_rock_t r = {&longest, &seen};
+    cr_assert_eq(xc_db_allterms(db, XC_PREFIX_HOST, 0, count_longest, &r),
+                 XC_OK);
+    cr_expect_eq(seen, 2);
+    cr_expect_leq(longest, XC_MAX_TERM);
+
+    xc_query_t *q = NULL;
+    xc_mset_t *m = NULL;
+    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, -1};
+    const char *values[] = {host_b};
+    cr_assert_eq(xc_query_parse(db, NULL, 0, &q), XC_OK);
+    cr_assert_eq(xc_query_filter(q, XC_PREFIX_HOST, values, 1), XC_OK);
+    cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
+    char *ids = mset_ids(m);
+    cr_expect_str_eq(ids, "d-b");
+    g_free(ids);
+    xc_mset_free(m);
+    xc_query_free(q);
+    xc_db_close(db);
+    g_free(host_a);
+    g_free(host_b);
+    g_free(term_a);
+    g_free(term_b);
+}
+
+Test(xapianc, metadata_round_trips)
+{
+    xc_dbw_t *w = open_writer();
+    char *v = NULL;
+
+    cr_assert_eq(xc_dbw_set_metadata(w, XC_META_SCHEMA, XC_SCHEMA_VERSION),
+                 XC_OK);
+    cr_assert_eq(xc_dbw_get_metadata(w, XC_META_SCHEMA, &v), XC_OK);
+    cr_expect_str_eq(v, XC_SCHEMA_VERSION);
+    free(v);
+    cr_assert_eq(xc_dbw_get_metadata(w, "unset", &v), XC_OK);
+    cr_expect_str_eq(v, "");
+    free(v);
+    cr_expect_eq(xc_dbw_set_metadata(w, "", "x"), XC_ERR_INVALID);
+    cr_assert_eq(xc_dbw_close(w), XC_OK);
+
+    xc_db_t *db = open_reader();
+    cr_assert_eq(xc_db_get_metadata(db, XC_META_SCHEMA, &v), XC_OK);
+    cr_expect_str_eq(v, XC_SCHEMA_VERSION);
+    free(v);
+    cr_assert_eq(xc_db_get_metadata(db, "unset", &v), XC_OK);
+    cr_expect_str_eq(v, "");
+    free(v);
+    xc_db_close(db);
+}
+
+static int
+collect_id(const char *id, void *rock)
+{
+    GPtrArray *ids = rock;
+    g_ptr_array_add(ids, g_strdup(id));
+    return 0;
+}
+
+static int
+stop_after_one(const char *id, void *rock)
+{
+    (void)id;
+    (*(int *)rock)++;
+    return 1;
+}
+
+/* Deleting from inside the callback must be safe: the indexer's
+ * delete-unseen pass does exactly that. */
+static int
+delete_each(const char *id, void *rock)
+{
+    cr_assert_eq(xc_dbw_delete_doc(rock, id), XC_OK);
+    return 0;
+}
+
+Test(xapianc, foreach_id_lists_every_id_and_stops_on_request)
+{
+    build(corpus, G_N_ELEMENTS(corpus));
+    xc_dbw_t *w = open_writer();
+    GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+    int calls = 0;
+    uint64_t n = 1;
+
+    cr_assert_eq(xc_dbw_foreach_id(w, collect_id, ids), XC_OK);
+    cr_assert_eq(ids->len, 4);
+    cr_expect_str_eq(g_ptr_array_index(ids, 0), "d-3");
+    cr_expect_str_eq(g_ptr_array_index(ids, 3), "e-2");
+    cr_assert_eq(xc_dbw_foreach_id(w, stop_after_one, &calls), XC_OK);
+    cr_expect_eq(calls, 1);
+    cr_assert_eq(xc_dbw_foreach_id(w, delete_each, w), XC_OK);
+    cr_assert_eq(xc_dbw_doccount(w, &n), XC_OK);
+    cr_expect_eq(n, 0);
+    g_ptr_array_unref(ids);
+    cr_assert_eq(xc_dbw_close(w), XC_OK);
+}
+
+Test(xapianc, next_pos_leaves_gaps_and_reports_next_position)
+{
+    xc_dbw_t *w = open_writer();
+    unsigned pos = 0;
+
+    cr_assert_eq(xc_dbw_begin_doc(w, "d-p"), XC_OK);
+    cr_assert_eq(xc_dbw_next_pos(w, 0, &pos), XC_OK);
+    cr_expect_eq(pos, 1);
+    cr_assert_eq(xc_dbw_add_text(w, "one two three", "", 1), XC_OK);
+    cr_assert_eq(xc_dbw_next_pos(w, 0, &pos), XC_OK);
+    cr_expect_eq(pos, 4);
+    cr_assert_eq(xc_dbw_next_pos(w, 100, &pos), XC_OK);
+    cr_expect_eq(pos, 104);
+    cr_assert_eq(xc_dbw_add_text(w, "four", "", 1), XC_OK);
+    cr_assert_eq(xc_dbw_end_doc(w), XC_OK);
+    cr_assert_eq(xc_dbw_close(w), XC_OK);
+}
+
+/* ---------------------------------------------------------------- Queries */
+
+Test(xapianc, english_stemming_matches_word_forms)
+{
+    build(corpus, G_N_ELEMENTS(corpus));
+    xc_db_t *db = open_reader();
+    EXPECT_IDS(db, "fighters", 0, "d-4,e-1");
+    EXPECT_IDS(db, "returned", 0, "e-1");
+    xc_db_close(db);
+}
+
+Test(xapianc, russian_stemming_matches_word_forms)
+{
+    build(corpus, G_N_ELEMENTS(corpus));
+    xc_db_t *db = open_reader();
+    EXPECT_IDS(db, "терроризма", 0, "d-3");
+    EXPECT_IDS(db, "Противодействие", 0, "d-3");
+    xc_db_close(db);
+}
+
+Test(xapianc, empty_text_matches_everything)
+{
+    build(corpus, G_N_ELEMENTS(corpus));
+    xc_db_t *db = open_reader();
+    xc_query_t *q = NULL;
+
+    EXPECT_IDS(db, "", 0, "d-3,d-4,e-1,e-2");
+    EXPECT_IDS(db, NULL, 0, "d-3,d-4,e-1,e-2");
+    EXPECT_IDS(db, "   ", 0, "d-3,d-4,e-1,e-2");
+    cr_assert_eq(xc_query_parse(db, "", 0, &q), XC_OK);
+    cr_expect_not(xc_query_is_empty(q));
+    xc_query_free(q);
+    xc_db_close(db);
+}
+
+Test(xapianc, stopword_only_query_is_empty_not_an_error)
+{
+    build(corpus, G_N_ELEMENTS(corpus));
+    xc_db_t *db = open_reader();
+    xc_query_t *q = NULL;
+
+    cr_assert_eq(xc_query_parse(db, "the", 0, &q), XC_OK);
+    cr_expect(xc_query_is_empty(q));
+    xc_query_free(q);
+    cr_assert_eq(xc_query_parse(db, "the of", 0, &q), XC_OK);
+    cr_expect(xc_query_is_empty(q));
+    xc_query_free(q);
+    cr_assert_eq(xc_query_parse(db, "!!!", 0, &q), XC_OK);
+    cr_expect(xc_query_is_empty(q));
+    xc_query_free(q);
+    EXPECT_IDS(db, "the", 0, "");
+    /* A stopword next to a real word is just dropped. */
+    cr_assert_eq(xc_query_parse(db, "the prison", 0, &q), XC_OK);
+    cr_expect_not(xc_query_is_empty(q));
+    xc_query_free(q);
+    EXPECT_IDS(db, "the prison", 0, "e-2");
+    xc_db_close(db);
+}
+
+Test(xapianc, unbalanced_syntax_still_searches)
+{
+    build(corpus, G_N_ELEMENTS(corpus));
+    xc_db_t *db = open_reader();
+    EXPECT_IDS(db, "\"prison", 0, "e-2");
+    EXPECT_IDS(db, "(prison", 0, "e-2");
+    EXPECT_IDS(db, "prison AND", 0, "e-2");
+    EXPECT_IDS(db, "NOT", 0, "");
+    EXPECT_IDS(db, "prison )", 0, "e-2");
+    xc_db_close(db);
+}
+
+Test(xapianc, query_syntax_phrases_and_operators)
+{
+    build(corpus, G_N_ELEMENTS(corpus));
+    xc_db_t *db = open_reader();
+    EXPECT_IDS(db, "\"foreign terrorist fighters\"", 0, "e-1");
+    EXPECT_IDS(db, "\"terrorist foreign\"", 0, "");
+    EXPECT_IDS(db, "fighter -kyrgyzstan", 0, "d-4");
+    EXPECT_IDS(db, "fighter and kyrgyzstan", 0, "e-1");
+    EXPECT_IDS(db, "prison or story", 0, "d-4,e-2");
+    EXPECT_IDS(db, "radical*", 0, "e-2");
+    xc_db_close(db);
+}
+
+Test(xapianc, partial_query_treats_last_word_as_prefix)
+{
+    build(corpus, G_N_ELEMENTS(corpus));
+    xc_db_t *db = open_reader();
+    EXPECT_IDS(db, "rehab", XC_PARSE_PARTIAL, "e-1");
+    EXPECT_IDS(db, "rehab", 0, "");
+    EXPECT_IDS(db, "prison rehab", XC_PARSE_PARTIAL, "e-1,e-2");
+    xc_db_close(db);
+}
+
+Test(xapianc, field_prefixes_select_fields)
+{
+    build(corpus, G_N_ELEMENTS(corpus));
+    xc_db_t *db = open_reader();
+    /* "handbook" is only in e-2's body, "prison" in its title too. */
+    EXPECT_IDS(db, "title:handbook", 0, "");
+    EXPECT_IDS(db, "title:prison", 0, "e-2");
+    EXPECT_IDS(db, "country:kz", 0, "e-1,e-2");
+    EXPECT_IDS(db, "country:KZ", 0, "e-1,e-2");
+    EXPECT_IDS(db, "country:kz country:tj", 0, "d-3,d-4,e-1,e-2");
+    EXPECT_IDS(db, "country:kz type:document", 0, "");
+    EXPECT_IDS(db, "fighter type:document", 0, "d-4");
+    EXPECT_IDS(db, "type:Entry", 0, "e-1,e-2");
+    xc_db_close(db);
+}
+
+Test(xapianc, year_field_takes_years_and_ranges)
+{
+    build(corpus, G_N_ELEMENTS(corpus));
+    xc_db_t *db = open_reader();
+    EXPECT_IDS(db, "year:2019", 0, "e-1");
+    EXPECT_IDS(db, "year:2018..2020", 0, "d-3,e-1,e-2");
+    EXPECT_IDS(db, "year:2019..", 0, "d-3,e-1");
+    EXPECT_IDS(db, "year:..2018", 0, "d-4,e-2");
+    EXPECT_IDS(db, "fighters year:2017..2018", 0, "d-4");
+    EXPECT_IDS(db, "year:1800", 0, "");
+    xc_db_close(db);
+}
+
+Test(xapianc, bad_year_range_is_a_query_error)
+{
+    build(corpus, G_N_ELEMENTS(corpus));
+    xc_db_t *db = open_reader();
+    xc_query_t *q = (xc_query_t *)1;
+
+    cr_expect_eq(xc_query_parse(db, "year:1..999999", 0, &q), XC_ERR_QUERY);
+    cr_expect_null(q);
+    cr_expect(strstr(xc_errmsg(db), "200") != NULL, "%s", xc_errmsg(db));
+    cr_expect_eq(xc_query_parse(db, "prison year:abc", 0, &q), XC_ERR_QUERY);
+    cr_expect_eq(xc_query_parse(db, "year:2020..2010", 0, &q), XC_ERR_QUERY);
+    cr_expect_eq(xc_query_parse(db, "year:..", 0, &q), XC_ERR_QUERY);
+    /* The largest allowed span still parses. */
+    cr_assert_eq(xc_query_parse(db, "year:1821..2020", 0, &q), XC_OK);
+    xc_query_free(q);
+    xc_db_close(db);
+}
+
+Test(xapianc, filters_or_within_a_call_and_across_calls)
+{
+    build(corpus, G_N_ELEMENTS(corpus));
+    xc_db_t *db = open_reader();
+    xc_query_t *q = NULL;
+    xc_mset_t *m = NULL;
+    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, -1};
+    const char *countries[] = {"kg", "uz"};
+    const char *types[] = {"entry"};
+
+    cr_assert_eq(xc_query_parse(db, NULL, 0, &q), XC_OK);
+    cr_assert_eq(xc_query_filter(q, XC_PREFIX_COUNTRY, countries, 2), XC_OK);
+    cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
+    char *ids = sorted(mset_ids(m));
+    cr_expect_str_eq(ids, "d-3,e-1");
+    g_free(ids);
+    xc_mset_free(m);
+
+    cr_assert_eq(xc_query_filter(q, XC_PREFIX_TYPE, types, 1), XC_OK);
+    cr_assert_eq(xc_query_filter(q, XC_PREFIX_TYPE, NULL, 0), XC_OK);
+    cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
+    ids = mset_ids(m);
+    cr_expect_str_eq(ids, "e-1");
+    g_free(ids);
+    xc_mset_free(m);
+    cr_expect_neq(strlen(xc_query_describe(q)), 0);
+    xc_query_free(q);
+
+    /* Filters narrow a text query without changing its ranking terms. */
+    cr_assert_eq(xc_query_parse(db, "fighters", 0, &q), XC_OK);
+    cr_assert_eq(xc_query_filter(q, XC_PREFIX_COUNTRY, countries, 2), XC_OK);
+    cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
+    ids = mset_ids(m);
+    cr_expect_str_eq(ids, "e-1");
+    g_free(ids);
+    xc_mset_free(m);
+    xc_query_free(q);
+    xc_db_close(db);
+}
+
+Test(xapianc, spelling_suggestion_and_corrected_query)
+{
+    build(corpus, G_N_ELEMENTS(corpus));
+    xc_db_t *db = open_reader();
+    char *s = NULL;
+    xc_query_t *q = NULL;
+
+    cr_assert_eq(xc_db_spell(db, "rehabilitaton", &s), XC_OK);
+    cr_expect_str_eq(s, "rehabilitation");
+    free(s);
+    cr_assert_eq(xc_db_spell(db, "Rehabilitaton", &s), XC_OK);
+    cr_expect_str_eq(s, "rehabilitation");
+    free(s);
+    cr_assert_eq(xc_db_spell(db, "prison", &s), XC_OK);
+    cr_expect_str_eq(s, "");
+    free(s);
+
+    cr_assert_eq(xc_query_parse(db, "prisn handbook", XC_PARSE_SPELLING, &q),
+                 XC_OK);
+    cr_assert_not_null(xc_query_corrected(q));
+    cr_expect_str_eq(xc_query_corrected(q), "prison handbook");
+    xc_query_free(q);
+    cr_assert_eq(xc_query_parse(db, "prison", XC_PARSE_SPELLING, &q), XC_OK);
+    cr_expect_null(xc_query_corrected(q));
+    xc_query_free(q);
+    cr_assert_eq(xc_query_parse(db, "prisn", 0, &q), XC_OK);
+    cr_expect_null(xc_query_corrected(q));
+    xc_query_free(q);
+    xc_db_close(db);
+}
+
+/* ---------------------------------------------------------------- Synonyms */
+
+Test(xapianc, acronym_synonym_finds_the_phrase)
+{
+    build(corpus, G_N_ELEMENTS(corpus));
+    xc_dbw_t *w = open_writer();
+    cr_assert_eq(xc_dbw_add_synonym(w, "FTF", "Foreign Terrorist Fighters"),
+                 XC_OK);
+    cr_assert_eq(xc_dbw_close(w), XC_OK);
+
+    xc_db_t *db = open_reader();
+    /* d-4 says "ftf"; e-1 says "foreign terrorist fighters". */
+    EXPECT_IDS(db, "ftf", 0, "d-4");
+    EXPECT_IDS(db, "ftf", XC_PARSE_SYNONYMS, "d-4,e-1");
+    EXPECT_IDS(db, "FTF kyrgyzstan", XC_PARSE_SYNONYMS, "d-4,e-1");
+    EXPECT_IDS(db, "ftf AND kyrgyzstan", XC_PARSE_SYNONYMS, "e-1");
+    xc_db_close(db);
+}
+
+Test(xapianc, multiword_synonym_key_finds_the_acronym)
+{
+    doc_t only_ftf = {"d-9", NULL, "The FTF report.", NULL, NULL, NULL,
+                      NULL};
+    build(corpus, G_N_ELEMENTS(corpus));
+    xc_dbw_t *w = open_writer();
+    put_doc(w, &only_ftf);
+    cr_assert_eq(xc_dbw_add_synonym(w, "Foreign  Terrorist Fighters", "FTF"),
+                 XC_OK);
+    cr_assert_eq(xc_dbw_close(w), XC_OK);
+
+    xc_db_t *db = open_reader();
+    /* d-4 has "fighter" (and "ftf"), so plain OR finds it as well. */
+    EXPECT_IDS(db, "foreign terrorist fighters", 0, "d-4,e-1");
+    EXPECT_IDS(db, "foreign terrorist fighters", XC_PARSE_SYNONYMS,
+               "d-4,d-9,e-1");
+    xc_db_close(db);
+}
+
+Test(xapianc, clear_synonyms_removes_expansion)
+{
+    build(corpus, G_N_ELEMENTS(corpus));
+    xc_dbw_t *w = open_writer();
+    cr_assert_eq(xc_dbw_add_synonym(w, "ftf", "foreign terrorist fighters"),
+                 XC_OK);
+    cr_assert_eq(xc_dbw_clear_synonyms(w, "FTF"), XC_OK);
+    cr_expect_eq(xc_dbw_add_synonym(w, "ftf", "!!"), XC_ERR_INVALID);
+    cr_assert_eq(xc_dbw_close(w), XC_OK);
+
+    xc_db_t *db = open_reader();
+    EXPECT_IDS(db, "ftf", XC_PARSE_SYNONYMS, "d-4");
+    xc_db_close(db);
+}
+
+/* ---------------------------------------------------------------- Search */
+
+Test(xapianc, hits_report_rank_weight_and_data)
+{
+    build(corpus, G_N_ELEMENTS(corpus));
+    xc_db_t *db = open_reader();
+    xc_query_t *q = NULL;
+    xc_mset_t *m = NULL;
+    xc_search_opts_t opts = {1, 1, XC_SORT_RELEVANCE, NULL, 0, -1};
+    xc_hit_t hit;
+    uint64_t total = 0;
+    int exact = 0;
+    char *v = NULL;
+    size_t len = 0;
+
+    cr_assert_eq(xc_query_parse(db, "fighter", 0, &q), XC_OK);
+    cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
+    cr_assert_eq(xc_mset_size(m), 1);
+    xc_mset_total(m, &total, &exact);
+    cr_expect_eq(total, 2);
+    cr_expect(exact);
+    cr_assert_eq(xc_mset_hit(m, 0, &hit), XC_OK);
+    cr_expect_eq(hit.rank, 1);
+    cr_expect_gt(hit.weight, 0.0);
+    cr_expect_gt(hit.percent, 0);
+    cr_expect_neq(hit.docid, 0);
+    cr_expect(strcmp(hit.data, "e-1") == 0 || strcmp(hit.data, "d-4") == 0);
+    cr_assert_eq(xc_mset_value(m, 0, XC_SLOT_TYPE, &v, &len), XC_OK);
+    cr_expect(strcmp(v, "entry") == 0 || strcmp(v, "document") == 0);
+    cr_expect_eq(len, strlen(v));
+    free(v);
+    cr_expect_eq(xc_mset_hit(m, 1, &hit), XC_ERR_INVALID);
+    cr_expect_eq(xc_mset_value(m, 5, 0, &v, &len), XC_ERR_INVALID);
+    xc_mset_free(m);
+    xc_query_free(q);
+    xc_db_close(db);
+}
+
+Test(xapianc, sort_by_date_puts_newest_first)
+{
+    build(corpus, G_N_ELEMENTS(corpus));
+    xc_db_t *db = open_reader();
+    char *ids = search_ids(db, "", 0, XC_SORT_DATE);
+    cr_expect_str_eq(ids, "d-3,e-1,e-2,d-4");
+    g_free(ids);
+    ids = search_ids(db, "fighter OR prison", 0, XC_SORT_DATE);
+    cr_expect_str_eq(ids, "e-1,e-2,d-4");
+    g_free(ids);
+    xc_db_close(db);
+}
+
+Test(xapianc, collapse_keeps_best_hit_per_key)
+{
+    build(corpus, G_N_ELEMENTS(corpus));
+    xc_db_t *db = open_reader();
+    xc_query_t *q = NULL;
+    xc_mset_t *m = NULL;
+    xc_search_opts_t opts = {0, 10, XC_SORT_DATE, NULL, 0, XC_SLOT_TYPE};
+
+    cr_assert_eq(xc_query_parse(db, NULL, 0, &q), XC_OK);
+    cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
+    char *ids = mset_ids(m);
+    cr_expect_str_eq(ids, "d-3,e-1");
+    g_free(ids);
+    xc_mset_free(m);
+    xc_query_free(q);
+    xc_db_close(db);
+}
+
+typedef struct {
+    GString *out;
+    int stop_after;
+    int calls;
+} facet_rock_t;
+
+static int
+collect_facet(const char *value, uint64_t count, void *rock)
+{
+    facet_rock_t *r = rock;
+    g_string_append_printf(r->out, "%s%s=%" G_GUINT64_FORMAT,
+                           r->out->len ? "," : "", value, count);
+    return ++r->calls == r->stop_after;
+}
+
+Test(xapianc, facets_count_every_match_and_each_value_once)
+{
+    xc_dbw_t *w = open_writer();
+    char *id;
+
+    /* 60 matches, one page of 2: the counts must cover all 60. */
+    for (int i = 0; i < 60; i++) {
+        id = g_strdup_printf("d-%02d", i);
+        doc_t d = {id, NULL, "common words here", NULL,
+                   i % 3 == 0 ? "kz\nuz\nkz" : "uz", "document", NULL};
+        put_doc(w, &d);
+        g_free(id);
+    }
+    doc_t other = {"d-x", NULL, "unrelated", NULL, "tj", "entry", NULL};
+    put_doc(w, &other);
+    cr_assert_eq(xc_dbw_close(w), XC_OK);
+
+    xc_db_t *db = open_reader();
+    xc_query_t *q = NULL;
+    xc_mset_t *m = NULL;
+    const unsigned slots[] = {XC_SLOT_COUNTRY, XC_SLOT_TYPE};
+    xc_search_opts_t opts = {0, 2, XC_SORT_RELEVANCE, slots, 2, -1};
+    facet_rock_t r = {g_string_new(NULL), 0, 0};
+    uint64_t total = 0;
+    int exact = 0;
+
+    cr_assert_eq(xc_query_parse(db, "common", 0, &q), XC_OK);
+    cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
+    cr_expect_eq(xc_mset_size(m), 2);
+    xc_mset_total(m, &total, &exact);
+    cr_expect_eq(total, 60);
+    cr_expect(exact);
+    cr_assert_eq(xc_mset_facets(m, XC_SLOT_COUNTRY, collect_facet, &r),
+                 XC_OK);
+    cr_expect_str_eq(r.out->str, "uz=60,kz=20");
+    g_string_truncate(r.out, 0);
+    cr_assert_eq(xc_mset_facets(m, XC_SLOT_TYPE, collect_facet, &r), XC_OK);
+    cr_expect_str_eq(r.out->str, "document=60");
+    cr_expect_eq(xc_mset_facets(m, XC_SLOT_YEAR, collect_facet, &r),
+                 XC_ERR_INVALID);
+    xc_mset_free(m);
+    xc_query_free(q);
+
+    /* Browsing everything: ties are ordered by value; a non-zero return
+     * stops the walk. */
+    g_string_truncate(r.out, 0);
+    r.calls = 0;
+    r.stop_after = 2;
+    opts.limit = 0;
+    cr_assert_eq(xc_query_parse(db, NULL, 0, &q), XC_OK);
+    cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
+    cr_expect_eq(xc_mset_size(m), 0);
+    cr_assert_eq(xc_mset_facets(m, XC_SLOT_TYPE, collect_facet, &r), XC_OK);
+    cr_expect_str_eq(r.out->str, "document=60,entry=1");
+    g_string_truncate(r.out, 0);
+    r.calls = 0;
+    r.stop_after = 2;
+    cr_assert_eq(xc_mset_facets(m, XC_SLOT_COUNTRY, collect_facet, &r),
+                 XC_OK);
+    cr_expect_str_eq(r.out->str, "uz=60,kz=20");
+    xc_mset_free(m);
+    xc_query_free(q);
+    g_string_free(r.out, TRUE);
+    xc_db_close(db);
+}
+
+static int
+collect_pos(unsigned pos, void *rock)
+{
+    GArray *a = rock;
+    g_array_append_val(a, pos);
+    return 0;
+}
+
+static int
+cmp_uint(const void *a, const void *b)
+{
+    unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+    return (x > y) - (x < y);
+}
+
+/* Positions of @text's terms in the single hit, sorted, as "1,5". */
+static char *
+positions_of(xc_db_t *db, const char *text)
+{
+    xc_query_t *q = NULL;
+    xc_mset_t *m = NULL;
+    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, -1};
+    GArray *a = g_array_new(FALSE, FALSE, sizeof(unsigned));
+    GString *s = g_string_new(NULL);
+
+    cr_assert_eq(xc_query_parse(db, text, 0, &q), XC_OK);
+    cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
+    cr_assert_eq(xc_mset_size(m), 1, "query '%s'", text);
+    cr_assert_eq(xc_mset_positions(m, 0, collect_pos, a), XC_OK);
+    g_array_sort(a, cmp_uint);
+    for (guint i = 0; i < a->len; i++)
+        g_string_append_printf(s, "%s%u", i ? "," : "",
+                               g_array_index(a, unsigned, i));
+    g_array_free(a, TRUE);
+    xc_mset_free(m);
+    xc_query_free(q);
+    return g_string_free(s, FALSE);
+}
+
+Test(xapianc, positions_cover_words_and_stems_of_the_query)
+{
+    xc_dbw_t *w = open_writer();
+    unsigned page2 = 0;
+
+    cr_assert_eq(xc_dbw_begin_doc(w, "d-p"), XC_OK);
+    cr_assert_eq(xc_dbw_add_text(w, "alpha fighters beta", "", 1), XC_OK);
+    cr_assert_eq(xc_dbw_next_pos(w, 10, &page2), XC_OK);
+    cr_expect_eq(page2, 14);
+    cr_assert_eq(xc_dbw_add_text(w, "a fighter gamma alpha", "", 1), XC_OK);
+    cr_assert_eq(xc_dbw_add_term(w, "XTYPEdocument"), XC_OK);
+    cr_assert_eq(xc_dbw_end_doc(w), XC_OK);
+    cr_assert_eq(xc_dbw_close(w), XC_OK);
+
+    xc_db_t *db = open_reader();
+    char *p = positions_of(db, "alpha");
+    cr_expect_str_eq(p, "1,17");
+    g_free(p);
+    /* "fighters" parses to the stem Zfighter, which has no positions
+     * itself; both spellings are found through it. */
+    p = positions_of(db, "fighters");
+    cr_expect_str_eq(p, "2,15");
+    g_free(p);
+    p = positions_of(db, "\"fighter gamma\" type:document");
+    cr_expect_str_eq(p, "15,16");
+    g_free(p);
+    xc_db_close(db);
+}
+
+Test(xapianc, snippet_marks_matches_and_escapes_html)
+{
+    build(corpus, G_N_ELEMENTS(corpus));
+    xc_db_t *db = open_reader();
+    xc_query_t *q = NULL;
+    xc_mset_t *m = NULL;
+    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, -1};
+    char *s = NULL;
+
+    cr_assert_eq(xc_query_parse(db, "fighters", 0, &q), XC_OK);
+    cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
+    cr_assert_eq(xc_mset_snippet(m, "Returning <b>fighter</b> & \"kin\"",
+                                 200, &s), XC_OK);
+    cr_expect_str_eq(s, "Returning &lt;b&gt;<mark>fighter</mark>&lt;/b&gt; "
+                        "&amp; \"kin\"");
+    free(s);
+
+    /* A long text is cut to about max_len around the match. */
+    GString *t = g_string_new(NULL);
+    for (int i = 0; i < 200; i++)
+        g_string_append(t, "filler words ");
+    g_string_append(t, "the fighters came back ");
+    for (int i = 0; i < 200; i++)
+        g_string_append(t, "more filler ");
+    cr_assert_eq(xc_mset_snippet(m, t->str, 80, &s), XC_OK);
+    cr_expect(strstr(s, "<mark>fighters</mark>") != NULL, "%s", s);
+    cr_expect_lt(strlen(s), 140, "%s", s);
+    free(s);
+    g_string_free(t, TRUE);
+
+    cr_expect_eq(xc_mset_snippet(m, NULL, 80, &s), XC_ERR_INVALID);
+    xc_mset_free(m);
+    xc_query_free(q);
+
+    /* Russian words are stemmed for highlighting too. */
+    cr_assert_eq(xc_query_parse(db, "терроризма", 0, &q), XC_OK);
+    cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
+    cr_assert_eq(xc_mset_snippet(m, "о терроризме", 200, &s), XC_OK);
+    cr_expect_str_eq(s, "о <mark>терроризме</mark>");
+    free(s);
+    xc_mset_free(m);
+    xc_query_free(q);
+    xc_db_close(db);
+}
+
+typedef struct {
+    GString *out;
+} term_rock_t;
+
+static int
+collect_term(const char *term, uint64_t freq, void *rock)
+{
+    term_rock_t *r = rock;
+    g_string_append_printf(r->out, "%s%s:%" G_GUINT64_FORMAT,
+                           r->out->len ? "," : "", term, freq);
+    return 0;
+}
+
+Test(xapianc, allterms_walks_prefix_in_order_up_to_max)
+{
+    build(corpus, G_N_ELEMENTS(corpus));
+    xc_db_t *db = open_reader();
+    term_rock_t r = {g_string_new(NULL)};
+
+    cr_assert_eq(xc_db_allterms(db, XC_PREFIX_COUNTRY, 0, collect_term, &r),
+                 XC_OK);
+    cr_expect_str_eq(r.out->str, "XCOUNTRYkg:1,XCOUNTRYkz:2,XCOUNTRYtj:2,"
+                                 "XCOUNTRYuz:1");
+    g_string_truncate(r.out, 0);
+    cr_assert_eq(xc_db_allterms(db, "fight", 2, collect_term, &r), XC_OK);
+    cr_expect_str_eq(r.out->str, "fighter:1,fighters:1");
+    g_string_truncate(r.out, 0);
+    cr_assert_eq(xc_db_allterms(db, "XCOUNTRY", 1, collect_term, &r), XC_OK);
+    cr_expect_str_eq(r.out->str, "XCOUNTRYkg:1");
+    g_string_free(r.out, TRUE);
+    xc_db_close(db);
+}

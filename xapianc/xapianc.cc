@@ -1,0 +1,1558 @@
+/* xapianc.cc -- the C binding over libxapian: indexing, query parsing,
+ * search, facets and snippets, with every C++ exception stopped here. */
+#include "xapianc.h"
+#include "schema.h"
+
+#include <xapian.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <map>
+#include <memory>
+#include <new>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+/* ---------------------------------------------------------------- Handles */
+
+/* The handle structs are declared in xapianc.h, so they live at global
+ * scope; everything else in this file sits in an anonymous namespace so
+ * that the only strong global symbols of the library are the xc_*
+ * functions (tests/xapianc/check-symbols.sh guards this). */
+
+struct xc_db {
+    Xapian::Database db;
+    std::string err;            /* message of the last failed call */
+};
+
+struct xc_dbw {
+    Xapian::WritableDatabase db;
+    Xapian::TermGenerator tg;   /* stemmer, stopper and spelling set up */
+    Xapian::Document doc;       /* the document being built */
+    std::string id;
+    bool in_doc = false;
+    bool in_txn = false;
+    std::string err;
+};
+
+struct xc_query {
+    xc_db_t *db = nullptr;      /* borrowed; messages go there */
+    Xapian::Query query;
+    std::string corrected;
+    bool has_corrected = false;
+    bool empty = false;
+    std::string desc;
+};
+
+struct xc_mset {
+    xc_db_t *db = nullptr;      /* borrowed; messages go there */
+    Xapian::Query query;
+    Xapian::MSet mset;
+    /* Facet counts per slot, already sorted for xc_mset_facets(). */
+    std::map<unsigned, std::vector<std::pair<std::string, uint64_t>>> facets;
+    std::string data;           /* backs xc_hit_t.data until the next call */
+};
+
+namespace {
+
+/* ---------------------------------------------------------------- Errors */
+
+/* The one exception translator: every exported function ends with
+ *     } catch (...) { return xc__fail(h->err, std::current_exception()); }
+ * It rethrows and catches by type, most-derived first (DatabaseLockError
+ * and DatabaseNotFoundError both derive from DatabaseOpeningError, so the
+ * order matters), and keeps the message in @err.  Never map by type-name
+ * string: the catch clauses are the mapping. */
+xc_status_t
+xc__fail(std::string &err, std::exception_ptr e) noexcept
+{
+    xc_status_t st = XC_ERR_INTERNAL;
+
+    try {
+        try {
+            std::rethrow_exception(e);
+        } catch (const Xapian::DatabaseModifiedError &x) {
+            err = x.get_description();
+            st = XC_ERR_MODIFIED;
+        } catch (const Xapian::DatabaseLockError &x) {
+            err = x.get_description();
+            st = XC_ERR_LOCKED;
+        } catch (const Xapian::DatabaseNotFoundError &x) {
+            err = x.get_description();
+            st = XC_ERR_NO_INDEX;
+        } catch (const Xapian::DatabaseOpeningError &x) {
+            err = x.get_description();
+            st = XC_ERR_NO_INDEX;
+        } catch (const Xapian::QueryParserError &x) {
+            err = x.get_description();
+            st = XC_ERR_QUERY;
+        } catch (const Xapian::Error &x) {
+            err = x.get_description();
+            st = XC_ERR_XAPIAN;
+        } catch (const std::bad_alloc &) {
+            err = "out of memory";
+            st = XC_ERR_NOMEM;
+        } catch (const std::exception &x) {
+            err = x.what();
+            st = XC_ERR_INTERNAL;
+        } catch (...) {
+            err = "unknown C++ exception";
+            st = XC_ERR_INTERNAL;
+        }
+    } catch (...) {
+        /* Assigning the message itself ran out of memory; the status is
+         * still right, the message stays whatever it was. */
+    }
+    return st;
+}
+
+/* Records an argument error on a handle. */
+xc_status_t
+invalid(std::string &err, const char *what)
+{
+    err = what;
+    return XC_ERR_INVALID;
+}
+
+/* Hands a message to an open function's caller through @errmsg (may be
+ * NULL); a failing malloc leaves *errmsg NULL, which callers accept. */
+void
+set_errmsg(char **errmsg, const std::string &msg)
+{
+    if (!errmsg)
+        return;
+    *errmsg = static_cast<char *>(malloc(msg.size() + 1));
+    if (*errmsg)
+        memcpy(*errmsg, msg.c_str(), msg.size() + 1);
+}
+
+/* Copies @s into malloc'd memory (transfer full, freed with free()). */
+char *
+dup_bytes(const std::string &s)
+{
+    char *p = static_cast<char *>(malloc(s.size() + 1));
+    if (!p)
+        throw std::bad_alloc();
+    memcpy(p, s.data(), s.size());
+    p[s.size()] = '\0';
+    return p;
+}
+
+/* ---------------------------------------------------------------- Terms */
+
+/* Xapian's glass backend refuses terms over 245 bytes, and boolean terms
+ * built from outside data (ids, URLs' hosts, slugs) can be that long, so a
+ * long term keeps its head and gets its tail replaced by 16 hex digits of a
+ * 64-bit FNV-1a hash of the whole term, as omindex's hashterm does.  The
+ * cut backs off to a UTF-8 character boundary.  Indexing and filtering
+ * both go through here, so they agree. */
+std::string
+hash_term(const std::string &term)
+{
+    static const char hex[] = "0123456789abcdef";
+    const size_t tail = 16;
+
+    if (term.size() <= XC_MAX_TERM)
+        return term;
+    uint64_t h = 14695981039346656037ULL;
+    for (unsigned char c : term) {
+        h ^= c;
+        h *= 1099511628211ULL;
+    }
+    size_t keep = XC_MAX_TERM - tail;
+    while (keep > 0 && (static_cast<unsigned char>(term[keep]) & 0xC0) == 0x80)
+        keep--;
+    std::string out = term.substr(0, keep);
+    for (int shift = 60; shift >= 0; shift -= 4)
+        out += hex[(h >> shift) & 0xF];
+    return out;
+}
+
+std::string
+lower(const std::string &s)
+{
+    return Xapian::Unicode::tolower(s);
+}
+
+/* Splits @text into words the way the TermGenerator does (lower-cased,
+ * unstemmed, in order) and joins them with single spaces: the form the
+ * query parser uses to look up multi-word synonym keys. */
+std::string
+normalize_words(const std::string &text)
+{
+    Xapian::TermGenerator tg;
+    Xapian::Document doc;
+    std::vector<std::pair<Xapian::termpos, std::string>> words;
+
+    tg.set_document(doc);
+    tg.index_text(text);
+    for (auto t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
+        for (auto p = t.positionlist_begin(); p != t.positionlist_end(); ++p)
+            words.emplace_back(*p, *t);
+    }
+    std::sort(words.begin(), words.end());
+    std::string out;
+    for (const auto &w : words) {
+        if (!out.empty())
+            out += ' ';
+        out += w.second;
+    }
+    return out;
+}
+
+/* ---------------------------------------------------------------- Stemming */
+
+/* One stemmer for a bilingual corpus: Russian for words with a Cyrillic
+ * letter, English for everything else.  A word is Cyrillic when it has a
+ * UTF-8 lead byte of U+0400..U+052F (0xD0..0xD4); words are already
+ * lower-cased by the TermGenerator and the QueryParser. */
+class MixedStem : public Xapian::StemImplementation {
+    Xapian::Stem en{"english"};
+    Xapian::Stem ru{"russian"};
+
+  public:
+    std::string
+    operator()(const std::string &word) override
+    {
+        for (unsigned char c : word) {
+            if (c >= 0xD0 && c <= 0xD4)
+                return ru(word);
+        }
+        return en(word);
+    }
+
+    std::string
+    get_description() const override
+    {
+        return "ctmap-english-russian";
+    }
+};
+
+Xapian::Stem
+make_stem()
+{
+    return Xapian::Stem(new MixedStem());
+}
+
+/* A short English list: enough to keep "the" and "of" out of queries and
+ * out of the stemmed terms, short enough that no content word is lost.
+ * "no", "not", "and", "or" stay out of it because they carry meaning (and
+ * are operators with FLAG_BOOLEAN_ANY_CASE). */
+const Xapian::Stopper *
+make_stopper()
+{
+    static const char *const words[] = {
+        "a", "an", "are", "as", "at", "be", "by", "for", "from", "in",
+        "is", "it", "its", "of", "on", "that", "the", "this", "to", "was",
+        "were", "with",
+    };
+    auto *s = new Xapian::SimpleStopper(std::begin(words), std::end(words));
+    return s->release();
+}
+
+/* ---------------------------------------------------------------- Facets */
+
+/* Counts the values of one multi-valued slot over every match: the slot
+ * holds slugs joined by XC_MULTI_SEP, and each distinct slug counts once
+ * per document.  (Xapian's ValueCountMatchSpy would count the joined
+ * string as one value.) */
+class MultiValueCounter : public Xapian::MatchSpy {
+    Xapian::valueno slot;
+
+  public:
+    std::map<std::string, uint64_t> counts;
+
+    explicit MultiValueCounter(Xapian::valueno s) : slot(s) {}
+
+    void
+    operator()(const Xapian::Document &doc, double) override
+    {
+        std::string v = doc.get_value(slot);
+        std::set<std::string> seen;
+        size_t start = 0;
+        while (start <= v.size()) {
+            size_t end = v.find(XC_MULTI_SEP, start);
+            if (end == std::string::npos)
+                end = v.size();
+            if (end > start) {
+                std::string one = v.substr(start, end - start);
+                if (seen.insert(one).second)
+                    counts[one]++;
+            }
+            start = end + 1;
+        }
+    }
+};
+
+/* ---------------------------------------------------------------- Prefixes */
+
+/* Boolean field values typed in a query ("country:Kyrgyzstan") are
+ * lower-cased to match the slugs the indexer writes, and hashed like
+ * every boolean term. */
+class BoolProcessor : public Xapian::FieldProcessor {
+    std::string prefix;
+
+  public:
+    explicit BoolProcessor(const char *p) : prefix(p) {}
+
+    Xapian::Query
+    operator()(const std::string &str) override
+    {
+        if (str.empty())
+            return Xapian::Query::MatchNothing;
+        return Xapian::Query(hash_term(prefix + lower(str)));
+    }
+};
+
+/* The widest year range year:A..B may span; wider ones are refused rather
+ * than turned into thousands of terms. */
+const long YEAR_SPAN_MAX = 200;
+
+/* year:2019 -> XYEAR2019; year:2018..2020 -> XYEAR2018 OR ... OR XYEAR2020;
+ * year:2018.. and year:..2005 take the years present in the index.  Bad
+ * input is not thrown from here: an exception out of a FieldProcessor
+ * leaks the parser's state inside Xapian 1.4 (ASan sees it), so the
+ * processor records @error, matches nothing, and xc_query_parse() throws
+ * the QueryParserError once parse_query() has returned. */
+class YearProcessor : public Xapian::FieldProcessor {
+    Xapian::Database db;
+
+    static bool
+    parse_year(const std::string &s, long *out)
+    {
+        if (s.empty() || s.size() > 9)
+            return false;
+        long v = 0;
+        for (char c : s) {
+            if (c < '0' || c > '9')
+                return false;
+            v = v * 10 + (c - '0');
+        }
+        *out = v;
+        return true;
+    }
+
+    Xapian::Query
+    fail(const std::string &msg)
+    {
+        if (error.empty())
+            error = msg;
+        return Xapian::Query::MatchNothing;
+    }
+
+  public:
+    std::string error;          /* the first bad value, or "" */
+
+    explicit YearProcessor(const Xapian::Database &d) : db(d) {}
+
+    Xapian::Query
+    operator()(const std::string &str) override
+    {
+        size_t dots = str.find("..");
+        long lo = 0;
+        long hi = 0;
+
+        if (dots == std::string::npos) {
+            if (!parse_year(str, &lo))
+                return fail("year: expects a year or a range A..B, not '" +
+                            str + "'");
+            return Xapian::Query(XC_PREFIX_YEAR + std::to_string(lo));
+        }
+        std::string a = str.substr(0, dots);
+        std::string b = str.substr(dots + 2);
+        bool has_lo = !a.empty();
+        bool has_hi = !b.empty();
+        if ((!has_lo && !has_hi) || (has_lo && !parse_year(a, &lo)) ||
+            (has_hi && !parse_year(b, &hi)))
+            return fail("year: bad range '" + str + "'");
+        std::vector<Xapian::Query> years;
+        if (has_lo && has_hi) {
+            if (lo > hi)
+                return fail("year: empty range '" + str + "'");
+            if (hi - lo + 1 > YEAR_SPAN_MAX)
+                return fail("year: range '" + str + "' spans more than " +
+                            std::to_string(YEAR_SPAN_MAX) + " years");
+            for (long y = lo; y <= hi; y++)
+                years.emplace_back(XC_PREFIX_YEAR + std::to_string(y));
+        } else {
+            /* An open end: the years the index actually has. */
+            const size_t plen = strlen(XC_PREFIX_YEAR);
+            for (auto t = db.allterms_begin(XC_PREFIX_YEAR);
+                 t != db.allterms_end(XC_PREFIX_YEAR); ++t) {
+                long y;
+                if (!parse_year((*t).substr(plen), &y))
+                    continue;
+                if ((has_lo && y < lo) || (has_hi && y > hi))
+                    continue;
+                years.emplace_back(*t);
+            }
+        }
+        return Xapian::Query(Xapian::Query::OP_OR, years.begin(),
+                             years.end());
+    }
+};
+
+/* ---------------------------------------------------------------- Queries */
+
+/* TRUE when every leaf of @q is a stopword term.  Xapian keeps stopwords
+ * when a query has nothing else ("the" parses to Zthe), and such a query
+ * matches nothing useful, so xc_query_parse() reports it as empty. */
+bool
+all_stopwords(const Xapian::Query &q, const Xapian::Stopper &stop)
+{
+    switch (q.get_type()) {
+    case Xapian::Query::LEAF_TERM: {
+        std::string t = *q.get_terms_begin();
+        if (!t.empty() && t[0] == 'Z')
+            t.erase(0, 1);
+        return stop(t);
+    }
+    case Xapian::Query::LEAF_MATCH_NOTHING:
+        return true;
+    case Xapian::Query::OP_AND:
+    case Xapian::Query::OP_OR:
+    case Xapian::Query::OP_AND_NOT:
+    case Xapian::Query::OP_XOR:
+    case Xapian::Query::OP_AND_MAYBE:
+    case Xapian::Query::OP_FILTER:
+    case Xapian::Query::OP_NEAR:
+    case Xapian::Query::OP_PHRASE:
+    case Xapian::Query::OP_SYNONYM:
+    case Xapian::Query::OP_MAX:
+        for (size_t i = 0; i < q.get_num_subqueries(); i++) {
+            if (!all_stopwords(q.get_subquery(i), stop))
+                return false;
+        }
+        return true;
+    default:
+        /* Any other operator (wildcards, value ranges, MatchAll, scaled
+         * filters...) is something real. */
+        return false;
+    }
+}
+
+/* Multi-word synonyms.  Xapian turns each synonym into a single term, so
+ * "ftf" -> "foreign terrorist fighters" yields a term with spaces in it
+ * that no document has.  xc_dbw_add_synonym() stores a multi-word synonym
+ * as its words, normalized and joined by single spaces, and this rewrite
+ * replaces each such term with a phrase of those (unstemmed, positional)
+ * words: "ftf" then finds the exact phrase, as the user would expect of
+ * an acronym.  The rewrite rebuilds only operators without parameters
+ * (the ones synonym expansion can sit under) and leaves the rest as is.
+ * The reverse direction ("foreign terrorist fighters" -> "ftf") needs no
+ * help: FLAG_AUTO_MULTIWORD_SYNONYMS looks the phrase key up itself. */
+Xapian::Query
+expand_phrases(const Xapian::Query &q, bool *changed)
+{
+    Xapian::Query::op op = q.get_type();
+
+    if (op == Xapian::Query::LEAF_TERM) {
+        std::string t = *q.get_terms_begin();
+        if (t.find(' ') == std::string::npos)
+            return q;
+        std::vector<std::string> words;
+        size_t start = 0;
+        while (start < t.size()) {
+            size_t end = t.find(' ', start);
+            if (end == std::string::npos)
+                end = t.size();
+            if (end > start)
+                words.push_back(t.substr(start, end - start));
+            start = end + 1;
+        }
+        *changed = true;
+        return Xapian::Query(Xapian::Query::OP_PHRASE, words.begin(),
+                             words.end(), words.size());
+    }
+    switch (op) {
+    case Xapian::Query::OP_AND:
+    case Xapian::Query::OP_OR:
+    case Xapian::Query::OP_AND_NOT:
+    case Xapian::Query::OP_XOR:
+    case Xapian::Query::OP_AND_MAYBE:
+    case Xapian::Query::OP_FILTER:
+    case Xapian::Query::OP_SYNONYM:
+    case Xapian::Query::OP_MAX: {
+        bool sub_changed = false;
+        std::vector<Xapian::Query> subs;
+        for (size_t i = 0; i < q.get_num_subqueries(); i++)
+            subs.push_back(expand_phrases(q.get_subquery(i), &sub_changed));
+        if (!sub_changed)
+            return q;
+        *changed = true;
+        return Xapian::Query(op, subs.begin(), subs.end());
+    }
+    default:
+        return q;
+    }
+}
+
+const unsigned QP_FLAGS_BASE =
+    Xapian::QueryParser::FLAG_DEFAULT |
+    Xapian::QueryParser::FLAG_BOOLEAN_ANY_CASE |
+    Xapian::QueryParser::FLAG_PHRASE | Xapian::QueryParser::FLAG_LOVEHATE |
+    Xapian::QueryParser::FLAG_WILDCARD;
+
+const struct {
+    const char *field;
+    const char *prefix;
+} BOOL_FIELDS[] = {
+    {"theme", XC_PREFIX_THEME},     {"country", XC_PREFIX_COUNTRY},
+    {"kind", XC_PREFIX_KIND},       {"type", XC_PREFIX_TYPE},
+    {"lang", XC_PREFIX_LANG},       {"section", XC_PREFIX_SECTION},
+    {"status", XC_PREFIX_STATUS},   {"site", XC_PREFIX_HOST},
+};
+
+/* ---------------------------------------------------------------- Positions */
+
+/* Reports the positions of @term in @did; a term without positions (or
+ * not in the document) gives an empty list, not an error. */
+bool
+emit_positions(const Xapian::Database &db, Xapian::docid did,
+               const std::string &term, xc_pos_cb cb, void *rock)
+{
+    for (auto p = db.positionlist_begin(did, term);
+         p != db.positionlist_end(did, term); ++p) {
+        if (cb(*p, rock))
+            return true;
+    }
+    return false;
+}
+
+/* Length of the Xapian-style prefix (leading ASCII capitals) of @term. */
+size_t
+prefix_len(const std::string &term)
+{
+    size_t i = 0;
+    while (i < term.size() && term[i] >= 'A' && term[i] <= 'Z')
+        i++;
+    return i;
+}
+
+} /* namespace */
+
+/* ---------------------------------------------------------------- Status */
+
+const char *
+xc_strerror(xc_status_t status)
+{
+    switch (status) {
+#define XC__CASE(name, text) \
+    case name:               \
+        return text;
+        XC_STATUS_LIST(XC__CASE)
+#undef XC__CASE
+    }
+    /* No default: -Wswitch flags a status missing from the list; this is
+     * only reached with a value outside the enum. */
+    return "unknown status";
+}
+
+/* ---------------------------------------------------------------- Reading */
+
+xc_status_t
+xc_db_open(const char *path, xc_db_t **out, char **errmsg)
+{
+    if (errmsg)
+        *errmsg = nullptr;
+    if (!out || !path) {
+        set_errmsg(errmsg, "xc_db_open: NULL argument");
+        return XC_ERR_INVALID;
+    }
+    *out = nullptr;
+    std::string err;
+    try {
+        std::unique_ptr<xc_db_t> db(new xc_db_t());
+        db->db = Xapian::Database(path);
+        *out = db.release();
+        return XC_OK;
+    } catch (...) {
+        xc_status_t st = xc__fail(err, std::current_exception());
+        set_errmsg(errmsg, err);
+        return st;
+    }
+}
+
+void
+xc_db_close(xc_db_t *db)
+{
+    /* The destructor closes the database and cannot throw. */
+    delete db;
+}
+
+const char *
+xc_errmsg(const xc_db_t *db)
+{
+    return db ? db->err.c_str() : "";
+}
+
+xc_status_t
+xc_db_reopen(xc_db_t *db)
+{
+    if (!db)
+        return XC_ERR_INVALID;
+    try {
+        db->db.reopen();
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(db->err, std::current_exception());
+    }
+}
+
+xc_status_t
+xc_db_revision(xc_db_t *db, uint64_t *revision)
+{
+    if (!db)
+        return XC_ERR_INVALID;
+    if (!revision)
+        return invalid(db->err, "xc_db_revision: NULL revision");
+    try {
+        *revision = db->db.get_revision();
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(db->err, std::current_exception());
+    }
+}
+
+xc_status_t
+xc_db_doccount(xc_db_t *db, uint64_t *count)
+{
+    if (!db)
+        return XC_ERR_INVALID;
+    if (!count)
+        return invalid(db->err, "xc_db_doccount: NULL count");
+    try {
+        *count = db->db.get_doccount();
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(db->err, std::current_exception());
+    }
+}
+
+xc_status_t
+xc_db_termfreq(xc_db_t *db, const char *term, uint64_t *count)
+{
+    if (!db)
+        return XC_ERR_INVALID;
+    if (!term || !count)
+        return invalid(db->err, "xc_db_termfreq: NULL argument");
+    try {
+        *count = db->db.get_termfreq(hash_term(term));
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(db->err, std::current_exception());
+    }
+}
+
+/* Finds the document whose id term is "Q" + @id, or returns false. */
+static bool
+find_doc(const Xapian::Database &db, const char *id, Xapian::Document *doc)
+{
+    std::string term = hash_term(XC_PREFIX_ID + std::string(id));
+    Xapian::PostingIterator p = db.postlist_begin(term);
+    if (p == db.postlist_end(term))
+        return false;
+    *doc = db.get_document(*p);
+    return true;
+}
+
+xc_status_t
+xc_db_get_data(xc_db_t *db, const char *id, char **data)
+{
+    if (!db)
+        return XC_ERR_INVALID;
+    if (!id || !data)
+        return invalid(db->err, "xc_db_get_data: NULL argument");
+    *data = nullptr;
+    try {
+        Xapian::Document doc;
+        if (!find_doc(db->db, id, &doc)) {
+            db->err = std::string("no document with id ") + id;
+            return XC_ERR_NOT_FOUND;
+        }
+        *data = dup_bytes(doc.get_data());
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(db->err, std::current_exception());
+    }
+}
+
+xc_status_t
+xc_db_get_value(xc_db_t *db, const char *id, unsigned slot, char **value,
+                size_t *len)
+{
+    if (!db)
+        return XC_ERR_INVALID;
+    if (!id || !value)
+        return invalid(db->err, "xc_db_get_value: NULL argument");
+    *value = nullptr;
+    try {
+        Xapian::Document doc;
+        if (!find_doc(db->db, id, &doc)) {
+            db->err = std::string("no document with id ") + id;
+            return XC_ERR_NOT_FOUND;
+        }
+        std::string v = doc.get_value(slot);
+        *value = dup_bytes(v);
+        if (len)
+            *len = v.size();
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(db->err, std::current_exception());
+    }
+}
+
+xc_status_t
+xc_db_get_metadata(xc_db_t *db, const char *key, char **value)
+{
+    if (!db)
+        return XC_ERR_INVALID;
+    if (!key || !*key || !value)
+        return invalid(db->err, "xc_db_get_metadata: NULL or empty key");
+    *value = nullptr;
+    try {
+        *value = dup_bytes(db->db.get_metadata(key));
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(db->err, std::current_exception());
+    }
+}
+
+/* Spelling data is recorded lower-cased, so @word is lower-cased first. */
+xc_status_t
+xc_db_spell(xc_db_t *db, const char *word, char **out)
+{
+    if (!db)
+        return XC_ERR_INVALID;
+    if (!word || !out)
+        return invalid(db->err, "xc_db_spell: NULL argument");
+    *out = nullptr;
+    try {
+        *out = dup_bytes(db->db.get_spelling_suggestion(lower(word)));
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(db->err, std::current_exception());
+    }
+}
+
+/* A @max of 0 means no limit. */
+xc_status_t
+xc_db_allterms(xc_db_t *db, const char *prefix, size_t max, xc_term_cb cb,
+               void *rock)
+{
+    if (!db)
+        return XC_ERR_INVALID;
+    if (!cb)
+        return invalid(db->err, "xc_db_allterms: NULL callback");
+    try {
+        std::string p = prefix ? prefix : "";
+        size_t n = 0;
+        for (auto t = db->db.allterms_begin(p); t != db->db.allterms_end(p);
+             ++t) {
+            if (max && n++ >= max)
+                break;
+            std::string term = *t;
+            if (cb(term.c_str(), t.get_termfreq(), rock))
+                break;
+        }
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(db->err, std::current_exception());
+    }
+}
+
+/* ---------------------------------------------------------------- Queries */
+
+/* The parser: the default operator stays OR (ranked by BM25, which puts
+ * documents with every word first) because AND loses recall on long
+ * natural-language queries.  Free-text prefixes title: and org:, boolean
+ * ones lower-cased through BoolProcessor, year: through YearProcessor.
+ * A syntax error (a stray "AND", say) is retried once with no syntax flags,
+ * so a user always gets results for what they typed; a bad year range is
+ * not retried, since it would fail again. */
+xc_status_t
+xc_query_parse(xc_db_t *db, const char *text, unsigned flags,
+               xc_query_t **out)
+{
+    if (!db)
+        return XC_ERR_INVALID;
+    if (!out)
+        return invalid(db->err, "xc_query_parse: NULL out");
+    *out = nullptr;
+    try {
+        std::unique_ptr<xc_query_t> q(new xc_query_t());
+        q->db = db;
+        std::string s = text ? text : "";
+        if (s.find_first_not_of(" \t\r\n\f\v") == std::string::npos) {
+            q->query = Xapian::Query::MatchAll;
+            *out = q.release();
+            return XC_OK;
+        }
+
+        Xapian::QueryParser qp;
+        const Xapian::Stopper *stopper = make_stopper();
+        qp.set_database(db->db);
+        qp.set_stemmer(make_stem());
+        qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+        qp.set_stopper(stopper);
+        qp.set_default_op(Xapian::Query::OP_OR);
+        qp.add_prefix("title", XC_PREFIX_TITLE);
+        qp.add_prefix("org", XC_PREFIX_ORGTEXT);
+        for (const auto &f : BOOL_FIELDS)
+            qp.add_boolean_prefix(f.field,
+                                  (new BoolProcessor(f.prefix))->release());
+        /* The parser owns the processor; @year stays valid while qp
+         * lives, which is all we need it for. */
+        YearProcessor *year = new YearProcessor(db->db);
+        qp.add_boolean_prefix("year", year->release());
+
+        unsigned extra = 0;
+        if (flags & XC_PARSE_SPELLING)
+            extra |= Xapian::QueryParser::FLAG_SPELLING_CORRECTION;
+        if (flags & XC_PARSE_SYNONYMS)
+            extra |= Xapian::QueryParser::FLAG_SYNONYM |
+                     Xapian::QueryParser::FLAG_AUTO_MULTIWORD_SYNONYMS;
+        if (flags & XC_PARSE_PARTIAL)
+            extra |= Xapian::QueryParser::FLAG_PARTIAL;
+
+        Xapian::Query parsed;
+        try {
+            parsed = qp.parse_query(s, QP_FLAGS_BASE | extra);
+        } catch (const Xapian::QueryParserError &) {
+            parsed = qp.parse_query(s, 0);
+        }
+        /* A bad year is the user's mistake in any syntax: no retry. */
+        if (!year->error.empty())
+            throw Xapian::QueryParserError(year->error);
+        q->corrected = qp.get_corrected_query_string();
+        q->has_corrected = !q->corrected.empty();
+
+        if (parsed.empty() || all_stopwords(parsed, *stopper)) {
+            q->empty = true;
+            q->query = Xapian::Query::MatchNothing;
+        } else {
+            bool changed = false;
+            q->query = expand_phrases(parsed, &changed);
+        }
+        *out = q.release();
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(db->err, std::current_exception());
+    }
+}
+
+void
+xc_query_free(xc_query_t *q)
+{
+    delete q;
+}
+
+/* @n == 0 adds no filter (rather than one that matches nothing), so a
+ * caller can pass an empty list straight through. */
+xc_status_t
+xc_query_filter(xc_query_t *q, const char *prefix, const char *const *values,
+                size_t n)
+{
+    if (!q)
+        return XC_ERR_INVALID;
+    if (!prefix || (n && !values))
+        return invalid(q->db->err, "xc_query_filter: NULL argument");
+    try {
+        if (n == 0)
+            return XC_OK;
+        std::vector<Xapian::Query> terms;
+        for (size_t i = 0; i < n; i++) {
+            if (!values[i])
+                return invalid(q->db->err, "xc_query_filter: NULL value");
+            terms.emplace_back(hash_term(prefix + std::string(values[i])));
+        }
+        Xapian::Query any(Xapian::Query::OP_OR, terms.begin(), terms.end());
+        q->query = Xapian::Query(Xapian::Query::OP_FILTER, q->query, any);
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(q->db->err, std::current_exception());
+    }
+}
+
+int
+xc_query_is_empty(const xc_query_t *q)
+{
+    return q && q->empty;
+}
+
+const char *
+xc_query_corrected(const xc_query_t *q)
+{
+    return q && q->has_corrected ? q->corrected.c_str() : nullptr;
+}
+
+/* Returns "" if the description cannot be built (out of memory). */
+const char *
+xc_query_describe(xc_query_t *q)
+{
+    if (!q)
+        return "";
+    try {
+        q->desc = q->query.get_description();
+        return q->desc.c_str();
+    } catch (...) {
+        (void)xc__fail(q->db->err, std::current_exception());
+        return "";
+    }
+}
+
+/* ---------------------------------------------------------------- Search */
+
+xc_status_t
+xc_search(xc_query_t *q, const xc_search_opts_t *opts, xc_mset_t **out)
+{
+    if (!q)
+        return XC_ERR_INVALID;
+    xc_db_t *db = q->db;
+    if (!opts || !out)
+        return invalid(db->err, "xc_search: NULL argument");
+    if (opts->n_facet_slots && !opts->facet_slots)
+        return invalid(db->err, "xc_search: NULL facet_slots");
+    *out = nullptr;
+    try {
+        std::unique_ptr<xc_mset_t> m(new xc_mset_t());
+        m->db = db;
+        m->query = q->query;
+
+        Xapian::Enquire enq(db->db);
+        enq.set_query(q->query);
+        enq.set_weighting_scheme(Xapian::BM25Weight());
+        switch (opts->sort) {
+        case XC_SORT_RELEVANCE:
+            enq.set_sort_by_relevance();
+            break;
+        case XC_SORT_DATE:
+            enq.set_sort_by_value_then_relevance(XC_SLOT_DATE, true);
+            break;
+        }
+        /* No default: -Wswitch catches a new xc_sort_t. */
+        if (opts->collapse_slot >= 0)
+            enq.set_collapse_key(
+                static_cast<Xapian::valueno>(opts->collapse_slot));
+
+        std::vector<std::unique_ptr<MultiValueCounter>> spies;
+        for (size_t i = 0; i < opts->n_facet_slots; i++) {
+            spies.emplace_back(new MultiValueCounter(opts->facet_slots[i]));
+            enq.add_matchspy(spies.back().get());
+        }
+
+        const size_t cap = 0xFFFFFFFFu;
+        Xapian::doccount offset =
+            static_cast<Xapian::doccount>(std::min(opts->offset, cap));
+        Xapian::doccount limit =
+            static_cast<Xapian::doccount>(std::min(opts->limit, cap));
+        /* Facets must count every match, not just those Xapian had to look
+         * at for this page, so then it checks them all. */
+        Xapian::doccount check = spies.empty() ? 0 : db->db.get_doccount();
+        m->mset = enq.get_mset(offset, limit, check);
+        enq.clear_matchspies();
+
+        for (size_t i = 0; i < spies.size(); i++) {
+            std::vector<std::pair<std::string, uint64_t>> v(
+                spies[i]->counts.begin(), spies[i]->counts.end());
+            std::sort(v.begin(), v.end(),
+                      [](const std::pair<std::string, uint64_t> &a,
+                         const std::pair<std::string, uint64_t> &b) {
+                          if (a.second != b.second)
+                              return a.second > b.second;
+                          return a.first < b.first;
+                      });
+            m->facets[opts->facet_slots[i]] = std::move(v);
+        }
+        *out = m.release();
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(db->err, std::current_exception());
+    }
+}
+
+void
+xc_mset_free(xc_mset_t *m)
+{
+    delete m;
+}
+
+/* The bounds are cached in the MSet, so this cannot throw in practice; a
+ * failure still reports zero rather than escaping. */
+void
+xc_mset_total(const xc_mset_t *m, uint64_t *estimate, int *exact)
+{
+    uint64_t est = 0;
+    int ex = 1;
+    if (m) {
+        try {
+            est = m->mset.get_matches_estimated();
+            ex = m->mset.get_matches_lower_bound() ==
+                 m->mset.get_matches_upper_bound();
+        } catch (...) {
+            est = 0;
+            ex = 0;
+        }
+    }
+    if (estimate)
+        *estimate = est;
+    if (exact)
+        *exact = ex;
+}
+
+size_t
+xc_mset_size(const xc_mset_t *m)
+{
+    return m ? m->mset.size() : 0;
+}
+
+xc_status_t
+xc_mset_hit(xc_mset_t *m, size_t i, xc_hit_t *hit)
+{
+    if (!m)
+        return XC_ERR_INVALID;
+    if (!hit || i >= m->mset.size())
+        return invalid(m->db->err, "xc_mset_hit: no such hit");
+    try {
+        Xapian::MSetIterator it = m->mset[static_cast<Xapian::doccount>(i)];
+        m->data = it.get_document().get_data();
+        hit->docid = *it;
+        hit->rank = it.get_rank();
+        hit->weight = it.get_weight();
+        hit->percent = it.get_percent();
+        hit->data = m->data.c_str();
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(m->db->err, std::current_exception());
+    }
+}
+
+xc_status_t
+xc_mset_value(xc_mset_t *m, size_t i, unsigned slot, char **value,
+              size_t *len)
+{
+    if (!m)
+        return XC_ERR_INVALID;
+    if (!value || i >= m->mset.size())
+        return invalid(m->db->err, "xc_mset_value: no such hit");
+    *value = nullptr;
+    try {
+        Xapian::MSetIterator it = m->mset[static_cast<Xapian::doccount>(i)];
+        std::string v = it.get_document().get_value(slot);
+        *value = dup_bytes(v);
+        if (len)
+            *len = v.size();
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(m->db->err, std::current_exception());
+    }
+}
+
+/* XC_ERR_INVALID when @slot was not among the search's facet_slots. */
+xc_status_t
+xc_mset_facets(xc_mset_t *m, unsigned slot, xc_facet_cb cb, void *rock)
+{
+    if (!m)
+        return XC_ERR_INVALID;
+    if (!cb)
+        return invalid(m->db->err, "xc_mset_facets: NULL callback");
+    try {
+        auto f = m->facets.find(slot);
+        if (f == m->facets.end())
+            return invalid(m->db->err, "xc_mset_facets: slot not counted");
+        for (const auto &v : f->second) {
+            if (cb(v.first.c_str(), v.second, rock))
+                break;
+        }
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(m->db->err, std::current_exception());
+    }
+}
+
+/* Stemmed query terms ("Zfighter") have no positions in the index, only
+ * the words do ("fighters"), so for those the document's own terms are
+ * walked and each word whose stem is a query stem reports its positions.
+ * That walk costs one pass over the hit's term list, and only when the
+ * query has stemmed terms. */
+xc_status_t
+xc_mset_positions(xc_mset_t *m, size_t i, xc_pos_cb cb, void *rock)
+{
+    if (!m)
+        return XC_ERR_INVALID;
+    if (!cb || i >= m->mset.size())
+        return invalid(m->db->err, "xc_mset_positions: no such hit");
+    try {
+        const Xapian::Database &db = m->db->db;
+        Xapian::docid did = *m->mset[static_cast<Xapian::doccount>(i)];
+        std::set<std::string> stems;
+        std::set<std::string> done;
+
+        for (auto t = m->query.get_unique_terms_begin();
+             t != m->query.get_unique_terms_end(); ++t) {
+            std::string term = *t;
+            if (term.empty())
+                continue;
+            if (term[0] == 'Z') {
+                stems.insert(term);
+                continue;
+            }
+            done.insert(term);
+            if (emit_positions(db, did, term, cb, rock))
+                return XC_OK;
+        }
+        if (stems.empty())
+            return XC_OK;
+
+        Xapian::Stem stem = make_stem();
+        for (auto t = db.termlist_begin(did); t != db.termlist_end(did);
+             ++t) {
+            std::string term = *t;
+            size_t plen = prefix_len(term);
+            if (plen == term.size() || done.count(term))
+                continue;
+            std::string key = "Z" + term.substr(0, plen) +
+                              stem(term.substr(plen));
+            if (!stems.count(key))
+                continue;
+            for (auto p = t.positionlist_begin(); p != t.positionlist_end();
+                 ++p) {
+                if (cb(*p, rock))
+                    return XC_OK;
+            }
+        }
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(m->db->err, std::current_exception());
+    }
+}
+
+/* MSet::snippet() in Xapian 1.4 escapes '&', '<' and '>' in the text it
+ * returns (tests/xapianc checks "<b>&"), which is all HTML element content
+ * needs; only the markers we pass are left raw. */
+xc_status_t
+xc_mset_snippet(xc_mset_t *m, const char *text, size_t max_len, char **out)
+{
+    if (!m)
+        return XC_ERR_INVALID;
+    if (!text || !out)
+        return invalid(m->db->err, "xc_mset_snippet: NULL argument");
+    *out = nullptr;
+    try {
+        std::string s = m->mset.snippet(
+            text, max_len, make_stem(),
+            Xapian::MSet::SNIPPET_BACKGROUND_MODEL |
+                Xapian::MSet::SNIPPET_EXHAUSTIVE,
+            "<mark>", "</mark>", "...");
+        *out = dup_bytes(s);
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(m->db->err, std::current_exception());
+    }
+}
+
+/* ---------------------------------------------------------------- Writing */
+
+xc_status_t
+xc_dbw_open(const char *path, int create, xc_dbw_t **out, char **errmsg)
+{
+    if (errmsg)
+        *errmsg = nullptr;
+    if (!out || !path) {
+        set_errmsg(errmsg, "xc_dbw_open: NULL argument");
+        return XC_ERR_INVALID;
+    }
+    *out = nullptr;
+    std::string err;
+    try {
+        std::unique_ptr<xc_dbw_t> w(new xc_dbw_t());
+        w->db = Xapian::WritableDatabase(
+            path, create ? Xapian::DB_CREATE_OR_OPEN : Xapian::DB_OPEN);
+        w->tg.set_stemmer(make_stem());
+        w->tg.set_stopper(make_stopper());
+        /* The database is needed for FLAG_SPELLING to record spelling
+         * data. */
+        w->tg.set_database(w->db);
+        w->tg.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
+        *out = w.release();
+        return XC_OK;
+    } catch (...) {
+        xc_status_t st = xc__fail(err, std::current_exception());
+        set_errmsg(errmsg, err);
+        return st;
+    }
+}
+
+/* An open transaction is cancelled (it was never committed), as is a
+ * document begun but not ended.  The handle is freed even on failure, so
+ * the status is all the caller gets. */
+xc_status_t
+xc_dbw_close(xc_dbw_t *w)
+{
+    if (!w)
+        return XC_OK;
+    xc_status_t st = XC_OK;
+    try {
+        if (w->in_txn)
+            w->db.cancel_transaction();
+        else
+            w->db.commit();
+        w->db.close();
+    } catch (...) {
+        st = xc__fail(w->err, std::current_exception());
+    }
+    delete w;
+    return st;
+}
+
+const char *
+xc_dbw_errmsg(const xc_dbw_t *w)
+{
+    return w ? w->err.c_str() : "";
+}
+
+xc_status_t
+xc_dbw_begin(xc_dbw_t *w)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    if (w->in_txn)
+        return invalid(w->err, "xc_dbw_begin: already in a transaction");
+    try {
+        w->db.begin_transaction(true);
+        w->in_txn = true;
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}
+
+/* Outside a transaction this commits the pending changes. */
+xc_status_t
+xc_dbw_commit(xc_dbw_t *w)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    try {
+        if (w->in_txn) {
+            /* Xapian ends the transaction even when the commit throws. */
+            w->in_txn = false;
+            w->db.commit_transaction();
+        } else {
+            w->db.commit();
+        }
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}
+
+xc_status_t
+xc_dbw_cancel(xc_dbw_t *w)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    if (!w->in_txn)
+        return invalid(w->err, "xc_dbw_cancel: not in a transaction");
+    try {
+        w->in_txn = false;
+        w->in_doc = false;
+        w->db.cancel_transaction();
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}
+
+xc_status_t
+xc_dbw_revision(xc_dbw_t *w, uint64_t *revision)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    if (!revision)
+        return invalid(w->err, "xc_dbw_revision: NULL revision");
+    try {
+        *revision = w->db.get_revision();
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}
+
+xc_status_t
+xc_dbw_doccount(xc_dbw_t *w, uint64_t *count)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    if (!count)
+        return invalid(w->err, "xc_dbw_doccount: NULL count");
+    try {
+        *count = w->db.get_doccount();
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}
+
+/* Beginning a document while another is open discards the open one. */
+xc_status_t
+xc_dbw_begin_doc(xc_dbw_t *w, const char *id)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    if (!id || !*id)
+        return invalid(w->err, "xc_dbw_begin_doc: NULL or empty id");
+    try {
+        w->doc = Xapian::Document();
+        w->id = id;
+        w->tg.set_document(w->doc);
+        w->tg.set_termpos(0);
+        w->in_doc = true;
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}
+
+xc_status_t
+xc_dbw_add_text(xc_dbw_t *w, const char *text, const char *prefix,
+                unsigned wdf_inc)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    if (!w->in_doc)
+        return invalid(w->err, "xc_dbw_add_text: no document begun");
+    if (!text)
+        return invalid(w->err, "xc_dbw_add_text: NULL text");
+    try {
+        w->tg.index_text(text, wdf_inc, prefix ? prefix : "");
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}
+
+xc_status_t
+xc_dbw_next_pos(xc_dbw_t *w, unsigned gap, unsigned *pos)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    if (!w->in_doc)
+        return invalid(w->err, "xc_dbw_next_pos: no document begun");
+    try {
+        w->tg.increase_termpos(gap);
+        if (pos)
+            *pos = w->tg.get_termpos() + 1;
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}
+
+xc_status_t
+xc_dbw_add_term(xc_dbw_t *w, const char *term)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    if (!w->in_doc)
+        return invalid(w->err, "xc_dbw_add_term: no document begun");
+    if (!term || !*term)
+        return invalid(w->err, "xc_dbw_add_term: NULL or empty term");
+    try {
+        w->doc.add_boolean_term(hash_term(term));
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}
+
+xc_status_t
+xc_dbw_set_value(xc_dbw_t *w, unsigned slot, const char *value, size_t len)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    if (!w->in_doc)
+        return invalid(w->err, "xc_dbw_set_value: no document begun");
+    if (!value && len)
+        return invalid(w->err, "xc_dbw_set_value: NULL value");
+    try {
+        w->doc.add_value(slot, len ? std::string(value, len) : "");
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}
+
+xc_status_t
+xc_dbw_set_data(xc_dbw_t *w, const char *data)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    if (!w->in_doc)
+        return invalid(w->err, "xc_dbw_set_data: no document begun");
+    try {
+        w->doc.set_data(data ? data : "");
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}
+
+/* Xapian 1.4 does not add the unique term for replace_document(term, doc),
+ * so it is added here. */
+xc_status_t
+xc_dbw_end_doc(xc_dbw_t *w)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    if (!w->in_doc)
+        return invalid(w->err, "xc_dbw_end_doc: no document begun");
+    try {
+        std::string idterm = hash_term(XC_PREFIX_ID + w->id);
+        w->in_doc = false;
+        w->doc.add_boolean_term(idterm);
+        w->db.replace_document(idterm, w->doc);
+        w->doc = Xapian::Document();
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}
+
+xc_status_t
+xc_dbw_delete_doc(xc_dbw_t *w, const char *id)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    if (!id || !*id)
+        return invalid(w->err, "xc_dbw_delete_doc: NULL or empty id");
+    try {
+        w->db.delete_document(hash_term(XC_PREFIX_ID + std::string(id)));
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}
+
+xc_status_t
+xc_dbw_get_data(xc_dbw_t *w, const char *id, char **out)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    if (!id || !out)
+        return invalid(w->err, "xc_dbw_get_data: NULL argument");
+    *out = nullptr;
+    try {
+        Xapian::Document doc;
+        if (!find_doc(w->db, id, &doc)) {
+            w->err = std::string("no document with id ") + id;
+            return XC_ERR_NOT_FOUND;
+        }
+        *out = dup_bytes(doc.get_data());
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}
+
+/* The ids are collected before the first callback, so @cb may delete or
+ * replace documents (ix_writer_delete_unseen() does) without disturbing a
+ * live term iterator. */
+xc_status_t
+xc_dbw_foreach_id(xc_dbw_t *w, xc_id_cb cb, void *rock)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    if (!cb)
+        return invalid(w->err, "xc_dbw_foreach_id: NULL callback");
+    try {
+        std::vector<std::string> ids;
+        const std::string p = XC_PREFIX_ID;
+        for (auto t = w->db.allterms_begin(p); t != w->db.allterms_end(p);
+             ++t)
+            ids.push_back((*t).substr(p.size()));
+        for (const auto &id : ids) {
+            if (cb(id.c_str(), rock))
+                break;
+        }
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}
+
+xc_status_t
+xc_dbw_set_metadata(xc_dbw_t *w, const char *key, const char *value)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    if (!key || !*key)
+        return invalid(w->err, "xc_dbw_set_metadata: NULL or empty key");
+    try {
+        w->db.set_metadata(key, value ? value : "");
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}
+
+xc_status_t
+xc_dbw_get_metadata(xc_dbw_t *w, const char *key, char **value)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    if (!key || !*key || !value)
+        return invalid(w->err, "xc_dbw_get_metadata: NULL or empty key");
+    *value = nullptr;
+    try {
+        *value = dup_bytes(w->db.get_metadata(key));
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}
+
+/* Both sides are normalized to their words, lower-cased and joined by
+ * single spaces: that is the key FLAG_AUTO_MULTIWORD_SYNONYMS looks up,
+ * and the form expand_phrases() turns into a phrase at query time. */
+xc_status_t
+xc_dbw_add_synonym(xc_dbw_t *w, const char *term, const char *synonym)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    if (!term || !synonym)
+        return invalid(w->err, "xc_dbw_add_synonym: NULL argument");
+    try {
+        std::string key = normalize_words(term);
+        std::string value = normalize_words(synonym);
+        if (key.empty() || value.empty())
+            return invalid(w->err, "xc_dbw_add_synonym: no words");
+        if (key != value)
+            w->db.add_synonym(key, value);
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}
+
+xc_status_t
+xc_dbw_clear_synonyms(xc_dbw_t *w, const char *term)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    if (!term)
+        return invalid(w->err, "xc_dbw_clear_synonyms: NULL term");
+    try {
+        std::string key = normalize_words(term);
+        if (!key.empty())
+            w->db.clear_synonyms(key);
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}
