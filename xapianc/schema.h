@@ -61,7 +61,8 @@ enum {
 
 #define XC_META_SCHEMA      "ctmap:schema"      /* XC_SCHEMA_VERSION */
 #define XC_META_LAST_RUN    "ctmap:last-run"    /* report summary, JSON */
-#define XC_META_LABELS      "ctmap:labels"      /* {"org": {slug: label}, ...} */
+/* {"org": {slug: label}, "theme": {...}, ...} */
+#define XC_META_LABELS      "ctmap:labels"
 #define XC_SCHEMA_VERSION   "1"
 
 /* Page separator inside XC_SLOT_TEXT. */

@@ -1,0 +1,284 @@
+/* test_e2e.c -- end to end: index the embedded mapping into a temporary
+ * data dir with the real ctmap-indexer, serve it with the real
+ * ctmap-searchd on a temporary socket, and ask it real questions over HTTP.
+ */
+#include <criterion/criterion.h>
+#include <curl/curl.h>
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+
+static char *tmp;
+static char *sock;
+static GPid daemon_pid;
+
+static int
+run(char **err_out, char **out_out, const char *const *argv)
+{
+    g_autoptr(GError) error = NULL;
+    char *out = NULL, *err = NULL;
+    int status = 0;
+
+    cr_assert(g_spawn_sync(NULL, (char **)argv, NULL, 0, NULL, NULL, &out,
+                           &err, &status, &error), "%s",
+              error ? error->message : "");
+    if (out_out)
+        *out_out = out;
+    else
+        g_free(out);
+    if (err_out)
+        *err_out = err;
+    else
+        g_free(err);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static size_t
+collect(char *data, size_t size, size_t n, void *rock)
+{
+    g_string_append_len(rock, data, size * n);
+    return size * n;
+}
+
+/* GETs @path over the daemon's Unix socket; returns the HTTP status. */
+static long
+get(const char *path, GString *body)
+{
+    CURL *c = curl_easy_init();
+    g_autofree char *url = g_strconcat("http://ctmap", path, NULL);
+    long code = 0;
+
+    g_string_truncate(body, 0);
+    curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+    if (curl_easy_perform(c) == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_cleanup(c);
+    return code;
+}
+
+static void
+setup(void)
+{
+    g_autofree char *data = NULL, *err = NULL;
+    g_autoptr(GString) body = g_string_new(NULL);
+    g_autoptr(GError) error = NULL;
+    gint64 deadline;
+
+    tmp = g_dir_make_tmp("ctmap-e2e-XXXXXX", NULL);
+    cr_assert_not_null(tmp);
+    data = g_build_filename(tmp, "var", NULL);
+    sock = g_build_filename(tmp, "s.sock", NULL);
+    {
+        const char *argv[] = { CTMAP_INDEXER, "--quiet", "--data-dir", data,
+                               NULL };
+
+        cr_assert_eq(run(&err, NULL, argv), 0, "indexer: %s", err);
+    }
+    {
+        const char *argv[] = { CTMAP_SEARCHD, "--data-dir", data,
+                               "--socket", sock, "--threads", "2", NULL };
+
+        cr_assert(g_spawn_async(NULL, (char **)argv, NULL,
+                                G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                                &daemon_pid, &error));
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+    while (get("/health", body) != 200) {
+        cr_assert_lt(g_get_monotonic_time(), deadline,
+                     "searchd did not answer /health within 10 s");
+        g_usleep(20000);
+    }
+}
+
+static void
+teardown(void)
+{
+    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmp);
+    int status = 0;
+
+    if (daemon_pid > 0) {
+        kill(daemon_pid, SIGTERM);
+        waitpid(daemon_pid, &status, 0);
+    }
+    curl_global_cleanup();
+    cr_assert_eq(system(cmd), 0);
+    g_free(tmp);
+    g_free(sock);
+}
+
+TestSuite(e2e, .init = setup, .fini = teardown, .timeout = 120);
+
+static JsonObject *
+search(JsonParser *parser, const char *query_string)
+{
+    g_autoptr(GString) body = g_string_new(NULL);
+    g_autofree char *path = g_strconcat("/search?", query_string, NULL);
+    long code = get(path, body);
+
+    cr_assert_eq(code, 200, "%s -> %ld %s", path, code, body->str);
+    cr_assert(json_parser_load_from_data(parser, body->str, -1, NULL));
+    return json_node_get_object(json_parser_get_root(parser));
+}
+
+static gboolean
+array_has(JsonObject *hit, const char *member, const char *value)
+{
+    JsonArray *a = json_object_get_array_member(hit, member);
+
+    for (guint i = 0; a && i < json_array_get_length(a); i++)
+        if (strcmp(json_array_get_string_element(a, i), value) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+/* Asserts that one of the first three hits is an entry of @theme whose
+ * title or snippet mentions @word: the question a researcher asks is
+ * answered on the first screen. */
+static void
+assert_top3(const char *q, const char *theme, const char *word)
+{
+    g_autoptr(JsonParser) parser = json_parser_new();
+    g_autofree char *esc = g_uri_escape_string(q, NULL, FALSE);
+    g_autofree char *qs = g_strdup_printf("q=%s&limit=3", esc);
+    JsonObject *res = search(parser, qs);
+    JsonArray *hits = json_object_get_array_member(res, "hits");
+    GString *seen = g_string_new(NULL);
+    gboolean found = FALSE;
+
+    for (guint i = 0; i < json_array_get_length(hits); i++) {
+        JsonObject *h = json_array_get_object_element(hits, i);
+        const char *title = json_object_get_string_member(h, "title");
+        const char *snip = json_object_get_string_member_with_default(
+            h, "snippet", "");
+        g_autofree char *hay = g_utf8_strdown(
+            g_strconcat(title, " ", snip, NULL), -1);
+
+        g_string_append_printf(seen, "\n  %s [%s]", title,
+                               json_object_get_string_member(h, "type"));
+        if (array_has(h, "theme", theme) && strstr(hay, word))
+            found = TRUE;
+    }
+    cr_assert(found, "'%s': no %s entry mentioning '%s' in the top 3:%s", q,
+              theme, word, seen->str);
+    g_string_free(seen, TRUE);
+}
+
+Test(e2e, prisons_and_radicalization)
+{
+    assert_top3("prisons and radicalization", "prisons", "prison");
+}
+
+Test(e2e, financing_of_terrorism_training)
+{
+    assert_top3("financing of terrorism training", "financing", "financ");
+}
+
+Test(e2e, returning_foreign_terrorist_fighters)
+{
+    assert_top3("returning foreign terrorist fighters", "ftf", "foreign");
+}
+
+Test(e2e, victims_of_terrorism_support)
+{
+    assert_top3("support to victims of terrorism", "victims", "victim");
+}
+
+Test(e2e, border_management)
+{
+    assert_top3("border management programme", "border", "border");
+}
+
+Test(e2e, filters_narrow_the_results)
+{
+    g_autoptr(JsonParser) p1 = json_parser_new();
+    g_autoptr(JsonParser) p2 = json_parser_new();
+    JsonObject *all = search(p1, "q=prisons");
+    JsonObject *unodc = search(p2, "q=prisons&org=unodc&type=entry");
+    JsonArray *hits = json_object_get_array_member(unodc, "hits");
+
+    cr_assert_gt(json_object_get_int_member(all, "total"),
+                 json_object_get_int_member(unodc, "total"));
+    cr_assert_gt(json_array_get_length(hits), 0);
+    for (guint i = 0; i < json_array_get_length(hits); i++) {
+        JsonObject *h = json_array_get_object_element(hits, i);
+
+        cr_assert(array_has(h, "org", "unodc"));
+        cr_assert_str_eq(json_object_get_string_member(h, "type"), "entry");
+    }
+}
+
+Test(e2e, documents_are_searchable_with_their_status)
+{
+    g_autoptr(JsonParser) parser = json_parser_new();
+    JsonObject *res = search(parser, "q=&type=document&status=local-path");
+    JsonArray *hits = json_object_get_array_member(res, "hits");
+
+    cr_assert_eq(json_object_get_int_member(res, "total"), 2);
+    for (guint i = 0; i < json_array_get_length(hits); i++) {
+        JsonObject *h = json_array_get_object_element(hits, i);
+
+        cr_assert_str_eq(json_object_get_string_member(h, "status"),
+                         "local-path");
+        cr_assert(g_str_has_prefix(json_object_get_string_member(h, "url"),
+                                   "file:///"));
+        cr_assert_gt(json_array_get_length(
+            json_object_get_array_member(h, "cited_by")), 0);
+    }
+}
+
+Test(e2e, doc_returns_the_whole_record)
+{
+    g_autoptr(JsonParser) parser = json_parser_new();
+    g_autoptr(JsonParser) dp = json_parser_new();
+    g_autoptr(GString) body = g_string_new(NULL);
+    JsonObject *res = search(parser, "q=SHERLOC&type=entry");
+    JsonArray *hits = json_object_get_array_member(res, "hits");
+    JsonObject *doc;
+    g_autofree char *path = NULL;
+
+    cr_assert_gt(json_array_get_length(hits), 0);
+    path = g_strconcat("/doc/", json_object_get_string_member(
+        json_array_get_object_element(hits, 0), "id"), NULL);
+    cr_assert_eq(get(path, body), 200);
+    cr_assert(json_parser_load_from_data(dp, body->str, -1, NULL));
+    doc = json_node_get_object(json_parser_get_root(dp));
+    cr_assert(strstr(json_object_get_string_member(doc, "text"),
+                     "SHERLOC"));
+}
+
+Test(e2e, stats_count_entries_and_documents)
+{
+    g_autoptr(JsonParser) parser = json_parser_new();
+    g_autoptr(GString) body = g_string_new(NULL);
+    JsonObject *stats, *by_type;
+
+    cr_assert_eq(get("/stats", body), 200);
+    cr_assert(json_parser_load_from_data(parser, body->str, -1, NULL));
+    stats = json_node_get_object(json_parser_get_root(parser));
+    by_type = json_object_get_object_member(stats, "by_type");
+    cr_assert_gt(json_object_get_int_member(by_type, "entry"), 200);
+    cr_assert_gt(json_object_get_int_member(by_type, "document"), 20);
+    cr_assert_eq(json_object_get_int_member(stats, "documents"),
+                 json_object_get_int_member(by_type, "entry")
+                 + json_object_get_int_member(by_type, "document"));
+}
+
+Test(e2e, command_line_client_prints_ranked_entries)
+{
+    g_autofree char *out = NULL, *err = NULL;
+    const char *argv[] = { CTMAP_SEARCH, "--socket", sock, "--limit", "3",
+                           "returning", "foreign", "terrorist", "fighters",
+                           NULL };
+
+    cr_assert_eq(run(&err, &out, argv), 0, "%s", err);
+    cr_assert(g_str_has_prefix(out, "1. "), "%s", out);
+    cr_assert(strstr(out, "\n2. "), "%s", out);
+    cr_assert(strstr(out, " · "), "no organizations/themes line: %s", out);
+}

@@ -1,0 +1,443 @@
+/* test_indexer.c -- the indexer core against the real mapping (planning,
+ * records, incremental writing) and the ctmap-indexer binary's command
+ * line, exit codes and report.
+ */
+#include <criterion/criterion.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "indexer.h"
+#include "schema.h"
+#include "xapianc.h"
+
+static char *tmp;
+
+static void
+setup(void)
+{
+    tmp = g_dir_make_tmp("ctmap-indexer-XXXXXX", NULL);
+    cr_assert_not_null(tmp);
+}
+
+static void
+teardown(void)
+{
+    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmp);
+
+    cr_assert_eq(system(cmd), 0);
+    g_free(tmp);
+}
+
+static corpus_vocab_t *
+vocab(void)
+{
+    g_autoptr(GError) error = NULL;
+    corpus_vocab_t *v = corpus_vocab_load(CTMAP_CORPUS_DIR, &error);
+
+    cr_assert_not_null(v, "vocab: %s", error ? error->message : "");
+    return v;
+}
+
+static ix_plan_t *
+real_plan(const corpus_vocab_t *v)
+{
+    const char *maps[] = { CTMAP_CORPUS_DIR "/mapping-2020-07.txt", NULL };
+
+    return ix_plan_build(v, maps);
+}
+
+static guint
+count_status(const ix_plan_t *plan, ix_status_t status)
+{
+    guint n = 0;
+
+    for (guint i = 0; i < plan->sources->len; i++) {
+        const ix_source_t *s = g_ptr_array_index(plan->sources, i);
+
+        n += s->type == IX_SOURCE_DOCUMENT && s->status == status;
+    }
+    return n;
+}
+
+static gboolean
+has(const GPtrArray *set, const char *value)
+{
+    for (guint i = 0; set && i < set->len; i++)
+        if (strcmp(g_ptr_array_index(set, i), value) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+static const ix_source_t *
+doc_by_url_part(const ix_plan_t *plan, const char *part)
+{
+    for (guint i = 0; i < plan->sources->len; i++) {
+        const ix_source_t *s = g_ptr_array_index(plan->sources, i);
+
+        if (s->type == IX_SOURCE_DOCUMENT && s->url && strstr(s->url, part))
+            return s;
+    }
+    return NULL;
+}
+
+TestSuite(plan, .init = setup, .fini = teardown);
+
+Test(plan, entries_come_first_then_documents)
+{
+    g_autoptr(corpus_vocab_t) v = vocab();
+    g_autoptr(ix_plan_t) plan = real_plan(v);
+    gboolean seen_doc = FALSE;
+
+    cr_assert_gt(plan->n_entries, 200);
+    cr_assert_gt(plan->n_documents, 20);
+    cr_assert_eq(plan->sources->len, plan->n_entries + plan->n_documents);
+    for (guint i = 0; i < plan->sources->len; i++) {
+        const ix_source_t *s = g_ptr_array_index(plan->sources, i);
+
+        if (s->type == IX_SOURCE_DOCUMENT)
+            seen_doc = TRUE;
+        else
+            cr_assert_not(seen_doc, "entry %s after a document", s->id);
+    }
+}
+
+Test(plan, statuses_before_fetching)
+{
+    g_autoptr(corpus_vocab_t) v = vocab();
+    g_autoptr(ix_plan_t) plan = real_plan(v);
+    const ix_source_t *local = doc_by_url_part(plan, "file:///D:/");
+    const ix_source_t *osce = doc_by_url_part(plan, "444340_0.pdf");
+
+    cr_assert_eq(count_status(plan, IX_STATUS_LOCAL_PATH), 2);
+    cr_assert_gt(count_status(plan, IX_STATUS_UNREACHABLE), 20);
+    cr_assert_gt(count_status(plan, IX_STATUS_TITLE_ONLY), 20);
+    cr_assert_eq(count_status(plan, IX_STATUS_INDEXED), 0);
+    cr_assert_not_null(local);
+    cr_assert_eq(local->status, IX_STATUS_LOCAL_PATH);
+    cr_assert_not_null(osce);
+    cr_assert_eq(osce->status, IX_STATUS_UNREACHABLE);
+    cr_assert_str_eq(osce->reason, "not fetched");
+    cr_assert_str_eq(osce->host, "osce.org");
+}
+
+Test(plan, document_carries_tags_of_citing_entries)
+{
+    g_autoptr(corpus_vocab_t) v = vocab();
+    g_autoptr(ix_plan_t) plan = real_plan(v);
+
+    for (guint i = 0; i < plan->sources->len; i++) {
+        const ix_source_t *d = g_ptr_array_index(plan->sources, i);
+
+        if (d->type != IX_SOURCE_DOCUMENT)
+            continue;
+        cr_assert_gt(d->links->len, 0, "%s is cited by nobody", d->id);
+        for (guint c = 0; c < d->links->len; c++) {
+            const ix_source_t *e =
+                g_hash_table_lookup(plan->by_id,
+                                    g_ptr_array_index(d->links, c));
+
+            cr_assert_not_null(e);
+            cr_assert(has(e->links, d->id), "%s does not cite %s", e->id,
+                      d->id);
+            for (guint o = 0; o < e->orgs->len; o++)
+                cr_assert(has(d->orgs, g_ptr_array_index(e->orgs, o)));
+            for (guint t = 0; t < e->themes->len; t++)
+                cr_assert(has(d->themes, g_ptr_array_index(e->themes, t)));
+        }
+    }
+}
+
+Test(plan, russian_links_are_tagged_russian)
+{
+    g_autoptr(corpus_vocab_t) v = vocab();
+    g_autoptr(ix_plan_t) plan = real_plan(v);
+    const ix_source_t *gender = doc_by_url_part(plan, "19-01530_R_ebook");
+    const ix_source_t *brief = doc_by_url_part(plan, "policy_brief_56");
+
+    cr_assert_not_null(gender);
+    cr_assert_str_eq(gender->lang, "ru");
+    cr_assert_not_null(brief);
+    cr_assert_str_eq(brief->lang, "");
+}
+
+Test(plan, italic_title_names_the_link_that_follows)
+{
+    g_autoptr(corpus_vocab_t) v = vocab();
+    g_autoptr(ix_plan_t) plan = real_plan(v);
+    const ix_source_t *brief = doc_by_url_part(plan, "policy_brief_54");
+
+    cr_assert_not_null(brief);
+    cr_assert(strstr(brief->title, "ISIS Threat to Tajikistan"),
+              "title: %s", brief->title);
+}
+
+Test(plan, ids_are_stable_across_runs)
+{
+    g_autoptr(corpus_vocab_t) v = vocab();
+    g_autoptr(ix_plan_t) a = real_plan(v);
+    g_autoptr(ix_plan_t) b = real_plan(v);
+
+    cr_assert_eq(a->sources->len, b->sources->len);
+    for (guint i = 0; i < a->sources->len; i++) {
+        const ix_source_t *sa = g_ptr_array_index(a->sources, i);
+        const ix_source_t *sb = g_ptr_array_index(b->sources, i);
+
+        cr_assert_str_eq(sa->id, sb->id);
+    }
+}
+
+Test(plan, unreadable_mapping_is_a_warning)
+{
+    g_autoptr(corpus_vocab_t) v = vocab();
+    const char *maps[] = { "/nonexistent/mapping.txt", NULL };
+    g_autoptr(ix_plan_t) plan = ix_plan_build(v, maps);
+
+    cr_assert_eq(plan->sources->len, 0);
+    cr_assert_eq(plan->warnings->len, 1);
+    cr_assert(strstr(g_ptr_array_index(plan->warnings, 0),
+                     "/nonexistent/mapping.txt"));
+}
+
+/* ---------------------------------------------------------------- Records */
+
+TestSuite(record, .init = setup, .fini = teardown);
+
+Test(record, entry_record_has_the_api_fields)
+{
+    g_autoptr(corpus_vocab_t) v = vocab();
+    g_autoptr(ix_plan_t) plan = real_plan(v);
+    const ix_source_t *e = g_ptr_array_index(plan->sources, 0);
+    g_autoptr(JsonNode) node = ix_record_build(e, v);
+    JsonObject *o = json_node_get_object(node);
+    static const char *const fields[] = {
+        "id", "type", "title", "url", "org", "org_labels", "theme",
+        "theme_labels", "section", "country", "kind", "year", "lang",
+        "status", "reason", "cites", "edition", "lines", NULL
+    };
+
+    for (guint i = 0; fields[i]; i++)
+        cr_assert(json_object_has_member(o, fields[i]), "missing %s",
+                  fields[i]);
+    cr_assert_str_eq(json_object_get_string_member(o, "type"), "entry");
+    cr_assert_str_eq(json_object_get_string_member(o, "id"), e->id);
+    cr_assert_eq(json_array_get_length(json_object_get_array_member(o,
+                 "org")), json_array_get_length(
+                 json_object_get_array_member(o, "org_labels")));
+}
+
+/* ---------------------------------------------------------------- Writer */
+
+TestSuite(writer, .init = setup, .fini = teardown);
+
+static void
+index_plan(const char *path, const ix_plan_t *plan, const corpus_vocab_t *v,
+           ix_counts_t *out)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(ix_writer_t) w = ix_writer_open(path, &error);
+
+    cr_assert_not_null(w, "%s", error ? error->message : "");
+    cr_assert(ix_writer_set_vocab(w, v, &error));
+    cr_assert(ix_writer_begin(w, &error));
+    for (guint i = 0; i < plan->sources->len; i++)
+        cr_assert(ix_writer_add(w, g_ptr_array_index(plan->sources, i), v,
+                                &error), "%s", error ? error->message : "");
+    cr_assert(ix_writer_delete_unseen(w, plan->by_id, &error));
+    cr_assert(ix_writer_commit(w, &error));
+    *out = *ix_writer_counts(w);
+}
+
+Test(writer, rerun_with_nothing_changed_rewrites_nothing)
+{
+    g_autoptr(corpus_vocab_t) v = vocab();
+    g_autoptr(ix_plan_t) plan = real_plan(v);
+    g_autofree char *path = g_build_filename(tmp, "index", NULL);
+    ix_counts_t first, second;
+    xc_db_t *db = NULL;
+    char *msg = NULL;
+    uint64_t rev1 = 0, rev2 = 0, count = 0;
+
+    index_plan(path, plan, v, &first);
+    cr_assert_eq(first.added, plan->sources->len);
+    cr_assert_eq(xc_db_open(path, &db, &msg), XC_OK);
+    cr_assert_eq(xc_db_revision(db, &rev1), XC_OK);
+    cr_assert_eq(xc_db_doccount(db, &count), XC_OK);
+    cr_assert_eq(count, plan->sources->len);
+
+    index_plan(path, plan, v, &second);
+    cr_assert_eq(second.added, 0);
+    cr_assert_eq(second.updated, 0);
+    cr_assert_eq(second.deleted, 0);
+    cr_assert_eq(second.unchanged, plan->sources->len);
+    cr_assert_eq(xc_db_reopen(db), XC_OK);
+    cr_assert_eq(xc_db_revision(db, &rev2), XC_OK);
+    /* Committing an empty transaction may or may not bump the revision;
+     * what matters is that no document was rewritten. */
+    cr_assert_eq(xc_db_doccount(db, &count), XC_OK);
+    cr_assert_eq(count, plan->sources->len);
+    cr_assert_geq(rev2, rev1);
+    xc_db_close(db);
+}
+
+Test(writer, dropped_sources_are_deleted)
+{
+    g_autoptr(corpus_vocab_t) v = vocab();
+    g_autoptr(ix_plan_t) plan = real_plan(v);
+    g_autofree char *path = g_build_filename(tmp, "index", NULL);
+    ix_counts_t c;
+    ix_source_t *last;
+    g_autofree char *gone = NULL;
+    xc_db_t *db = NULL;
+    char *msg = NULL, *data = NULL;
+
+    index_plan(path, plan, v, &c);
+    last = g_ptr_array_index(plan->sources, plan->sources->len - 1);
+    gone = g_strdup(last->id);
+    g_hash_table_remove(plan->by_id, gone);
+    g_ptr_array_remove_index(plan->sources, plan->sources->len - 1);
+    index_plan(path, plan, v, &c);
+    cr_assert_eq(c.deleted, 1);
+    cr_assert_eq(xc_db_open(path, &db, &msg), XC_OK);
+    cr_assert_eq(xc_db_get_data(db, gone, &data), XC_ERR_NOT_FOUND);
+    xc_db_close(db);
+}
+
+Test(writer, stored_terms_match_the_record)
+{
+    g_autoptr(corpus_vocab_t) v = vocab();
+    g_autoptr(ix_plan_t) plan = real_plan(v);
+    g_autofree char *path = g_build_filename(tmp, "index", NULL);
+    ix_counts_t c;
+    xc_db_t *db = NULL;
+    char *msg = NULL;
+    uint64_t n = 0;
+
+    index_plan(path, plan, v, &c);
+    cr_assert_eq(xc_db_open(path, &db, &msg), XC_OK);
+    cr_assert_eq(xc_db_termfreq(db, XC_PREFIX_TYPE "entry", &n), XC_OK);
+    cr_assert_eq(n, plan->n_entries);
+    cr_assert_eq(xc_db_termfreq(db, XC_PREFIX_TYPE "document", &n), XC_OK);
+    cr_assert_eq(n, plan->n_documents);
+    cr_assert_eq(xc_db_termfreq(db, XC_PREFIX_STATUS "local-path", &n),
+                 XC_OK);
+    cr_assert_eq(n, count_status(plan, IX_STATUS_LOCAL_PATH));
+    cr_assert_eq(xc_db_termfreq(db, XC_PREFIX_ORG "unodc", &n), XC_OK);
+    cr_assert_gt(n, 20);
+    xc_db_close(db);
+}
+
+/* ---------------------------------------------------------------- Binary */
+
+TestSuite(cli, .init = setup, .fini = teardown);
+
+static int
+run_indexer(char **err_out, const char *first, ...)
+{
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    g_autoptr(GError) error = NULL;
+    char *out = NULL, *err = NULL;
+    int status = 0;
+    va_list ap;
+
+    g_ptr_array_add(argv, (gpointer)CTMAP_INDEXER);
+    va_start(ap, first);
+    for (const char *a = first; a; a = va_arg(ap, const char *))
+        g_ptr_array_add(argv, (gpointer)a);
+    va_end(ap);
+    g_ptr_array_add(argv, NULL);
+    cr_assert(g_spawn_sync(NULL, (char **)argv->pdata, NULL, 0, NULL, NULL,
+                           &out, &err, &status, &error));
+    g_free(out);
+    if (err_out)
+        *err_out = err;
+    else
+        g_free(err);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+Test(cli, unknown_option_exits_2)
+{
+    g_autofree char *err = NULL;
+
+    cr_assert_eq(run_indexer(&err, "--no-such-option", NULL), 2);
+    cr_assert(strstr(err, "no-such-option"), "%s", err);
+    cr_assert_eq(strchr(err, '\n'), err + strlen(err) - 1, "one line");
+}
+
+Test(cli, unwritable_data_dir_exits_1)
+{
+    g_autofree char *file = g_build_filename(tmp, "plain-file", NULL);
+    g_autofree char *dir = g_build_filename(file, "var", NULL);
+    g_autofree char *err = NULL;
+
+    cr_assert(g_file_set_contents(file, "x", 1, NULL));
+    cr_assert_eq(run_indexer(&err, "--quiet", "--data-dir", dir, NULL), 1);
+    cr_assert(strstr(err, "cannot write data dir"), "%s", err);
+}
+
+Test(cli, locked_index_exits_1)
+{
+    g_autofree char *path = g_build_filename(tmp, "index", NULL);
+    g_autofree char *err = NULL;
+    xc_dbw_t *w = NULL;
+    char *msg = NULL;
+
+    cr_assert_eq(xc_dbw_open(path, 1, &w, &msg), XC_OK);
+    cr_assert_eq(run_indexer(&err, "--quiet", "--data-dir", tmp, NULL), 1);
+    cr_assert(strstr(err, "locked"), "%s", err);
+    xc_dbw_close(w);
+}
+
+Test(cli, indexes_and_reports)
+{
+    g_autofree char *report = g_build_filename(tmp, "report.json", NULL);
+    g_autofree char *err = NULL;
+    g_autoptr(JsonParser) parser = json_parser_new();
+    JsonObject *root, *summary, *counts;
+    JsonArray *sources;
+
+    cr_assert_eq(run_indexer(&err, "--quiet", "--data-dir", tmp, NULL), 0,
+                 "%s", err);
+    cr_assert(json_parser_load_from_file(parser, report, NULL));
+    root = json_node_get_object(json_parser_get_root(parser));
+    summary = json_object_get_object_member(root, "summary");
+    counts = json_object_get_object_member(summary, "counts");
+    sources = json_object_get_array_member(root, "sources");
+    cr_assert_gt(json_object_get_int_member(summary, "entries"), 200);
+    cr_assert_eq(json_object_get_int_member(counts, "local-path"), 2);
+    cr_assert_eq(json_array_get_length(sources),
+                 json_object_get_int_member(summary, "entries")
+                 + json_object_get_int_member(summary, "documents"));
+    cr_assert_eq(json_object_get_int_member(summary, "added"),
+                 json_array_get_length(sources));
+    for (guint i = 0; i < json_array_get_length(sources); i++) {
+        JsonObject *s = json_array_get_object_element(sources, i);
+
+        cr_assert(json_object_has_member(s, "status"));
+        cr_assert(json_object_has_member(s, "reason"));
+        cr_assert(json_object_has_member(s, "url"));
+    }
+}
+
+Test(cli, bad_mappings_are_parsed_as_far_as_possible)
+{
+    g_autofree char *empty = g_build_filename(tmp, "empty.txt", NULL);
+    g_autofree char *binary = g_build_filename(tmp, "binary.txt", NULL);
+    g_autofree char *latin = g_build_filename(tmp, "latin1.txt", NULL);
+    g_autofree char *data = g_build_filename(tmp, "data", NULL);
+    g_autofree char *err = NULL;
+    static const char bin[] = "\x00\x01\x02\xff\xfe\tPK\x03\x04\n\x00\x00";
+    static const char lat[] = "Projects\tUNODC\tCaf\xe9 training in "
+                              "Kyrgyzstan 2019\n";
+
+    cr_assert(g_file_set_contents(empty, "", 0, NULL));
+    cr_assert(g_file_set_contents(binary, bin, sizeof(bin) - 1, NULL));
+    cr_assert(g_file_set_contents(latin, lat, sizeof(lat) - 1, NULL));
+    cr_assert_eq(run_indexer(&err, "--data-dir", data, "--mapping", empty,
+                             "--mapping", binary, "--mapping", latin, NULL),
+                 0, "%s", err);
+    cr_assert(strstr(err, "binary.txt:"), "no warning names the file: %s",
+              err);
+    cr_assert(strstr(err, "latin1.txt:1:"), "no warning names the line: %s",
+              err);
+}
