@@ -23,7 +23,7 @@ typedef enum {
     CORPUS_ERROR_VOCAB          /* a vocabulary file is malformed */
 } corpus_error_t;
 
-/* ---------------------------------------------------------------- Vocabularies */
+/* ------------------------------------------------------------ Vocabularies */
 
 /* One canonical vocabulary item: an organization, theme, country or
  * acronym. */
@@ -113,7 +113,8 @@ char *corpus_url_normalize(const char *url);
 typedef struct {
     char *id;                   /* "e-" + 16 hex */
     char section;               /* 'A'..'E'; 0 for the introduction */
-    char *theme;                /* theme slug (themes.tsv) */
+    char *theme;                /* (nullable) theme slug (themes.tsv);
+                                 * NULL for the introduction */
     char *title;                /* objective cell, italic title or lead */
     char *kind;                 /* kind slug (kinds.tsv) */
     char *kind_raw;             /* the kind/objective cell as written */
@@ -127,6 +128,11 @@ typedef struct {
     guint first_line;           /* 1-based line range in the mapping */
     guint last_line;
     char *edition;              /* the mapping's name, e.g. "mapping-2020-07" */
+    GPtrArray *themes;          /* (element-type utf8) every theme slug,
+                                 * the first = @theme: D-E: sub-theme,
+                                 * then section; A-C: section, then the
+                                 * sub-theme the objective names, if any;
+                                 * empty for the introduction */
 } corpus_entry_t;
 
 void corpus_entry_free(corpus_entry_t *entry);
@@ -142,9 +148,10 @@ void corpus_warning_free(corpus_warning_t *w);
 typedef struct {
     GPtrArray *entries;         /* (element-type corpus_entry_t) */
     GPtrArray *warnings;        /* (element-type corpus_warning_t) */
-    /* For the no-text-lost check: for each 1-based line of the input,
-     * the index into @entries it landed in, or -1 for headings, blank
-     * lines, the table of contents and the table header. */
+    /* For the no-text-lost check: for each line of the input, the index
+     * into @entries it landed in, or -1 for headings, blank lines, the
+     * table of contents and the table header.  Line N (1-based) is
+     * element N - 1; len is the number of lines. */
     GArray *line_entry;         /* (element-type gint) */
 } corpus_mapping_t;
 

@@ -1,0 +1,37 @@
+/* corpus-int.h -- helpers shared by the files of libctmap_corpus only;
+ * never included from outside corpus/.
+ */
+#ifndef CTMAP_CORPUS_CORPUS_INT_H
+#define CTMAP_CORPUS_CORPUS_INT_H
+
+#include <glib.h>
+
+#include "corpus.h"
+
+G_BEGIN_DECLS
+
+/* File-local functions the Criterion suites call directly are marked
+ * CTMAP_TESTABLE: static in a release build, visible in a test build. */
+#ifndef CTMAP_TESTABLE
+#ifdef CTMAP_TESTING
+#define CTMAP_TESTABLE
+#else
+#define CTMAP_TESTABLE static
+#endif
+#endif
+
+/* Folds a spelling for comparison: NFKC, case-folded, every run of
+ * characters that are neither letters nor digits turned into one space,
+ * no leading or trailing space.  "U.N.-Women" and "u n women" fold alike.
+ * Returns: (transfer full). */
+char *corpus__fold(const char *text);
+
+/* Counts the words of @text (lower-cased runs of letters and digits,
+ * hyphens kept inside a word) into @counts, a table of char* -> count
+ * owned by the caller (g_str_hash, g_free keys).  The mapping parser uses
+ * these counts to tell a word cut by a page break from two words. */
+void corpus__count_words(GHashTable *counts, const char *text);
+
+G_END_DECLS
+
+#endif /* CTMAP_CORPUS_CORPUS_INT_H */
