@@ -179,28 +179,94 @@ guess_link_lang(const char *text, const char *at, const char *url)
     return "";
 }
 
-/* A title for a document known only by its URL: the last path segment,
- * unescaped, or the host. */
+/* The last segment of a link's path, unescaped; NULL for a site's home
+ * page. */
 static char *
-title_from_url(const corpus_link_t *link)
+url_basename(const corpus_link_t *link)
 {
     const char *path = strchr(link->url + strlen("file://"), '/');
     g_autofree char *trimmed = NULL;
     const char *slash;
 
     if (!path || !path[1])
-        return g_strdup(link->host ? link->host : link->url);
+        return NULL;
     trimmed = g_strdup(path);
     while (*trimmed && trimmed[strlen(trimmed) - 1] == '/')
         trimmed[strlen(trimmed) - 1] = '\0';
     slash = strrchr(trimmed, '/');
     if (!slash || !slash[1])
-        return g_strdup(link->host ? link->host : link->url);
+        return NULL;
 
     g_autofree char *unescaped = g_uri_unescape_string(slash + 1, NULL);
     if (!unescaped || !g_utf8_validate(unescaped, -1, NULL))
         return g_strdup(slash + 1);
     return g_steal_pointer(&unescaped);
+}
+
+/* The sentence that introduces a link ("Good Practices in Supporting
+ * Victims of Terrorism (2015). Available in Russian: https://...") names
+ * the document better than its file name ("goos_practices_victims_R.pdf"):
+ * walk back over the sentences before the link, skipping the ones that
+ * only say where or in which language it is available. */
+static char *
+title_from_context(const char *line_start, const char *at)
+{
+    g_autofree char *before = g_strndup(line_start, at - line_start);
+    g_auto(GStrv) sentences = g_regex_split_simple("(?<=[.!?;])\\s+",
+                                                   before, 0, 0);
+    guint n = g_strv_length(sentences);
+
+    for (guint i = n; i-- > 0;) {
+        g_autofree char *clean = g_strdup(sentences[i]);
+        char *end;
+
+        g_strstrip(clean);
+        if (g_regex_match_simple("^\\(?\\s*(also )?available\\b", clean,
+                                 G_REGEX_CASELESS, 0))
+            continue;
+        end = clean + strlen(clean);
+        while (end > clean && strchr(" (:;,.-<", end[-1]))
+            *--end = '\0';
+        if (g_utf8_strlen(clean, -1) < 12)
+            continue;
+        if (g_utf8_strlen(clean, -1) > 160) {
+            char *cut = g_utf8_offset_to_pointer(clean, 157);
+
+            *cut = '\0';
+            return g_strconcat(clean, "...", NULL);
+        }
+        return g_steal_pointer(&clean);
+    }
+    return NULL;
+}
+
+/* A title for a document known only by its link: the italic title paired
+ * with it, else the sentence that introduces it, else the file name, else
+ * the host (a site's home page is best named by its host). */
+static char *
+title_for_link(const corpus_link_t *link, const char *paired,
+               const char *text, const char *at)
+{
+    g_autofree char *base = url_basename(link);
+    const char *line = at;
+
+    if (paired)
+        return g_strdup(paired);
+    if (!base)
+        return g_strdup(link->host ? link->host : link->url);
+    while (line > text && line[-1] != '\n')
+        line--;
+
+    char *ctx = title_from_context(line, at);
+    /* A link alone on its line is introduced by the line before. */
+    if (!ctx && line > text) {
+        const char *prev = line - 1;
+
+        while (prev > text && prev[-1] != '\n')
+            prev--;
+        ctx = title_from_context(prev, line - 1);
+    }
+    return ctx ? ctx : g_steal_pointer(&base);
 }
 
 /* Finds or creates the document @id, then adds what the citing @entry
@@ -300,7 +366,7 @@ plan_links(ix_plan_t *plan, const corpus_entry_t *e, ix_source_t *entry)
             if (paired[t] == (int)l)
                 title = g_ptr_array_index(e->titles, t);
         if (!doc->title)
-            doc->title = title ? g_strdup(title) : title_from_url(link);
+            doc->title = title_for_link(link, title, e->text, at);
         if (!doc->url) {
             doc->url = g_strdup(link->url);
             doc->host = g_strdup(link->host);
@@ -359,6 +425,7 @@ plan_entry(ix_plan_t *plan, const corpus_vocab_t *vocab,
     strset_merge(src->orgs, e->orgs);
     if (e->theme)
         ix_strset_add(src->themes, e->theme);
+    strset_merge(src->themes, e->themes);
     strset_merge(src->countries, e->countries);
     strset_merge(src->years, e->years);
     for (guint i = 0; i < e->orgs->len; i++)
