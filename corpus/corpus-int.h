@@ -32,6 +32,16 @@ char *corpus__fold(const char *text);
  * these counts to tell a word cut by a page break from two words. */
 void corpus__count_words(GHashTable *counts, const char *text);
 
+#ifdef CTMAP_TESTING
+/* File-local functions of mapping.c, visible to the suites only. */
+gboolean glued_by_break(GHashTable *words, const char *before,
+                        const char *after);
+const corpus_term_t *match_theme(const corpus_vocab_t *vocab,
+                                 const char *text);
+char *lead_of(const char *text);
+gboolean org_cell_is_title(const corpus_vocab_t *vocab, const char *cell);
+#endif
+
 G_END_DECLS
 
 #endif /* CTMAP_CORPUS_CORPUS_INT_H */

@@ -267,13 +267,30 @@ letters(const char *s, gboolean tail)
     return g_utf8_strdown(start, end - start);
 }
 
+/* Words so common that even a short text that uses them once knows them
+ * as words. */
+static gboolean
+function_word(const char *w)
+{
+    static const char *const words[] = {
+        "a", "an", "and", "are", "as", "at", "be", "by", "for", "from",
+        "in", "is", "it", "its", "of", "on", "or", "that", "the", "their",
+        "this", "to", "was", "were", "which", "with", NULL
+    };
+
+    for (int i = 0; words[i]; i++)
+        if (strcmp(w, words[i]) == 0)
+            return TRUE;
+    return FALSE;
+}
+
 /* Whether a page break cut a word: @before is the text before the break,
  * @after the text after it (both plain).  A break after a hyphen before a
  * lower-case letter ("in-" / "country") always joins.  Otherwise the
- * fragments join when the fragment after the break is not a word seen
- * elsewhere in the mapping, or when the joined word is and the fragment
- * before the break is not ("internatio" / "nal").  Whole words on both
- * sides ("Strengthening" / "the") keep their space. */
+ * fragments join when neither is a word seen elsewhere in the mapping
+ * ("Kostan" / "ai"), or when the joined word is and the fragment before
+ * the break is not ("internatio" / "nal").  Whole words on both sides
+ * ("Strengthening" / "the", "in" / "to") keep their space. */
 CTMAP_TESTABLE gboolean
 glued_by_break(GHashTable *words, const char *before, const char *after)
 {
@@ -290,7 +307,7 @@ glued_by_break(GHashTable *words, const char *before, const char *after)
         return alen > 1 && g_unichar_isalnum(g_utf8_get_char(
                                g_utf8_find_prev_char(a, a + alen - 1)));
     tail = letters(a, TRUE);
-    if (!*tail || strlen(tail) != alen)
+    if (!*tail)
         return FALSE;           /* ends with punctuation or a digit */
     head = letters(after, FALSE);
     if (!*head)
@@ -299,9 +316,9 @@ glued_by_break(GHashTable *words, const char *before, const char *after)
     n_tail = GPOINTER_TO_UINT(g_hash_table_lookup(words, tail));
     n_head = GPOINTER_TO_UINT(g_hash_table_lookup(words, head));
     n_joined = GPOINTER_TO_UINT(g_hash_table_lookup(words, joined));
-    if (n_head <= 1)
+    if (n_head <= 1 && n_tail <= 1 && !function_word(head))
         return TRUE;
-    return n_joined >= 1 && n_tail <= 1;
+    return n_joined >= 1 && n_tail <= 1 && !function_word(tail);
 }
 
 static gboolean
@@ -777,12 +794,13 @@ body_line(parser_t *p, guint line, const char *text, gboolean after_blank)
         && count_words(p1) >= 3
         && !corpus_vocab_lookup(p->vocab, CORPUS_VOCAB_KIND, p1)) {
         /* A heading the vocabulary does not know yet: a new edition's new
-         * theme.  Its rows are filed under a slug of the heading. */
+         * theme.  Tags take canonical values only, so its rows are filed
+         * under the section's theme until themes.tsv learns it. */
         g_autofree char *short_text = excerpt(p1);
 
         warn(p, line, "theme heading not in themes.tsv: %s", short_text);
         g_free(p->theme);
-        p->theme = corpus_slug(p1);
+        p->theme = g_strdup(p->section_theme);
         p->last = NULL;
         p->after_heading = TRUE;
         return;
