@@ -16,8 +16,6 @@
 
 #include "corpus-int.h"
 
-/* Entry.themes is documented in corpus.h; the introduction has none. */
-
 void
 corpus_entry_free(corpus_entry_t *entry)
 {
@@ -248,23 +246,23 @@ last_token(const char *s)
 static char *
 letters(const char *s, gboolean tail)
 {
-    const char *start = s;
     const char *end = s + strlen(s);
+    const char *from = end;
+    const char *to = s;
 
     if (tail) {
-        while (start < end) {
-            const char *prev = g_utf8_find_prev_char(s, end);
+        while (from > s) {
+            const char *prev = g_utf8_find_prev_char(s, from);
 
             if (!prev || !g_unichar_isalpha(g_utf8_get_char(prev)))
                 break;
-            end = prev;
+            from = prev;
         }
-        return g_utf8_strdown(end, s + strlen(s) - end);
+        return g_utf8_strdown(from, end - from);
     }
-    end = start;
-    while (*end && g_unichar_isalpha(g_utf8_get_char(end)))
-        end = g_utf8_next_char(end);
-    return g_utf8_strdown(start, end - start);
+    while (*to && g_unichar_isalpha(g_utf8_get_char(to)))
+        to = g_utf8_next_char(to);
+    return g_utf8_strdown(s, to - s);
 }
 
 /* Words so common that even a short text that uses them once knows them
