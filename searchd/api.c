@@ -1,0 +1,691 @@
+/* api.c -- the HTTP API: request targets to routes, /search parameters
+ * through one table, and the JSON of each endpoint. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema.h"
+#include "searchd-int.h"
+
+/* ---------------------------------------------------------------- Request */
+
+static void
+param_free(gpointer data)
+{
+    sd_param_t *p = data;
+
+    g_free(p->name);
+    g_free(p->value);
+    g_free(p);
+}
+
+/* Decodes one component of a query string: '+' is a space there
+ * (HTML forms), then %XX escapes.  Returns NULL when an escape is
+ * malformed or decodes to NUL. */
+static char *
+decode_component(const char *raw, gssize len)
+{
+    g_autofree char *plus = len < 0 ? g_strdup(raw)
+        : g_strndup(raw, (gsize)len);
+    char *p;
+
+    for (p = plus; *p; p++)
+        if (*p == '+')
+            *p = ' ';
+    return g_uri_unescape_string(plus, NULL);
+}
+
+/* Splits the raw request target @uri into its unescaped path and its
+ * parameters, in order (a parameter may repeat).  Names and values must
+ * be valid UTF-8. */
+CTMAP_TESTABLE gboolean
+sd_api_parse_uri(const char *uri, char **path, GPtrArray **params,
+                 GError **error)
+{
+    g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(param_free);
+    g_autofree char *raw_path = NULL;
+    g_auto(GStrv) pairs = NULL;
+    const char *query;
+    size_t i;
+
+    /* The absolute form (http://host/path) is legal in a request line. */
+    if (g_str_has_prefix(uri, "http://")) {
+        uri = strchr(uri + strlen("http://"), '/');
+        if (!uri)
+            uri = "/";
+    }
+    query = strchr(uri, '?');
+    raw_path = query ? g_strndup(uri, (gsize)(query - uri)) : g_strdup(uri);
+    *path = g_uri_unescape_string(raw_path, NULL);
+    if (!*path || !g_utf8_validate(*path, -1, NULL)) {
+        g_clear_pointer(path, g_free);
+        g_set_error(error, SD_ERROR, SD_ERROR_BAD_PARAMETER,
+                    "malformed path in the request");
+        return FALSE;
+    }
+    pairs = g_strsplit(query ? query + 1 : "", "&", -1);
+    for (i = 0; pairs[i]; i++) {
+        const char *eq = strchr(pairs[i], '=');
+        sd_param_t *p;
+
+        if (!*pairs[i])
+            continue;
+        p = g_new0(sd_param_t, 1);
+        g_ptr_array_add(out, p);
+        p->name = decode_component(pairs[i],
+                                   eq ? eq - pairs[i] : (gssize)-1);
+        p->value = eq ? decode_component(eq + 1, -1) : g_strdup("");
+        if (!p->name || !g_utf8_validate(p->name, -1, NULL)) {
+            g_set_error(error, SD_ERROR, SD_ERROR_BAD_PARAMETER,
+                        "malformed parameter name in the query string");
+            goto fail;
+        }
+        if (!p->value) {
+            g_set_error(error, SD_ERROR, SD_ERROR_BAD_PARAMETER,
+                        "parameter '%s' has a malformed %%-escape",
+                        p->name);
+            goto fail;
+        }
+        if (!g_utf8_validate(p->value, -1, NULL)) {
+            g_set_error(error, SD_ERROR, SD_ERROR_BAD_PARAMETER,
+                        "parameter '%s' is not valid UTF-8", p->name);
+            goto fail;
+        }
+    }
+    *params = g_steal_pointer(&out);
+    return TRUE;
+
+fail:
+    g_clear_pointer(path, g_free);
+    return FALSE;
+}
+
+/* ---------------------------------------------------------------- Params */
+
+/* The parameters of /search, in one table: a later issue adds "facets"
+ * (and "suggest" options) as rows here.  A handler stores its checked
+ * value in the request. */
+typedef struct param_spec param_spec_t;
+struct param_spec {
+    const char *name;
+    gboolean repeatable;
+    gboolean (*handler)(sd_search_req_t *req, const param_spec_t *spec,
+                        const char *value, GError **error);
+    const char *prefix;         /* filters: the XC_PREFIX_* of the field */
+};
+
+static gboolean
+param_q(sd_search_req_t *req, const param_spec_t *spec, const char *value,
+        GError **error)
+{
+    (void)spec;
+    (void)error;
+    g_free(req->q);
+    /* A blank q is an absent one: browse. */
+    req->q = g_strstrip(g_strdup(value));
+    if (!*req->q)
+        g_clear_pointer(&req->q, g_free);
+    return TRUE;
+}
+
+static gboolean
+param_filter(sd_search_req_t *req, const param_spec_t *spec,
+             const char *value, GError **error)
+{
+    (void)error;
+    sd_search_req_add_filter(req, spec->prefix, value);
+    return TRUE;
+}
+
+/* Parses a non-negative decimal no larger than @max. */
+static gboolean
+parse_count(const param_spec_t *spec, const char *value, gint64 max,
+            gint64 *out, GError **error)
+{
+    char *end = NULL;
+    gint64 v;
+
+    if (!g_ascii_isdigit(value[0]))
+        goto bad;
+    v = g_ascii_strtoll(value, &end, 10);
+    if (*end)
+        goto bad;
+    if (v > max) {
+        g_set_error(error, SD_ERROR, SD_ERROR_BAD_PARAMETER,
+                    "parameter '%s' must be at most %" G_GINT64_FORMAT,
+                    spec->name, max);
+        return FALSE;
+    }
+    *out = v;
+    return TRUE;
+
+bad:
+    g_set_error(error, SD_ERROR, SD_ERROR_BAD_PARAMETER,
+                "parameter '%s' must be a non-negative integer, not '%s'",
+                spec->name, value);
+    return FALSE;
+}
+
+static gboolean
+param_offset(sd_search_req_t *req, const param_spec_t *spec,
+             const char *value, GError **error)
+{
+    gint64 v;
+
+    if (!parse_count(spec, value, SD_MAX_OFFSET, &v, error))
+        return FALSE;
+    req->offset = (size_t)v;
+    return TRUE;
+}
+
+/* A limit above SD_MAX_LIMIT is capped rather than refused, so that a
+ * client asking for "everything" still gets a page; the reply's "limit"
+ * says what was applied. */
+static gboolean
+param_limit(sd_search_req_t *req, const param_spec_t *spec,
+            const char *value, GError **error)
+{
+    gint64 v;
+
+    if (!parse_count(spec, value, G_MAXINT32, &v, error))
+        return FALSE;
+    req->limit = (size_t)MIN(v, SD_MAX_LIMIT);
+    return TRUE;
+}
+
+static gboolean
+param_sort(sd_search_req_t *req, const param_spec_t *spec,
+           const char *value, GError **error)
+{
+    if (g_str_equal(value, "relevance"))
+        req->sort = XC_SORT_RELEVANCE;
+    else if (g_str_equal(value, "date"))
+        req->sort = XC_SORT_DATE;
+    else {
+        g_set_error(error, SD_ERROR, SD_ERROR_BAD_PARAMETER,
+                    "parameter '%s' must be 'relevance' or 'date'",
+                    spec->name);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static const param_spec_t search_params[] = {
+    {"q", FALSE, param_q, NULL},
+    {"org", TRUE, param_filter, XC_PREFIX_ORG},
+    {"theme", TRUE, param_filter, XC_PREFIX_THEME},
+    {"country", TRUE, param_filter, XC_PREFIX_COUNTRY},
+    {"kind", TRUE, param_filter, XC_PREFIX_KIND},
+    {"type", TRUE, param_filter, XC_PREFIX_TYPE},
+    {"lang", TRUE, param_filter, XC_PREFIX_LANG},
+    {"year", TRUE, param_filter, XC_PREFIX_YEAR},
+    {"section", TRUE, param_filter, XC_PREFIX_SECTION},
+    {"status", TRUE, param_filter, XC_PREFIX_STATUS},
+    {"offset", FALSE, param_offset, NULL},
+    {"limit", FALSE, param_limit, NULL},
+    {"sort", FALSE, param_sort, NULL},
+};
+
+/* Checks @params against the table: unknown names and repeated
+ * single-valued ones are refused. */
+static gboolean
+apply_search_params(GPtrArray *params, sd_search_req_t *req,
+                    GError **error)
+{
+    gboolean seen[G_N_ELEMENTS(search_params)] = {FALSE};
+    guint i;
+
+    for (i = 0; i < params->len; i++) {
+        const sd_param_t *p = g_ptr_array_index(params, i);
+        const param_spec_t *spec = NULL;
+        size_t k;
+
+        for (k = 0; k < G_N_ELEMENTS(search_params) && !spec; k++)
+            if (g_str_equal(search_params[k].name, p->name))
+                spec = &search_params[k];
+        if (!spec) {
+            g_set_error(error, SD_ERROR, SD_ERROR_BAD_PARAMETER,
+                        "unknown parameter '%s'", p->name);
+            return FALSE;
+        }
+        k = (size_t)(spec - search_params);
+        if (seen[k] && !spec->repeatable) {
+            g_set_error(error, SD_ERROR, SD_ERROR_BAD_PARAMETER,
+                        "parameter '%s' given more than once", p->name);
+            return FALSE;
+        }
+        seen[k] = TRUE;
+        if (!spec->handler(req, spec, p->value, error))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* Endpoints other than /search take no parameters. */
+static gboolean
+no_params(GPtrArray *params, GError **error)
+{
+    if (params->len == 0)
+        return TRUE;
+    g_set_error(error, SD_ERROR, SD_ERROR_BAD_PARAMETER,
+                "unknown parameter '%s'",
+                ((const sd_param_t *)g_ptr_array_index(params, 0))->name);
+    return FALSE;
+}
+
+/* ---------------------------------------------------------------- Hits */
+
+/* Returns: (transfer none) (nullable): member @name of @o if it is a
+ * string. */
+static const char *
+member_string(JsonObject *o, const char *name)
+{
+    JsonNode *n = json_object_get_member(o, name);
+
+    if (!n || !JSON_NODE_HOLDS_VALUE(n)
+        || json_node_get_value_type(n) != G_TYPE_STRING)
+        return NULL;
+    return json_node_get_string(n);
+}
+
+/* A record is paged -- its snippet names a page -- when it is a PDF or
+ * has more than one page. */
+static gboolean
+record_is_paged(JsonObject *o)
+{
+    const char *url = member_string(o, "url");
+    JsonNode *pages = json_object_get_member(o, "pages");
+
+    if (url) {
+        size_t n = strcspn(url, "?#");
+
+        if (n >= 4 && g_ascii_strncasecmp(url + n - 4, ".pdf", 4) == 0)
+            return TRUE;
+    }
+    return pages && JSON_NODE_HOLDS_VALUE(pages)
+        && json_node_get_value_type(pages) == G_TYPE_INT64
+        && json_node_get_int(pages) > 1;
+}
+
+/* Returns: (transfer full): the stored record of hit @i with rank, score,
+ * snippet and, for paged documents, page and page_url added.  Unknown
+ * members of the record are passed through. */
+static JsonNode *
+build_hit(xc_db_t *db, xc_mset_t *m, size_t i, GError **error)
+{
+    xc_hit_t hit;
+    JsonNode *node;
+    JsonObject *o;
+    g_autofree char *snippet = NULL;
+    unsigned page = 0;
+    xc_status_t st = xc_mset_hit(m, i, &hit);
+
+    if (st != XC_OK) {
+        sd_index_fail(db, st, "cannot read hit", error);
+        return NULL;
+    }
+    node = sd_json_parse(hit.data);
+    if (!node || !JSON_NODE_HOLDS_OBJECT(node)) {
+        /* A record the indexer did not write as JSON still shows up,
+         * rather than breaking the whole page of results. */
+        g_clear_pointer(&node, json_node_unref);
+        node = json_node_init_object(json_node_alloc(), json_object_new());
+    }
+    o = json_node_get_object(node);
+    json_object_set_int_member(o, "rank", (gint64)hit.rank + 1);
+    json_object_set_double_member(o, "score",
+                                  round(hit.weight * 1000.0) / 1000.0);
+    snippet = sd_snippet_for_hit(m, i, &page, error);
+    if (!snippet) {
+        json_node_unref(node);
+        return NULL;
+    }
+    json_object_set_string_member(o, "snippet", snippet);
+    if (page > 0 && record_is_paged(o)) {
+        const char *url = member_string(o, "url");
+
+        json_object_set_int_member(o, "page", page);
+        if (url) {
+            g_autofree char *base = g_strndup(url, strcspn(url, "#"));
+            g_autofree char *page_url = g_strdup_printf("%s#page=%u", base,
+                                                        page);
+
+            json_object_set_string_member(o, "page_url", page_url);
+        }
+    }
+    return node;
+}
+
+/* ---------------------------------------------------------------- Routes */
+
+typedef struct {
+    sd_app_t *app;
+} api_ctx_t;
+
+static xc_db_t *
+api_db(api_ctx_t *ctx, GError **error)
+{
+    return sd_index_thread_db(ctx->app->index, error);
+}
+
+static JsonNode *
+api_search(api_ctx_t *ctx, const char *arg, GPtrArray *params,
+           GError **error)
+{
+    gint64 t0 = g_get_monotonic_time();
+    g_auto(sd_search_req_t) req = {0};
+    g_autoptr(JsonArray) hits = json_array_new();
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    xc_query_t *q = NULL;
+    xc_mset_t *m = NULL;
+    xc_db_t *db;
+    uint64_t total = 0;
+    int exact = 1;
+    JsonNode *root = NULL;
+    xc_status_t st;
+    size_t i;
+
+    (void)arg;
+    sd_search_req_init(&req);
+    if (!apply_search_params(params, &req, error))
+        return NULL;
+    db = api_db(ctx, error);
+    if (!db)
+        return NULL;
+    q = sd_query_build(db, &req, error);
+    if (!q)
+        return NULL;
+    /* Text that parses to nothing (stopwords, punctuation) matches
+     * nothing, rather than everything as an empty query would. */
+    if (!req.q || !xc_query_is_empty(q)) {
+        xc_search_opts_t opts = {
+            .offset = req.offset,
+            .limit = req.limit,
+            .sort = req.sort >= 0 ? (xc_sort_t)req.sort
+                : req.q ? XC_SORT_RELEVANCE : XC_SORT_DATE,
+            .facet_slots = NULL,
+            .n_facet_slots = 0,
+            .collapse_slot = -1,
+        };
+
+        st = xc_search(q, &opts, &m);
+        if (st != XC_OK) {
+            sd_index_fail(db, st, "search failed", error);
+            goto out;
+        }
+        xc_mset_total(m, &total, &exact);
+        for (i = 0; i < xc_mset_size(m); i++) {
+            JsonNode *hit = build_hit(db, m, i, error);
+
+            if (!hit)
+                goto out;
+            json_array_add_element(hits, hit);
+        }
+    }
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "query");
+    json_builder_add_string_value(b, req.q ? req.q : "");
+    json_builder_set_member_name(b, "corrected");
+    json_builder_add_null_value(b);
+    json_builder_set_member_name(b, "total");
+    json_builder_add_int_value(b, (gint64)total);
+    json_builder_set_member_name(b, "total_exact");
+    json_builder_add_boolean_value(b, exact != 0);
+    json_builder_set_member_name(b, "offset");
+    json_builder_add_int_value(b, (gint64)req.offset);
+    json_builder_set_member_name(b, "limit");
+    json_builder_add_int_value(b, (gint64)req.limit);
+    json_builder_set_member_name(b, "took_ms");
+    json_builder_add_double_value(b,
+        round((double)(g_get_monotonic_time() - t0)) / 1000.0);
+    json_builder_set_member_name(b, "hits");
+    json_builder_add_value(b, json_node_init_array(json_node_alloc(),
+                                                   hits));
+    json_builder_end_object(b);
+    root = json_builder_get_root(b);
+
+out:
+    xc_mset_free(m);
+    xc_query_free(q);
+    return root;
+}
+
+static JsonNode *
+api_doc(api_ctx_t *ctx, const char *id, GPtrArray *params, GError **error)
+{
+    char *data = NULL, *text = NULL;
+    size_t len = 0;
+    JsonNode *node = NULL;
+    xc_db_t *db;
+    xc_status_t st;
+
+    if (!no_params(params, error))
+        return NULL;
+    if (!*id || strchr(id, '/')) {
+        g_set_error(error, SD_ERROR, SD_ERROR_NOT_FOUND,
+                    "no document '%s'", id);
+        return NULL;
+    }
+    db = api_db(ctx, error);
+    if (!db)
+        return NULL;
+    st = xc_db_get_data(db, id, &data);
+    if (st == XC_ERR_NOT_FOUND) {
+        g_set_error(error, SD_ERROR, SD_ERROR_NOT_FOUND,
+                    "no document '%s'", id);
+        goto out;
+    }
+    if (st == XC_OK)
+        st = xc_db_get_value(db, id, XC_SLOT_TEXT, &text, &len);
+    if (st != XC_OK) {
+        sd_index_fail(db, st, "cannot read document", error);
+        goto out;
+    }
+    node = sd_json_parse(data);
+    if (!node || !JSON_NODE_HOLDS_OBJECT(node)) {
+        g_clear_pointer(&node, json_node_unref);
+        node = json_node_init_object(json_node_alloc(), json_object_new());
+    }
+    {
+        g_auto(GStrv) pages = g_strsplit(text ? text : "", "\f", -1);
+        g_autofree char *joined = g_strjoinv("\n\n", pages);
+        g_autofree char *valid = g_utf8_make_valid(joined, -1);
+
+        json_object_set_string_member(json_node_get_object(node), "text",
+                                      valid);
+    }
+
+out:
+    free(data);
+    free(text);
+    return node;
+}
+
+/* The statuses of DESIGN.md's data model, in its order. */
+static const char *const statuses[] = {
+    "indexed", "unchanged", "title-only", "unreachable", "unsupported",
+    "local-path", "too-large", "broken",
+};
+
+static const char *const types[] = {"entry", "document"};
+
+/* Adds {"slug": count} for each of @slugs, counted by the boolean terms
+ * @prefix + slug. */
+static gboolean
+add_term_counts(xc_db_t *db, JsonBuilder *b, const char *prefix,
+                const char *const *slugs, size_t n, GError **error)
+{
+    size_t i;
+
+    json_builder_begin_object(b);
+    for (i = 0; i < n; i++) {
+        g_autofree char *term = g_strconcat(prefix, slugs[i], NULL);
+        uint64_t count = 0;
+        xc_status_t st = xc_db_termfreq(db, term, &count);
+
+        if (st != XC_OK)
+            return sd_index_fail(db, st, "cannot count", error);
+        json_builder_set_member_name(b, slugs[i]);
+        json_builder_add_int_value(b, (gint64)count);
+    }
+    json_builder_end_object(b);
+    return TRUE;
+}
+
+static JsonNode *
+api_stats(api_ctx_t *ctx, const char *arg, GPtrArray *params,
+          GError **error)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    uint64_t docs = 0, rev = 0;
+    char *last_run = NULL;
+    JsonNode *last = NULL;
+    xc_db_t *db;
+    xc_status_t st;
+
+    (void)arg;
+    if (!no_params(params, error))
+        return NULL;
+    db = api_db(ctx, error);
+    if (!db)
+        return NULL;
+    st = xc_db_doccount(db, &docs);
+    if (st == XC_OK)
+        st = xc_db_revision(db, &rev);
+    if (st == XC_OK)
+        st = xc_db_get_metadata(db, XC_META_LAST_RUN, &last_run);
+    if (st != XC_OK) {
+        sd_index_fail(db, st, "cannot read statistics", error);
+        return NULL;
+    }
+    /* The indexer writes its report summary there; anything else (or
+     * nothing yet) reads as null. */
+    last = sd_json_parse(last_run);
+    free(last_run);
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "documents");
+    json_builder_add_int_value(b, (gint64)docs);
+    json_builder_set_member_name(b, "by_type");
+    if (!add_term_counts(db, b, XC_PREFIX_TYPE, types, G_N_ELEMENTS(types),
+                         error))
+        goto fail;
+    json_builder_set_member_name(b, "by_status");
+    if (!add_term_counts(db, b, XC_PREFIX_STATUS, statuses,
+                         G_N_ELEMENTS(statuses), error))
+        goto fail;
+    json_builder_set_member_name(b, "revision");
+    json_builder_add_int_value(b, (gint64)rev);
+    json_builder_set_member_name(b, "last_run");
+    if (last)
+        json_builder_add_value(b, g_steal_pointer(&last));
+    else
+        json_builder_add_null_value(b);
+    json_builder_end_object(b);
+    return json_builder_get_root(b);
+
+fail:
+    g_clear_pointer(&last, json_node_unref);
+    return NULL;
+}
+
+/* /health answers even without an index: monitoring tells "daemon down"
+ * from "nothing indexed yet" by "index". */
+static JsonNode *
+api_health(api_ctx_t *ctx, const char *arg, GPtrArray *params,
+           GError **error)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    gboolean have_index;
+
+    (void)arg;
+    if (!no_params(params, error))
+        return NULL;
+    have_index = api_db(ctx, NULL) != NULL;
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "status");
+    json_builder_add_string_value(b, "ok");
+    json_builder_set_member_name(b, "index");
+    json_builder_add_boolean_value(b, have_index);
+    json_builder_end_object(b);
+    return json_builder_get_root(b);
+}
+
+typedef JsonNode *(*route_fn)(api_ctx_t *ctx, const char *arg,
+                              GPtrArray *params, GError **error);
+
+/* A path ending in '/' is a prefix; the rest of the path is passed on as
+ * the route's argument. */
+static const struct {
+    const char *path;
+    route_fn run;
+} routes[] = {
+    {"/search", api_search},
+    {"/doc/", api_doc},
+    {"/stats", api_stats},
+    {"/health", api_health},
+};
+
+void
+sd_api_handle(sd_app_t *app, const char *method, const char *uri,
+              sd_reply_t *reply)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) params = NULL;
+    g_autofree char *path = NULL;
+    g_autoptr(JsonNode) root = NULL;
+    gboolean readonly = g_str_equal(method, "GET")
+        || g_str_equal(method, "HEAD");
+    api_ctx_t ctx = {app};
+    route_fn run = NULL;
+    const char *arg = "";
+    size_t i;
+
+    memset(reply, 0, sizeof(*reply));
+    if (strlen(uri) > SD_MAX_URI) {
+        g_set_error(&error, SD_ERROR, SD_ERROR_URI_TOO_LONG,
+                    "request target longer than %d bytes", SD_MAX_URI);
+        goto fail;
+    }
+    if (!sd_api_parse_uri(uri, &path, &params, &error))
+        goto fail;
+    for (i = 0; i < G_N_ELEMENTS(routes) && !run; i++) {
+        const char *rp = routes[i].path;
+
+        if (g_str_has_suffix(rp, "/") ? g_str_has_prefix(path, rp)
+            : g_str_equal(path, rp)) {
+            run = routes[i].run;
+            arg = path + strlen(rp);
+        }
+    }
+    if (!run) {
+        if (!sd_www_serve(app->www_dir, path, reply)) {
+            g_set_error(&error, SD_ERROR, SD_ERROR_NOT_FOUND,
+                        "no such endpoint: %s", path);
+            goto fail;
+        }
+        if (readonly)
+            return;
+        sd_reply_clear(reply);
+    }
+    if (!readonly) {
+        g_set_error(&error, SD_ERROR, SD_ERROR_METHOD_NOT_ALLOWED,
+                    "method %s not allowed; use GET", method);
+        goto fail;
+    }
+    root = run(&ctx, arg, params, &error);
+    /* The indexer committed while we read: reopen once and retry. */
+    if (!root && g_error_matches(error, SD_ERROR, SD_ERROR_INDEX_MODIFIED)) {
+        g_clear_error(&error);
+        if (sd_index_thread_reopen(app->index, &error))
+            root = run(&ctx, arg, params, &error);
+    }
+    if (!root)
+        goto fail;
+    sd_json_reply(root, 200, reply);
+    return;
+
+fail:
+    sd_json_error_reply(error, reply);
+    if (error->code == SD_ERROR_METHOD_NOT_ALLOWED)
+        reply->allow = "GET, HEAD";
+}

@@ -1,0 +1,208 @@
+/* config.c -- ctmap-searchd's command line: one option table, its
+ * defaults and its checks. */
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+
+#include <gio/gio.h>
+
+#include "searchd.h"
+
+G_DEFINE_QUARK(ctmap-searchd-error-quark, sd_error)
+
+/* ---------------------------------------------------------------- Errors */
+
+static const struct {
+    const char *code;
+    unsigned status;
+} error_table[] = {
+#define SD__ROW(name, code, status) {code, status},
+    SD_ERROR_LIST(SD__ROW)
+#undef SD__ROW
+};
+
+const char *
+sd_error_code(int code)
+{
+    if (code < 0 || (size_t)code >= G_N_ELEMENTS(error_table))
+        return "internal";
+    return error_table[code].code;
+}
+
+unsigned
+sd_error_http_status(int code)
+{
+    if (code < 0 || (size_t)code >= G_N_ELEMENTS(error_table))
+        return 500;
+    return error_table[code].status;
+}
+
+/* ---------------------------------------------------------------- Options */
+
+/* Defaults that depend on no other option live here; the ones derived
+ * from --data-dir are filled in by sd_config_validate().  String options
+ * start NULL because GOptionContext does not free the value it
+ * replaces. */
+void
+sd_config_init(sd_config_t *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->threads = (int)MIN(g_get_num_processors(), SD_MAX_THREADS);
+    cfg->socket_mode = 0660;
+    cfg->foreground = TRUE;
+}
+
+gboolean
+sd_config_parse(sd_config_t *cfg, int *argc, char ***argv, GError **error)
+{
+    /* The daemon never forks: --foreground is accepted for service
+     * managers and scripts that pass it. */
+    const GOptionEntry entries[] = {
+        {"data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &cfg->data_dir,
+         "Data directory (default: var); the index is DIR/index", "DIR"},
+        {"socket", 's', 0, G_OPTION_ARG_FILENAME, &cfg->socket_path,
+         "Unix socket to serve on (default: DIR/searchd.sock)", "PATH"},
+        {"socket-mode", 'm', 0, G_OPTION_ARG_STRING, &cfg->socket_mode_text,
+         "Permissions of the socket, octal (default: 0660)", "MODE"},
+        {"listen", 'l', 0, G_OPTION_ARG_STRING, &cfg->listen,
+         "Also serve TCP on a loopback address", "127.0.0.1:PORT"},
+        {"threads", 't', 0, G_OPTION_ARG_INT, &cfg->threads,
+         "Worker threads, 1-256 (default: number of cores)", "N"},
+        {"www", 0, 0, G_OPTION_ARG_FILENAME, &cfg->www_dir,
+         "Directory of the search page served at /", "DIR"},
+        {"foreground", 'f', 0, G_OPTION_ARG_NONE, &cfg->foreground,
+         "Stay in the foreground (this version always does)", NULL},
+        {NULL, 0, 0, 0, NULL, NULL, NULL}
+    };
+    g_autoptr(GOptionContext) ctx = g_option_context_new(NULL);
+
+    g_option_context_set_summary(ctx,
+        "Serves the ctmap index as HTTP+JSON over a Unix socket.\n"
+        "It always runs in the foreground; stop it with SIGTERM, and\n"
+        "SIGHUP makes it reopen the index.");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    if (!g_option_context_parse(ctx, argc, argv, error))
+        return FALSE;
+    if (*argc > 1) {
+        g_set_error(error, SD_ERROR, SD_ERROR_BAD_ARGUMENT,
+                    "unexpected argument '%s'", (*argv)[1]);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean
+sd_config_listen_address(const char *spec, void *addr, size_t *len,
+                         GError **error)
+{
+    const char *colon = strrchr(spec, ':');
+    g_autofree char *host = NULL;
+    g_autoptr(GInetAddress) inet = NULL;
+    g_autoptr(GSocketAddress) sa = NULL;
+    gint64 port;
+    char *end = NULL;
+
+    if (!colon || colon == spec || !colon[1])
+        goto bad;
+    port = g_ascii_strtoll(colon + 1, &end, 10);
+    if (*end || port < 1 || port > 65535)
+        goto bad;
+    host = g_strndup(spec, (gsize)(colon - spec));
+    if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+        char *inner = g_strndup(host + 1, strlen(host) - 2);
+
+        g_free(host);
+        host = inner;
+    }
+    if (g_str_equal(host, "localhost")) {
+        g_free(host);
+        host = g_strdup("127.0.0.1");
+    }
+    inet = g_inet_address_new_from_string(host);
+    if (!inet)
+        goto bad;
+    if (!g_inet_address_get_is_loopback(inet)) {
+        g_set_error(error, SD_ERROR, SD_ERROR_BAD_ARGUMENT,
+                    "--listen %s: only loopback addresses are allowed",
+                    spec);
+        return FALSE;
+    }
+    sa = g_inet_socket_address_new(inet, (guint16)port);
+    *len = (size_t)g_socket_address_get_native_size(sa);
+    return g_socket_address_to_native(sa, addr, *len, error);
+
+bad:
+    g_set_error(error, SD_ERROR, SD_ERROR_BAD_ARGUMENT,
+                "--listen %s: expected HOST:PORT, e.g. 127.0.0.1:8080",
+                spec);
+    return FALSE;
+}
+
+gboolean
+sd_config_validate(sd_config_t *cfg, GError **error)
+{
+    struct sockaddr_un sun;
+    struct sockaddr_storage sin6;
+    size_t sin_len;
+
+    if (!cfg->data_dir)
+        cfg->data_dir = g_strdup(SD_DEFAULT_DATA_DIR);
+    if (!*cfg->data_dir) {
+        g_set_error(error, SD_ERROR, SD_ERROR_BAD_ARGUMENT,
+                    "--data-dir must not be empty");
+        return FALSE;
+    }
+    g_free(cfg->index_dir);
+    cfg->index_dir = g_build_filename(cfg->data_dir, "index", NULL);
+    if (!cfg->socket_path)
+        cfg->socket_path = g_build_filename(cfg->data_dir, "searchd.sock",
+                                            NULL);
+    if (!*cfg->socket_path) {
+        g_set_error(error, SD_ERROR, SD_ERROR_BAD_ARGUMENT,
+                    "--socket must not be empty");
+        return FALSE;
+    }
+    /* sun_path must hold the path and its terminating NUL. */
+    if (strlen(cfg->socket_path) >= sizeof(sun.sun_path)) {
+        g_set_error(error, SD_ERROR, SD_ERROR_BAD_ARGUMENT,
+                    "--socket %s: path longer than %zu bytes",
+                    cfg->socket_path, sizeof(sun.sun_path) - 1);
+        return FALSE;
+    }
+    if (cfg->socket_mode_text) {
+        char *end = NULL;
+        guint64 mode = g_ascii_strtoull(cfg->socket_mode_text, &end, 8);
+
+        if (!*cfg->socket_mode_text || *end || mode > 0777) {
+            g_set_error(error, SD_ERROR, SD_ERROR_BAD_ARGUMENT,
+                        "--socket-mode %s: expected an octal mode such as "
+                        "0660", cfg->socket_mode_text);
+            return FALSE;
+        }
+        cfg->socket_mode = (unsigned)mode;
+    }
+    if (cfg->threads < 1 || cfg->threads > SD_MAX_THREADS) {
+        g_set_error(error, SD_ERROR, SD_ERROR_BAD_ARGUMENT,
+                    "--threads %d: must be between 1 and %d", cfg->threads,
+                    SD_MAX_THREADS);
+        return FALSE;
+    }
+    if (cfg->listen
+        && !sd_config_listen_address(cfg->listen, &sin6, &sin_len, error))
+        return FALSE;
+    if (!cfg->www_dir)
+        cfg->www_dir = g_strdup(CTMAP_SEARCHD_WWW);
+    return TRUE;
+}
+
+void
+sd_config_clear(sd_config_t *cfg)
+{
+    g_clear_pointer(&cfg->data_dir, g_free);
+    g_clear_pointer(&cfg->index_dir, g_free);
+    g_clear_pointer(&cfg->socket_path, g_free);
+    g_clear_pointer(&cfg->socket_mode_text, g_free);
+    g_clear_pointer(&cfg->listen, g_free);
+    g_clear_pointer(&cfg->www_dir, g_free);
+}

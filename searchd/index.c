@@ -1,0 +1,187 @@
+/* index.c -- the index handles: one per HTTP thread, reopened when the
+ * main thread sees a new revision. */
+#include <stdlib.h>
+
+#include "searchd-int.h"
+
+struct sd_index {
+    char *path;
+    gint generation;            /* atomic; bumped on each new revision */
+    xc_db_t *main_db;           /* the main thread's own handle */
+    uint64_t revision;          /* of main_db, when have_revision */
+    gboolean have_revision;
+};
+
+/* What each HTTP thread keeps in thread_db_key. */
+typedef struct {
+    xc_db_t *db;                /* NULL until the index could be opened */
+    gint generation;            /* of the index when db was (re)opened */
+} thread_db_t;
+
+static void
+thread_db_free(gpointer data)
+{
+    thread_db_t *t = data;
+
+    xc_db_close(t->db);
+    g_free(t);
+}
+
+/* libmicrohttpd's threads are plain pthreads; GPrivate is a pthread key
+ * underneath, so thread_db_free() still runs when each of them exits
+ * (MHD_stop_daemon() joins them), which closes its handle. */
+static GPrivate thread_db_key = G_PRIVATE_INIT(thread_db_free);
+
+sd_index_t *
+sd_index_new(const char *path)
+{
+    sd_index_t *index = g_new0(sd_index_t, 1);
+
+    index->path = g_strdup(path);
+    return index;
+}
+
+void
+sd_index_free(sd_index_t *index)
+{
+    if (!index)
+        return;
+    xc_db_close(index->main_db);
+    g_free(index->path);
+    g_free(index);
+}
+
+gboolean
+sd_index_fail(xc_db_t *db, xc_status_t status, const char *what,
+              GError **error)
+{
+    const char *detail = db ? xc_errmsg(db) : "";
+    int code = SD_ERROR_INDEX;
+
+    if (!*detail)
+        detail = xc_strerror(status);
+    /* No default: -Wswitch flags a status added to xapianc.h. */
+    switch (status) {
+    case XC_ERR_NO_INDEX:
+        code = SD_ERROR_NO_INDEX;
+        break;
+    case XC_ERR_MODIFIED:
+        code = SD_ERROR_INDEX_MODIFIED;
+        break;
+    case XC_ERR_QUERY:
+        code = SD_ERROR_BAD_QUERY;
+        break;
+    case XC_ERR_NOT_FOUND:
+        code = SD_ERROR_NOT_FOUND;
+        break;
+    case XC_OK:
+    case XC_ERR_LOCKED:
+    case XC_ERR_INVALID:
+    case XC_ERR_XAPIAN:
+    case XC_ERR_NOMEM:
+    case XC_ERR_INTERNAL:
+        break;
+    }
+    g_set_error(error, SD_ERROR, code, "%s: %s", what, detail);
+    return FALSE;
+}
+
+/* Opens @path, turning the malloc'd message of xc_db_open() into a
+ * GError. */
+static xc_db_t *
+open_db(const char *path, GError **error)
+{
+    xc_db_t *db = NULL;
+    char *msg = NULL;
+    xc_status_t st = xc_db_open(path, &db, &msg);
+
+    if (st == XC_OK)
+        return db;
+    if (st == XC_ERR_NO_INDEX)
+        g_set_error(error, SD_ERROR, SD_ERROR_NO_INDEX,
+                    "no index at %s yet; run ctmap-indexer", path);
+    else
+        g_set_error(error, SD_ERROR, SD_ERROR_INDEX, "cannot open %s: %s",
+                    path, msg ? msg : xc_strerror(st));
+    free(msg);
+    return NULL;
+}
+
+/* Duties of the main thread's tick, in order: reopen its own handle (or
+ * open it, once the indexer has created the index), read the revision,
+ * and when the revision changed bump the generation so that each HTTP
+ * thread reopens before its next query. */
+gboolean
+sd_index_tick(sd_index_t *index)
+{
+    uint64_t rev = 0;
+
+    if (index->main_db && xc_db_reopen(index->main_db) != XC_OK) {
+        g_debug("reopen failed: %s", xc_errmsg(index->main_db));
+        g_clear_pointer(&index->main_db, xc_db_close);
+    }
+    if (!index->main_db) {
+        index->main_db = open_db(index->path, NULL);
+        if (!index->main_db) {
+            index->have_revision = FALSE;
+            return FALSE;
+        }
+    }
+    if (xc_db_revision(index->main_db, &rev) != XC_OK)
+        return FALSE;
+    if (index->have_revision && rev == index->revision)
+        return FALSE;
+    g_debug("index revision %" G_GUINT64_FORMAT, (guint64)rev);
+    index->revision = rev;
+    index->have_revision = TRUE;
+    sd_index_bump(index);
+    return TRUE;
+}
+
+void
+sd_index_bump(sd_index_t *index)
+{
+    g_atomic_int_inc(&index->generation);
+}
+
+xc_db_t *
+sd_index_thread_db(sd_index_t *index, GError **error)
+{
+    thread_db_t *t = g_private_get(&thread_db_key);
+    gint gen = g_atomic_int_get(&index->generation);
+
+    if (!t) {
+        t = g_new0(thread_db_t, 1);
+        g_private_set(&thread_db_key, t);
+    }
+    /* The generation is read before reopening: a commit that lands in
+     * between bumps it again, and the next query reopens once more. */
+    if (t->db && t->generation != gen) {
+        if (xc_db_reopen(t->db) == XC_OK)
+            t->generation = gen;
+        else
+            g_clear_pointer(&t->db, xc_db_close);
+    }
+    /* A thread without a handle tries again on every request: opening a
+     * missing index fails fast, and this is how the index is served as
+     * soon as the indexer creates it. */
+    if (!t->db) {
+        t->db = open_db(index->path, error);
+        if (!t->db)
+            return NULL;
+        t->generation = gen;
+    }
+    return t->db;
+}
+
+gboolean
+sd_index_thread_reopen(sd_index_t *index, GError **error)
+{
+    thread_db_t *t = g_private_get(&thread_db_key);
+
+    if (t && t->db && xc_db_reopen(t->db) == XC_OK)
+        return TRUE;
+    if (t)
+        g_clear_pointer(&t->db, xc_db_close);
+    return sd_index_thread_db(index, error) != NULL;
+}

@@ -1,0 +1,186 @@
+/* searchd-int.h -- internals shared by the files of ctmap-searchd: the
+ * per-thread index handles, the request/reply model, queries, snippets. */
+#ifndef CTMAP_SEARCHD_SEARCHD_INT_H
+#define CTMAP_SEARCHD_SEARCHD_INT_H
+
+#include <json-glib/json-glib.h>
+
+#include "searchd.h"
+#include "xapianc.h"
+
+G_BEGIN_DECLS
+
+/* File-local functions that the unit tests reach are CTMAP_TESTABLE. */
+#ifdef CTMAP_TESTING
+#define CTMAP_TESTABLE
+#else
+#define CTMAP_TESTABLE static
+#endif
+
+/* Limits of the API (DESIGN.md, "HTTP API"). */
+#define SD_MAX_URI          8192    /* longer request targets get 414 */
+#define SD_MAX_LIMIT        100     /* larger limits are capped */
+#define SD_MAX_OFFSET       10000   /* larger offsets get 400 */
+#define SD_DEFAULT_LIMIT    10
+#define SD_SNIPPET_BYTES    300
+
+/* ---------------------------------------------------------------- Index */
+
+/* The index as the whole process sees it: its path and a generation
+ * counter that the main thread bumps when a new revision is committed.
+ * Each HTTP thread keeps its own xc_db_t (xapianc handles are not
+ * thread-safe) and reopens it when its generation is stale. */
+typedef struct sd_index sd_index_t;
+
+/* Returns: (transfer full): free with sd_index_free(). */
+sd_index_t *sd_index_new(const char *path);
+/* Frees the main thread's handle; workers' handles die with their
+ * threads.  Accepts NULL. */
+void sd_index_free(sd_index_t *index);
+/* Main thread: reopens its own handle and bumps the generation when the
+ * revision changed (or the index appeared).  Returns TRUE when it did. */
+gboolean sd_index_tick(sd_index_t *index);
+/* Forces every thread to reopen before its next query (SIGHUP). */
+void sd_index_bump(sd_index_t *index);
+/* Returns: (transfer none) (nullable): the calling thread's handle,
+ * opened or reopened as needed; SD_ERROR_NO_INDEX when the index does
+ * not exist yet. */
+xc_db_t *sd_index_thread_db(sd_index_t *index, GError **error);
+/* Reopens the calling thread's handle after XC_ERR_MODIFIED. */
+gboolean sd_index_thread_reopen(sd_index_t *index, GError **error);
+/* Turns a failed xapianc status on @db into a GError: XC_ERR_QUERY
+ * becomes SD_ERROR_BAD_QUERY, XC_ERR_MODIFIED SD_ERROR_INDEX_MODIFIED,
+ * and so on.  Always returns FALSE. */
+gboolean sd_index_fail(xc_db_t *db, xc_status_t status, const char *what,
+                       GError **error);
+
+/* ---------------------------------------------------------------- API */
+
+/* What the API needs from the server; owned by the server. */
+typedef struct {
+    sd_index_t *index;
+    const char *www_dir;
+} sd_app_t;
+
+/* One HTTP answer, independent of libmicrohttpd. */
+typedef struct {
+    unsigned status;
+    char *body;                 /* owned; g_free() */
+    size_t len;
+    const char *content_type;   /* static string */
+    const char *allow;          /* static string or NULL (405) */
+} sd_reply_t;
+
+#define SD_JSON_TYPE "application/json; charset=utf-8"
+
+/* Answers @method on the raw request target @uri (path and query string,
+ * still escaped).  Never fails: errors become JSON error replies.  Runs on
+ * an HTTP thread and uses that thread's index handle. */
+void sd_api_handle(sd_app_t *app, const char *method, const char *uri,
+                   sd_reply_t *reply);
+/* Frees the body of @reply; the struct itself is the caller's. */
+void sd_reply_clear(sd_reply_t *reply);
+
+/* A decoded query-string parameter. */
+typedef struct {
+    char *name;
+    char *value;
+} sd_param_t;
+
+#ifdef CTMAP_TESTING
+gboolean sd_api_parse_uri(const char *uri, char **path, GPtrArray **params,
+                          GError **error);
+#endif
+
+/* ---------------------------------------------------------------- Queries */
+
+/* A boolean filter: documents carrying @prefix + one of @values. */
+typedef struct {
+    const char *prefix;         /* XC_PREFIX_*, static */
+    GPtrArray *values;          /* (element-type utf8) slugs */
+} sd_filter_t;
+
+/* A /search request after its parameters were checked. */
+typedef struct {
+    char *q;                    /* NULL when absent */
+    GPtrArray *filters;         /* (element-type sd_filter_t) */
+    size_t offset;
+    size_t limit;
+    int sort;                   /* xc_sort_t, or -1 for the default */
+} sd_search_req_t;
+
+void sd_search_req_init(sd_search_req_t *req);
+void sd_search_req_clear(sd_search_req_t *req);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(sd_search_req_t, sd_search_req_clear)
+/* Adds @value, slugged, to the filter on @prefix; empty slugs are
+ * ignored. */
+void sd_search_req_add_filter(sd_search_req_t *req, const char *prefix,
+                              const char *value);
+/* Returns: (transfer full) (nullable): @req as an xc_query_t bound to
+ * @db; SD_ERROR_BAD_QUERY when q cannot be parsed. */
+xc_query_t *sd_query_build(xc_db_t *db, const sd_search_req_t *req,
+                           GError **error);
+/* Returns: (transfer full): @text as the indexer slugs facet values:
+ * lower case, runs of anything but letters and digits become one '-',
+ * no '-' at either end. */
+char *sd_query_slug(const char *text);
+
+/* ---------------------------------------------------------------- Snippets */
+
+/* The snippet of hit @i: from the page where the query's terms cluster,
+ * or the start of the text when there are none.  *@page receives the
+ * 1-based page the snippet comes from (0 when the hit has no text).
+ * Returns: (transfer full): HTML-escaped text, matches in <mark>. */
+char *sd_snippet_for_hit(xc_mset_t *m, size_t i, unsigned *page,
+                         GError **error);
+/* Returns: (transfer full): the first words of @text, at most @max bytes
+ * before escaping, cut between words, whitespace collapsed, and
+ * HTML-escaped. */
+char *sd_snippet_plain(const char *text, size_t max);
+
+#ifdef CTMAP_TESTING
+unsigned sd_snippet_best_page(const unsigned *starts, size_t n_starts,
+                              const unsigned *pos, size_t n_pos);
+#endif
+
+/* ---------------------------------------------------------------- JSON */
+
+/* Returns: (transfer full): @root serialized compactly; *@len its
+ * length. */
+char *sd_json_to_string(JsonNode *root, size_t *len);
+/* Fills @reply with {"error":{"code","message"}} for @error. */
+void sd_json_error_reply(const GError *error, sd_reply_t *reply);
+/* Fills @reply with @root as a 200 (or @status) JSON answer. */
+void sd_json_reply(JsonNode *root, unsigned status, sd_reply_t *reply);
+/* Returns: (transfer full) (nullable): @text parsed, or NULL when it is
+ * not JSON. */
+JsonNode *sd_json_parse(const char *text);
+
+/* ---------------------------------------------------------------- HTTP */
+
+/* A libmicrohttpd daemon serving one listening socket. */
+typedef struct sd_http sd_http_t;
+
+/* Starts serving the bound, listening socket @fd with a pool of
+ * @threads, answering through @app (which must outlive it).  The socket
+ * is handed over: on success and on failure alike the caller must not
+ * close it.  Returns: (transfer full) (nullable): free with
+ * sd_http_free(). */
+sd_http_t *sd_http_start(int fd, unsigned threads, sd_app_t *app,
+                         GError **error);
+/* Stops accepting connections; requests in flight complete. */
+void sd_http_quiesce(sd_http_t *h);
+/* Stops serving, closes connections and the socket; accepts NULL. */
+void sd_http_free(sd_http_t *h);
+
+/* ---------------------------------------------------------------- Files */
+
+/* Serves the file of the search page named by @path ("/" is
+ * index.html) from @www_dir.  Returns FALSE, leaving @reply untouched,
+ * when there is no such file (or it lies outside @www_dir). */
+gboolean sd_www_serve(const char *www_dir, const char *path,
+                      sd_reply_t *reply);
+
+G_END_DECLS
+
+#endif /* CTMAP_SEARCHD_SEARCHD_INT_H */
