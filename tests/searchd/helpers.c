@@ -1,0 +1,503 @@
+/* helpers.c -- fixtures of the searchd suite: index building through
+ * xapianc the way the indexer does it, the daemon's process, HTTP. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <curl/curl.h>
+#include <glib/gstdio.h>
+
+#include "helpers.h"
+#include "schema.h"
+#include "xapianc.h"
+
+#define POS_GAP         100
+#define START_MS        15000   /* generous: ASan builds start slowly */
+#define STOP_MS         10000
+
+fx_t fx;
+
+/* Five documents: two entries and three documents, years 2016-2020, one
+ * PDF of three pages whose second page alone speaks of reintegration,
+ * and one text with markup in it. */
+const fx_doc_t fx_corpus[] = {
+    {"e-0000000000000001", "entry",
+     "Rehabilitation of violent extremist prisoners in Kyrgyzstan", NULL,
+     {"unodc"}, {"UNODC"}, {"prisons"}, {"kyrgyzstan"}, {"2019"},
+     "project", "D", "en", "indexed", 1,
+     {"UNODC supports the prison service of Kyrgyzstan in managing violent "
+      "extremist prisoners and their disengagement from violence."}},
+    {"d-0000000000000002", "document",
+     "Handbook on children affected by the foreign fighter phenomenon",
+     "https://example.org/files/handbook.pdf",
+     {"osce"}, {"OSCE"}, {"returnees"}, {"kazakhstan"}, {"2018"},
+     "publication", "C", "en", "indexed", 3,
+     {"Introduction. This handbook is for practitioners and policy makers.",
+      "Chapter two. The reintegration of women and children who return "
+      "home; reintegration takes years and reintegration needs schools.",
+      "Annex. Tables and a bibliography."}},
+    {"d-0000000000000003", "document",
+     "Preventing radicalization online", "https://example.org/online.html",
+     {"unodc"}, {"UNODC"}, {"internet"}, {"kazakhstan"}, {"2020"},
+     "research", "E", "ru", "indexed", 1,
+     {"<script>alert(1)</script> Radicalization online & offline: a study "
+      "of recruitment on social networks."}},
+    {"e-0000000000000004", "entry",
+     "Community policing workshop", NULL,
+     {"osce"}, {"OSCE"}, {"policing"}, {"tajikistan"}, {"2017"},
+     "workshop", "B", "en", "indexed", 1,
+     {"A workshop on community policing for police officers of Tajikistan."}},
+    {"d-0000000000000005", "document",
+     "Report on prisons in Central Asia", "https://example.org/gone.pdf",
+     {"undp"}, {"UNDP"}, {"prisons"}, {"uzbekistan"}, {"2016"},
+     "publication", "D", "en", "unreachable", 0, {NULL}},
+};
+const size_t fx_corpus_len = G_N_ELEMENTS(fx_corpus);
+
+/* ---------------------------------------------------------------- Index */
+
+static void
+add_strv(JsonBuilder *b, const char *name, const char *const *v)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_begin_array(b);
+    for (; *v; v++)
+        json_builder_add_string_value(b, *v);
+    json_builder_end_array(b);
+}
+
+static void
+add_str(JsonBuilder *b, const char *name, const char *v)
+{
+    json_builder_set_member_name(b, name);
+    if (v)
+        json_builder_add_string_value(b, v);
+    else
+        json_builder_add_null_value(b);
+}
+
+/* The record of DESIGN.md's data model, plus a member searchd does not
+ * know, which it must pass through. */
+static char *
+record_json(const fx_doc_t *d)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    g_autoptr(JsonNode) root = NULL;
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    gboolean doc = g_str_equal(d->type, "document");
+
+    json_builder_begin_object(b);
+    add_str(b, "id", d->id);
+    add_str(b, "type", d->type);
+    add_str(b, "title", d->title);
+    add_str(b, "url", d->url);
+    add_strv(b, "org", d->org);
+    add_strv(b, "org_labels", d->org_label);
+    add_strv(b, "theme", d->theme);
+    add_strv(b, "theme_labels", d->theme);
+    add_str(b, "section", d->section);
+    add_strv(b, "country", d->country);
+    add_str(b, "kind", d->kind);
+    add_strv(b, "year", d->year);
+    add_str(b, "lang", d->lang);
+    add_str(b, "status", d->status);
+    add_str(b, "reason", g_str_equal(d->status, "unreachable")
+            ? "HTTP 404" : NULL);
+    add_str(b, "edition", "mapping-2020-07");
+    add_str(b, "extra", "kept");
+    if (doc) {
+        json_builder_set_member_name(b, "pages");
+        json_builder_add_int_value(b, d->pages);
+    }
+    json_builder_end_object(b);
+    root = json_builder_get_root(b);
+    json_generator_set_root(gen, root);
+    return json_generator_to_data(gen, NULL);
+}
+
+static void
+field(xc_dbw_t *w, const char *prefix, unsigned slot, const char *const *v)
+{
+    g_autoptr(GString) joined = g_string_new(NULL);
+
+    for (; *v; v++) {
+        g_autofree char *term = g_strconcat(prefix, *v, NULL);
+
+        cr_assert_eq(xc_dbw_add_term(w, term), XC_OK);
+        if (joined->len)
+            g_string_append_c(joined, XC_MULTI_SEP);
+        g_string_append(joined, *v);
+    }
+    if (joined->len)
+        cr_assert_eq(xc_dbw_set_value(w, slot, joined->str, joined->len),
+                     XC_OK);
+}
+
+static void
+single(xc_dbw_t *w, const char *prefix, unsigned slot, const char *v)
+{
+    const char *one[] = {v, NULL};
+
+    field(w, prefix, slot, v ? one : one + 1);
+}
+
+/* Mirrors indexer/writer.c: title ("S", weight 3, and unprefixed),
+ * organization names ("XO", weight 2), then each page after a position
+ * gap, its first position recorded in XC_SLOT_PAGES. */
+static void
+add_doc(xc_dbw_t *w, const fx_doc_t *d)
+{
+    g_autoptr(GString) text = g_string_new(NULL);
+    g_autoptr(GString) pages = g_string_new(NULL);
+    g_autofree char *record = record_json(d);
+    g_autofree char *section = g_ascii_strdown(d->section, -1);
+    g_autofree char *date = g_strdup_printf("%s0000", d->year[0]);
+    size_t i;
+
+    cr_assert_eq(xc_dbw_begin_doc(w, d->id), XC_OK);
+    cr_assert_eq(xc_dbw_add_text(w, d->title, XC_PREFIX_TITLE,
+                                 XC_WEIGHT_TITLE), XC_OK);
+    cr_assert_eq(xc_dbw_add_text(w, d->title, "", XC_WEIGHT_TITLE), XC_OK);
+    for (i = 0; d->org_label[i]; i++) {
+        cr_assert_eq(xc_dbw_next_pos(w, POS_GAP, NULL), XC_OK);
+        cr_assert_eq(xc_dbw_add_text(w, d->org_label[i], XC_PREFIX_ORGTEXT,
+                                     XC_WEIGHT_ORGTEXT), XC_OK);
+        cr_assert_eq(xc_dbw_add_text(w, d->org_label[i], "",
+                                     XC_WEIGHT_ORGTEXT), XC_OK);
+    }
+    for (i = 0; d->passages[i]; i++) {
+        unsigned pos = 0;
+
+        cr_assert_eq(xc_dbw_next_pos(w, POS_GAP, &pos), XC_OK);
+        cr_assert_eq(xc_dbw_add_text(w, d->passages[i], "", XC_WEIGHT_BODY),
+                     XC_OK);
+        if (i) {
+            g_string_append_c(text, XC_PAGE_SEP);
+            g_string_append_c(pages, ' ');
+        }
+        g_string_append(text, d->passages[i]);
+        g_string_append_printf(pages, "%u", pos);
+    }
+    cr_assert_eq(xc_dbw_set_value(w, XC_SLOT_TEXT, text->str, text->len),
+                 XC_OK);
+    cr_assert_eq(xc_dbw_set_value(w, XC_SLOT_PAGES, pages->str, pages->len),
+                 XC_OK);
+    single(w, XC_PREFIX_TYPE, XC_SLOT_TYPE, d->type);
+    field(w, XC_PREFIX_ORG, XC_SLOT_ORG, d->org);
+    field(w, XC_PREFIX_THEME, XC_SLOT_THEME, d->theme);
+    single(w, XC_PREFIX_SECTION, XC_SLOT_SECTION, section);
+    single(w, XC_PREFIX_KIND, XC_SLOT_KIND, d->kind);
+    field(w, XC_PREFIX_COUNTRY, XC_SLOT_COUNTRY, d->country);
+    field(w, XC_PREFIX_YEAR, XC_SLOT_YEAR, d->year);
+    single(w, XC_PREFIX_LANG, XC_SLOT_LANG, d->lang);
+    single(w, XC_PREFIX_STATUS, XC_SLOT_STATUS, d->status);
+    cr_assert_eq(xc_dbw_set_value(w, XC_SLOT_DATE, date, strlen(date)),
+                 XC_OK);
+    cr_assert_eq(xc_dbw_set_data(w, record), XC_OK);
+    cr_assert_eq(xc_dbw_end_doc(w), XC_OK);
+}
+
+void
+fx_index(const fx_doc_t *docs, size_t n)
+{
+    xc_dbw_t *w = NULL;
+    char *msg = NULL;
+    size_t i;
+
+    cr_assert_eq(xc_dbw_open(fx.index, 1, &w, &msg), XC_OK,
+                 "cannot create index: %s", msg ? msg : "?");
+    cr_assert_eq(xc_dbw_begin(w), XC_OK);
+    for (i = 0; i < n; i++)
+        add_doc(w, &docs[i]);
+    cr_assert_eq(xc_dbw_set_metadata(w, XC_META_LAST_RUN,
+                                     "{\"added\":5,\"finished\":\"x\"}"),
+                 XC_OK);
+    cr_assert_eq(xc_dbw_commit(w), XC_OK, "%s", xc_dbw_errmsg(w));
+    cr_assert_eq(xc_dbw_close(w), XC_OK);
+}
+
+/* ---------------------------------------------------------------- Process */
+
+void
+fx_init(void)
+{
+    GError *error = NULL;
+
+    memset(&fx, 0, sizeof(fx));
+    /* Short, so the socket path fits sun_path. */
+    fx.dir = g_dir_make_tmp("ctmap-sd-XXXXXX", &error);
+    cr_assert_not_null(fx.dir, "%s", error ? error->message : "");
+    fx.index = g_build_filename(fx.dir, "index", NULL);
+    fx.sock = g_build_filename(fx.dir, "searchd.sock", NULL);
+    fx.log = g_build_filename(fx.dir, "searchd.log", NULL);
+}
+
+static void
+remove_tree(const char *path)
+{
+    GDir *dir = g_dir_open(path, 0, NULL);
+    const char *name;
+
+    if (dir) {
+        while ((name = g_dir_read_name(dir))) {
+            g_autofree char *child = g_build_filename(path, name, NULL);
+
+            if (g_file_test(child, G_FILE_TEST_IS_DIR)
+                && !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
+                remove_tree(child);
+            else
+                g_unlink(child);
+        }
+        g_dir_close(dir);
+    }
+    g_rmdir(path);
+}
+
+int
+fx_wait(pid_t pid, int ms)
+{
+    gint64 deadline = g_get_monotonic_time() + (gint64)ms * 1000;
+    int status;
+
+    do {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+
+        if (r == pid)
+            return WIFEXITED(status) ? WEXITSTATUS(status)
+                : 128 + WTERMSIG(status);
+        if (r < 0)
+            return -1;
+        g_usleep(5000);
+    } while (g_get_monotonic_time() < deadline);
+    return -1;
+}
+
+void
+fx_fini(void)
+{
+    if (fx.pid > 0) {
+        kill(fx.pid, SIGTERM);
+        if (fx_wait(fx.pid, STOP_MS) < 0) {
+            kill(fx.pid, SIGKILL);
+            fx_wait(fx.pid, STOP_MS);
+        }
+    }
+    if (fx.dir)
+        remove_tree(fx.dir);
+    g_free(fx.dir);
+    g_free(fx.index);
+    g_free(fx.sock);
+    g_free(fx.log);
+    memset(&fx, 0, sizeof(fx));
+}
+
+/* Returns the argument vector: the daemon, its data dir and socket, then
+ * @extra. */
+static GPtrArray *
+daemon_argv(const char *const *extra)
+{
+    GPtrArray *argv = g_ptr_array_new();
+
+    g_ptr_array_add(argv, (gpointer)CTMAP_SEARCHD_BIN);
+    g_ptr_array_add(argv, (gpointer)"--data-dir");
+    g_ptr_array_add(argv, fx.dir);
+    g_ptr_array_add(argv, (gpointer)"--socket");
+    g_ptr_array_add(argv, fx.sock);
+    g_ptr_array_add(argv, (gpointer)"--threads");
+    g_ptr_array_add(argv, (gpointer)"2");
+    for (; extra && *extra; extra++)
+        g_ptr_array_add(argv, (gpointer)*extra);
+    g_ptr_array_add(argv, NULL);
+    return argv;
+}
+
+void
+fx_start(const char *const *extra)
+{
+    g_autoptr(GPtrArray) argv = daemon_argv(extra);
+    gint64 deadline = g_get_monotonic_time() + (gint64)START_MS * 1000;
+    int log_fd = open(fx.log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+                      0600);
+    pid_t pid;
+
+    cr_assert_geq(log_fd, 0);
+    pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        dup2(log_fd, STDERR_FILENO);
+        execv(CTMAP_SEARCHD_BIN, (char **)argv->pdata);
+        _exit(127);
+    }
+    close(log_fd);
+    fx.pid = pid;
+    /* Poll /health rather than sleeping: start-up takes as long as it
+     * takes, within a bound. */
+    for (;;) {
+        fx_http_t r;
+        int status;
+
+        if (fx_http(fx.sock, "GET", "/health", &r) && r.status == 200) {
+            fx_http_clear(&r);
+            return;
+        }
+        fx_http_clear(&r);
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            g_autofree char *log = NULL;
+
+            fx.pid = 0;
+            g_file_get_contents(fx.log, &log, NULL, NULL);
+            cr_assert_fail("ctmap-searchd exited early: %s", log);
+        }
+        cr_assert_lt(g_get_monotonic_time(), deadline,
+                     "ctmap-searchd did not answer /health");
+        g_usleep(10000);
+    }
+}
+
+int
+fx_run(const char *const *argv, char **out, char **err)
+{
+    GError *error = NULL;
+    int status = -1;
+
+    cr_assert(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL,
+                           NULL, out, err, &status, &error),
+              "%s", error ? error->message : "");
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* ---------------------------------------------------------------- HTTP */
+
+static size_t
+on_body(char *data, size_t size, size_t n, void *rock)
+{
+    g_string_append_len(rock, data, (gssize)(size * n));
+    return size * n;
+}
+
+static size_t
+on_header(char *data, size_t size, size_t n, void *rock)
+{
+    fx_http_t *r = rock;
+    size_t len = size * n;
+    g_autofree char *line = g_strstrip(g_strndup(data, len));
+
+    if (g_ascii_strncasecmp(line, "Allow:", 6) == 0) {
+        g_free(r->allow);
+        r->allow = g_strdup(g_strstrip(line + 6));
+    }
+    return len;
+}
+
+int
+fx_http(const char *sock, const char *method, const char *target,
+        fx_http_t *out)
+{
+    CURL *curl = curl_easy_init();
+    g_autofree char *url = sock ? g_strconcat("http://localhost", target,
+                                              NULL)
+        : g_strdup(target);
+    GString *body = g_string_new(NULL);
+    char *ct = NULL;
+    CURLcode rc;
+
+    memset(out, 0, sizeof(*out));
+    cr_assert_not_null(curl);
+    if (sock)
+        curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, sock);
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+    if (g_str_equal(method, "HEAD"))
+        curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 20L);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, body);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, out);
+    rc = curl_easy_perform(curl);
+    if (rc == CURLE_OK) {
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out->status);
+        curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &ct);
+        out->content_type = g_strdup(ct);
+    }
+    curl_easy_cleanup(curl);
+    out->body = g_string_free(body, FALSE);
+    if (rc == CURLE_OK && out->content_type
+        && g_str_has_prefix(out->content_type, "application/json")) {
+        g_autoptr(JsonParser) p = json_parser_new();
+
+        cr_assert(json_parser_load_from_data(p, out->body, -1, NULL),
+                  "not JSON: %s", out->body);
+        out->json = json_parser_steal_root(p);
+    }
+    return rc == CURLE_OK;
+}
+
+void
+fx_http_clear(fx_http_t *r)
+{
+    g_free(r->body);
+    g_free(r->content_type);
+    g_free(r->allow);
+    if (r->json)
+        json_node_unref(r->json);
+    memset(r, 0, sizeof(*r));
+}
+
+void
+fx_get(const char *target, fx_http_t *out)
+{
+    cr_assert(fx_http(fx.sock, "GET", target, out),
+              "daemon unreachable for %s", target);
+}
+
+/* ---------------------------------------------------------------- JSON */
+
+JsonObject *
+fx_obj(JsonNode *node)
+{
+    cr_assert_not_null(node);
+    cr_assert(JSON_NODE_HOLDS_OBJECT(node));
+    return json_node_get_object(node);
+}
+
+JsonObject *
+fx_member_obj(JsonObject *o, const char *name)
+{
+    JsonNode *n = json_object_get_member(o, name);
+
+    cr_assert_not_null(n, "no member %s", name);
+    return fx_obj(n);
+}
+
+JsonArray *
+fx_member_arr(JsonObject *o, const char *name)
+{
+    JsonNode *n = json_object_get_member(o, name);
+
+    cr_assert_not_null(n, "no member %s", name);
+    cr_assert(JSON_NODE_HOLDS_ARRAY(n), "%s is not an array", name);
+    return json_node_get_array(n);
+}
+
+JsonObject *
+fx_hit(fx_http_t *r, guint i)
+{
+    JsonArray *hits = fx_member_arr(fx_obj(r->json), "hits");
+
+    cr_assert_lt(i, json_array_get_length(hits), "no hit %u in %s", i,
+                 r->body);
+    return fx_obj(json_array_get_element(hits, i));
+}
+
+const char *
+fx_hit_id(fx_http_t *r, guint i)
+{
+    return json_object_get_string_member(fx_hit(r, i), "id");
+}

@@ -1,0 +1,85 @@
+/* helpers.h -- fixtures of the searchd suite: a small real index, the
+ * real daemon on a temporary socket, HTTP over that socket. */
+#ifndef CTMAP_TESTS_SEARCHD_HELPERS_H
+#define CTMAP_TESTS_SEARCHD_HELPERS_H
+
+#include <sys/types.h>
+
+#include <json-glib/json-glib.h>
+
+/* One document as the indexer writes it (indexer/writer.c). */
+typedef struct {
+    const char *id;
+    const char *type;           /* "entry" or "document" */
+    const char *title;
+    const char *url;            /* NULL for entries */
+    const char *org[3];
+    const char *org_label[3];
+    const char *theme[3];
+    const char *country[3];
+    const char *year[3];
+    const char *kind;
+    const char *section;        /* "D" */
+    const char *lang;
+    const char *status;
+    int pages;
+    const char *passages[4];    /* the text, one element per page */
+} fx_doc_t;
+
+/* The standard corpus: five documents, see helpers.c. */
+extern const fx_doc_t fx_corpus[];
+extern const size_t fx_corpus_len;
+
+typedef struct {
+    char *dir;                  /* temporary directory */
+    char *index;                /* DIR/index */
+    char *sock;                 /* DIR/searchd.sock */
+    char *log;                  /* DIR/searchd.log: the daemon's stderr */
+    pid_t pid;                  /* the daemon, or 0 */
+} fx_t;
+
+/* Per test process (Criterion forks each test). */
+extern fx_t fx;
+
+/* Creates the temporary directory and the paths. */
+void fx_init(void);
+/* Stops the daemon (SIGTERM, then SIGKILL after a deadline) and removes
+ * the directory. */
+void fx_fini(void);
+/* Writes @docs (one commit) into the index at fx.index, creating it. */
+void fx_index(const fx_doc_t *docs, size_t n);
+/* Starts ctmap-searchd on fx.sock with @extra arguments (NULL-terminated,
+ * may be NULL) and waits until /health answers. */
+void fx_start(const char *const *extra);
+/* Runs ctmap-searchd with @argv (NULL-terminated) to completion and
+ * returns its exit status; *@err receives its stderr. */
+int fx_run(const char *const *argv, char **out, char **err);
+/* Waits at most @ms for @pid to exit; returns its exit status, or -1. */
+int fx_wait(pid_t pid, int ms);
+
+typedef struct {
+    long status;
+    char *body;
+    char *content_type;
+    char *allow;
+    JsonNode *json;             /* parsed body, or NULL */
+} fx_http_t;
+
+/* Sends @method @target over the Unix socket @sock (or, when @sock is
+ * NULL, to the full URL @target).  Returns FALSE when the daemon cannot
+ * be reached. */
+int fx_http(const char *sock, const char *method, const char *target,
+            fx_http_t *out);
+void fx_http_clear(fx_http_t *r);
+/* GET @target on fx.sock, asserting the daemon answered. */
+void fx_get(const char *target, fx_http_t *out);
+
+/* JSON accessors for assertions. */
+JsonObject *fx_obj(JsonNode *node);
+JsonObject *fx_member_obj(JsonObject *o, const char *name);
+JsonArray *fx_member_arr(JsonObject *o, const char *name);
+/* Returns the id of hit @i of a /search reply. */
+const char *fx_hit_id(fx_http_t *r, guint i);
+JsonObject *fx_hit(fx_http_t *r, guint i);
+
+#endif /* CTMAP_TESTS_SEARCHD_HELPERS_H */

@@ -1,0 +1,385 @@
+/* test_api.c -- the HTTP API of a running ctmap-searchd over a small real
+ * index: ranking, filters, browsing, pages, snippets, errors. */
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "helpers.h"
+
+static void
+setup(void)
+{
+    fx_init();
+    fx_index(fx_corpus, fx_corpus_len);
+    fx_start(NULL);
+}
+
+TestSuite(api, .init = setup, .fini = fx_fini, .timeout = 60);
+
+static gint64
+member_int(JsonObject *o, const char *name)
+{
+    cr_assert(json_object_has_member(o, name), "no member %s", name);
+    return json_object_get_int_member(o, name);
+}
+
+/* Asserts a /search reply of @n hits out of @total. */
+static void
+assert_hits(fx_http_t *r, guint n, gint64 total)
+{
+    JsonObject *o;
+
+    cr_assert_eq(r->status, 200, "%ld: %s", r->status, r->body);
+    o = fx_obj(r->json);
+    cr_assert_eq(json_array_get_length(fx_member_arr(o, "hits")), n,
+                 "%s", r->body);
+    cr_assert_eq(member_int(o, "total"), total, "%s", r->body);
+}
+
+static void
+assert_error(fx_http_t *r, long status, const char *code)
+{
+    JsonObject *e;
+
+    cr_assert_eq(r->status, status, "%ld: %s", r->status, r->body);
+    cr_assert_str_eq(r->content_type, "application/json; charset=utf-8");
+    e = fx_member_obj(fx_obj(r->json), "error");
+    cr_assert_str_eq(json_object_get_string_member(e, "code"), code);
+    cr_assert_gt(strlen(json_object_get_string_member(e, "message")), 0);
+}
+
+Test(api, search_ranks_expected_document_first)
+{
+    fx_http_t r;
+    JsonObject *o, *hit;
+
+    fx_get("/search?q=violent+extremist+prisoners", &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_str_eq(r.content_type, "application/json; charset=utf-8");
+    o = fx_obj(r.json);
+    cr_assert_str_eq(json_object_get_string_member(o, "query"),
+                     "violent extremist prisoners");
+    cr_assert(json_node_is_null(json_object_get_member(o, "corrected")));
+    cr_assert_eq(member_int(o, "offset"), 0);
+    cr_assert_eq(member_int(o, "limit"), 10);
+    cr_assert(json_object_has_member(o, "took_ms"));
+    cr_assert(json_object_has_member(o, "total_exact"));
+    cr_assert_str_eq(fx_hit_id(&r, 0), "e-0000000000000001");
+    hit = fx_hit(&r, 0);
+    cr_assert_eq(member_int(hit, "rank"), 1);
+    cr_assert_gt(json_object_get_double_member(hit, "score"), 0.0);
+    /* The stored record passes through, unknown members included. */
+    cr_assert_str_eq(json_object_get_string_member(hit, "extra"), "kept");
+    cr_assert_str_eq(json_object_get_string_member(hit, "kind"), "project");
+    cr_assert_str_eq(json_object_get_string_member(hit, "edition"),
+                     "mapping-2020-07");
+    cr_assert(strstr(json_object_get_string_member(hit, "snippet"),
+                     "<mark>"), "%s", r.body);
+    /* An entry is not paged. */
+    cr_assert_not(json_object_has_member(hit, "page"));
+    fx_http_clear(&r);
+}
+
+Test(api, filters_or_within_and_across_fields)
+{
+    fx_http_t r;
+
+    fx_get("/search?org=unodc", &r);
+    assert_hits(&r, 2, 2);
+    fx_http_clear(&r);
+    fx_get("/search?org=unodc&org=osce", &r);
+    assert_hits(&r, 4, 4);
+    fx_http_clear(&r);
+    fx_get("/search?org=unodc&org=osce&country=kazakhstan", &r);
+    assert_hits(&r, 2, 2);
+    fx_http_clear(&r);
+    fx_get("/search?org=unodc&country=kazakhstan&type=document", &r);
+    assert_hits(&r, 1, 1);
+    cr_assert_str_eq(fx_hit_id(&r, 0), "d-0000000000000003");
+    fx_http_clear(&r);
+    /* Values are slugged as the indexer slugs them. */
+    fx_get("/search?org=UNODC&country=Kazakhstan&section=E", &r);
+    assert_hits(&r, 1, 1);
+    fx_http_clear(&r);
+    fx_get("/search?q=prisoners&year=2020", &r);
+    assert_hits(&r, 0, 0);
+    fx_http_clear(&r);
+    fx_get("/search?status=unreachable", &r);
+    assert_hits(&r, 1, 1);
+    cr_assert_str_eq(fx_hit_id(&r, 0), "d-0000000000000005");
+    fx_http_clear(&r);
+}
+
+Test(api, empty_query_browses_newest_first)
+{
+    static const char *const order[] = {
+        "d-0000000000000003", "e-0000000000000001", "d-0000000000000002",
+        "e-0000000000000004", "d-0000000000000005",
+    };
+    fx_http_t r;
+    guint i;
+
+    fx_get("/search", &r);
+    assert_hits(&r, 5, 5);
+    for (i = 0; i < G_N_ELEMENTS(order); i++)
+        cr_assert_str_eq(fx_hit_id(&r, i), order[i], "hit %u: %s", i,
+                         r.body);
+    cr_assert(json_object_get_boolean_member(fx_obj(r.json), "total_exact"));
+    fx_http_clear(&r);
+    fx_get("/search?q=&type=entry", &r);
+    assert_hits(&r, 2, 2);
+    cr_assert_str_eq(fx_hit_id(&r, 0), "e-0000000000000001");
+    fx_http_clear(&r);
+}
+
+Test(api, pagination_offsets_and_limits)
+{
+    fx_http_t r;
+    JsonObject *o;
+
+    fx_get("/search?offset=2&limit=2", &r);
+    assert_hits(&r, 2, 5);
+    o = fx_obj(r.json);
+    cr_assert_eq(member_int(o, "offset"), 2);
+    cr_assert_eq(member_int(o, "limit"), 2);
+    cr_assert_str_eq(fx_hit_id(&r, 0), "d-0000000000000002");
+    cr_assert_eq(member_int(fx_hit(&r, 0), "rank"), 3);
+    cr_assert_eq(member_int(fx_hit(&r, 1), "rank"), 4);
+    fx_http_clear(&r);
+    fx_get("/search?offset=4&limit=10", &r);
+    assert_hits(&r, 1, 5);
+    fx_http_clear(&r);
+    fx_get("/search?offset=50", &r);
+    assert_hits(&r, 0, 5);
+    fx_http_clear(&r);
+    fx_get("/search?limit=0", &r);
+    assert_hits(&r, 0, 5);
+    fx_http_clear(&r);
+}
+
+/* A limit above 100 is capped, not refused; "limit" shows the cap. */
+Test(api, limit_above_maximum_is_capped)
+{
+    fx_http_t r;
+
+    fx_get("/search?limit=1000", &r);
+    assert_hits(&r, 5, 5);
+    cr_assert_eq(member_int(fx_obj(r.json), "limit"), 100);
+    fx_http_clear(&r);
+}
+
+Test(api, snippet_marks_matches_and_escapes_text)
+{
+    fx_http_t r;
+    const char *snippet;
+
+    fx_get("/search?q=radicalization", &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_str_eq(fx_hit_id(&r, 0), "d-0000000000000003");
+    snippet = json_object_get_string_member(fx_hit(&r, 0), "snippet");
+    cr_assert(strstr(snippet, "<mark>"), "%s", snippet);
+    cr_assert(strstr(snippet, "&lt;script&gt;"), "%s", snippet);
+    cr_assert_null(strstr(snippet, "<script>"), "%s", snippet);
+    cr_assert(strstr(snippet, "&amp;"), "%s", snippet);
+    fx_http_clear(&r);
+    /* Browsing has no terms to mark: the start of the text, escaped. */
+    fx_get("/search?org=unodc&country=kazakhstan", &r);
+    snippet = json_object_get_string_member(fx_hit(&r, 0), "snippet");
+    cr_assert(g_str_has_prefix(snippet, "&lt;script&gt;alert(1)"), "%s",
+              snippet);
+    cr_assert_null(strstr(snippet, "<mark>"), "%s", snippet);
+    fx_http_clear(&r);
+}
+
+Test(api, snippet_comes_from_the_matching_page)
+{
+    fx_http_t r;
+    JsonObject *hit;
+    const char *snippet;
+
+    fx_get("/search?q=reintegration", &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_str_eq(fx_hit_id(&r, 0), "d-0000000000000002");
+    hit = fx_hit(&r, 0);
+    cr_assert_eq(member_int(hit, "page"), 2, "%s", r.body);
+    cr_assert_str_eq(json_object_get_string_member(hit, "page_url"),
+                     "https://example.org/files/handbook.pdf#page=2");
+    snippet = json_object_get_string_member(hit, "snippet");
+    cr_assert(strstr(snippet, "<mark>reintegration</mark>"), "%s", snippet);
+    cr_assert_null(strstr(snippet, "Introduction"), "%s", snippet);
+    cr_assert_null(strstr(snippet, "Annex"), "%s", snippet);
+    fx_http_clear(&r);
+}
+
+Test(api, doc_returns_record_and_text)
+{
+    fx_http_t r;
+    JsonObject *o;
+
+    fx_get("/doc/d-0000000000000002", &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    o = fx_obj(r.json);
+    cr_assert_str_eq(json_object_get_string_member(o, "id"),
+                     "d-0000000000000002");
+    cr_assert_str_eq(json_object_get_string_member(o, "url"),
+                     "https://example.org/files/handbook.pdf");
+    cr_assert_eq(member_int(o, "pages"), 3);
+    cr_assert(strstr(json_object_get_string_member(o, "text"),
+                     "policy makers.\n\nChapter two."), "%s", r.body);
+    fx_http_clear(&r);
+    fx_get("/doc/d-ffffffffffffffff", &r);
+    assert_error(&r, 404, "not-found");
+    fx_http_clear(&r);
+    fx_get("/doc/", &r);
+    assert_error(&r, 404, "not-found");
+    fx_http_clear(&r);
+}
+
+Test(api, stats_count_types_and_statuses)
+{
+    fx_http_t r;
+    JsonObject *o, *types, *statuses, *last;
+
+    fx_get("/stats", &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    o = fx_obj(r.json);
+    cr_assert_eq(member_int(o, "documents"), 5);
+    types = fx_member_obj(o, "by_type");
+    cr_assert_eq(member_int(types, "entry"), 2);
+    cr_assert_eq(member_int(types, "document"), 3);
+    statuses = fx_member_obj(o, "by_status");
+    cr_assert_eq(member_int(statuses, "indexed"), 4);
+    cr_assert_eq(member_int(statuses, "unreachable"), 1);
+    cr_assert_eq(member_int(statuses, "broken"), 0);
+    cr_assert_eq(json_object_get_size(statuses), 8);
+    cr_assert_geq(member_int(o, "revision"), 1);
+    last = fx_member_obj(o, "last_run");
+    cr_assert_eq(member_int(last, "added"), 5);
+    fx_http_clear(&r);
+}
+
+Test(api, health_reports_index)
+{
+    fx_http_t r;
+    JsonObject *o;
+
+    fx_get("/health", &r);
+    cr_assert_eq(r.status, 200);
+    o = fx_obj(r.json);
+    cr_assert_str_eq(json_object_get_string_member(o, "status"), "ok");
+    cr_assert(json_object_get_boolean_member(o, "index"));
+    fx_http_clear(&r);
+    cr_assert(fx_http(fx.sock, "HEAD", "/health", &r));
+    cr_assert_eq(r.status, 200);
+    fx_http_clear(&r);
+}
+
+Test(api, errors_are_json)
+{
+    fx_http_t r;
+    g_autofree char *long_uri = NULL;
+    GString *s = g_string_new("/search?q=");
+    const char *msg;
+
+    fx_get("/nothing-here", &r);
+    assert_error(&r, 404, "not-found");
+    fx_http_clear(&r);
+
+    cr_assert(fx_http(fx.sock, "POST", "/search?q=x", &r));
+    assert_error(&r, 405, "method-not-allowed");
+    cr_assert_str_eq(r.allow, "GET, HEAD");
+    fx_http_clear(&r);
+    cr_assert(fx_http(fx.sock, "DELETE", "/doc/e-0000000000000001", &r));
+    assert_error(&r, 405, "method-not-allowed");
+    fx_http_clear(&r);
+
+    fx_get("/search?offset=-1", &r);
+    assert_error(&r, 400, "bad-parameter");
+    fx_http_clear(&r);
+    fx_get("/search?offset=abc", &r);
+    assert_error(&r, 400, "bad-parameter");
+    fx_http_clear(&r);
+    fx_get("/search?offset=20000", &r);
+    assert_error(&r, 400, "bad-parameter");
+    fx_http_clear(&r);
+    fx_get("/search?limit=ten", &r);
+    assert_error(&r, 400, "bad-parameter");
+    fx_http_clear(&r);
+    fx_get("/search?sort=random", &r);
+    assert_error(&r, 400, "bad-parameter");
+    fx_http_clear(&r);
+    fx_get("/search?q=a&q=b", &r);
+    assert_error(&r, 400, "bad-parameter");
+    fx_http_clear(&r);
+
+    fx_get("/search?q=x&colour=red", &r);
+    assert_error(&r, 400, "bad-parameter");
+    msg = json_object_get_string_member(
+        fx_member_obj(fx_obj(r.json), "error"), "message");
+    cr_assert(strstr(msg, "colour"), "%s", msg);
+    fx_http_clear(&r);
+
+    fx_get("/search?q=%FF", &r);
+    assert_error(&r, 400, "bad-parameter");
+    fx_http_clear(&r);
+    fx_get("/search?q=%ZZ", &r);
+    assert_error(&r, 400, "bad-parameter");
+    fx_http_clear(&r);
+
+    fx_get("/search?q=year:2020..abc", &r);
+    assert_error(&r, 400, "bad-query");
+    fx_http_clear(&r);
+
+    while (s->len <= 9000)
+        g_string_append(s, "abcdefgh+");
+    long_uri = g_string_free(s, FALSE);
+    fx_get(long_uri, &r);
+    assert_error(&r, 414, "uri-too-long");
+    fx_http_clear(&r);
+
+    /* The daemon still serves after all that. */
+    fx_get("/health", &r);
+    cr_assert_eq(r.status, 200);
+    fx_http_clear(&r);
+}
+
+Test(api, awkward_queries_answer_200)
+{
+    fx_http_t r;
+
+    /* An unbalanced quote is parsed leniently. */
+    fx_get("/search?q=%22extremist+prisoners", &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_gt(json_object_get_int_member(fx_obj(r.json), "total"), 0);
+    fx_http_clear(&r);
+    /* No usable terms: nothing matches, rather than everything. */
+    fx_get("/search?q=%2B%2B%2B+...", &r);
+    assert_hits(&r, 0, 0);
+    fx_http_clear(&r);
+    fx_get("/search?q=the", &r);
+    assert_hits(&r, 0, 0);
+    fx_http_clear(&r);
+    fx_get("/search?q=AND+OR+(", &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    fx_http_clear(&r);
+    fx_get("/search?q=%D0%BF%D1%80%D0%B8%D0%B2%D0%B5%D1%82&sort=date", &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    fx_http_clear(&r);
+}
+
+Test(api, search_page_is_served)
+{
+    fx_http_t r;
+
+    fx_get("/", &r);
+    cr_assert_eq(r.status, 200);
+    cr_assert_str_eq(r.content_type, "text/html; charset=utf-8");
+    cr_assert(strstr(r.body, "fetch("));
+    fx_http_clear(&r);
+    fx_get("/../CMakeLists.txt", &r);
+    cr_assert_eq(r.status, 404);
+    fx_http_clear(&r);
+    fx_get("/%2e%2e/CMakeLists.txt", &r);
+    cr_assert_eq(r.status, 404);
+    fx_http_clear(&r);
+}

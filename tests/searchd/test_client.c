@@ -1,0 +1,105 @@
+/* test_client.c -- ctmap-search against a running daemon: its output,
+ * its --json mode and its exit codes. */
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "helpers.h"
+
+static void
+setup(void)
+{
+    fx_init();
+    fx_index(fx_corpus, fx_corpus_len);
+    fx_start(NULL);
+}
+
+TestSuite(client, .init = setup, .fini = fx_fini, .timeout = 60);
+
+Test(client, hits_print_readably_and_exit_0)
+{
+    const char *argv[] = {CTMAP_SEARCH_BIN, "--socket", fx.sock,
+                          "reintegration", "children", NULL};
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+
+    cr_assert_eq(fx_run(argv, &out, &err), 0, "%s", err);
+    cr_assert(strstr(out, "1. Handbook on children affected"), "%s", out);
+    cr_assert(strstr(out, "OSCE \xC2\xB7 returnees \xC2\xB7 2018 \xC2\xB7 "
+                     "document/indexed"), "%s", out);
+    cr_assert(strstr(out, "https://example.org/files/handbook.pdf#page=2"),
+              "%s", out);
+    /* Not a terminal: matches as *word*, no tags, no escapes. */
+    cr_assert(strstr(out, "*reintegration*"), "%s", out);
+    cr_assert_null(strstr(out, "<mark>"), "%s", out);
+    cr_assert(strstr(out, "1 of 1 results"), "%s", out);
+}
+
+Test(client, snippet_entities_are_decoded)
+{
+    const char *argv[] = {CTMAP_SEARCH_BIN, "--socket", fx.sock,
+                          "--org", "unodc", "--country", "kazakhstan",
+                          NULL};
+    g_autofree char *out = NULL;
+
+    cr_assert_eq(fx_run(argv, &out, NULL), 0);
+    cr_assert(strstr(out, "<script>alert(1)</script> Radicalization online "
+                     "& offline"), "%s", out);
+}
+
+Test(client, filters_and_limit_are_sent)
+{
+    const char *argv[] = {CTMAP_SEARCH_BIN, "--socket", fx.sock, "--json",
+                          "--org", "unodc", "--org", "osce", "--limit", "1",
+                          NULL};
+    g_autofree char *out = NULL;
+    g_autoptr(JsonParser) p = json_parser_new();
+    JsonObject *o;
+
+    cr_assert_eq(fx_run(argv, &out, NULL), 0);
+    cr_assert(json_parser_load_from_data(p, out, -1, NULL), "%s", out);
+    o = fx_obj(json_parser_get_root(p));
+    cr_assert_eq(json_object_get_int_member(o, "total"), 4);
+    cr_assert_eq(json_object_get_int_member(o, "limit"), 1);
+    cr_assert_eq(json_array_get_length(fx_member_arr(o, "hits")), 1);
+}
+
+Test(client, no_hits_exit_1)
+{
+    const char *argv[] = {CTMAP_SEARCH_BIN, "--socket", fx.sock,
+                          "zzyzzyva", NULL};
+    g_autofree char *out = NULL;
+
+    cr_assert_eq(fx_run(argv, &out, NULL), 1);
+    cr_assert(strstr(out, "0 of 0 results"), "%s", out);
+}
+
+Test(client, daemon_errors_exit_2)
+{
+    const char *argv[] = {CTMAP_SEARCH_BIN, "--socket", fx.sock,
+                          "year:2020..abc", NULL};
+    g_autofree char *err = NULL;
+
+    cr_assert_eq(fx_run(argv, NULL, &err), 2);
+    cr_assert(strstr(err, "HTTP 400"), "%s", err);
+}
+
+Test(client, unreachable_daemon_exit_2)
+{
+    g_autofree char *sock = g_build_filename(fx.dir, "absent.sock", NULL);
+    const char *argv[] = {CTMAP_SEARCH_BIN, "--socket", sock, "x", NULL};
+    g_autofree char *err = NULL;
+
+    cr_assert_eq(fx_run(argv, NULL, &err), 2);
+    cr_assert(strstr(err, "cannot reach ctmap-searchd at"), "%s", err);
+    cr_assert(strstr(err, sock), "%s", err);
+}
+
+Test(client, bad_arguments_exit_2)
+{
+    const char *argv[] = {CTMAP_SEARCH_BIN, "--limit", "lots", "x", NULL};
+    g_autofree char *err = NULL;
+
+    cr_assert_eq(fx_run(argv, NULL, &err), 2);
+    cr_assert(strstr(err, "--limit"), "%s", err);
+}
