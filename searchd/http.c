@@ -22,6 +22,7 @@ struct sd_http {
 /* What one request keeps between the callbacks of libmicrohttpd. */
 typedef struct {
     char *uri;                  /* raw request target, still escaped */
+    gboolean seen;              /* the handler was called once */
     gboolean answered;
 } request_t;
 
@@ -73,9 +74,17 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
         req = on_uri(NULL, url, conn);
         *con_cls = req;
     }
-    /* The API takes no request bodies: the reply is queued on the first
-     * call, and whatever body follows is discarded. */
-    if (req->answered) {
+    /* GET and HEAD are answered once the request is complete (the second
+     * call), since a reply queued earlier makes libmicrohttpd close the
+     * connection instead of keeping it alive.  Other methods are refused
+     * at once, so that their body is never read. */
+    if (!req->seen) {
+        req->seen = TRUE;
+        if (g_str_equal(method, MHD_HTTP_METHOD_GET)
+            || g_str_equal(method, MHD_HTTP_METHOD_HEAD))
+            return MHD_YES;
+    }
+    if (req->answered || *upload_data_size) {
         *upload_data_size = 0;
         return MHD_YES;
     }

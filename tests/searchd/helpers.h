@@ -46,6 +46,9 @@ void fx_init(void);
 /* Stops the daemon (SIGTERM, then SIGKILL after a deadline) and removes
  * the directory. */
 void fx_fini(void);
+/* Sends SIGTERM to the daemon and returns its exit status (-1 when it
+ * did not exit in time, and was killed). */
+int fx_stop(void);
 /* Writes @docs (one commit) into the index at fx.index, creating it. */
 void fx_index(const fx_doc_t *docs, size_t n);
 /* Starts ctmap-searchd on fx.sock with @extra arguments (NULL-terminated,

@@ -383,3 +383,31 @@ Test(api, search_page_is_served)
     cr_assert_eq(r.status, 404);
     fx_http_clear(&r);
 }
+
+/* Every endpoint and error path, then a clean stop: in a sanitizer build
+ * the daemon exits non-zero on any leak or memory error it met. */
+Test(api, daemon_stops_cleanly_after_every_endpoint)
+{
+    static const char *const targets[] = {
+        "/search?q=reintegration", "/search?q=radicalization&org=unodc",
+        "/search", "/search?q=the", "/search?q=year:2020..abc",
+        "/search?q=%FF", "/search?bogus=1", "/doc/d-0000000000000002",
+        "/doc/nope", "/stats", "/health", "/", "/missing",
+        "/search?q=%22unbalanced", "/search?limit=1000&sort=date",
+    };
+    g_autofree char *log = NULL;
+    fx_http_t r;
+    size_t i;
+    int status;
+
+    for (i = 0; i < G_N_ELEMENTS(targets); i++) {
+        fx_get(targets[i], &r);
+        cr_assert_lt(r.status, 500, "%s: %s", targets[i], r.body);
+        fx_http_clear(&r);
+    }
+    cr_assert(fx_http(fx.sock, "POST", "/search", &r));
+    fx_http_clear(&r);
+    status = fx_stop();
+    g_file_get_contents(fx.log, &log, NULL, NULL);
+    cr_assert_eq(status, 0, "exit %d: %s", status, log);
+}
