@@ -138,9 +138,9 @@ array_has(JsonObject *hit, const char *member, const char *value)
     return FALSE;
 }
 
-/* Asserts that one of the first three hits is an entry of @theme whose
- * title or snippet mentions @word: the question a researcher asks is
- * answered on the first screen. */
+/* Asserts that one of the first three hits is an entry of @theme (any
+ * theme when NULL) whose title or snippet mentions @word: the question a
+ * researcher asks is answered on the first screen. */
 static void
 assert_top3(const char *q, const char *theme, const char *word)
 {
@@ -162,11 +162,13 @@ assert_top3(const char *q, const char *theme, const char *word)
 
         g_string_append_printf(seen, "\n  %s [%s]", title,
                                json_object_get_string_member(h, "type"));
-        if (array_has(h, "theme", theme) && strstr(hay, word))
+        if ((!theme || array_has(h, "theme", theme)) && strstr(hay, word)
+            && strcmp(json_object_get_string_member(h, "type"), "entry")
+                   == 0)
             found = TRUE;
     }
     cr_assert(found, "'%s': no %s entry mentioning '%s' in the top 3:%s", q,
-              theme, word, seen->str);
+              theme ? theme : "", word, seen->str);
     g_string_free(seen, TRUE);
 }
 
@@ -182,7 +184,10 @@ Test(e2e, financing_of_terrorism_training)
 
 Test(e2e, returning_foreign_terrorist_fighters)
 {
-    assert_top3("returning foreign terrorist fighters", "ftf", "foreign");
+    /* The RFTF detention programme is filed under prisons, not under the
+     * FTF theme: the entry is what matters, wherever it is filed. */
+    assert_top3("returning foreign terrorist fighters", NULL,
+                "returning foreign terrorist fighters");
 }
 
 Test(e2e, victims_of_terrorism_support)
