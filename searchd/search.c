@@ -294,8 +294,9 @@ main(int argc, char **argv)
     if (!o.socket_path)
         o.socket_path = g_strdup(DEFAULT_SOCKET);
     q = g_strjoinv(" ", argv + 1);
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK
-        || !(curl = curl_easy_init())) {
+    curl = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK
+        ? curl_easy_init() : NULL;
+    if (!curl) {
         g_printerr("ctmap-search: cannot initialise libcurl\n");
         options_clear(&o);
         return 2;

@@ -244,7 +244,8 @@ remove_tree(const char *path)
     const char *name;
 
     if (dir) {
-        while ((name = g_dir_read_name(dir))) {
+        for (name = g_dir_read_name(dir); name;
+             name = g_dir_read_name(dir)) {
             g_autofree char *child = g_build_filename(path, name, NULL);
 
             if (g_file_test(child, G_FILE_TEST_IS_DIR)
