@@ -332,21 +332,13 @@ content_hash(const char *record, const ix_source_t *src)
 static char *
 stored_hash(ix_writer_t *w, const char *id)
 {
-    char *data = NULL;
-    g_autoptr(JsonParser) parser = NULL;
+    char *value = NULL;
     char *hash = NULL;
 
-    if (xc_dbw_get_data(w->db, id, &data) != XC_OK || !data)
-        return NULL;
-    parser = json_parser_new();
-    if (json_parser_load_from_data(parser, data, -1, NULL)) {
-        JsonNode *root = json_parser_get_root(parser);
-
-        if (JSON_NODE_HOLDS_OBJECT(root))
-            hash = g_strdup(json_object_get_string_member_with_default(
-                json_node_get_object(root), "hash", NULL));
-    }
-    free(data);
+    if (xc_dbw_get_value(w->db, id, XC_SLOT_HASH, &value, NULL) == XC_OK
+        && value && *value)
+        hash = g_strdup(value);
+    free(value);
     return hash;
 }
 
@@ -355,10 +347,9 @@ ix_writer_add(ix_writer_t *w, const ix_source_t *src,
               const corpus_vocab_t *vocab, GError **error)
 {
     g_autoptr(JsonNode) node = ix_record_build(src, vocab);
-    g_autofree char *bare = json_to_string(node, FALSE);
-    g_autofree char *hash = content_hash(bare, src);
+    g_autofree char *record = json_to_string(node, FALSE);
+    g_autofree char *hash = content_hash(record, src);
     g_autofree char *old = stored_hash(w, src->id);
-    g_autofree char *record = NULL;
     g_autofree char *date = sort_date(src);
     g_autofree char *sect = NULL;
     const char *type = src->type == IX_SOURCE_ENTRY ? "entry" : "document";
@@ -369,8 +360,6 @@ ix_writer_add(ix_writer_t *w, const ix_source_t *src,
         w->counts.unchanged++;
         return TRUE;
     }
-    json_object_set_string_member(json_node_get_object(node), "hash", hash);
-    record = json_to_string(node, FALSE);
     sect = src->section ? g_ascii_strdown(&src->section, 1) : NULL;
 
     st = xc_dbw_begin_doc(w->db, src->id);

@@ -682,19 +682,19 @@ xc_db_get_data(xc_db_t *db, const char *id, char **data)
     }
 }
 
-xc_status_t
-xc_db_get_value(xc_db_t *db, const char *id, unsigned slot, char **value,
-                size_t *len)
+/* Shared by the read and the write handle: a writer asks for the stored
+ * content hash, a reader for the text. */
+static xc_status_t
+get_value_of(Xapian::Database &xdb, std::string &err, const char *id,
+             unsigned slot, char **value, size_t *len)
 {
-    if (!db)
-        return XC_ERR_INVALID;
     if (!id || !value)
-        return invalid(db->err, "xc_db_get_value: NULL argument");
+        return invalid(err, "get_value: NULL argument");
     *value = nullptr;
     try {
         Xapian::Document doc;
-        if (!find_doc(db->db, id, &doc)) {
-            db->err = std::string("no document with id ") + id;
+        if (!find_doc(xdb, id, &doc)) {
+            err = std::string("no document with id ") + id;
             return XC_ERR_NOT_FOUND;
         }
         std::string v = doc.get_value(slot);
@@ -703,8 +703,17 @@ xc_db_get_value(xc_db_t *db, const char *id, unsigned slot, char **value,
             *len = v.size();
         return XC_OK;
     } catch (...) {
-        return xc__fail(db->err, std::current_exception());
+        return xc__fail(err, std::current_exception());
     }
+}
+
+xc_status_t
+xc_db_get_value(xc_db_t *db, const char *id, unsigned slot, char **value,
+                size_t *len)
+{
+    if (!db)
+        return XC_ERR_INVALID;
+    return get_value_of(db->db, db->err, id, slot, value, len);
 }
 
 xc_status_t
@@ -1458,6 +1467,15 @@ xc_dbw_get_data(xc_dbw_t *w, const char *id, char **out)
     } catch (...) {
         return xc__fail(w->err, std::current_exception());
     }
+}
+
+xc_status_t
+xc_dbw_get_value(xc_dbw_t *w, const char *id, unsigned slot, char **value,
+                 size_t *len)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    return get_value_of(w->db, w->err, id, slot, value, len);
 }
 
 /* The ids are collected before the first callback, so @cb may delete or

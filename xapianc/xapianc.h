@@ -215,6 +215,10 @@ xc_status_t xc_dbw_end_doc(xc_dbw_t *w);
 xc_status_t xc_dbw_delete_doc(xc_dbw_t *w, const char *id);
 /* *@out: (transfer full) the JSON data of @id; XC_ERR_NOT_FOUND if none. */
 xc_status_t xc_dbw_get_data(xc_dbw_t *w, const char *id, char **out);
+/* *@value: (transfer full) the value in @slot of @id ("" if unset), *@len
+ * its length; XC_ERR_NOT_FOUND if no such document. */
+xc_status_t xc_dbw_get_value(xc_dbw_t *w, const char *id, unsigned slot,
+                             char **value, size_t *len);
 /* Calls @cb for each document id (the "Q" terms), until @cb returns
  * non-zero. */
 typedef int (*xc_id_cb)(const char *id, void *rock);

@@ -157,8 +157,8 @@ assert_top3(const char *q, const char *theme, const char *word)
         const char *title = json_object_get_string_member(h, "title");
         const char *snip = json_object_get_string_member_with_default(
             h, "snippet", "");
-        g_autofree char *hay = g_utf8_strdown(
-            g_strconcat(title, " ", snip, NULL), -1);
+        g_autofree char *both = g_strconcat(title, " ", snip, NULL);
+        g_autofree char *hay = g_utf8_strdown(both, -1);
 
         g_string_append_printf(seen, "\n  %s [%s]", title,
                                json_object_get_string_member(h, "type"));

@@ -339,6 +339,26 @@ Test(xapianc, documents_round_trip_by_id)
     xc_db_close(db);
 }
 
+Test(xapianc, writer_reads_values_back_by_id)
+{
+    build(corpus, G_N_ELEMENTS(corpus));
+    xc_dbw_t *w = open_writer();
+    char *value = NULL;
+    size_t len = 0;
+
+    cr_assert_eq(xc_dbw_get_value(w, "e-1", XC_SLOT_COUNTRY, &value, &len),
+                 XC_OK);
+    cr_expect_str_eq(value, "kg\nkz");
+    cr_expect_eq(len, 5);
+    free(value);
+    value = (char *)1;
+    cr_expect_eq(xc_dbw_get_value(w, "e-404", XC_SLOT_HASH, &value, &len),
+                 XC_ERR_NOT_FOUND);
+    cr_expect_null(value);
+    cr_expect_neq(strlen(xc_dbw_errmsg(w)), 0);
+    cr_assert_eq(xc_dbw_close(w), XC_OK);
+}
+
 Test(xapianc, end_doc_replaces_document_with_same_id)
 {
     xc_dbw_t *w = open_writer();
