@@ -26,6 +26,10 @@ G_BEGIN_DECLS
  * Returns: (transfer full). */
 char *corpus__fold(const char *text);
 
+/* Collapses runs of white space to one space and trims.
+ * Returns: (transfer full). */
+char *corpus__collapse_ws(const char *s);
+
 /* Counts the words of @text (lower-cased runs of letters and digits,
  * hyphens kept inside a word) into @counts, a table of char* -> count
  * owned by the caller (g_str_hash, g_free keys).  The mapping parser uses

@@ -149,9 +149,10 @@ add_text(walk_t *w, const char *text)
     }
 }
 
-/* Collapses runs of white space to one space and trims. */
-static char *
-collapse(const char *s)
+/* Collapses runs of white space to one space and trims; shared by the
+ * mapping parser.  Returns: (transfer full). */
+char *
+corpus__collapse_ws(const char *s)
 {
     GString *out = g_string_new(NULL);
     gboolean gap = FALSE;
@@ -192,7 +193,7 @@ static void
 add_title(walk_t *w, xmlNode *node)
 {
     xmlChar *raw = xmlNodeGetContent(node);
-    g_autofree char *t = collapse(raw ? (const char *)raw : "");
+    g_autofree char *t = corpus__collapse_ws(raw ? (const char *)raw : "");
     char *start = t;
     char *end;
     gboolean capital = FALSE;
@@ -280,7 +281,7 @@ corpus_html_to_text(const char *html, GPtrArray *titles)
                          HTML_PARSE_RECOVER | HTML_PARSE_NOERROR
                          | HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
     if (!doc)
-        return collapse(html);
+        return corpus__collapse_ws(html);
     w.out = g_string_new(NULL);
     w.titles = titles;
     root = xmlDocGetRootElement(doc);
@@ -292,7 +293,7 @@ corpus_html_to_text(const char *html, GPtrArray *titles)
     g_string_free(w.out, TRUE);
     result = g_string_new(NULL);
     for (guint i = 0; lines[i]; i++) {
-        g_autofree char *line = collapse(lines[i]);
+        g_autofree char *line = corpus__collapse_ws(lines[i]);
 
         if (!*line)
             continue;

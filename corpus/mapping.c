@@ -141,27 +141,6 @@ excerpt(const char *s)
 
 /* ------------------------------------------------------------- Text helpers */
 
-static char *
-collapse_ws(const char *s)
-{
-    GString *out = g_string_new(NULL);
-    gboolean gap = FALSE;
-
-    for (const char *q = s; *q; q = g_utf8_next_char(q)) {
-        gunichar c = g_utf8_get_char(q);
-
-        if (g_unichar_isspace(c)) {
-            gap = TRUE;
-            continue;
-        }
-        if (gap && out->len > 0)
-            g_string_append_c(out, ' ');
-        gap = FALSE;
-        g_string_append_unichar(out, c);
-    }
-    return g_string_free(out, FALSE);
-}
-
 /* A cell as one line of plain text.  Cells without markup skip the HTML
  * parser: most organization and kind cells are plain. */
 static char *
@@ -170,9 +149,9 @@ plain(const char *cell)
     g_autofree char *text = NULL;
 
     if (!strchr(cell, '<') && !strchr(cell, '&'))
-        return collapse_ws(cell);
+        return corpus__collapse_ws(cell);
     text = corpus_html_to_text(cell, NULL);
-    return collapse_ws(text);
+    return corpus__collapse_ws(text);
 }
 
 static gboolean
@@ -677,7 +656,7 @@ add_preamble(parser_t *p, guint line, const char *text)
 {
     g_auto(GStrv) bold = g_strsplit(text, "**", -1);
     g_autofree char *joined = g_strjoinv("", bold);
-    g_autofree char *flat = collapse_ws(joined);
+    g_autofree char *flat = corpus__collapse_ws(joined);
 
     if (!*flat)
         return;
@@ -1220,7 +1199,7 @@ entry_id(const corpus_entry_t *e, guint ordinal)
     g_autofree char *nfkc = g_utf8_normalize(e->text, -1,
                                              G_NORMALIZE_NFKC);
     g_autofree char *lower = g_utf8_strdown(nfkc ? nfkc : "", -1);
-    g_autofree char *norm = collapse_ws(lower);
+    g_autofree char *norm = corpus__collapse_ws(lower);
     g_autofree char *hash = NULL;
     GString *key = g_string_new(e->theme ? e->theme : "");
 
