@@ -218,7 +218,7 @@ sd_server_t *
 sd_server_new(const sd_config_t *cfg, GError **error)
 {
     g_autoptr(sd_server_t) srv = g_new0(sd_server_t, 1);
-    int fd;
+    int fd, tcp_fd = -1;
 
     srv->socket_path = g_strdup(cfg->socket_path);
     srv->www_dir = g_strdup(cfg->www_dir);
@@ -239,22 +239,31 @@ sd_server_new(const sd_config_t *cfg, GError **error)
     srv->sources[1] = g_unix_signal_add(SIGINT, on_quit, srv);
     srv->sources[2] = g_unix_signal_add(SIGHUP, on_hup, srv);
 
+    /* Every listener is bound before any is served: a client that finds
+     * the Unix socket answering may rely on --listen being up too. */
+    if (cfg->listen) {
+        tcp_fd = bind_tcp(cfg->listen, error);
+        if (tcp_fd < 0)
+            return NULL;
+    }
     fd = bind_unix(srv, cfg->socket_mode, error);
-    if (fd < 0)
+    if (fd < 0) {
+        if (tcp_fd >= 0)
+            close(tcp_fd);
         return NULL;
+    }
+    if (tcp_fd >= 0) {
+        srv->http_tcp = sd_http_start(tcp_fd, (unsigned)cfg->threads,
+                                      &srv->app, error);
+        if (!srv->http_tcp) {
+            close(fd);
+            return NULL;
+        }
+    }
     srv->http_unix = sd_http_start(fd, (unsigned)cfg->threads, &srv->app,
                                    error);
     if (!srv->http_unix)
         return NULL;
-    if (cfg->listen) {
-        fd = bind_tcp(cfg->listen, error);
-        if (fd < 0)
-            return NULL;
-        srv->http_tcp = sd_http_start(fd, (unsigned)cfg->threads,
-                                      &srv->app, error);
-        if (!srv->http_tcp)
-            return NULL;
-    }
     sd_index_tick(srv->index);
     srv->sources[3] = g_timeout_add(TICK_MS, on_tick, srv);
     return g_steal_pointer(&srv);
