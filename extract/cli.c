@@ -1,0 +1,6 @@
+/* cli.c -- placeholder until written. */
+int
+main(void)
+{
+    return 2;
+}

@@ -1,0 +1,166 @@
+/* extract.h -- libctmap_extract: bytes + a media-type hint + the source URL
+ * in; text by page, title, author, language, dates and links out; or an
+ * error whose kind becomes the document's status.
+ *
+ * Two ways in.  extract_document() runs the backends in the calling
+ * process: fast, but a crash or hang in poppler takes the caller with it.
+ * extract_pool_*() runs the same code in supervised, long-lived worker
+ * processes (ctmap-extract-worker) under a time and memory limit, so a
+ * hostile file costs that file alone; the indexer uses the pool.
+ *
+ * The library never prints and never exits.
+ */
+#ifndef CTMAP_EXTRACT_EXTRACT_H
+#define CTMAP_EXTRACT_EXTRACT_H
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* ---------------------------------------------------------------- Errors */
+
+#define EXTRACT_ERROR (extract_error_quark())
+GQuark extract_error_quark(void);
+
+/* Each kind with the document status (DESIGN.md) it maps to. */
+#define EXTRACT_ERROR_LIST(X)                                          \
+    X(EXTRACT_ERROR_CORRUPT, "corrupt", "broken")                      \
+    X(EXTRACT_ERROR_ENCRYPTED, "encrypted", "broken")                  \
+    X(EXTRACT_ERROR_UNSUPPORTED, "unsupported", "unsupported")         \
+    X(EXTRACT_ERROR_TOO_LARGE, "too-large", "too-large")               \
+    X(EXTRACT_ERROR_TIMEOUT, "timeout", "broken")                      \
+    X(EXTRACT_ERROR_CRASHED, "crashed", "broken")                      \
+    X(EXTRACT_ERROR_BACKEND, "backend", "broken")
+
+typedef enum {
+#define EXTRACT__ENUM(name, kind, status) name,
+    EXTRACT_ERROR_LIST(EXTRACT__ENUM)
+#undef EXTRACT__ENUM
+    EXTRACT_ERROR_N
+} extract_error_t;
+
+/* Returns: (transfer none): "corrupt", "encrypted", ... */
+const char *extract_error_kind(int code);
+/* Returns: (transfer none): the document status: "broken", "unsupported",
+ * "too-large". */
+const char *extract_error_status(int code);
+
+/* ---------------------------------------------------------------- Input */
+
+typedef struct {
+    gsize max_bytes;            /* input larger than this: too-large */
+    guint max_pages;            /* PDF pages read (the rest are skipped,
+                                 * with a warning); 0 = no limit */
+    gsize max_text;             /* bytes of text kept; 0 = no limit */
+    guint timeout_ms;           /* per document, enforced by the pool */
+    gsize memory_mb;            /* per worker address space, by the pool */
+} extract_limits_t;
+
+/* Defaults: 100 MB input, 2000 pages, 20 MB text, 60 s, 1024 MB. */
+void extract_limits_init(extract_limits_t *limits);
+
+typedef struct {
+    const guint8 *data;         /* (transfer none) */
+    gsize len;
+    const char *media_type;     /* (nullable) hint: HTTP Content-Type
+                                 * without parameters, or from the name */
+    const char *charset;        /* (nullable) from the HTTP header */
+    const char *url;            /* (nullable) base for relative links */
+    const char *filename;       /* (nullable) for the extension hint */
+} extract_input_t;
+
+/* Sniffs the media type from the first bytes (magic numbers, BOMs, markup,
+ * UTF-8/Cyrillic text), falling back to @hint only where the content does
+ * not tell: a PDF labelled text/html is still a PDF.  Returns: (transfer
+ * none): "application/pdf", "text/html", "text/plain", or
+ * "application/octet-stream" for anything else. */
+const char *extract_sniff(const guint8 *data, gsize len, const char *hint);
+
+/* ---------------------------------------------------------------- Result */
+
+typedef struct {
+    char *media_type;           /* as sniffed */
+    char *title;                /* (nullable) */
+    char *author;               /* (nullable) */
+    char *description;          /* (nullable) HTML meta description */
+    char *lang;                 /* "en", "ru", "kk", "ky", "tg", "uz", ...
+                                 * or "" when unknown */
+    char *charset;              /* (nullable) the charset the text was in */
+    char *created;              /* (nullable) ISO 8601 */
+    char *modified;             /* (nullable) ISO 8601 */
+    guint n_pages;              /* pages in the document (PDF), else 1 */
+    GPtrArray *pages;           /* (element-type utf8) the text: one element
+                                 * per PDF page, or per passage of HTML and
+                                 * plain text; valid UTF-8, NFC, no control
+                                 * characters but '\n' */
+    GPtrArray *links;           /* (element-type utf8) HTML: absolute
+                                 * http(s) links, in order, distinct */
+    GPtrArray *warnings;        /* (element-type utf8) e.g. "no text layer:
+                                 * image-only PDF" */
+} extract_result_t;
+
+void extract_result_init(extract_result_t *r);
+void extract_result_clear(extract_result_t *r);     /* accepts cleared */
+/* Returns: (transfer full): the pages joined by "\n\n". */
+char *extract_result_text(const extract_result_t *r);
+
+/* Serialises @r for the worker protocol.  Returns: (transfer full). */
+char *extract_result_to_json(const extract_result_t *r, gsize *len);
+/* Fills @r (initialised) from JSON made by extract_result_to_json(). */
+gboolean extract_result_from_json(extract_result_t *r, const char *json,
+                                  gsize len, GError **error);
+
+/* -------------------------------------------------------------- In process */
+
+/* Extracts @in in this process.  @limits may be NULL for the defaults
+ * (timeout_ms and memory_mb are ignored here).  On failure @out is left
+ * cleared and @error says why, in one line. */
+gboolean extract_document(const extract_input_t *in,
+                          const extract_limits_t *limits,
+                          extract_result_t *out, GError **error);
+
+/* Identifies the language of @text (a sample is enough).  Returns:
+ * (transfer none): a code as in extract_result_t.lang, or "". */
+const char *extract_language(const char *text, gsize len);
+
+/* ---------------------------------------------------------------- Pool */
+
+typedef struct extract_pool extract_pool_t;
+
+/* Starts @workers worker processes running @worker_path (NULL: the
+ * ctmap-extract-worker installed beside the running program, or
+ * $CTMAP_EXTRACT_WORKER).  Returns: (transfer full) (nullable). */
+extract_pool_t *extract_pool_new(guint workers, const extract_limits_t *limits,
+                                 const char *worker_path, GError **error);
+void extract_pool_free(extract_pool_t *pool);      /* accepts NULL */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(extract_pool_t, extract_pool_free)
+
+/* Called once per input, in the thread that called extract_pool_run(), as
+ * each finishes (in any order).  @result is valid only during the call
+ * (steal what you keep); @error is NULL on success. */
+typedef void (*extract_done_cb)(guint index, extract_result_t *result,
+                                const GError *error, gpointer rock);
+
+/* Extracts @n inputs, up to one per worker at a time.  A worker that
+ * crashes, exceeds the time limit (killed) or the memory limit yields
+ * EXTRACT_ERROR_CRASHED / _TIMEOUT for that input and is restarted; the
+ * others go on.  Returns FALSE only when no worker can be started at all
+ * (the backend is unusable). */
+gboolean extract_pool_run(extract_pool_t *pool,
+                          const extract_input_t *const *inputs, guint n,
+                          extract_done_cb done, gpointer rock,
+                          GError **error);
+
+typedef struct {
+    guint started;              /* worker processes started (restarts too) */
+    guint crashed;
+    guint timed_out;
+    guint documents;
+} extract_pool_stats_t;
+
+void extract_pool_stats(const extract_pool_t *pool,
+                        extract_pool_stats_t *stats);
+
+G_END_DECLS
+
+#endif /* CTMAP_EXTRACT_EXTRACT_H */

@@ -1,0 +1,1 @@
+/* html.c -- placeholder until written. */

@@ -1,0 +1,1 @@
+/* lang.c -- placeholder until written. */

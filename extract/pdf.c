@@ -1,0 +1,1 @@
+/* pdf.c -- placeholder until written. */

@@ -1,0 +1,1 @@
+/* sniff.c -- placeholder until written. */

@@ -1,0 +1,6 @@
+/* worker.c -- placeholder until written. */
+int
+main(void)
+{
+    return 2;
+}
