@@ -1,1 +1,222 @@
-/* result.c -- placeholder until written. */
+/* result.c -- extract_result_t: lifetime, joined text, and the JSON form
+ * the worker protocol carries between a worker and the pool. */
+#include "extract.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+/* The three arrays exist from init on, so backends can append without
+ * checking; the strings stay NULL until a backend sets them.  lang is ""
+ * rather than NULL because the header promises "" for "unknown". */
+void
+extract_result_init(extract_result_t *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->lang = g_strdup("");
+    r->n_pages = 1;
+    r->pages = g_ptr_array_new_with_free_func(g_free);
+    r->links = g_ptr_array_new_with_free_func(g_free);
+    r->warnings = g_ptr_array_new_with_free_func(g_free);
+}
+
+/* Frees everything and zeroes the struct, so a second clear is a no-op and
+ * extract_result_init() makes it usable again. */
+void
+extract_result_clear(extract_result_t *r)
+{
+    if (!r)
+        return;
+    g_free(r->media_type);
+    g_free(r->title);
+    g_free(r->author);
+    g_free(r->description);
+    g_free(r->lang);
+    g_free(r->charset);
+    g_free(r->created);
+    g_free(r->modified);
+    if (r->pages)
+        g_ptr_array_unref(r->pages);
+    if (r->links)
+        g_ptr_array_unref(r->links);
+    if (r->warnings)
+        g_ptr_array_unref(r->warnings);
+    memset(r, 0, sizeof(*r));
+}
+
+char *
+extract_result_text(const extract_result_t *r)
+{
+    GString *s = g_string_new(NULL);
+
+    for (guint i = 0; r->pages && i < r->pages->len; i++) {
+        if (i > 0)
+            g_string_append(s, "\n\n");
+        g_string_append(s, g_ptr_array_index(r->pages, i));
+    }
+    return g_string_free(s, FALSE);
+}
+
+/* ------------------------------------------------------------- To JSON */
+
+static void
+add_string(JsonBuilder *b, const char *name, const char *value)
+{
+    json_builder_set_member_name(b, name);
+    if (value)
+        json_builder_add_string_value(b, value);
+    else
+        json_builder_add_null_value(b);
+}
+
+static void
+add_strings(JsonBuilder *b, const char *name, const GPtrArray *a)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_begin_array(b);
+    for (guint i = 0; a && i < a->len; i++)
+        json_builder_add_string_value(b, g_ptr_array_index(a, i));
+    json_builder_end_array(b);
+}
+
+/* Every field is written, NULL strings as null, so the reader can tell a
+ * missing field (a broken peer) from an absent value. */
+char *
+extract_result_to_json(const extract_result_t *r, gsize *len)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    g_autoptr(JsonNode) root = NULL;
+
+    json_builder_begin_object(b);
+    add_string(b, "media_type", r->media_type);
+    add_string(b, "title", r->title);
+    add_string(b, "author", r->author);
+    add_string(b, "description", r->description);
+    add_string(b, "lang", r->lang);
+    add_string(b, "charset", r->charset);
+    add_string(b, "created", r->created);
+    add_string(b, "modified", r->modified);
+    json_builder_set_member_name(b, "n_pages");
+    json_builder_add_int_value(b, r->n_pages);
+    add_strings(b, "pages", r->pages);
+    add_strings(b, "links", r->links);
+    add_strings(b, "warnings", r->warnings);
+    json_builder_end_object(b);
+
+    root = json_builder_get_root(b);
+    json_generator_set_root(gen, root);
+    return json_generator_to_data(gen, len);
+}
+
+/* ----------------------------------------------------------- From JSON */
+
+static gboolean
+fail(GError **error, const char *what)
+{
+    g_set_error(error, EXTRACT_ERROR, EXTRACT_ERROR_BACKEND,
+                "malformed result from worker: %s", what);
+    return FALSE;
+}
+
+/* Copies member @name of @obj into *@out: a string or null.  A missing
+ * member or any other type is an error. */
+static gboolean
+get_string(JsonObject *obj, const char *name, char **out, GError **error)
+{
+    JsonNode *n = json_object_get_member(obj, name);
+
+    if (!n)
+        return fail(error, name);
+    if (JSON_NODE_HOLDS_NULL(n))
+        return TRUE;
+    if (!JSON_NODE_HOLDS_VALUE(n) ||
+        json_node_get_value_type(n) != G_TYPE_STRING)
+        return fail(error, name);
+    g_free(*out);
+    *out = g_strdup(json_node_get_string(n));
+    return TRUE;
+}
+
+static gboolean
+get_strings(JsonObject *obj, const char *name, GPtrArray *out,
+            GError **error)
+{
+    JsonNode *n = json_object_get_member(obj, name);
+    JsonArray *a;
+
+    if (!n || !JSON_NODE_HOLDS_ARRAY(n))
+        return fail(error, name);
+    a = json_node_get_array(n);
+    for (guint i = 0; i < json_array_get_length(a); i++) {
+        JsonNode *e = json_array_get_element(a, i);
+
+        if (!JSON_NODE_HOLDS_VALUE(e) ||
+            json_node_get_value_type(e) != G_TYPE_STRING)
+            return fail(error, name);
+        g_ptr_array_add(out, g_strdup(json_node_get_string(e)));
+    }
+    return TRUE;
+}
+
+static gboolean
+fill(extract_result_t *r, JsonNode *root, GError **error)
+{
+    JsonObject *obj;
+    JsonNode *n;
+    gint64 pages;
+
+    if (!root || !JSON_NODE_HOLDS_OBJECT(root))
+        return fail(error, "not an object");
+    obj = json_node_get_object(root);
+    if (!get_string(obj, "media_type", &r->media_type, error) ||
+        !get_string(obj, "title", &r->title, error) ||
+        !get_string(obj, "author", &r->author, error) ||
+        !get_string(obj, "description", &r->description, error) ||
+        !get_string(obj, "lang", &r->lang, error) ||
+        !get_string(obj, "charset", &r->charset, error) ||
+        !get_string(obj, "created", &r->created, error) ||
+        !get_string(obj, "modified", &r->modified, error))
+        return FALSE;
+
+    n = json_object_get_member(obj, "n_pages");
+    if (!n || !JSON_NODE_HOLDS_VALUE(n) ||
+        json_node_get_value_type(n) != G_TYPE_INT64)
+        return fail(error, "n_pages");
+    pages = json_node_get_int(n);
+    if (pages < 0 || pages > G_MAXUINT)
+        return fail(error, "n_pages");
+    r->n_pages = (guint)pages;
+
+    return get_strings(obj, "pages", r->pages, error) &&
+           get_strings(obj, "links", r->links, error) &&
+           get_strings(obj, "warnings", r->warnings, error);
+}
+
+/* Whatever @r held is replaced.  On failure @r is left cleared, as
+ * extract_document() leaves its result, and the error is
+ * EXTRACT_ERROR_BACKEND: a peer that sends this is broken, not the
+ * document. */
+gboolean
+extract_result_from_json(extract_result_t *r, const char *json, gsize len,
+                         GError **error)
+{
+    g_autoptr(JsonParser) parser = json_parser_new_immutable();
+    g_autoptr(GError) local = NULL;
+
+    extract_result_clear(r);
+    extract_result_init(r);
+    /* json-glib takes a gssize; a longer buffer is not a reply we made. */
+    if (len > G_MAXSSIZE) {
+        extract_result_clear(r);
+        return fail(error, "too long");
+    }
+    if (!json_parser_load_from_data(parser, json, (gssize)len, &local)) {
+        extract_result_clear(r);
+        return fail(error, local->message);
+    }
+    if (!fill(r, json_parser_get_root(parser), error)) {
+        extract_result_clear(r);
+        return FALSE;
+    }
+    return TRUE;
+}
