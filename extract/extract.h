@@ -161,6 +161,37 @@ typedef struct {
 void extract_pool_stats(const extract_pool_t *pool,
                         extract_pool_stats_t *stats);
 
+/* ------------------------------------------------------ Worker protocol */
+
+/* The worker's side of the frames it exchanges with the pool; only
+ * ctmap-extract-worker calls these.  The pool side lives in pool.c too, so
+ * the wire format is in one file. */
+
+/* Exit status of a worker that ran out of its address space (a failed
+ * allocation), so the pool can say "memory limit" rather than "crashed". */
+#define EXTRACT_WORKER_EXIT_NOMEM 86
+
+typedef struct extract_request extract_request_t;
+
+/* Writes the frame a worker sends once when it is ready for requests. */
+gboolean extract_worker_write_ready(int fd, GError **error);
+
+/* Reads one request from @fd, blocking.  Returns: (transfer full)
+ * (nullable): the request; NULL with no error set at a clean end of
+ * input, NULL with EXTRACT_ERROR_BACKEND on a broken frame. */
+extract_request_t *extract_worker_read_request(int fd, GError **error);
+/* Returns: (transfer none): valid while @req lives. */
+const extract_input_t *extract_request_input(const extract_request_t *req);
+/* Returns: (transfer none): valid while @req lives. */
+const extract_limits_t *extract_request_limits(const extract_request_t *req);
+void extract_request_free(extract_request_t *req);   /* accepts NULL */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(extract_request_t, extract_request_free)
+
+/* Writes the reply to one request: @result when @failure is NULL, else
+ * @failure's code and message. */
+gboolean extract_worker_write_reply(int fd, const extract_result_t *result,
+                                    const GError *failure, GError **error);
+
 G_END_DECLS
 
 #endif /* CTMAP_EXTRACT_EXTRACT_H */
