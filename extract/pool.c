@@ -379,6 +379,7 @@ struct extract_pool {
     gsize reply_max;
     extract_pool_stats_t stats;
     gboolean running;           /* guards against re-entry from done() */
+    pid_t parent;               /* for the child's PDEATHSIG race check */
 };
 
 /* Runs in the child between fork and exec, so only async-signal-safe
@@ -401,6 +402,8 @@ child_setup(gpointer rock)
         setrlimit(RLIMIT_AS, &as);
     }
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != pool->parent)
+        _exit(127);
 }
 
 static void
@@ -588,6 +591,7 @@ extract_pool_new(guint workers, const extract_limits_t *limits,
     else
         extract_limits_init(&pool->limits);
     pool->worker_path = find_worker(worker_path);
+    pool->parent = getpid();
     pool->n_slots = workers > 0 ? workers : 1;
     pool->slots = g_new0(slot_t, pool->n_slots);
     pool->reply_max = reply_max(&pool->limits);
