@@ -1,1 +1,189 @@
-/* pdf.c -- placeholder until written. */
+/* pdf.c -- PDF through poppler-glib, from memory: text by page in
+ * poppler's reading order, title, author and dates. */
+#include <string.h>
+
+#include <poppler.h>
+
+#include "extract-int.h"
+
+/* ---------------------------------------------------------------- Title */
+
+/* The first heading-like line of the first page, for documents without a
+ * title in their metadata: the first line, among the first few, that has
+ * at least two letters, is at most 150 bytes and 20 words, does not end a
+ * sentence or a broken word ('.' ',' ';' ':' '-'), is not continued by a
+ * next line starting in lower case (then it is a paragraph's first line),
+ * and is not a running header such as a page number or a year alone. */
+#define TITLE_LINES 8
+#define TITLE_MAX 150
+
+static gboolean
+heading_like(const char *line, gsize len)
+{
+    guint letters = 0, words = 0;
+    gboolean in_word = FALSE;
+    const char *end = line + len;
+    const char *last;
+
+    if (len == 0 || len > TITLE_MAX)
+        return FALSE;
+    for (const char *p = line; p < end; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        if (g_unichar_isalpha(c))
+            letters++;
+        if (g_unichar_isspace(c)) {
+            in_word = FALSE;
+        } else if (!in_word) {
+            in_word = TRUE;
+            words++;
+        }
+    }
+    last = g_utf8_find_prev_char(line, end);
+    return letters >= 2 && words <= 20 && last &&
+           !strchr(".,;:-", *last);
+}
+
+static char *
+title_from_text(const char *text)
+{
+    const char *p = text;
+
+    for (guint n = 0; *p && n < TITLE_LINES; n++) {
+        const char *nl = strchr(p, '\n');
+        const char *end = nl ? nl : p + strlen(p);
+        const char *s = p;
+        while (s < end && g_ascii_isspace(*s))
+            s++;
+        while (end > s && g_ascii_isspace(end[-1]))
+            end--;
+        if (end > s && heading_like(s, (gsize)(end - s)) &&
+            !(nl && g_unichar_islower(g_utf8_get_char(nl + 1))))
+            return g_strndup(s, (gsize)(end - s));
+        if (!nl)
+            break;
+        p = nl + 1;
+    }
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- Metadata */
+
+static char *
+iso_date(GDateTime *dt)
+{
+    char *s;
+
+    if (!dt)
+        return NULL;
+    s = g_date_time_format_iso8601(dt);
+    g_date_time_unref(dt);
+    return s;
+}
+
+/* A metadata string worth keeping: not empty, not white space alone.
+ * Takes @s over. */
+static char *
+nonblank(char *s)
+{
+    if (s && !*g_strstrip(s)) {
+        g_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* ---------------------------------------------------------------- Backend */
+
+static gboolean read_document(PopplerDocument *doc,
+                              const extract_limits_t *limits,
+                              extract_result_t *out, GError **error);
+
+static gboolean
+pdf_run(const extract_input_t *in, const extract_limits_t *limits,
+        extract_result_t *out, GError **error)
+{
+    g_autoptr(GBytes) bytes = NULL;
+    PopplerDocument *doc;
+    g_autoptr(GError) perr = NULL;
+    gboolean ok;
+
+    if (in->len == 0) {
+        g_set_error(error, EXTRACT_ERROR, EXTRACT_ERROR_CORRUPT,
+                    "empty file");
+        return FALSE;
+    }
+    /* The caller keeps the bytes alive for the whole call, and the
+     * document (which holds a reference) dies before it returns. */
+    bytes = g_bytes_new_static(in->data, in->len);
+    doc = poppler_document_new_from_bytes(bytes, NULL, &perr);
+    if (!doc) {
+        gboolean enc = perr && g_error_matches(perr, POPPLER_ERROR,
+                                               POPPLER_ERROR_ENCRYPTED);
+        g_set_error(error, EXTRACT_ERROR,
+                    enc ? EXTRACT_ERROR_ENCRYPTED : EXTRACT_ERROR_CORRUPT,
+                    "%s", enc ? "encrypted: a password is needed"
+                    : perr ? perr->message : "cannot open the PDF");
+        return FALSE;
+    }
+    ok = read_document(doc, limits, out, error);
+    g_object_unref(doc);
+    return ok;
+}
+
+/* Pages, then metadata.  Poppler's GObjects have no autoptr cleanup
+ * functions in 22.12, hence the explicit unrefs. */
+static gboolean
+read_document(PopplerDocument *doc, const extract_limits_t *limits,
+              extract_result_t *out, GError **error)
+{
+    guint n_pages, n_read, with_text = 0;
+
+    n_pages = (guint)MAX(poppler_document_get_n_pages(doc), 0);
+    if (n_pages == 0) {
+        g_set_error(error, EXTRACT_ERROR, EXTRACT_ERROR_CORRUPT,
+                    "no pages");
+        return FALSE;
+    }
+    out->n_pages = n_pages;
+    n_read = n_pages;
+    if (limits->max_pages && n_pages > limits->max_pages) {
+        n_read = limits->max_pages;
+        g_ptr_array_add(out->warnings,
+                        g_strdup_printf("page limit: read %u of %u pages",
+                                        n_read, n_pages));
+    }
+    g_ptr_array_set_size(out->pages, 0);
+    for (guint i = 0; i < n_read; i++) {
+        PopplerPage *page = poppler_document_get_page(doc, (int)i);
+        char *text = NULL;
+        if (page) {
+            text = poppler_page_get_text(page);
+            g_object_unref(page);
+        }
+        if (!text)
+            text = g_strdup("");
+        if (*text)
+            with_text++;
+        g_ptr_array_add(out->pages, text);
+    }
+    if (with_text == 0)
+        g_ptr_array_add(out->warnings,
+                        g_strdup("no text layer: image-only PDF"));
+
+    out->title = nonblank(poppler_document_get_title(doc));
+    if (!out->title)
+        out->title = title_from_text(out->pages->pdata[0]);
+    out->author = nonblank(poppler_document_get_author(doc));
+    out->created = iso_date(poppler_document_get_creation_date_time(doc));
+    out->modified =
+        iso_date(poppler_document_get_modification_date_time(doc));
+    return TRUE;
+}
+
+static const char *const pdf_types[] = {
+    "application/pdf", "application/x-pdf", NULL
+};
+
+const extract_backend_t extract__backend_pdf = {
+    "pdf", pdf_types, pdf_run,
+};

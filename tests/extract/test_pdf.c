@@ -1,0 +1,255 @@
+/* test_pdf.c -- the PDF backend over mkpdf's fixtures and the hand-broken
+ * files. */
+#include "extract-test.h"
+
+static et_doc_t *
+pdf(const char *name)
+{
+    return et_file(et_pdf(name), "application/pdf", NULL);
+}
+
+static et_doc_t *
+broken(const char *name)
+{
+    return et_file(et_fixture(name), "application/pdf", NULL);
+}
+
+Test(pdf, text_has_generated_words_in_order)
+{
+    et_doc_t *d = pdf("english.pdf");
+    static const char *const words[] = {
+        "Introduction", "Page one introduces the prevention of violent",
+        "extremism in Central Asia", "Community engagement",
+        "Page two describes community engagement in Kyrgyzstan",
+        "Recommendations", "Page three lists the recommendations",
+        "foreign terrorist fighters", NULL
+    };
+
+    et_assert_ok(d);
+    cr_assert(et_in_order(d->text, words), "text: %s", d->text);
+    et_free(d);
+}
+
+Test(pdf, one_result_page_per_pdf_page)
+{
+    et_doc_t *d = pdf("english.pdf");
+
+    et_assert_ok(d);
+    cr_assert_eq(d->r.n_pages, 3);
+    cr_assert_eq(d->r.pages->len, 3);
+    cr_assert(strstr(d->r.pages->pdata[1], "Page two"));
+    cr_assert_null(strstr(d->r.pages->pdata[1], "Page one"));
+    cr_assert_str_eq(d->r.media_type, "application/pdf");
+    et_free(d);
+}
+
+Test(pdf, metadata_title_author_dates)
+{
+    et_doc_t *d = pdf("english.pdf");
+
+    et_assert_ok(d);
+    cr_assert_str_eq(d->r.title, "Preventing Violent Extremism in "
+                     "Central Asia: A Handbook");
+    cr_assert_str_eq(d->r.author, "UNRCCA");
+    cr_assert(g_str_has_prefix(d->r.created, "2020-07-15T09:30:00"),
+              "created %s", d->r.created);
+    cr_assert(g_str_has_prefix(d->r.modified, "2020-08-01T12:00:00"),
+              "modified %s", d->r.modified);
+    et_free(d);
+}
+
+Test(pdf, first_heading_is_title_without_metadata)
+{
+    et_doc_t *d = pdf("heading.pdf");
+
+    et_assert_ok(d);
+    cr_assert_str_eq(d->r.title, "Annual Report on Prevention Programmes");
+    cr_assert_null(d->r.author);
+    et_free(d);
+}
+
+Test(pdf, paragraph_line_is_not_a_title)
+{
+    et_doc_t *d = pdf("two-column.pdf");
+
+    et_assert_ok(d);
+    cr_assert_null(d->r.title, "title %s", d->r.title);
+    et_free(d);
+}
+
+Test(pdf, two_columns_read_column_by_column)
+{
+    et_doc_t *d = pdf("two-column.pdf");
+    static const char *const words[] = {
+        "Alpha column begins", "debate", "Alpha column ends here",
+        "Omega column starts", "Khujand", "Omega column finishes", NULL
+    };
+
+    et_assert_ok(d);
+    cr_assert(et_in_order(d->text, words), "text: %s", d->text);
+    et_free(d);
+}
+
+Test(pdf, hyphenated_words_joined_and_prefixes_kept)
+{
+    et_doc_t *d = pdf("hyphenated.pdf");
+
+    et_assert_ok(d);
+    cr_assert(strstr(d->text, "countering violent"), "%s", d->text);
+    cr_assert(strstr(d->text, "counter-terrorism"), "%s", d->text);
+    cr_assert(strstr(d->text, "anti-corruption"), "%s", d->text);
+    cr_assert(strstr(d->text, "the region"), "%s", d->text);
+    cr_assert(strstr(d->text, "UN-led"), "%s", d->text);
+    et_free(d);
+}
+
+Test(pdf, ligatures_normalised)
+{
+    et_doc_t *d = pdf("ligatures.pdf");
+
+    et_assert_ok(d);
+    cr_assert(strstr(d->text, "financial flows"), "%s", d->text);
+    cr_assert(strstr(d->text, "difficult"), "%s", d->text);
+    cr_assert(strstr(d->text, "Officials"), "%s", d->text);
+    cr_assert(strstr(d->text, "office"), "%s", d->text);
+    cr_assert_null(strstr(d->text, "\xef\xac"), "a ligature survived");
+    et_free(d);
+}
+
+Test(pdf, russian_text_and_language)
+{
+    et_doc_t *d = pdf("russian.pdf");
+
+    et_assert_ok(d);
+    cr_assert(strstr(d->text,
+        "насильственного экстремизма в "
+        "Центральной"));
+    cr_assert(strstr(d->text, "вооружённых конфликтов"));
+    cr_assert_str_eq(d->r.lang, "ru");
+    cr_assert_str_eq(d->r.title,
+        "Предупреждение насильственного "
+        "экстремизма");
+    et_free(d);
+}
+
+Test(pdf, kazakh_language)
+{
+    et_doc_t *d = pdf("kazakh.pdf");
+
+    et_assert_ok(d);
+    cr_assert(strstr(d->text, "Қазақстан Республикасы"));
+    cr_assert_str_eq(d->r.lang, "kk");
+    et_free(d);
+}
+
+Test(pdf, english_language)
+{
+    et_doc_t *d = pdf("english.pdf");
+
+    et_assert_ok(d);
+    cr_assert_str_eq(d->r.lang, "en");
+    et_free(d);
+}
+
+Test(pdf, page_limit_reads_first_pages_with_warning)
+{
+    extract_limits_t l;
+    et_doc_t *d;
+
+    extract_limits_init(&l);
+    l.max_pages = 20;
+    d = et_file(et_pdf("many-pages.pdf"), NULL, &l);
+    et_assert_ok(d);
+    cr_assert_eq(d->r.n_pages, 500);
+    cr_assert_eq(d->r.pages->len, 20);
+    cr_assert_str_eq(d->r.pages->pdata[19], "Page 20 of the long annex.");
+    cr_assert(et_has(d->r.warnings, "page limit: read 20 of 500 pages"));
+    et_free(d);
+}
+
+Test(pdf, all_pages_read_under_the_limit)
+{
+    et_doc_t *d = pdf("many-pages.pdf");
+
+    et_assert_ok(d);
+    cr_assert_eq(d->r.pages->len, 500);
+    cr_assert_str_eq(d->r.pages->pdata[499], "Page 500 of the long annex.");
+    cr_assert_eq(d->r.warnings->len, 0);
+    et_free(d);
+}
+
+Test(pdf, image_only_is_success_with_warning)
+{
+    et_doc_t *d = pdf("image-only.pdf");
+
+    et_assert_ok(d);
+    cr_assert_eq(d->r.n_pages, 2);
+    cr_assert_str_eq(d->text, "\n\n");         /* two empty pages */
+    cr_assert(et_has(d->r.warnings, "no text layer: image-only PDF"));
+    cr_assert_str_eq(d->r.lang, "");
+    et_free(d);
+}
+
+Test(pdf, truncated_is_corrupt)
+{
+    et_doc_t *d = broken("truncated.pdf");
+
+    et_assert_error(d, EXTRACT_ERROR_CORRUPT);
+    cr_assert_str_eq(extract_error_status(d->error->code), "broken");
+    et_free(d);
+}
+
+Test(pdf, zero_byte_is_corrupt)
+{
+    et_doc_t *d = broken("zero-byte.pdf");
+
+    et_assert_error(d, EXTRACT_ERROR_CORRUPT);
+    et_free(d);
+}
+
+Test(pdf, garbage_after_header_is_corrupt)
+{
+    et_doc_t *d = broken("garbage-after-header.pdf");
+
+    et_assert_error(d, EXTRACT_ERROR_CORRUPT);
+    et_free(d);
+}
+
+Test(pdf, encrypted_is_encrypted)
+{
+    et_doc_t *d = broken("encrypted.pdf");
+
+    et_assert_error(d, EXTRACT_ERROR_ENCRYPTED);
+    et_free(d);
+}
+
+Test(pdf, every_prefix_of_a_pdf_fails_cleanly_or_succeeds)
+{
+    g_autofree char *path = et_pdf("heading.pdf");
+    g_autofree char *data = NULL;
+    gsize len;
+
+    cr_assert(g_file_get_contents(path, &data, &len, NULL));
+    for (gsize cut = 0; cut < len; cut += len / 23 + 1) {
+        et_doc_t *d = et_bytes(data, cut, "application/pdf", NULL, NULL,
+                               NULL);
+        if (!d->ok)
+            cr_assert_eq(d->error->domain, EXTRACT_ERROR);
+        et_free(d);
+    }
+}
+
+Test(pdf, pdf_labelled_html_extracted_as_pdf)
+{
+    g_autofree char *path = et_pdf("english.pdf");
+    g_autofree char *data = NULL;
+    gsize len;
+    et_doc_t *d;
+
+    cr_assert(g_file_get_contents(path, &data, &len, NULL));
+    d = et_bytes(data, len, "text/html", NULL, NULL, NULL);
+    et_assert_ok(d);
+    cr_assert_str_eq(d->r.media_type, "application/pdf");
+    cr_assert(strstr(d->text, "Page one introduces"));
+    et_free(d);
+}

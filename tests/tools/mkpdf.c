@@ -1,0 +1,353 @@
+/* mkpdf.c -- writes the fixture PDFs of the extraction suite with cairo and
+ * the DejaVu fonts: text whose content the tests know word for word.
+ *
+ * Usage: mkpdf OUTDIR      (creates OUTDIR; writes every fixture there)
+ *
+ * Each file is written under a temporary name and renamed, so suites that
+ * start it in parallel never read half a file.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cairo-pdf.h>
+#include <cairo.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#define PAGE_W 595.0            /* A4 in points */
+#define PAGE_H 842.0
+#define MARGIN 56.0
+#define FONT "DejaVu Sans"
+
+typedef struct {
+    cairo_surface_t *surface;
+    cairo_t *cr;
+    char *path;
+    char *tmp;
+    double y;
+} doc_t;
+
+static void
+doc_open(doc_t *d, const char *dir, const char *name)
+{
+    d->path = g_build_filename(dir, name, NULL);
+    d->tmp = g_strdup_printf("%s.%d.tmp", d->path, (int)getpid());
+    d->surface = cairo_pdf_surface_create(d->tmp, PAGE_W, PAGE_H);
+    d->cr = cairo_create(d->surface);
+    cairo_select_font_face(d->cr, FONT, CAIRO_FONT_SLANT_NORMAL,
+                           CAIRO_FONT_WEIGHT_NORMAL);
+    d->y = MARGIN;
+}
+
+static void
+doc_meta(doc_t *d, cairo_pdf_metadata_t key, const char *value)
+{
+    cairo_pdf_surface_set_metadata(d->surface, key, value);
+}
+
+static void
+doc_page(doc_t *d)
+{
+    cairo_show_page(d->cr);
+    d->y = MARGIN;
+}
+
+static int
+doc_close(doc_t *d)
+{
+    int rc = 0;
+
+    cairo_destroy(d->cr);
+    cairo_surface_finish(d->surface);
+    if (cairo_surface_status(d->surface) != CAIRO_STATUS_SUCCESS) {
+        fprintf(stderr, "mkpdf: %s: %s\n", d->path,
+                cairo_status_to_string(cairo_surface_status(d->surface)));
+        rc = 1;
+    }
+    cairo_surface_destroy(d->surface);
+    if (!rc && g_rename(d->tmp, d->path) != 0) {
+        fprintf(stderr, "mkpdf: rename %s: %s\n", d->path, g_strerror(errno));
+        rc = 1;
+    }
+    g_free(d->path);
+    g_free(d->tmp);
+    return rc;
+}
+
+/* One line at (@x, current y), then the next line. */
+static void
+line_at(doc_t *d, double x, double size, const char *text)
+{
+    cairo_set_font_size(d->cr, size);
+    cairo_move_to(d->cr, x, d->y + size);
+    cairo_show_text(d->cr, text);
+    d->y += size * 1.5;
+}
+
+/* A paragraph wrapped at word boundaries to @width, from @x. */
+static void
+para_at(doc_t *d, double x, double width, double size, const char *text)
+{
+    g_auto(GStrv) words = g_strsplit(text, " ", -1);
+    g_autoptr(GString) line = g_string_new(NULL);
+
+    cairo_set_font_size(d->cr, size);
+    for (guint i = 0; words[i]; i++) {
+        cairo_text_extents_t ext;
+        g_autofree char *trial = line->len
+            ? g_strconcat(line->str, " ", words[i], NULL)
+            : g_strdup(words[i]);
+        cairo_text_extents(d->cr, trial, &ext);
+        if (line->len && ext.x_advance > width) {
+            line_at(d, x, size, line->str);
+            g_string_assign(line, words[i]);
+        } else {
+            g_string_assign(line, trial);
+        }
+    }
+    if (line->len)
+        line_at(d, x, size, line->str);
+    d->y += size * 0.8;
+}
+
+static void
+para(doc_t *d, const char *text)
+{
+    para_at(d, MARGIN, PAGE_W - 2 * MARGIN, 11, text);
+}
+
+/* ---------------------------------------------------------------- Texts */
+
+static const char *const english_pages[][3] = {
+    { "Introduction",
+      "Page one introduces the prevention of violent extremism in Central "
+      "Asia. The handbook was written for practitioners who work with young "
+      "people, teachers, religious leaders and local government officials.",
+      "It explains why prevention works best when communities themselves "
+      "take part in the design of every programme and when their concerns "
+      "are heard by the authorities." },
+    { "Community engagement",
+      "Page two describes community engagement in Kyrgyzstan and Tajikistan. "
+      "Local councils organised dialogue between police officers and "
+      "residents of the border districts.",
+      "The results show that trust grows slowly and that small grants for "
+      "youth initiatives have a lasting effect on social cohesion." },
+    { "Recommendations",
+      "Page three lists the recommendations for policy makers. Governments "
+      "should support civil society organisations and protect human rights "
+      "while countering terrorism.",
+      "Regional cooperation between the five countries remains essential for "
+      "the return and reintegration of foreign terrorist fighters." },
+};
+
+static const char russian_heading[] =
+    "Предупреждение насильственного "
+    "экстремизма";
+static const char *const russian_paras[] = {
+    "Предупреждение насильственного "
+    "экстремизма в Центральной Азии требует "
+    "совместных усилий государства и "
+    "гражданского общества. Программа "
+    "поддерживает молодёжь, женщин и местные "
+    "сообщества в Казахстане, "
+    "Кыргызстане, Таджикистане, "
+    "Туркменистане и Узбекистане.",
+    "Особое внимание уделяется реабилитации "
+    "и реинтеграции лиц, вернувшихся "
+    "из зон вооружённых конфликтов, а также "
+    "работе с их семьями. Опыт "
+    "региона показывает, что доверие между "
+    "населением и властями растёт "
+    "медленно.",
+};
+
+static const char *const kazakh_paras[] = {
+    "Қазақстан Республикасы зорлық-зомбылық "
+    "экстремизмнің алдын алу "
+    "жөніндегі мемлекеттік бағдарламаны "
+    "қабылдады. Бұл құжат жастардың "
+    "әлеуметтік белсенділігін арттыруға, "
+    "діни сауаттылықты көтеруге және "
+    "қоғамдағы төзімділікті нығайтуға "
+    "бағытталған.",
+    "Жергілікті атқарушы органдар азаматтық "
+    "қоғам ұйымдарымен бірлесіп "
+    "жұмыс істейді. Мұғалімдер мен "
+    "ата-аналар балалардың интернеттегі "
+    "қауіпсіздігіне ерекше көңіл бөледі.",
+};
+
+/* ---------------------------------------------------------------- Files */
+
+static int
+make_english(const char *dir)
+{
+    doc_t d;
+
+    doc_open(&d, dir, "english.pdf");
+    doc_meta(&d, CAIRO_PDF_METADATA_TITLE,
+             "Preventing Violent Extremism in Central Asia: A Handbook");
+    doc_meta(&d, CAIRO_PDF_METADATA_AUTHOR, "UNRCCA");
+    doc_meta(&d, CAIRO_PDF_METADATA_CREATE_DATE, "2020-07-15T09:30:00Z");
+    doc_meta(&d, CAIRO_PDF_METADATA_MOD_DATE, "2020-08-01T12:00:00Z");
+    for (guint p = 0; p < G_N_ELEMENTS(english_pages); p++) {
+        line_at(&d, MARGIN, 18, english_pages[p][0]);
+        para(&d, english_pages[p][1]);
+        para(&d, english_pages[p][2]);
+        doc_page(&d);
+    }
+    return doc_close(&d);
+}
+
+static int
+make_russian(const char *dir)
+{
+    doc_t d;
+
+    doc_open(&d, dir, "russian.pdf");
+    line_at(&d, MARGIN, 18, russian_heading);
+    for (guint i = 0; i < G_N_ELEMENTS(russian_paras); i++)
+        para(&d, russian_paras[i]);
+    doc_page(&d);
+    return doc_close(&d);
+}
+
+static int
+make_kazakh(const char *dir)
+{
+    doc_t d;
+
+    doc_open(&d, dir, "kazakh.pdf");
+    line_at(&d, MARGIN, 18, "Экстремизмнің алдын алу");
+    for (guint i = 0; i < G_N_ELEMENTS(kazakh_paras); i++)
+        para(&d, kazakh_paras[i]);
+    doc_page(&d);
+    return doc_close(&d);
+}
+
+/* No title in the metadata; the first line is a bare page number, which
+ * the heading fallback must pass over. */
+static int
+make_heading(const char *dir)
+{
+    doc_t d;
+
+    doc_open(&d, dir, "heading.pdf");
+    line_at(&d, MARGIN, 9, "2020");
+    line_at(&d, MARGIN, 18, "Annual Report on Prevention Programmes");
+    para(&d, "This report summarises the activities of the year. It covers "
+             "training, research and regional conferences.");
+    doc_page(&d);
+    return doc_close(&d);
+}
+
+static int
+make_two_column(const char *dir)
+{
+    doc_t d;
+    double col = (PAGE_W - 3 * MARGIN) / 2;
+
+    doc_open(&d, dir, "two-column.pdf");
+    para_at(&d, MARGIN, col, 11,
+            "Alpha column begins with the story of a teacher in Osh who "
+            "started a debate club for pupils from both communities after "
+            "the events of that summer. Alpha column ends here.");
+    d.y = MARGIN;
+    para_at(&d, 2 * MARGIN + col, col, 11,
+            "Omega column starts with the findings of the survey in Khujand "
+            "where most respondents named unemployment as the main driver of "
+            "migration. Omega column finishes here.");
+    doc_page(&d);
+    return doc_close(&d);
+}
+
+static int
+make_hyphenated(const char *dir)
+{
+    doc_t d;
+
+    doc_open(&d, dir, "hyphenated.pdf");
+    line_at(&d, MARGIN, 11, "Programmes for coun-");
+    line_at(&d, MARGIN, 11, "tering violent extremism need counter-");
+    line_at(&d, MARGIN, 11, "terrorism experts, anti-");
+    line_at(&d, MARGIN, 11, "corruption work across the re-");
+    line_at(&d, MARGIN, 11, "gion and support from the UN-");
+    line_at(&d, MARGIN, 11, "led coordination mechanism.");
+    doc_page(&d);
+    return doc_close(&d);
+}
+
+static int
+make_ligatures(const char *dir)
+{
+    doc_t d;
+
+    doc_open(&d, dir, "ligatures.pdf");
+    line_at(&d, MARGIN, 11,
+            "The \xef\xac\x81nancial \xef\xac\x82ows of terrorist groups are "
+            "di\xef\xac\x83\x63ult to trace.");
+    line_at(&d, MARGIN, 11, "O\xef\xac\x80icials met in the o\xef\xac\x83\x63"
+                            "e of the mission.");
+    doc_page(&d);
+    return doc_close(&d);
+}
+
+static int
+make_image_only(const char *dir)
+{
+    doc_t d;
+
+    doc_open(&d, dir, "image-only.pdf");
+    for (int p = 0; p < 2; p++) {
+        for (int i = 0; i < 10; i++) {
+            cairo_set_source_rgb(d.cr, 0.1 * i, 0.2, 0.5);
+            cairo_rectangle(d.cr, MARGIN + 20 * i, MARGIN + 30 * i, 200, 20);
+            cairo_fill(d.cr);
+        }
+        doc_page(&d);
+    }
+    return doc_close(&d);
+}
+
+#define MANY_PAGES 500
+
+static int
+make_many_pages(const char *dir)
+{
+    doc_t d;
+
+    doc_open(&d, dir, "many-pages.pdf");
+    for (int p = 1; p <= MANY_PAGES; p++) {
+        char text[64];
+        g_snprintf(text, sizeof(text), "Page %d of the long annex.", p);
+        line_at(&d, MARGIN, 11, text);
+        doc_page(&d);
+    }
+    return doc_close(&d);
+}
+
+int
+main(int argc, char **argv)
+{
+    static int (*const makers[])(const char *) = {
+        make_english, make_russian, make_kazakh, make_heading,
+        make_two_column, make_hyphenated, make_ligatures, make_image_only,
+        make_many_pages,
+    };
+    int rc = 0;
+
+    if (argc != 2) {
+        fprintf(stderr, "usage: mkpdf OUTDIR\n");
+        return 2;
+    }
+    if (g_mkdir_with_parents(argv[1], 0755) != 0) {
+        fprintf(stderr, "mkpdf: %s: %s\n", argv[1], g_strerror(errno));
+        return 1;
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(makers); i++)
+        rc |= makers[i](argv[1]);
+    cairo_debug_reset_static_data();
+    return rc;
+}
