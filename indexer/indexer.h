@@ -77,6 +77,10 @@ typedef struct {
     GPtrArray *passages;        /* the text, in passages (or pages) */
     char *edition;              /* (nullable) entries: mapping name */
     guint first_line, last_line;
+    char *path;                 /* (nullable) a local file to extract:
+                                 * repository documents */
+    char *media_type;           /* (nullable) as extraction sniffed it */
+    guint n_pages;              /* PDF pages; 0 when not paged */
 } ix_source_t;
 
 ix_source_t *ix_source_new(ix_source_type_t type, const char *id);
@@ -104,6 +108,27 @@ typedef struct {
 ix_plan_t *ix_plan_build(const corpus_vocab_t *vocab,
                          const char *const *mappings);
 void ix_plan_free(ix_plan_t *plan);
+
+/* Adds one document per supported file below @dir (hidden and temporary
+ * files skipped, symbolic links not followed), with id "d-" + the hash of
+ * its path inside @dir.  Unreadable folders are warnings.  The text comes
+ * later, from ix_content_extract(). */
+void ix_plan_add_repository(ix_plan_t *plan, const char *dir);
+
+/* ---------------------------------------------------------------- Content */
+
+typedef struct {
+    guint extracted, failed;
+    guint64 bytes;
+} ix_content_stats_t;
+
+/* Extracts the text of every planned source that has a local file, in
+ * supervised worker processes (@workers of them), and fills its
+ * passages, title, language and status (indexed, broken, unsupported,
+ * too-large, with the reason).  Returns FALSE only when no extraction
+ * worker can be started; the sources are then marked broken. */
+gboolean ix_content_extract(ix_plan_t *plan, guint workers,
+                            ix_content_stats_t *stats, GError **error);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ix_plan_t, ix_plan_free)
 
 /* ---------------------------------------------------------------- Records */

@@ -6,6 +6,9 @@
  * the document under every entry that points at it.
  */
 #include <string.h>
+#include <sys/stat.h>
+
+#include <glib/gstdio.h>
 
 #include "indexer.h"
 
@@ -62,6 +65,8 @@ ix_source_free(ix_source_t *src)
     g_free(src->kind);
     g_free(src->lang);
     g_free(src->edition);
+    g_free(src->path);
+    g_free(src->media_type);
     g_ptr_array_unref(src->urls);
     g_ptr_array_unref(src->orgs);
     g_ptr_array_unref(src->themes);
@@ -504,6 +509,110 @@ ix_plan_build(const corpus_vocab_t *vocab, const char *const *mappings)
      * type and from run to run. */
     g_ptr_array_sort(plan->sources, by_type);
     return plan;
+}
+
+/* ---------------------------------------------------------------- Folders */
+
+/* Editors' and sync tools' leftovers, which are never documents. */
+static gboolean
+is_temporary(const char *name)
+{
+    static const char *const suffixes[] = {
+        "~", ".tmp", ".temp", ".part", ".crdownload", ".swp", ".bak", NULL
+    };
+
+    if (name[0] == '.' || name[0] == '#' || g_str_has_prefix(name, "~$"))
+        return TRUE;
+    for (guint i = 0; suffixes[i]; i++)
+        if (g_str_has_suffix(name, suffixes[i]))
+            return TRUE;
+    return FALSE;
+}
+
+static void
+add_file(ix_plan_t *plan, const char *path, const char *rel)
+{
+    g_autofree char *id = document_id("path", rel);
+    g_autofree char *base = g_path_get_basename(rel);
+    g_autofree char *uri = g_filename_to_uri(path, NULL, NULL);
+    char *dot = strrchr(base, '.');
+    ix_source_t *doc;
+
+    if (g_hash_table_contains(plan->by_id, id))
+        return;
+    if (dot && dot != base)
+        *dot = '\0';
+    doc = ix_source_new(IX_SOURCE_DOCUMENT, id);
+    doc->path = g_strdup(path);
+    doc->title = g_filename_display_name(base);
+    doc->url = g_strdup(uri ? uri : path);
+    ix_strset_add(doc->urls, doc->url);
+    g_free(doc->kind);
+    doc->kind = g_strdup("publication");
+    doc->status = IX_STATUS_BROKEN;
+    doc->reason = g_strdup("not extracted");
+    g_ptr_array_add(plan->sources, doc);
+    g_hash_table_insert(plan->by_id, doc->id, doc);
+    plan->n_documents++;
+}
+
+static gint
+by_name(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Walks @dir depth first.  Symbolic links are not followed, so a link
+ * loop or a link out of the repository cannot pull in other files. */
+static void
+walk(ix_plan_t *plan, const char *root, const char *dir, guint depth)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GDir) d = g_dir_open(dir, 0, &error);
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    const char *name;
+
+    if (!d) {
+        g_ptr_array_add(plan->warnings,
+                        g_strdup_printf("%s: %s", dir, error->message));
+        return;
+    }
+    if (depth > 64) {
+        g_ptr_array_add(plan->warnings,
+                        g_strdup_printf("%s: deeper than 64 folders; "
+                                        "skipped", dir));
+        return;
+    }
+    while ((name = g_dir_read_name(d)))
+        g_ptr_array_add(names, g_strdup(name));
+    /* Sorted, so documents are planned in the same order on every run. */
+    g_ptr_array_sort(names, by_name);
+    for (guint i = 0; i < names->len; i++) {
+        const char *n = g_ptr_array_index(names, i);
+        g_autofree char *path = g_build_filename(dir, n, NULL);
+        GStatBuf st;
+
+        if (is_temporary(n) || g_lstat(path, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode))
+            walk(plan, root, path, depth + 1);
+        else if (S_ISREG(st.st_mode))
+            add_file(plan, path, path + strlen(root) + 1);
+    }
+}
+
+void
+ix_plan_add_repository(ix_plan_t *plan, const char *dir)
+{
+    g_autofree char *root = g_canonicalize_filename(dir, NULL);
+
+    if (!g_file_test(root, G_FILE_TEST_IS_DIR)) {
+        g_ptr_array_add(plan->warnings,
+                        g_strdup_printf("%s: not a folder", dir));
+        return;
+    }
+    walk(plan, root, root, 0);
+    g_ptr_array_sort(plan->sources, by_type);
 }
 
 void

@@ -85,6 +85,11 @@ ix_record_build(const ix_source_t *src, const corpus_vocab_t *vocab)
         json_builder_end_array(b);
     } else {
         add_nullable(b, "fetched_at", NULL);
+        add_nullable(b, "media_type", src->media_type);
+        if (src->n_pages) {
+            json_builder_set_member_name(b, "pages");
+            json_builder_add_int_value(b, src->n_pages);
+        }
     }
     json_builder_end_object(b);
     return json_builder_get_root(b);

@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "indexer.h"
 #include "schema.h"
@@ -440,4 +441,79 @@ Test(cli, bad_mappings_are_parsed_as_far_as_possible)
               err);
     cr_assert(strstr(err, "latin1.txt:1:"), "no warning names the line: %s",
               err);
+}
+
+/* ---------------------------------------------------------------- Folders */
+
+static JsonObject *
+source_by_title(JsonArray *sources, const char *title)
+{
+    for (guint i = 0; i < json_array_get_length(sources); i++) {
+        JsonObject *s = json_array_get_object_element(sources, i);
+
+        if (g_strcmp0(json_object_get_string_member(s, "title"), title) == 0)
+            return s;
+    }
+    return NULL;
+}
+
+static void
+write_file(const char *dir, const char *name, const char *data, gssize len)
+{
+    g_autofree char *path = g_build_filename(dir, name, NULL);
+    g_autofree char *parent = g_path_get_dirname(path);
+
+    cr_assert_eq(g_mkdir_with_parents(parent, 0755), 0);
+    cr_assert(g_file_set_contents(path, data, len, NULL));
+}
+
+Test(cli, repository_files_are_extracted_and_reported)
+{
+    g_autofree char *repo = g_build_filename(tmp, "repo", NULL);
+    g_autofree char *outside = g_build_filename(tmp, "outside.txt", NULL);
+    g_autofree char *link = g_build_filename(repo, "link.txt", NULL);
+    g_autofree char *data = g_build_filename(tmp, "data", NULL);
+    g_autofree char *report = g_build_filename(data, "report.json", NULL);
+    g_autofree char *err = NULL;
+    g_autoptr(JsonParser) parser = json_parser_new();
+    JsonObject *root, *summary, *s;
+    JsonArray *sources;
+    static const char zip[] = "PK\x03\x04\x14\x00\x00\x00\x08\x00";
+
+    write_file(repo, "Prisons/handbook-notes.txt",
+               "Handbook notes\n\nRehabilitation of violent extremist "
+               "prisoners in Kyrgyzstan.\n", -1);
+    write_file(repo, "UNODC/page.html",
+               "<html><head><title>Border management page</title></head>"
+               "<body><p>Integrated border management in Central Asia."
+               "</p></body></html>", -1);
+    write_file(repo, "archive.zip", zip, sizeof(zip) - 1);
+    write_file(repo, ".hidden.txt", "secret", -1);
+    write_file(repo, "draft.txt~", "old draft", -1);
+    cr_assert(g_file_set_contents(outside, "outside the repository", -1,
+                                  NULL));
+    cr_assert_eq(symlink(outside, link), 0);
+
+    cr_assert_eq(run_indexer(&err, "--quiet", "--data-dir", data,
+                             "--repository", repo, NULL), 0, "%s", err);
+    cr_assert(json_parser_load_from_file(parser, report, NULL));
+    root = json_node_get_object(json_parser_get_root(parser));
+    summary = json_object_get_object_member(root, "summary");
+    sources = json_object_get_array_member(root, "sources");
+    /* No --mapping with --repository: the embedded mapping is not
+     * indexed. */
+    cr_assert_eq(json_object_get_int_member(summary, "entries"), 0);
+    cr_assert_eq(json_array_get_length(sources), 3,
+                 "hidden, temporary and symlinked files are skipped");
+    s = source_by_title(sources, "Handbook notes");
+    cr_assert_not_null(s, "text file titled from its first line");
+    cr_assert_str_eq(json_object_get_string_member(s, "status"), "indexed");
+    s = source_by_title(sources, "Border management page");
+    cr_assert_not_null(s, "HTML titled from <title>");
+    cr_assert_str_eq(json_object_get_string_member(s, "status"), "indexed");
+    s = source_by_title(sources, "archive");
+    cr_assert_not_null(s);
+    cr_assert_str_eq(json_object_get_string_member(s, "status"),
+                     "unsupported");
+    cr_assert_not_null(json_object_get_string_member(s, "reason"));
 }

@@ -1,0 +1,230 @@
+/* content.c -- gets the text of the sources that arrive as bytes, through
+ * libctmap_extract's supervised worker pool, and turns each outcome into
+ * the source's passages, title, language and status.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <glib/gstdio.h>
+
+#include "extract.h"
+#include "indexer.h"
+
+/* Inputs handed to the pool at a time: enough to keep every worker busy,
+ * few enough that their bytes (memory-mapped) stay modest. */
+#define BATCH 64
+
+static ix_status_t
+status_from_name(const char *name)
+{
+    for (guint s = 0; s < IX_STATUS_N; s++)
+        if (strcmp(ix_status_name(s), name) == 0)
+            return s;
+    return IX_STATUS_BROKEN;
+}
+
+static void
+set_outcome(ix_source_t *src, ix_status_t status, const char *reason)
+{
+    src->status = status;
+    g_free(src->reason);
+    src->reason = reason ? g_strdup(reason) : NULL;
+}
+
+/* A plain text's first line names it when it is short enough to be a
+ * title; otherwise the file name stays.  Returns: (transfer full)
+ * (nullable). */
+static char *
+first_line(const extract_result_t *r)
+{
+    for (guint i = 0; i < r->pages->len; i++) {
+        const char *text = g_ptr_array_index(r->pages, i);
+        const char *end;
+
+        while (*text == '\n' || *text == ' ')
+            text++;
+        if (!*text)
+            continue;
+        end = strchr(text, '\n');
+        if (!end)
+            end = text + strlen(text);
+        if (end - text > 150)
+            return NULL;
+        return g_strndup(text, end - text);
+    }
+    return NULL;
+}
+
+typedef struct {
+    ix_plan_t *plan;
+    ix_source_t **srcs;         /* the batch, by input index */
+    ix_content_stats_t *stats;
+} batch_t;
+
+static void
+on_done(guint index, extract_result_t *r, const GError *error,
+        gpointer rock)
+{
+    batch_t *b = rock;
+    ix_source_t *src = b->srcs[index];
+
+    if (error) {
+        g_autofree char *reason = g_strdup_printf(
+            "%s: %s", extract_error_kind(error->code), error->message);
+
+        set_outcome(src, status_from_name(extract_error_status(error->code)),
+                    reason);
+        b->stats->failed++;
+        return;
+    }
+    b->stats->extracted++;
+    set_outcome(src, IX_STATUS_INDEXED,
+                r->warnings->len ? g_ptr_array_index(r->warnings, 0) : NULL);
+    for (guint i = 0; i < r->warnings->len; i++)
+        g_ptr_array_add(b->plan->warnings,
+                        g_strdup_printf("%s: %s", src->path,
+                                        (char *)g_ptr_array_index(
+                                            r->warnings, i)));
+    g_ptr_array_set_size(src->passages, 0);
+    for (guint i = 0; i < r->pages->len; i++)
+        g_ptr_array_add(src->passages,
+                        g_strdup(g_ptr_array_index(r->pages, i)));
+    if (r->title && *r->title) {
+        g_free(src->title);
+        src->title = g_strdup(r->title);
+    } else {
+        g_autofree char *line = first_line(r);
+
+        if (line) {
+            g_free(src->title);
+            src->title = g_steal_pointer(&line);
+        }
+    }
+    g_free(src->lang);
+    src->lang = g_strdup(r->lang ? r->lang : "");
+    g_free(src->media_type);
+    src->media_type = g_strdup(r->media_type);
+    src->n_pages = g_strcmp0(r->media_type, "application/pdf") == 0
+                   ? r->n_pages : 0;
+}
+
+/* Maps @src's file, or says why it cannot be read.  Returns: (transfer
+ * full) (nullable). */
+static GMappedFile *
+map_source(ix_source_t *src, const extract_limits_t *limits)
+{
+    g_autoptr(GError) error = NULL;
+    GStatBuf st;
+    GMappedFile *map;
+
+    if (g_stat(src->path, &st) != 0) {
+        set_outcome(src, IX_STATUS_BROKEN, g_strerror(errno));
+        return NULL;
+    }
+    if ((gsize)st.st_size > limits->max_bytes) {
+        g_autofree char *reason = g_strdup_printf(
+            "over the %" G_GSIZE_FORMAT " MB limit",
+            limits->max_bytes / (1024 * 1024));
+
+        set_outcome(src, IX_STATUS_TOO_LARGE, reason);
+        return NULL;
+    }
+    map = g_mapped_file_new(src->path, FALSE, &error);
+    if (!map)
+        set_outcome(src, IX_STATUS_BROKEN, error->message);
+    return map;
+}
+
+static gboolean
+run_batch(extract_pool_t *pool, ix_plan_t *plan, GPtrArray *batch,
+          const extract_limits_t *limits, ix_content_stats_t *stats,
+          GError **error)
+{
+    guint n = batch->len;
+    g_autofree extract_input_t *inputs = g_new0(extract_input_t, n);
+    g_autofree const extract_input_t **ptrs =
+        g_new0(const extract_input_t *, n);
+    g_autofree ix_source_t **srcs = g_new0(ix_source_t *, n);
+    g_autoptr(GPtrArray) maps =
+        g_ptr_array_new_with_free_func((GDestroyNotify)g_mapped_file_unref);
+    guint m = 0;
+    batch_t b = { plan, srcs, stats };
+
+    for (guint i = 0; i < n; i++) {
+        ix_source_t *src = g_ptr_array_index(batch, i);
+        GMappedFile *map = map_source(src, limits);
+
+        if (!map) {
+            stats->failed++;
+            continue;
+        }
+        g_ptr_array_add(maps, map);
+        inputs[m].data = (const guint8 *)g_mapped_file_get_contents(map);
+        inputs[m].len = g_mapped_file_get_length(map);
+        inputs[m].filename = src->path;
+        inputs[m].url = src->url;
+        stats->bytes += inputs[m].len;
+        ptrs[m] = &inputs[m];
+        srcs[m] = src;
+        m++;
+    }
+    if (!m)
+        return TRUE;
+    return extract_pool_run(pool, ptrs, m, on_done, &b, error);
+}
+
+gboolean
+ix_content_extract(ix_plan_t *plan, guint workers,
+                   ix_content_stats_t *stats, GError **error)
+{
+    extract_limits_t limits;
+    g_autoptr(extract_pool_t) pool = NULL;
+    g_autoptr(GPtrArray) batch = g_ptr_array_new();
+    g_autoptr(GError) local = NULL;
+    gboolean ok = TRUE;
+
+    memset(stats, 0, sizeof(*stats));
+    extract_limits_init(&limits);
+    for (guint i = 0; i < plan->sources->len; i++) {
+        ix_source_t *src = g_ptr_array_index(plan->sources, i);
+
+        if (src->path)
+            g_ptr_array_add(batch, src);
+    }
+    if (!batch->len)
+        return TRUE;
+
+    pool = extract_pool_new(workers ? workers : 1, &limits, NULL, &local);
+    for (guint start = 0; start < batch->len; start += BATCH) {
+        g_autoptr(GPtrArray) part = g_ptr_array_new();
+
+        for (guint i = start; i < MIN(start + BATCH, batch->len); i++)
+            g_ptr_array_add(part, g_ptr_array_index(batch, i));
+        /* An unusable backend is not a bad document: every file it would
+         * have handled is broken with the same reason, the run goes on,
+         * and the caller hears of it once. */
+        if (ok && pool && !run_batch(pool, plan, part, &limits, stats,
+                                     &local))
+            ok = FALSE;
+        if (!ok || !pool) {
+            g_autofree char *reason = g_strdup_printf(
+                "extraction unavailable: %s",
+                local ? local->message : "no worker");
+
+            for (guint i = 0; i < part->len; i++) {
+                ix_source_t *src = g_ptr_array_index(part, i);
+
+                if (g_strcmp0(src->reason, "not extracted") == 0)
+                    set_outcome(src, IX_STATUS_BROKEN, reason);
+            }
+        }
+    }
+    if (!pool || !ok) {
+        g_set_error(error, IX_ERROR, IX_ERROR_INDEX,
+                    "extraction workers could not start: %s",
+                    local ? local->message : "unknown error");
+        return FALSE;
+    }
+    return TRUE;
+}
