@@ -58,12 +58,27 @@ extract_result_text(const extract_result_t *r)
 
 /* ------------------------------------------------------------- To JSON */
 
+/* JSON strings must be UTF-8 and json-glib writes whatever it is given,
+ * so a field copied raw from a document (a declared charset, say) would
+ * make a reply the reader rejects.  Invalid sequences become U+FFFD. */
+static void
+add_utf8(JsonBuilder *b, const char *value)
+{
+    if (g_utf8_validate(value, -1, NULL)) {
+        json_builder_add_string_value(b, value);
+    } else {
+        g_autofree char *valid = g_utf8_make_valid(value, -1);
+
+        json_builder_add_string_value(b, valid);
+    }
+}
+
 static void
 add_string(JsonBuilder *b, const char *name, const char *value)
 {
     json_builder_set_member_name(b, name);
     if (value)
-        json_builder_add_string_value(b, value);
+        add_utf8(b, value);
     else
         json_builder_add_null_value(b);
 }
@@ -74,7 +89,7 @@ add_strings(JsonBuilder *b, const char *name, const GPtrArray *a)
     json_builder_set_member_name(b, name);
     json_builder_begin_array(b);
     for (guint i = 0; a && i < a->len; i++)
-        json_builder_add_string_value(b, g_ptr_array_index(a, i));
+        add_utf8(b, g_ptr_array_index(a, i));
     json_builder_end_array(b);
 }
 
