@@ -406,6 +406,9 @@ api_search(api_ctx_t *ctx, const char *arg, GPtrArray *params,
             .facet_slots = NULL,
             .n_facet_slots = 0,
             .collapse_slot = -1,
+            /* Exact totals while they are cheap: the whole mapping and
+             * its documents fit many times over. */
+            .check_at_least = SD_EXACT_TOTAL,
         };
 
         st = xc_search(q, &opts, &m);

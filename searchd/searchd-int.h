@@ -22,6 +22,8 @@ G_BEGIN_DECLS
 #define SD_MAX_LIMIT        100     /* larger limits are capped */
 #define SD_MAX_OFFSET       10000   /* larger offsets get 400 */
 #define SD_DEFAULT_LIMIT    10
+/* Matches counted exactly before totals become Xapian's estimate. */
+#define SD_EXACT_TOTAL      10000
 #define SD_SNIPPET_BYTES    300
 
 /* ---------------------------------------------------------------- Index */

@@ -962,7 +962,10 @@ xc_search(xc_query_t *q, const xc_search_opts_t *opts, xc_mset_t **out)
             static_cast<Xapian::doccount>(std::min(opts->limit, cap));
         /* Facets must count every match, not just those Xapian had to look
          * at for this page, so then it checks them all. */
-        Xapian::doccount check = spies.empty() ? 0 : db->db.get_doccount();
+        Xapian::doccount check = spies.empty()
+            ? static_cast<Xapian::doccount>(std::min(opts->check_at_least,
+                                                     cap))
+            : db->db.get_doccount();
         m->mset = enq.get_mset(offset, limit, check);
         enq.clear_matchspies();
 

@@ -133,6 +133,10 @@ typedef struct {
     size_t n_facet_slots;
     /* Collapse key slot, or -1 for none. */
     int collapse_slot;
+    /* Count at least this many matches exactly (Xapian's checkatleast):
+     * totals up to it are exact, beyond it estimated.  0 = only what the
+     * page needs.  Facets imply every match. */
+    size_t check_at_least;
 } xc_search_opts_t;
 
 /* Runs @q.  The result is bound to @q's database. */

@@ -174,7 +174,7 @@ search_ids(xc_db_t *db, const char *text, unsigned flags, xc_sort_t sort)
 {
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
-    xc_search_opts_t opts = {0, 100, sort, NULL, 0, -1};
+    xc_search_opts_t opts = {0, 100, sort, NULL, 0, -1, 0};
 
     cr_assert_eq(xc_query_parse(db, text, flags, &q), XC_OK,
                  "parse '%s': %s", text ? text : "(null)", xc_errmsg(db));
@@ -526,7 +526,7 @@ Test(xapianc, long_terms_are_hashed_consistently)
 
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
-    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, -1};
+    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, -1, 0};
     const char *values[] = {host_b};
     cr_assert_eq(xc_query_parse(db, NULL, 0, &q), XC_OK);
     cr_assert_eq(xc_query_filter(q, XC_PREFIX_HOST, values, 1), XC_OK);
@@ -780,7 +780,7 @@ Test(xapianc, filters_or_within_a_call_and_across_calls)
     xc_db_t *db = open_reader();
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
-    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, -1};
+    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, -1, 0};
     const char *countries[] = {"kg", "uz"};
     const char *types[] = {"entry"};
 
@@ -906,7 +906,7 @@ Test(xapianc, hits_report_rank_weight_and_data)
     xc_db_t *db = open_reader();
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
-    xc_search_opts_t opts = {1, 1, XC_SORT_RELEVANCE, NULL, 0, -1};
+    xc_search_opts_t opts = {1, 1, XC_SORT_RELEVANCE, NULL, 0, -1, 0};
     xc_hit_t hit;
     uint64_t total = 0;
     int exact = 0;
@@ -936,6 +936,50 @@ Test(xapianc, hits_report_rank_weight_and_data)
     xc_db_close(db);
 }
 
+/* Two overlapping boolean terms: Xapian estimates the size of their AND
+ * from the term frequencies (50 * 75 / 100) unless told to count. */
+Test(xapianc, check_at_least_makes_totals_exact)
+{
+    xc_dbw_t *w = open_writer();
+    xc_db_t *db;
+    xc_query_t *q = NULL;
+    xc_mset_t *m = NULL;
+    xc_search_opts_t opts = {0, 0, XC_SORT_RELEVANCE, NULL, 0, -1, 0};
+    const char *a[] = {"a"}, *b[] = {"b"};
+    uint64_t total = 0;
+    int exact = 1;
+
+    for (int i = 0; i < 100; i++) {
+        g_autofree char *id = g_strdup_printf("d-%d", i);
+
+        cr_assert_eq(xc_dbw_begin_doc(w, id), XC_OK);
+        if (i < 50)
+            cr_assert_eq(xc_dbw_add_term(w, "XORGa"), XC_OK);
+        if (i >= 25)
+            cr_assert_eq(xc_dbw_add_term(w, "XTHEMEb"), XC_OK);
+        cr_assert_eq(xc_dbw_end_doc(w), XC_OK);
+    }
+    cr_assert_eq(xc_dbw_close(w), XC_OK);
+    db = open_reader();
+    cr_assert_eq(xc_query_parse(db, "", 0, &q), XC_OK);
+    cr_assert_eq(xc_query_filter(q, "XORG", a, 1), XC_OK);
+    cr_assert_eq(xc_query_filter(q, "XTHEME", b, 1), XC_OK);
+
+    cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
+    xc_mset_total(m, &total, &exact);
+    cr_expect_not(exact && total == 25, "an estimate was expected");
+    xc_mset_free(m);
+
+    opts.check_at_least = 1000;
+    cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
+    xc_mset_total(m, &total, &exact);
+    cr_expect(exact);
+    cr_expect_eq(total, 25);
+    xc_mset_free(m);
+    xc_query_free(q);
+    xc_db_close(db);
+}
+
 Test(xapianc, sort_by_date_puts_newest_first)
 {
     build(corpus, G_N_ELEMENTS(corpus));
@@ -955,7 +999,7 @@ Test(xapianc, collapse_keeps_best_hit_per_key)
     xc_db_t *db = open_reader();
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
-    xc_search_opts_t opts = {0, 10, XC_SORT_DATE, NULL, 0, XC_SLOT_TYPE};
+    xc_search_opts_t opts = {0, 10, XC_SORT_DATE, NULL, 0, XC_SLOT_TYPE, 0};
 
     cr_assert_eq(xc_query_parse(db, NULL, 0, &q), XC_OK);
     cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
@@ -1003,7 +1047,7 @@ Test(xapianc, facets_count_every_match_and_each_value_once)
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
     const unsigned slots[] = {XC_SLOT_COUNTRY, XC_SLOT_TYPE};
-    xc_search_opts_t opts = {0, 2, XC_SORT_RELEVANCE, slots, 2, -1};
+    xc_search_opts_t opts = {0, 2, XC_SORT_RELEVANCE, slots, 2, -1, 0};
     facet_rock_t r = {g_string_new(NULL), 0, 0};
     uint64_t total = 0;
     int exact = 0;
@@ -1069,7 +1113,7 @@ positions_of(xc_db_t *db, const char *text)
 {
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
-    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, -1};
+    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, -1, 0};
     GArray *a = g_array_new(FALSE, FALSE, sizeof(unsigned));
     GString *s = g_string_new(NULL);
 
@@ -1122,7 +1166,7 @@ Test(xapianc, snippet_marks_matches_and_escapes_html)
     xc_db_t *db = open_reader();
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
-    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, -1};
+    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, -1, 0};
     char *s = NULL;
 
     cr_assert_eq(xc_query_parse(db, "fighters", 0, &q), XC_OK);
