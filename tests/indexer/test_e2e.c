@@ -63,9 +63,9 @@ get(const char *path, GString *body)
 }
 
 static void
-setup(void)
+start(gboolean with_repository)
 {
-    g_autofree char *data = NULL, *err = NULL;
+    g_autofree char *data = NULL, *err = NULL, *repo = NULL;
     g_autoptr(GString) body = g_string_new(NULL);
     g_autoptr(GError) error = NULL;
     gint64 deadline;
@@ -74,9 +74,20 @@ setup(void)
     cr_assert_not_null(tmp);
     data = g_build_filename(tmp, "var", NULL);
     sock = g_build_filename(tmp, "s.sock", NULL);
+    repo = g_build_filename(tmp, "repo", "Prisons", NULL);
+    if (with_repository) {
+        const char *argv[] = { CTMAP_MKPDF, repo, NULL };
+
+        cr_assert_eq(run(&err, NULL, argv), 0, "mkpdf: %s", err);
+        g_clear_pointer(&err, g_free);
+    }
     {
+        g_autofree char *root = g_path_get_dirname(repo);
         const char *argv[] = { CTMAP_INDEXER, "--quiet", "--data-dir", data,
-                               NULL };
+                               "--mapping",
+                               CTMAP_CORPUS_DIR "/mapping-2020-07.txt",
+                               with_repository ? "--repository" : NULL,
+                               root, NULL };
 
         cr_assert_eq(run(&err, NULL, argv), 0, "indexer: %s", err);
     }
@@ -95,6 +106,18 @@ setup(void)
                      "searchd did not answer /health within 10 s");
         g_usleep(20000);
     }
+}
+
+static void
+setup(void)
+{
+    start(FALSE);
+}
+
+static void
+setup_repository(void)
+{
+    start(TRUE);
 }
 
 static void
@@ -286,4 +309,58 @@ Test(e2e, command_line_client_prints_ranked_entries)
     cr_assert(g_str_has_prefix(out, "1. "), "%s", out);
     cr_assert(strstr(out, "\n2. "), "%s", out);
     cr_assert(strstr(out, " · "), "no organizations/themes line: %s", out);
+}
+
+/* ---------------------------------------------------------------- Folders */
+
+TestSuite(repository, .init = setup_repository, .fini = teardown,
+          .timeout = 120);
+
+/* The handbook's second page talks of community engagement; the hit must
+ * send the reader to that page. */
+Test(repository, pdf_hit_links_to_the_page_of_the_passage)
+{
+    g_autoptr(JsonParser) parser = json_parser_new();
+    JsonObject *res = search(parser, "q=community+engagement+councils"
+                                     "&type=document&limit=1");
+    JsonArray *hits = json_object_get_array_member(res, "hits");
+    JsonObject *h;
+
+    cr_assert_eq(json_array_get_length(hits), 1);
+    h = json_array_get_object_element(hits, 0);
+    cr_assert_str_eq(json_object_get_string_member(h, "status"), "indexed");
+    cr_assert_eq(json_object_get_int_member(h, "page"), 2);
+    cr_assert(g_str_has_suffix(json_object_get_string_member(h, "page_url"),
+                               "english.pdf#page=2"));
+    cr_assert(strstr(json_object_get_string_member(h, "snippet"),
+                     "<mark>"));
+    cr_assert_eq(json_object_get_int_member(h, "pages"), 3);
+}
+
+Test(repository, russian_pdf_is_found_by_a_russian_word_form)
+{
+    g_autoptr(JsonParser) parser = json_parser_new();
+    JsonObject *res = search(parser, "q=%D1%8D%D0%BA%D1%81%D1%82%D1%80%D0%B5"
+                                     "%D0%BC%D0%B8%D0%B7%D0%BC%D0%B0"
+                                     "&lang=ru&type=document");
+    JsonArray *hits = json_object_get_array_member(res, "hits");
+
+    /* "экстремизма" (genitive) finds the Russian handbook by its stem. */
+    cr_assert_geq(json_array_get_length(hits), 1);
+    cr_assert_str_eq(json_object_get_string_member(
+        json_array_get_object_element(hits, 0), "lang"), "ru");
+}
+
+Test(repository, image_only_pdf_is_indexed_with_its_warning)
+{
+    g_autoptr(JsonParser) parser = json_parser_new();
+    JsonObject *res = search(parser, "q=title:image&type=document");
+    JsonArray *hits = json_object_get_array_member(res, "hits");
+    JsonObject *h;
+
+    cr_assert_eq(json_array_get_length(hits), 1);
+    h = json_array_get_object_element(hits, 0);
+    cr_assert_str_eq(json_object_get_string_member(h, "status"), "indexed");
+    cr_assert(strstr(json_object_get_string_member(h, "reason"),
+                     "no text layer"));
 }
