@@ -70,11 +70,10 @@ on_done(guint index, extract_result_t *r, const GError *error,
     ix_source_t *src = b->srcs[index];
 
     if (error) {
-        g_autofree char *reason = g_strdup_printf(
-            "%s: %s", extract_error_kind(error->code), error->message);
-
+        /* The message already reads as a reason ("encrypted: a password
+         * is needed", "timeout after 60 s"); the kind is in the status. */
         set_outcome(src, status_from_name(extract_error_status(error->code)),
-                    reason);
+                    error->message);
         b->stats->failed++;
         return;
     }

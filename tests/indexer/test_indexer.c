@@ -488,6 +488,15 @@ Test(cli, repository_files_are_extracted_and_reported)
                "<body><p>Integrated border management in Central Asia."
                "</p></body></html>", -1);
     write_file(repo, "archive.zip", zip, sizeof(zip) - 1);
+    {
+        g_autofree char *bytes = NULL;
+        gsize len = 0;
+
+        cr_assert(g_file_get_contents(CTMAP_TEST_DATA
+                                      "/extract/encrypted.pdf", &bytes,
+                                      &len, NULL));
+        write_file(repo, "Locked/encrypted.pdf", bytes, len);
+    }
     write_file(repo, ".hidden.txt", "secret", -1);
     write_file(repo, "draft.txt~", "old draft", -1);
     cr_assert(g_file_set_contents(outside, "outside the repository", -1,
@@ -503,7 +512,7 @@ Test(cli, repository_files_are_extracted_and_reported)
     /* No --mapping with --repository: the embedded mapping is not
      * indexed. */
     cr_assert_eq(json_object_get_int_member(summary, "entries"), 0);
-    cr_assert_eq(json_array_get_length(sources), 3,
+    cr_assert_eq(json_array_get_length(sources), 4,
                  "hidden, temporary and symlinked files are skipped");
     s = source_by_title(sources, "Handbook notes");
     cr_assert_not_null(s, "text file titled from its first line");
@@ -516,4 +525,10 @@ Test(cli, repository_files_are_extracted_and_reported)
     cr_assert_str_eq(json_object_get_string_member(s, "status"),
                      "unsupported");
     cr_assert_not_null(json_object_get_string_member(s, "reason"));
+    s = source_by_title(sources, "encrypted");
+    cr_assert_not_null(s);
+    cr_assert_str_eq(json_object_get_string_member(s, "status"), "broken");
+    cr_assert(strstr(json_object_get_string_member(s, "reason"),
+                     "encrypted"), "reason: %s",
+              json_object_get_string_member(s, "reason"));
 }
