@@ -115,6 +115,79 @@ void ix_plan_free(ix_plan_t *plan);
  * later, from ix_content_extract(). */
 void ix_plan_add_repository(ix_plan_t *plan, const char *dir);
 
+/* ---------------------------------------------------------------- Fetching */
+
+/* One --mirror FROM=TO rule: a URL starting with @from is fetched from
+ * @to + the rest; the document keeps its original URL, and @to is
+ * trusted even when it is a private or loopback address. */
+typedef struct {
+    char *from;
+    char *to;
+} ix_mirror_t;
+
+typedef struct {
+    guint jobs;                 /* parallel transfers (default 8) */
+    guint per_host;             /* at most this many per host (2) */
+    guint connect_timeout_s;    /* 20 */
+    guint timeout_s;            /* whole transfer, 60 */
+    guint low_speed_time_s;     /* abort below 1 KB/s for this long, 30 */
+    gsize max_bytes;            /* 100 MB: status too-large */
+    guint max_redirects;        /* 5 */
+    guint retries;              /* transient failures, 3 */
+    guint backoff_ms;           /* first retry delay, doubling (500) */
+    gboolean offline;           /* the cache alone */
+    gboolean allow_private;     /* allow loopback/private/link-local */
+    GPtrArray *mirrors;         /* (element-type ix_mirror_t) (nullable) */
+    GPtrArray *repositories;    /* (element-type utf8) (nullable) roots
+                                 * where file:// URLs are allowed */
+    char *cache_dir;            /* DIR/cache */
+} ix_fetch_opts_t;
+
+/* Sets the defaults above; the caller sets cache_dir. */
+void ix_fetch_opts_init(ix_fetch_opts_t *o);
+void ix_fetch_opts_clear(ix_fetch_opts_t *o);
+/* Parses "FROM=TO" into @o->mirrors; FALSE with IX_ERROR_USAGE if bad. */
+gboolean ix_fetch_add_mirror(ix_fetch_opts_t *o, const char *spec,
+                             GError **error);
+
+typedef struct {
+    char *url;                  /* as requested (before --mirror) */
+    char *final_url;            /* after redirects (mirror undone when the
+                                 * redirect stayed on the mirror) */
+    ix_status_t status;         /* IX_STATUS_INDEXED: new or changed bytes
+                                 * in @body_path; IX_STATUS_UNCHANGED: the
+                                 * cached bytes are still current (304 or
+                                 * same hash); IX_STATUS_UNREACHABLE,
+                                 * IX_STATUS_TOO_LARGE, IX_STATUS_UNSUPPORTED
+                                 * (scheme), with @reason */
+    char *reason;               /* (nullable) "HTTP 404", "DNS lookup
+                                 * failed: …", "timeout after 60 s",
+                                 * "redirect loop", "over the 100 MB limit",
+                                 * "refused: 10.0.0.5 is a private address" */
+    long http_status;           /* 0 when no response */
+    char *media_type;           /* (nullable) Content-Type, no parameters */
+    char *charset;              /* (nullable) from Content-Type */
+    char *etag;                 /* (nullable) */
+    char *last_modified;        /* (nullable) */
+    char *body_path;            /* (nullable) the cached bytes */
+    char *content_hash;         /* (nullable) SHA-256 hex of the bytes */
+    gint64 fetched_at;          /* unix seconds of the last good fetch */
+    gboolean from_cache;        /* no network was used (offline, 304) */
+    guint attempts;             /* requests made (retries included) */
+} ix_fetch_result_t;
+
+/* Called in the caller's thread as each URL finishes; @r is valid only
+ * during the call. */
+typedef void (*ix_fetch_done_cb)(guint index, const ix_fetch_result_t *r,
+                                 gpointer rock);
+
+/* Fetches @n URLs with the libcurl multi interface under @o, consulting
+ * and updating the cache.  Per-URL failures are results, not errors;
+ * FALSE only when the cache cannot be used at all (IX_ERROR_IO). */
+gboolean ix_fetch_run(const ix_fetch_opts_t *o, const char *const *urls,
+                      guint n, ix_fetch_done_cb done, gpointer rock,
+                      GError **error);
+
 /* ---------------------------------------------------------------- Content */
 
 typedef struct {
