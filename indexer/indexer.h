@@ -141,9 +141,16 @@ typedef struct {
     GPtrArray *repositories;    /* (element-type utf8) (nullable) roots
                                  * where file:// URLs are allowed */
     char *cache_dir;            /* DIR/cache */
+    GPtrArray *notes;           /* (nullable) (element-type utf8)
+                                 * (transfer none): one-line notes for the
+                                 * user are appended here, e.g. "cache
+                                 * DIR: format 0 found, rebuilt as format
+                                 * 1"; plan->warnings fits */
 } ix_fetch_opts_t;
 
-/* Sets the defaults above; the caller sets cache_dir. */
+/* Sets the defaults above; the caller sets cache_dir.  @o owns mirrors,
+ * repositories and cache_dir, which ix_fetch_opts_clear() frees; notes
+ * stay the caller's. */
 void ix_fetch_opts_init(ix_fetch_opts_t *o);
 void ix_fetch_opts_clear(ix_fetch_opts_t *o);
 /* Parses "FROM=TO" into @o->mirrors; FALSE with IX_ERROR_USAGE if bad. */
@@ -169,10 +176,16 @@ typedef struct {
     char *charset;              /* (nullable) from Content-Type */
     char *etag;                 /* (nullable) */
     char *last_modified;        /* (nullable) */
-    char *body_path;            /* (nullable) the cached bytes */
+    char *body_path;            /* (nullable) the cached bytes; set on a
+                                 * failure too when an earlier run left a
+                                 * good copy (status and reason give the
+                                 * failure; the indexer may keep that
+                                 * copy's text, with from_cache set) */
     char *content_hash;         /* (nullable) SHA-256 hex of the bytes */
     gint64 fetched_at;          /* unix seconds of the last good fetch */
-    gboolean from_cache;        /* no network was used (offline, 304) */
+    gboolean from_cache;        /* @body_path holds bytes from an
+                                 * earlier fetch (offline, 304, or a
+                                 * failure over a good copy) */
     guint attempts;             /* requests made (retries included) */
 } ix_fetch_result_t;
 

@@ -1,0 +1,1421 @@
+/* fetch.c -- libcurl multi driver: parallel transfers under a global and
+ * a per-host limit, conditional GET against the cache, retries with
+ * backoff, redirects followed by hand, and the address check that keeps a
+ * cited link off loopback, private and link-local networks.
+ *
+ * One run is one curl multi handle driven from the caller's thread.  Each
+ * URL is a job; a job makes one request per "hop" (redirects) and per
+ * attempt (retries).  Jobs wait in a ready queue until a slot is free
+ * overall and on their host; a job backing off before a retry waits in a
+ * separate list with its retry time, and curl_multi_poll() sleeps no
+ * longer than the nearest one, so a retry never blocks other transfers.
+ *
+ * Redirects are followed here rather than by CURLOPT_FOLLOWLOCATION so
+ * that every hop gets the same treatment as the first: --mirror
+ * rewriting, the scheme check, the address check, loop detection.
+ *
+ * The address check runs on the address actually connected to, twice:
+ * CURLOPT_OPENSOCKETFUNCTION refuses a socket to a forbidden address before
+ * any packet is sent, and CURLOPT_PREREQFUNCTION (curl 7.80) refuses a
+ * request that would ride on a connection already open (connection reuse
+ * skips the socket callback).  Host names that are literal addresses are
+ * also checked before the transfer starts, which is what catches them when
+ * a proxy is in use.
+ *
+ * Proxies: libcurl reads the proxy environment (http_proxy, HTTPS_PROXY,
+ * ALL_PROXY, NO_PROXY) itself and we leave that alone.  Through a proxy
+ * the address connected to is the proxy's, which the operator configured:
+ * it is trusted like a --mirror target (so a proxy on 10.0.0.8 works
+ * without --allow-private).  The limitation: through a proxy, a host
+ * *name* that resolves to a private address is not caught here -- the
+ * proxy resolves it; literal addresses still are.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+
+#include "corpus.h"
+#include "indexer-int.h"
+
+#define USER_AGENT \
+    "ctmap/" CTMAP_VERSION " (+search over the PCVE/CT mapping)"
+#define MIB (1024u * 1024u)
+#define LOW_SPEED_BYTES 1024
+/* Error pages and redirect bodies are read (so the connection can be
+ * reused) but not kept; past this much we hang up instead. */
+#define DISCARD_MAX (64 * 1024)
+/* The longest curl_multi_poll() sleep, so a slow clock or a missed wakeup
+ * costs at most this. */
+#define POLL_MAX_MS 1000
+
+/* ---------------------------------------------------------------- Options */
+
+void
+ix_fetch_opts_init(ix_fetch_opts_t *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->jobs = 8;
+    o->per_host = 2;
+    o->connect_timeout_s = 20;
+    o->timeout_s = 60;
+    o->low_speed_time_s = 30;
+    o->max_bytes = 100 * (gsize)MIB;
+    o->max_redirects = 5;
+    o->retries = 3;
+    o->backoff_ms = 500;
+}
+
+static void
+mirror_free(gpointer p)
+{
+    ix_mirror_t *m = p;
+
+    g_free(m->from);
+    g_free(m->to);
+    g_free(m);
+}
+
+/* Frees @mirrors, @repositories and @cache_dir (which @o owns); @notes is
+ * the caller's and is left alone. */
+void
+ix_fetch_opts_clear(ix_fetch_opts_t *o)
+{
+    g_clear_pointer(&o->mirrors, g_ptr_array_unref);
+    g_clear_pointer(&o->repositories, g_ptr_array_unref);
+    g_clear_pointer(&o->cache_dir, g_free);
+}
+
+/* TRUE when @s starts with "scheme://". */
+static gboolean
+has_scheme(const char *s)
+{
+    const char *p = s;
+
+    if (!g_ascii_isalpha(*p))
+        return FALSE;
+    while (g_ascii_isalnum(*p) || *p == '+' || *p == '-' || *p == '.')
+        p++;
+    return g_str_has_prefix(p, "://");
+}
+
+/* "FROM=TO": FROM may itself hold '=' (a query), so the split is at the
+ * first '=' that is followed by a URL. */
+gboolean
+ix_fetch_add_mirror(ix_fetch_opts_t *o, const char *spec, GError **error)
+{
+    const char *eq;
+    ix_mirror_t *m;
+
+    for (eq = strchr(spec, '='); eq; eq = strchr(eq + 1, '='))
+        if (has_scheme(eq + 1))
+            break;
+    if (!eq || eq == spec || !has_scheme(spec)) {
+        g_set_error(error, IX_ERROR, IX_ERROR_USAGE,
+                    "--mirror %s: expected FROM=TO, two URL prefixes such "
+                    "as https://www.unodc.org/=http://127.0.0.1:8080/",
+                    spec);
+        return FALSE;
+    }
+    m = g_new0(ix_mirror_t, 1);
+    m->from = g_strndup(spec, eq - spec);
+    m->to = g_strdup(eq + 1);
+    if (!o->mirrors)
+        o->mirrors = g_ptr_array_new_with_free_func(mirror_free);
+    g_ptr_array_add(o->mirrors, m);
+    return TRUE;
+}
+
+/* ---------------------------------------------------------------- Addresses */
+
+static const char *
+ipv4_kind(guint32 a)
+{
+    guint b0 = a >> 24;
+    guint b1 = (a >> 16) & 0xff;
+
+    if (a == 0xffffffffu)
+        return "broadcast";
+    if (b0 == 0)
+        return "unspecified";
+    if (b0 == 127)
+        return "loopback";
+    if (b0 == 10 || (b0 == 172 && (b1 & 0xf0) == 16)
+        || (b0 == 192 && b1 == 168))
+        return "private";
+    /* 100.64/10, carrier-grade NAT: private to an ISP's network. */
+    if (b0 == 100 && (b1 & 0xc0) == 64)
+        return "private";
+    if (b0 == 169 && b1 == 254)
+        return "link-local";
+    if (b0 >= 224 && b0 <= 239)
+        return "multicast";
+    if (b0 >= 240)
+        return "reserved";
+    return NULL;
+}
+
+CTMAP_TESTABLE const char *
+ix_fetch_address_kind(const struct sockaddr *sa)
+{
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+        return ipv4_kind(ntohl(in->sin_addr.s_addr));
+    }
+    if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+        const struct in6_addr *a = &in6->sin6_addr;
+        const guint8 *b = a->s6_addr;
+        static const guint8 nat64[12] = { 0x00, 0x64, 0xff, 0x9b };
+
+        if (IN6_IS_ADDR_UNSPECIFIED(a))
+            return "unspecified";
+        if (IN6_IS_ADDR_LOOPBACK(a))
+            return "loopback";
+        /* ::ffff:a.b.c.d, ::a.b.c.d and 64:ff9b::a.b.c.d reach the IPv4
+         * address they carry. */
+        if (IN6_IS_ADDR_V4MAPPED(a) || IN6_IS_ADDR_V4COMPAT(a)
+            || memcmp(b, nat64, sizeof(nat64)) == 0)
+            return ipv4_kind((guint32)b[12] << 24 | (guint32)b[13] << 16
+                             | (guint32)b[14] << 8 | b[15]);
+        if ((b[0] & 0xfe) == 0xfc)
+            return "private";
+        if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
+            return "link-local";
+        if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0)
+            return "private";           /* site-local, deprecated */
+        if (b[0] == 0xff)
+            return "multicast";
+        return NULL;
+    }
+    return "non-internet";
+}
+
+/* Parses a numeric address into @ss.  FALSE when @text is not one. */
+static gboolean
+parse_address(const char *text, struct sockaddr_storage *ss)
+{
+    struct sockaddr_in *in = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+    memset(ss, 0, sizeof(*ss));
+    if (inet_pton(AF_INET, text, &in->sin_addr) == 1) {
+        in->sin_family = AF_INET;
+        return TRUE;
+    }
+    if (inet_pton(AF_INET6, text, &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        return TRUE;
+    }
+    return FALSE;
+}
+
+static char *
+address_text(const struct sockaddr *sa)
+{
+    char buf[INET6_ADDRSTRLEN] = "";
+
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+                  buf, sizeof(buf));
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+                  buf, sizeof(buf));
+    return g_strdup(buf[0] ? buf : "?");
+}
+
+/* "refused: 169.254.169.254 is a link-local address". */
+static char *
+refusal(const char *address, const char *kind)
+{
+    const char *article = strchr("aeiou", kind[0]) ? "an" : "a";
+
+    return g_strdup_printf("refused: %s is %s %s address", address, article,
+                           kind);
+}
+
+/* ---------------------------------------------------------------- Runs */
+
+typedef struct run run_t;
+
+typedef struct {
+    run_t *run;
+    guint index;
+    const char *url;            /* (transfer none) the caller's URL */
+    char *target;               /* what this hop requests (after mirror) */
+    char *shown;                /* this hop's URL as the result shows it */
+    char *host;                 /* per-host key of @target */
+    gboolean trusted;           /* a --mirror target: no address check */
+    gboolean is_file;
+    GHashTable *visited;        /* every target requested: loops */
+    guint redirects;
+    guint retries;              /* transient failures retried so far */
+    gint64 retry_at;            /* monotonic µs */
+    ix_cache_meta_t *meta;      /* (nullable) what the cache knew */
+    CURL *easy;
+    struct curl_slist *headers;
+    char errbuf[CURL_ERROR_SIZE];
+    int fd;
+    char *tmp_path;
+    GChecksum *sum;
+    guint64 bytes;
+    guint64 discarded;
+    gboolean too_large;
+    int write_errno;
+    char *refused;              /* (nullable) this hop's refusal */
+    ix_fetch_result_t res;
+} job_t;
+
+struct run {
+    const ix_fetch_opts_t *o;
+    ix_cache_t *cache;
+    CURLM *multi;
+    GQueue ready;               /* (element-type job_t) to start, in order */
+    GPtrArray *waiting;         /* (element-type job_t) backing off */
+    GHashTable *per_host;       /* host -> transfers in flight */
+    GHashTable *proxy_ips;      /* (nullable) the proxies' addresses */
+    guint in_flight;
+    gboolean dirty;             /* the ready queue may have startable jobs */
+    char *limit;                /* "100 MB" */
+    ix_fetch_done_cb done;
+    gpointer rock;
+};
+
+static void
+job_free(job_t *j)
+{
+    if (!j)
+        return;
+    if (j->easy)
+        curl_easy_cleanup(j->easy);
+    curl_slist_free_all(j->headers);
+    if (j->fd >= 0)
+        close(j->fd);
+    if (j->tmp_path)
+        g_unlink(j->tmp_path);
+    g_free(j->tmp_path);
+    if (j->sum)
+        g_checksum_free(j->sum);
+    g_free(j->target);
+    g_free(j->shown);
+    g_free(j->host);
+    g_free(j->refused);
+    g_hash_table_unref(j->visited);
+    ix_cache_meta_free(j->meta);
+    g_free(j->res.url);
+    g_free(j->res.final_url);
+    g_free(j->res.reason);
+    g_free(j->res.media_type);
+    g_free(j->res.charset);
+    g_free(j->res.etag);
+    g_free(j->res.last_modified);
+    g_free(j->res.body_path);
+    g_free(j->res.content_hash);
+    g_free(j);
+}
+
+/* The human form of a byte limit: "100 MB", "512 KB", "1000 bytes". */
+static char *
+limit_text(gsize n)
+{
+    if (n >= MIB && n % MIB == 0)
+        return g_strdup_printf("%" G_GSIZE_FORMAT " MB", n / MIB);
+    if (n >= 1024 && n % 1024 == 0)
+        return g_strdup_printf("%" G_GSIZE_FORMAT " KB", n / 1024);
+    return g_strdup_printf("%" G_GSIZE_FORMAT " bytes", n);
+}
+
+static const ix_mirror_t *
+mirror_from(const ix_fetch_opts_t *o, const char *url)
+{
+    const ix_mirror_t *best = NULL;
+
+    for (guint i = 0; o->mirrors && i < o->mirrors->len; i++) {
+        const ix_mirror_t *m = g_ptr_array_index(o->mirrors, i);
+
+        if (g_str_has_prefix(url, m->from)
+            && (!best || strlen(m->from) > strlen(best->from)))
+            best = m;
+    }
+    return best;
+}
+
+static const ix_mirror_t *
+mirror_to(const ix_fetch_opts_t *o, const char *url)
+{
+    const ix_mirror_t *best = NULL;
+
+    for (guint i = 0; o->mirrors && i < o->mirrors->len; i++) {
+        const ix_mirror_t *m = g_ptr_array_index(o->mirrors, i);
+
+        if (g_str_has_prefix(url, m->to)
+            && (!best || strlen(m->to) > strlen(best->to)))
+            best = m;
+    }
+    return best;
+}
+
+/* The scheme of @url, lower-cased ("www.x.org" is http).
+ * Returns: (transfer full) (nullable). */
+static char *
+url_scheme(const char *url)
+{
+    const char *sep = strstr(url, "://");
+
+    if (g_ascii_strncasecmp(url, "www.", 4) == 0)
+        return g_strdup("http");
+    if (!sep || !has_scheme(url))
+        return NULL;
+    return g_ascii_strdown(url, sep - url);
+}
+
+/* The local path of a file:// URL, percent-decoded; NULL when it names
+ * another machine.  Spaces and other characters a repaired link may hold
+ * are taken as written. */
+static char *
+file_url_path(const char *url)
+{
+    const char *p = url + strlen("file://");
+
+    if (g_ascii_strncasecmp(p, "localhost/", 10) == 0)
+        p += strlen("localhost");
+    if (*p != '/')
+        return NULL;
+    return g_uri_unescape_segment(p, p + strcspn(p, "?#"), NULL);
+}
+
+/* TRUE when @path (canonical) is @root or below it. */
+static gboolean
+path_below(const char *path, const char *root)
+{
+    gsize n = strlen(root);
+
+    if (n > 0 && root[n - 1] == '/')
+        n--;
+    return strncmp(path, root, n) == 0 && (path[n] == '/' || !path[n]);
+}
+
+/* Decides whether a file:// hop may be read.  Both the file and each
+ * repository are canonicalised with realpath(), so ".." and symbolic
+ * links cannot lead outside a repository.  Sets @canon (transfer full) to
+ * the real path on success; otherwise @status and @reason. */
+static gboolean
+file_allowed(const ix_fetch_opts_t *o, const char *url, gboolean trusted,
+             char **canon, ix_status_t *status, char **reason)
+{
+    g_autofree char *path = file_url_path(url);
+    g_autofree char *real = NULL;
+    g_autofree char *dir = NULL;
+    g_autofree char *real_dir = NULL;
+    gboolean inside = FALSE;
+
+    if (!path) {
+        *status = IX_STATUS_UNSUPPORTED;
+        *reason = g_strdup("file:// on another machine");
+        return FALSE;
+    }
+    real = realpath(path, NULL);
+    if (!real) {
+        /* A missing file inside a repository says so; anywhere else it
+         * is simply outside. */
+        dir = g_path_get_dirname(path);
+        real_dir = realpath(dir, NULL);
+    }
+    for (guint i = 0; o->repositories && i < o->repositories->len; i++) {
+        g_autofree char *root = realpath(g_ptr_array_index(o->repositories,
+                                                           i), NULL);
+
+        if (root && path_below(real ? real : real_dir ? real_dir : "", root))
+            inside = TRUE;
+    }
+    if (!inside && !trusted) {
+        *status = IX_STATUS_UNSUPPORTED;
+        *reason = g_strdup("file:// outside the repository");
+        return FALSE;
+    }
+    if (!real) {
+        *status = IX_STATUS_UNREACHABLE;
+        *reason = g_strdup_printf("file not found: %s", path);
+        return FALSE;
+    }
+    *canon = g_steal_pointer(&real);
+    return TRUE;
+}
+
+/* Points job @j at @url for its next hop: applies --mirror, checks the
+ * scheme, and for http(s) the host (literal addresses are judged here, at
+ * once; names when connecting).  FALSE with @status and @reason when the
+ * hop must not be made. */
+static gboolean
+hop_set(job_t *j, const char *url, ix_status_t *status, char **reason)
+{
+    const ix_fetch_opts_t *o = j->run->o;
+    const ix_mirror_t *m = mirror_from(o, url);
+    g_autofree char *target = NULL;
+    g_autofree char *scheme = NULL;
+    g_autofree char *host = NULL;
+    CURLU *u;
+    CURLUcode uc;
+
+    if (m) {
+        target = g_strconcat(m->to, url + strlen(m->from), NULL);
+        j->trusted = TRUE;
+    } else {
+        target = g_strdup(url);
+        j->trusted = mirror_to(o, url) != NULL;
+    }
+    g_clear_pointer(&j->shown, g_free);
+    m = mirror_to(o, target);
+    j->shown = m ? g_strconcat(m->from, target + strlen(m->to), NULL)
+                 : g_strdup(url);
+    scheme = url_scheme(target);
+    j->is_file = g_strcmp0(scheme, "file") == 0;
+    if (j->is_file) {
+        g_autofree char *canon = NULL;
+
+        if (!file_allowed(o, target, j->trusted, &canon, status, reason))
+            return FALSE;
+        g_free(j->target);
+        j->target = g_filename_to_uri(canon, NULL, NULL);
+        g_free(j->host);
+        j->host = g_strdup("");
+        return TRUE;
+    }
+    if (!scheme || (strcmp(scheme, "http") != 0
+                    && strcmp(scheme, "https") != 0)) {
+        *status = IX_STATUS_UNSUPPORTED;
+        *reason = scheme ? g_strdup_printf("unsupported scheme: %s", scheme)
+                         : g_strdup("not a URL");
+        return FALSE;
+    }
+
+    /* curl's own parser gives the host as curl will see it, and the URL
+     * with spaces and non-ASCII percent-encoded. */
+    u = curl_url();
+    uc = curl_url_set(u, CURLUPART_URL, target,
+                      CURLU_GUESS_SCHEME | CURLU_URLENCODE);
+    if (uc == CURLUE_OK) {
+        char *s = NULL;
+
+        if (curl_url_get(u, CURLUPART_URL, &s, 0) == CURLUE_OK) {
+            g_free(target);
+            target = g_strdup(s);
+            curl_free(s);
+        }
+        s = NULL;
+        if (curl_url_get(u, CURLUPART_HOST, &s, 0) == CURLUE_OK) {
+            host = g_ascii_strdown(s, -1);
+            curl_free(s);
+        }
+    }
+    curl_url_cleanup(u);
+    if (!host || !*host) {
+        *status = IX_STATUS_UNREACHABLE;
+        *reason = g_strdup_printf("malformed URL: %s",
+                                  uc == CURLUE_OK ? "no host"
+                                                  : curl_url_strerror(uc));
+        return FALSE;
+    }
+    if (!j->trusted && !o->allow_private) {
+        g_autofree char *bare = host[0] == '['
+            ? g_strndup(host + 1, strcspn(host + 1, "]%")) : g_strdup(host);
+        struct sockaddr_storage ss;
+        const char *kind;
+
+        if (parse_address(bare, &ss)
+            && (kind = ix_fetch_address_kind((struct sockaddr *)&ss))) {
+            *status = IX_STATUS_UNREACHABLE;
+            *reason = refusal(bare, kind);
+            return FALSE;
+        }
+    }
+    g_free(j->target);
+    j->target = g_steal_pointer(&target);
+    g_free(j->host);
+    j->host = g_steal_pointer(&host);
+    return TRUE;
+}
+
+/* ---------------------------------------------------------------- Callbacks */
+
+/* Judges an address about to be connected to (or, for a reused
+ * connection, already connected to).  The proxies' addresses are trusted.
+ * Sets @j->refused and returns FALSE when forbidden. */
+static gboolean
+address_ok(job_t *j, const struct sockaddr *sa)
+{
+    g_autofree char *text = address_text(sa);
+    const char *kind = ix_fetch_address_kind(sa);
+
+    if (!kind)
+        return TRUE;
+    if (j->run->proxy_ips && g_hash_table_contains(j->run->proxy_ips, text))
+        return TRUE;
+    g_free(j->refused);
+    j->refused = refusal(text, kind);
+    return FALSE;
+}
+
+static curl_socket_t
+on_open_socket(void *clientp, curlsocktype purpose,
+               struct curl_sockaddr *address)
+{
+    job_t *j = clientp;
+
+    (void)purpose;
+    if (!address_ok(j, &address->addr))
+        return CURL_SOCKET_BAD;
+    return socket(address->family, address->socktype | SOCK_CLOEXEC,
+                  address->protocol);
+}
+
+static int
+on_prereq(void *clientp, char *primary_ip, char *local_ip, int primary_port,
+          int local_port)
+{
+    job_t *j = clientp;
+    struct sockaddr_storage ss;
+
+    (void)local_ip;
+    (void)primary_port;
+    (void)local_port;
+    if (parse_address(primary_ip, &ss)
+        && !address_ok(j, (struct sockaddr *)&ss))
+        return CURL_PREREQFUNC_ABORT;
+    return CURL_PREREQFUNC_OK;
+}
+
+/* Receives the body.  Only a 2xx body (or a file's) is kept, hashed as it
+ * arrives; the byte limit is enforced here because Content-Length may be
+ * absent or compressed (CURLOPT_MAXFILESIZE_LARGE catches a declared
+ * length early).  Returning less than @n aborts the transfer. */
+static size_t
+on_body(char *data, size_t size, size_t nmemb, void *p)
+{
+    job_t *j = p;
+    size_t n = size * nmemb;
+    long code = 0;
+    size_t done = 0;
+
+    curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &code);
+    if (!j->is_file && (code < 200 || code > 299)) {
+        j->discarded += n;
+        return j->discarded > DISCARD_MAX ? 0 : n;
+    }
+    if (j->bytes + n > j->run->o->max_bytes) {
+        j->too_large = TRUE;
+        return 0;
+    }
+    while (done < n) {
+        ssize_t w = write(j->fd, data + done, n - done);
+
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0) {
+            j->write_errno = errno;
+            return 0;
+        }
+        done += (size_t)w;
+    }
+    g_checksum_update(j->sum, (const guchar *)data, (gssize)n);
+    j->bytes += n;
+    return n;
+}
+
+/* ---------------------------------------------------------------- Hops */
+
+/* The conditional headers, sent only to the URL the cached validators
+ * came from: a 304 is then about the very bytes we hold. */
+static void
+add_conditions(job_t *j)
+{
+    g_autofree char *a = NULL;
+    g_autofree char *b = NULL;
+    const ix_cache_meta_t *m = j->meta;
+
+    if (!m || !m->content_hash || j->is_file)
+        return;
+    a = corpus_url_normalize(j->shown);
+    b = corpus_url_normalize(m->final_url ? m->final_url : m->url);
+    if (strcmp(a, b) != 0)
+        return;
+    if (m->etag) {
+        g_autofree char *h = g_strconcat("If-None-Match: ", m->etag, NULL);
+
+        j->headers = curl_slist_append(j->headers, h);
+    }
+    if (m->last_modified) {
+        g_autofree char *h = g_strconcat("If-Modified-Since: ",
+                                         m->last_modified, NULL);
+
+        j->headers = curl_slist_append(j->headers, h);
+    }
+}
+
+static guint
+host_load(run_t *run, const char *host)
+{
+    return GPOINTER_TO_UINT(g_hash_table_lookup(run->per_host, host));
+}
+
+static void
+host_add(run_t *run, const char *host, int delta)
+{
+    guint n = host_load(run, host) + delta;
+
+    if (n)
+        g_hash_table_insert(run->per_host, g_strdup(host),
+                            GUINT_TO_POINTER(n));
+    else
+        g_hash_table_remove(run->per_host, host);
+}
+
+/* Starts the request of @j's current hop.  FALSE (with @reason) when the
+ * cache cannot take the body. */
+static gboolean
+hop_start(job_t *j, char **reason)
+{
+    run_t *run = j->run;
+    const ix_fetch_opts_t *o = run->o;
+    g_autoptr(GError) error = NULL;
+    CURL *e;
+
+    if (j->tmp_path) {
+        g_unlink(j->tmp_path);
+        g_clear_pointer(&j->tmp_path, g_free);
+    }
+    j->fd = ix_cache_tmp_open(run->cache, &j->tmp_path, &error);
+    if (j->fd < 0) {
+        *reason = g_strdup(error->message);
+        return FALSE;
+    }
+    if (j->sum)
+        g_checksum_reset(j->sum);
+    else
+        j->sum = g_checksum_new(G_CHECKSUM_SHA256);
+    j->bytes = 0;
+    j->discarded = 0;
+    j->too_large = FALSE;
+    j->write_errno = 0;
+    j->errbuf[0] = '\0';
+    g_clear_pointer(&j->refused, g_free);
+    g_clear_pointer(&j->headers, curl_slist_free_all);
+
+    if (!j->easy)
+        j->easy = curl_easy_init();
+    else
+        curl_easy_reset(j->easy);
+    e = j->easy;
+    curl_easy_setopt(e, CURLOPT_URL, j->target);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, j);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, j->errbuf);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, j);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, USER_AGENT);
+    /* "" asks for every encoding this libcurl can decode. */
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)o->connect_timeout_s);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)o->timeout_s);
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, (long)LOW_SPEED_BYTES);
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)o->low_speed_time_s);
+    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
+                     (curl_off_t)o->max_bytes);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR,
+                     j->is_file ? "file" : "http,https");
+    if (!j->trusted && !o->allow_private && !j->is_file) {
+        curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+        curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, j);
+        curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
+        curl_easy_setopt(e, CURLOPT_PREREQDATA, j);
+    }
+    add_conditions(j);
+    if (j->headers)
+        curl_easy_setopt(e, CURLOPT_HTTPHEADER, j->headers);
+
+    curl_multi_add_handle(run->multi, e);
+    run->in_flight++;
+    host_add(run, j->host, +1);
+    j->res.attempts++;
+    return TRUE;
+}
+
+/* ---------------------------------------------------------------- Results */
+
+/* Fills @r's cached-copy fields from @m, whose body is present. */
+static void
+result_from_meta(ix_cache_t *c, ix_fetch_result_t *r,
+                 const ix_cache_meta_t *m)
+{
+    g_free(r->body_path);
+    r->body_path = ix_cache_body_path(c, m->content_hash);
+    g_free(r->content_hash);
+    r->content_hash = g_strdup(m->content_hash);
+    g_free(r->media_type);
+    r->media_type = g_strdup(m->media_type);
+    g_free(r->charset);
+    r->charset = g_strdup(m->charset);
+    g_free(r->etag);
+    r->etag = g_strdup(m->etag);
+    g_free(r->last_modified);
+    r->last_modified = g_strdup(m->last_modified);
+    if (!r->final_url)
+        r->final_url = g_strdup(m->final_url ? m->final_url : m->url);
+    r->fetched_at = m->last_ok_at ? m->last_ok_at : m->fetched_at;
+}
+
+/* Saves @j's record.  A record that cannot be written costs the next run
+ * its conditional request, not this run its result, so the error is only
+ * logged. */
+static void
+save_meta(job_t *j)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (!ix_cache_save(j->run->cache, j->meta, &error))
+        g_debug("%s: %s", j->url, error->message);
+}
+
+static void
+finish(job_t *j)
+{
+    run_t *run = j->run;
+
+    run->done(j->index, &j->res, run->rock);
+    job_free(j);
+}
+
+/* Ends @j in failure.  When an earlier run left a good copy, the result
+ * still points at it (body_path, from_cache) with the failure's status
+ * and reason, and the record keeps the copy and its validators. */
+static void
+finish_failed(job_t *j, ix_status_t status, char *reason, gboolean save)
+{
+    ix_fetch_result_t *r = &j->res;
+
+    r->status = status;
+    g_free(r->reason);
+    r->reason = reason;
+    if (!r->final_url && j->shown)
+        r->final_url = g_strdup(j->shown);
+    if (j->meta && j->meta->content_hash) {
+        g_clear_pointer(&r->final_url, g_free);
+        result_from_meta(j->run->cache, r, j->meta);
+        r->from_cache = TRUE;
+    }
+    if (save) {
+        if (!j->meta)
+            j->meta = ix_cache_meta_new(j->url);
+        g_free(j->meta->last_status);
+        j->meta->last_status = g_strdup(ix_status_name(status));
+        g_free(j->meta->last_reason);
+        j->meta->last_reason = g_strdup(reason);
+        save_meta(j);
+    }
+    finish(j);
+}
+
+static char *
+header_value(CURL *e, const char *name)
+{
+    struct curl_header *h = NULL;
+
+    if (curl_easy_header(e, name, 0, CURLH_HEADER, -1, &h) != CURLHE_OK
+        || !h || !h->value || !*h->value)
+        return NULL;
+    return g_strdup(h->value);
+}
+
+/* Splits "text/html; charset=UTF-8" into "text/html" and "utf-8". */
+static void
+split_content_type(const char *ct, char **type, char **charset)
+{
+    g_auto(GStrv) parts = NULL;
+
+    *type = NULL;
+    *charset = NULL;
+    if (!ct || !*ct)
+        return;
+    parts = g_strsplit(ct, ";", -1);
+    *type = g_ascii_strdown(g_strstrip(parts[0]), -1);
+    if (!**type)
+        g_clear_pointer(type, g_free);
+    for (guint i = 1; parts[i]; i++) {
+        char *p = g_strstrip(parts[i]);
+
+        if (g_ascii_strncasecmp(p, "charset=", 8) == 0) {
+            g_autofree char *v = g_strdup(p + 8);
+            gsize n = strlen(v);
+
+            if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
+                v[n - 1] = '\0';
+                memmove(v, v + 1, n - 1);
+            }
+            if (*v)
+                *charset = g_ascii_strdown(v, -1);
+        }
+    }
+}
+
+/* A 304: the copy we hold is current.  The response may carry a fresher
+ * ETag or Last-Modified, which replaces the stored one. */
+static void
+finish_not_modified(job_t *j)
+{
+    ix_fetch_result_t *r = &j->res;
+    ix_cache_meta_t *m = j->meta;
+    char *v;
+    gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+
+    if ((v = header_value(j->easy, "ETag"))) {
+        g_free(m->etag);
+        m->etag = v;
+    }
+    if ((v = header_value(j->easy, "Last-Modified"))) {
+        g_free(m->last_modified);
+        m->last_modified = v;
+    }
+    m->last_ok_at = now;
+    g_free(m->last_status);
+    m->last_status = g_strdup(ix_status_name(IX_STATUS_UNCHANGED));
+    g_clear_pointer(&m->last_reason, g_free);
+    save_meta(j);
+
+    r->status = IX_STATUS_UNCHANGED;
+    r->from_cache = TRUE;
+    result_from_meta(j->run->cache, r, m);
+    finish(j);
+}
+
+/* A 2xx (or a file read): the body goes into the store, and the record
+ * takes the response's validators.  The same bytes as last time make the
+ * result unchanged. */
+static void
+finish_ok(job_t *j, long code)
+{
+    run_t *run = j->run;
+    ix_fetch_result_t *r = &j->res;
+    g_autoptr(GError) error = NULL;
+    const char *hash = g_checksum_get_string(j->sum);
+    const char *ct = NULL;
+    g_autofree char *body = NULL;
+    ix_cache_meta_t *m;
+    gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+
+    body = ix_cache_store_body(run->cache, j->tmp_path, hash, &error);
+    g_clear_pointer(&j->tmp_path, g_free);
+    if (!body) {
+        finish_failed(j, IX_STATUS_UNREACHABLE, g_strdup(error->message),
+                      FALSE);
+        return;
+    }
+    r->status = j->meta && g_strcmp0(j->meta->content_hash, hash) == 0
+        ? IX_STATUS_UNCHANGED : IX_STATUS_INDEXED;
+    if (!j->meta)
+        j->meta = ix_cache_meta_new(j->url);
+    m = j->meta;
+    g_free(m->final_url);
+    m->final_url = g_strdup(j->shown);
+    m->http_status = code;
+    g_free(m->etag);
+    g_free(m->last_modified);
+    g_free(m->media_type);
+    g_free(m->charset);
+    if (j->is_file) {
+        /* file:// has no Content-Type: a guess from the name, which the
+         * extractor's sniffing overrides anyway. */
+        g_autofree char *ct_guess = g_content_type_guess(j->target, NULL, 0,
+                                                         NULL);
+
+        m->etag = NULL;
+        m->last_modified = NULL;
+        m->media_type = g_content_type_get_mime_type(ct_guess);
+        m->charset = NULL;
+    } else {
+        m->etag = header_value(j->easy, "ETag");
+        m->last_modified = header_value(j->easy, "Last-Modified");
+        curl_easy_getinfo(j->easy, CURLINFO_CONTENT_TYPE, &ct);
+        split_content_type(ct, &m->media_type, &m->charset);
+    }
+    g_free(m->content_hash);
+    m->content_hash = g_strdup(hash);
+    m->fetched_at = now;
+    m->last_ok_at = now;
+    g_free(m->last_status);
+    m->last_status = g_strdup(ix_status_name(r->status));
+    g_clear_pointer(&m->last_reason, g_free);
+    save_meta(j);
+
+    result_from_meta(run->cache, r, m);
+    finish(j);
+}
+
+/* ---------------------------------------------------------------- Reasons */
+
+static char *
+timeout_reason(job_t *j)
+{
+    const ix_fetch_opts_t *o = j->run->o;
+
+    if (g_str_has_prefix(j->errbuf, "Operation too slow"))
+        return g_strdup_printf("stalled: under 1 KB/s for %u s",
+                               o->low_speed_time_s);
+    if (g_str_has_prefix(j->errbuf, "Connection timed out")
+        || g_str_has_prefix(j->errbuf, "Failed to connect"))
+        return g_strdup_printf("connection timed out after %u s",
+                               o->connect_timeout_s);
+    if (g_str_has_prefix(j->errbuf, "Resolving timed out"))
+        return g_strdup_printf("DNS lookup timed out after %u s",
+                               o->connect_timeout_s);
+    return g_strdup_printf("timeout after %u s", o->timeout_s);
+}
+
+/* Words a failed transfer as a researcher would want to read it, and says
+ * whether it is worth another try (@transient) and which status it is. */
+static char *
+describe(job_t *j, CURLcode rc, gboolean *transient, ix_status_t *status)
+{
+    const char *eb = j->errbuf[0] ? j->errbuf : curl_easy_strerror(rc);
+
+    *transient = FALSE;
+    *status = IX_STATUS_UNREACHABLE;
+    if (j->refused)
+        return g_strdup(j->refused);
+    if (j->too_large || rc == CURLE_FILESIZE_EXCEEDED) {
+        *status = IX_STATUS_TOO_LARGE;
+        return g_strdup_printf("over the %s limit", j->run->limit);
+    }
+    if (j->write_errno)
+        return g_strdup_printf("cache: cannot write the body: %s",
+                               g_strerror(j->write_errno));
+    switch (rc) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+        return g_strdup_printf("DNS lookup failed: %s", eb);
+    case CURLE_COULDNT_RESOLVE_PROXY:
+        return g_strdup_printf("proxy DNS lookup failed: %s", eb);
+    case CURLE_COULDNT_CONNECT:
+        *transient = TRUE;
+        if (strstr(eb, "refused"))
+            return g_strdup("connection refused");
+        return g_strdup_printf("could not connect: %s", eb);
+    case CURLE_OPERATION_TIMEDOUT:
+        *transient = TRUE;
+        return timeout_reason(j);
+    case CURLE_PARTIAL_FILE:
+        *transient = TRUE;
+        return g_strdup("body shorter than Content-Length (truncated)");
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+        *transient = TRUE;
+        if (strstr(eb, "reset"))
+            return g_strdup("connection reset");
+        return g_strdup_printf("network error: %s", eb);
+    case CURLE_GOT_NOTHING:
+        *transient = TRUE;
+        return g_strdup("empty reply from server");
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+        *transient = TRUE;
+        return g_strdup_printf("network error: %s", eb);
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+        return g_strdup_printf("TLS: %s", eb);
+    case CURLE_BAD_CONTENT_ENCODING:
+        return g_strdup_printf("bad compressed body: %s", eb);
+    case CURLE_FILE_COULDNT_READ_FILE:
+        return g_strdup_printf("cannot read the file: %s", eb);
+    case CURLE_UNSUPPORTED_PROTOCOL:
+        *status = IX_STATUS_UNSUPPORTED;
+        return g_strdup_printf("%s (curl %d)", eb, (int)rc);
+    default:
+        return g_strdup_printf("%s (curl %d)", eb, (int)rc);
+    }
+}
+
+static gboolean
+http_transient(long code)
+{
+    return code >= 500 || code == 408 || code == 429;
+}
+
+/* A transient failure: try again after a doubling delay with up to a
+ * quarter of jitter (so many URLs failing together do not return
+ * together), or give up, naming the retries in the reason. */
+static void
+retry_or_fail(job_t *j, ix_status_t status, char *reason,
+              gboolean transient)
+{
+    run_t *run = j->run;
+    const ix_fetch_opts_t *o = run->o;
+
+    if (transient && j->retries < o->retries) {
+        guint64 delay = (guint64)o->backoff_ms << MIN(j->retries, 20u);
+        guint64 jitter = delay / 4
+            ? (guint64)g_random_int_range(0, (gint32)MIN(delay / 4,
+                                                         G_MAXINT32))
+            : 0;
+
+        j->retries++;
+        j->retry_at = g_get_monotonic_time() + (gint64)(delay + jitter)
+            * 1000;
+        g_free(j->res.reason);
+        j->res.reason = reason;
+        g_ptr_array_add(run->waiting, j);
+        return;
+    }
+    if (j->retries) {
+        char *r = g_strdup_printf("%s (after %u %s)", reason, j->retries,
+                                  j->retries == 1 ? "retry" : "retries");
+
+        g_free(reason);
+        reason = r;
+    }
+    finish_failed(j, status, reason, TRUE);
+}
+
+static gboolean
+is_redirect(long code)
+{
+    return code == 301 || code == 302 || code == 303 || code == 307
+        || code == 308;
+}
+
+/* A 3xx: the next hop, unless it loops, goes too far, or leaves http. */
+static void
+follow(job_t *j, long code)
+{
+    run_t *run = j->run;
+    char *loc = NULL;
+    g_autofree char *next = NULL;
+    g_autofree char *scheme = NULL;
+    ix_status_t status = IX_STATUS_UNREACHABLE;
+    char *reason = NULL;
+
+    curl_easy_getinfo(j->easy, CURLINFO_REDIRECT_URL, &loc);
+    if (!loc) {
+        finish_failed(j, IX_STATUS_UNREACHABLE,
+                      g_strdup_printf("HTTP %ld without a Location", code),
+                      TRUE);
+        return;
+    }
+    next = g_strdup(loc);
+    scheme = url_scheme(next);
+    if (!scheme || (strcmp(scheme, "http") != 0
+                    && strcmp(scheme, "https") != 0)) {
+        finish_failed(j, IX_STATUS_UNREACHABLE,
+                      g_strdup_printf("redirect to an unsupported scheme: %s",
+                                      scheme ? scheme : next), TRUE);
+        return;
+    }
+    if (!hop_set(j, next, &status, &reason)) {
+        finish_failed(j, status, reason, TRUE);
+        return;
+    }
+    if (g_hash_table_contains(j->visited, j->target)) {
+        finish_failed(j, IX_STATUS_UNREACHABLE, g_strdup("redirect loop"),
+                      TRUE);
+        return;
+    }
+    if (j->redirects >= run->o->max_redirects) {
+        finish_failed(j, IX_STATUS_UNREACHABLE,
+                      g_strdup_printf("too many redirects (over %u)",
+                                      run->o->max_redirects), TRUE);
+        return;
+    }
+    j->redirects++;
+    g_hash_table_add(j->visited, g_strdup(j->target));
+    g_queue_push_head(&run->ready, j);
+    run->dirty = TRUE;
+}
+
+/* One request of @j ended with @rc. */
+static void
+hop_done(job_t *j, CURLcode rc)
+{
+    run_t *run = j->run;
+    long code = 0;
+    gboolean transient = FALSE;
+    ix_status_t status = IX_STATUS_UNREACHABLE;
+    char *reason;
+
+    curl_multi_remove_handle(run->multi, j->easy);
+    run->in_flight--;
+    host_add(run, j->host, -1);
+    run->dirty = TRUE;
+    if (j->fd >= 0) {
+        close(j->fd);
+        j->fd = -1;
+    }
+    curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &code);
+    j->res.http_status = code;
+
+    /* A discarded error page or redirect body that ran long was cut on
+     * purpose: the status line is all that matters. */
+    if (rc == CURLE_WRITE_ERROR && j->discarded > DISCARD_MAX)
+        rc = CURLE_OK;
+    if (rc != CURLE_OK) {
+        reason = describe(j, rc, &transient, &status);
+        retry_or_fail(j, status, reason, transient);
+        return;
+    }
+    if (j->is_file || (code >= 200 && code <= 299)) {
+        finish_ok(j, code);
+        return;
+    }
+    if (is_redirect(code)) {
+        follow(j, code);
+        return;
+    }
+    if (code == 304 && j->meta && j->meta->content_hash) {
+        finish_not_modified(j);
+        return;
+    }
+    retry_or_fail(j, IX_STATUS_UNREACHABLE,
+                  g_strdup_printf("HTTP %ld", code), http_transient(code));
+}
+
+/* ---------------------------------------------------------------- Driver */
+
+/* Starts what the limits allow, in queue order.  A job whose host is busy
+ * keeps its place; the scan runs only when something changed (@dirty), so
+ * a long queue blocked on one host costs nothing per wakeup. */
+static void
+start_ready(run_t *run)
+{
+    const ix_fetch_opts_t *o = run->o;
+    guint jobs = MAX(o->jobs, 1);
+    guint per_host = MAX(o->per_host, 1);
+    GList *l = run->ready.head;
+
+    if (!run->dirty)
+        return;
+    run->dirty = FALSE;
+    while (l && run->in_flight < jobs) {
+        GList *next = l->next;
+        job_t *j = l->data;
+        char *reason = NULL;
+
+        if (host_load(run, j->host) < per_host) {
+            g_queue_delete_link(&run->ready, l);
+            if (!hop_start(j, &reason))
+                finish_failed(j, IX_STATUS_UNREACHABLE, reason, FALSE);
+        }
+        l = next;
+    }
+}
+
+/* Moves the jobs whose backoff is over to the front of the queue, and
+ * returns how long until the next one is due (ms, at most POLL_MAX_MS). */
+static int
+wake_waiting(run_t *run)
+{
+    gint64 now = g_get_monotonic_time();
+    gint64 next = now + (gint64)POLL_MAX_MS * 1000;
+
+    for (guint i = 0; i < run->waiting->len;) {
+        job_t *j = g_ptr_array_index(run->waiting, i);
+
+        if (j->retry_at <= now) {
+            g_ptr_array_remove_index(run->waiting, i);
+            g_queue_push_head(&run->ready, j);
+            run->dirty = TRUE;
+            continue;
+        }
+        next = MIN(next, j->retry_at);
+        i++;
+    }
+    return (int)MAX((next - now + 999) / 1000, 0);
+}
+
+static void
+drain(run_t *run)
+{
+    CURLMsg *msg;
+    int left;
+
+    while ((msg = curl_multi_info_read(run->multi, &left))) {
+        job_t *j;
+        void *p = NULL;
+
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &p);
+        j = p;
+        hop_done(j, msg->data.result);
+    }
+}
+
+/* The addresses of the proxies in the environment, which the address
+ * check trusts (see the top of the file).  One blocking lookup per proxy
+ * per run.  Returns: (transfer full) (nullable). */
+static GHashTable *
+proxy_addresses(void)
+{
+    static const char *const vars[] = {
+        "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY",
+        "all_proxy", NULL
+    };
+    GHashTable *ips = NULL;
+
+    for (guint i = 0; vars[i]; i++) {
+        const char *v = g_getenv(vars[i]);
+        CURLU *u;
+        char *host = NULL;
+        struct addrinfo hints = { 0 };
+        struct addrinfo *res = NULL;
+
+        if (!v || !*v)
+            continue;
+        u = curl_url();
+        if (curl_url_set(u, CURLUPART_URL, v, CURLU_GUESS_SCHEME)
+            == CURLUE_OK)
+            curl_url_get(u, CURLUPART_HOST, &host, 0);
+        curl_url_cleanup(u);
+        if (!host)
+            continue;
+        if (!ips)
+            ips = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                        NULL);
+        hints.ai_socktype = SOCK_STREAM;
+        if (getaddrinfo(host[0] == '[' ? host + 1 : host, NULL, &hints,
+                        &res) == 0) {
+            for (struct addrinfo *a = res; a; a = a->ai_next)
+                g_hash_table_add(ips, address_text(a->ai_addr));
+            freeaddrinfo(res);
+        }
+        curl_free(host);
+    }
+    return ips;
+}
+
+static gpointer
+global_init(gpointer unused)
+{
+    (void)unused;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    return NULL;
+}
+
+static job_t *
+job_new(run_t *run, guint index, const char *url)
+{
+    job_t *j = g_new0(job_t, 1);
+
+    j->run = run;
+    j->index = index;
+    j->url = url;
+    j->fd = -1;
+    j->visited = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                       NULL);
+    j->res.url = g_strdup(url);
+    j->res.status = IX_STATUS_UNREACHABLE;
+    return j;
+}
+
+/* --offline: the cache alone. */
+static void
+run_offline(run_t *run, const char *const *urls, guint n)
+{
+    for (guint i = 0; i < n; i++) {
+        job_t *j = job_new(run, i, urls[i]);
+
+        j->meta = ix_cache_lookup(run->cache, urls[i]);
+        if (j->meta && j->meta->content_hash) {
+            j->res.status = IX_STATUS_UNCHANGED;
+            j->res.from_cache = TRUE;
+            j->res.http_status = j->meta->http_status;
+            result_from_meta(run->cache, &j->res, j->meta);
+            finish(j);
+        } else {
+            finish_failed(j, IX_STATUS_UNREACHABLE,
+                          g_strdup("offline: not in the cache"), FALSE);
+        }
+    }
+}
+
+gboolean
+ix_fetch_run(const ix_fetch_opts_t *o, const char *const *urls, guint n,
+             ix_fetch_done_cb done, gpointer rock, GError **error)
+{
+    static GOnce once = G_ONCE_INIT;
+    run_t run = { 0 };
+
+    g_once(&once, global_init, NULL);
+    if (!o->cache_dir) {
+        g_set_error(error, IX_ERROR, IX_ERROR_IO, "no cache folder");
+        return FALSE;
+    }
+    run.cache = ix_cache_open(o->cache_dir, o->notes, error);
+    if (!run.cache)
+        return FALSE;
+    run.o = o;
+    run.done = done;
+    run.rock = rock;
+    run.limit = limit_text(o->max_bytes);
+    if (o->offline) {
+        run_offline(&run, urls, n);
+        goto out;
+    }
+
+    run.multi = curl_multi_init();
+    g_queue_init(&run.ready);
+    run.waiting = g_ptr_array_new();
+    run.per_host = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                         NULL);
+    run.proxy_ips = proxy_addresses();
+    for (guint i = 0; i < n; i++) {
+        job_t *j = job_new(&run, i, urls[i]);
+        ix_status_t status;
+        char *reason = NULL;
+
+        if (!hop_set(j, urls[i], &status, &reason)) {
+            finish_failed(j, status, reason, TRUE);
+            continue;
+        }
+        j->meta = ix_cache_lookup(run.cache, urls[i]);
+        g_hash_table_add(j->visited, g_strdup(j->target));
+        g_queue_push_tail(&run.ready, j);
+    }
+    run.dirty = TRUE;
+
+    for (;;) {
+        int timeout_ms = wake_waiting(&run);
+        int running = 0;
+
+        start_ready(&run);
+        if (!run.in_flight && g_queue_is_empty(&run.ready)
+            && !run.waiting->len)
+            break;
+        curl_multi_perform(run.multi, &running);
+        drain(&run);
+        /* Something ended: start its successors before sleeping. */
+        if (run.dirty)
+            continue;
+        curl_multi_poll(run.multi, NULL, 0, timeout_ms, NULL);
+    }
+
+    curl_multi_cleanup(run.multi);
+    g_ptr_array_unref(run.waiting);
+    g_hash_table_unref(run.per_host);
+    if (run.proxy_ips)
+        g_hash_table_unref(run.proxy_ips);
+out:
+    g_free(run.limit);
+    ix_cache_close(run.cache);
+    return TRUE;
+}

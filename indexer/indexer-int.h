@@ -1,0 +1,81 @@
+/* indexer-int.h -- internals shared by the files of ctmap_indexer_core
+ * only (the fetch cache between fetch.c and cache.c); never included from
+ * outside indexer/ except by the Criterion suites.
+ */
+#ifndef CTMAP_INDEXER_INDEXER_INT_H
+#define CTMAP_INDEXER_INDEXER_INT_H
+
+#include <sys/socket.h>
+
+#include <glib.h>
+
+#include "indexer.h"
+
+G_BEGIN_DECLS
+
+/* File-local functions the Criterion suites call directly are marked
+ * CTMAP_TESTABLE: static in a release build, visible in a test build. */
+#ifndef CTMAP_TESTABLE
+#ifdef CTMAP_TESTING
+#define CTMAP_TESTABLE
+#else
+#define CTMAP_TESTABLE static
+#endif
+#endif
+
+/* ---------------------------------------------------------------- Cache */
+
+/* The on-disk format version, written to DIR/VERSION.  Bump it whenever
+ * the layout or the metadata members change meaning: a cache of another
+ * version is emptied and rebuilt rather than misread. */
+#define IX_CACHE_VERSION 1
+
+typedef struct ix_cache ix_cache_t;
+
+/* What the cache knows about one URL (DIR/urls/<sha256>.json).  Every
+ * string is owned by the record and nullable.  @content_hash is set only
+ * when the body is present in DIR/bodies: ix_cache_lookup() clears it (and
+ * the validators that belong to it) when the body has gone missing. */
+typedef struct {
+    char *url;                  /* as requested, before --mirror */
+    char *final_url;            /* after redirects */
+    long http_status;           /* of the fetch that produced the body */
+    char *etag;
+    char *last_modified;
+    char *media_type;
+    char *charset;
+    char *content_hash;         /* SHA-256 hex of the body */
+    gint64 fetched_at;          /* when the body was downloaded */
+    char *last_status;          /* ix_status_name() of the last attempt */
+    char *last_reason;          /* its reason, NULL when it went well */
+    gint64 last_ok_at;          /* last 200 or 304; 0 if never */
+} ix_cache_meta_t;
+
+ix_cache_meta_t *ix_cache_meta_new(const char *url);
+void ix_cache_meta_free(ix_cache_meta_t *m);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ix_cache_meta_t, ix_cache_meta_free)
+
+ix_cache_t *ix_cache_open(const char *dir, GPtrArray *notes, GError **error);
+void ix_cache_close(ix_cache_t *c);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ix_cache_t, ix_cache_close)
+
+ix_cache_meta_t *ix_cache_lookup(ix_cache_t *c, const char *url);
+gboolean ix_cache_save(ix_cache_t *c, const ix_cache_meta_t *m,
+                       GError **error);
+char *ix_cache_body_path(ix_cache_t *c, const char *hash);
+int ix_cache_tmp_open(ix_cache_t *c, char **path, GError **error);
+char *ix_cache_store_body(ix_cache_t *c, const char *tmp_path,
+                          const char *hash, GError **error);
+char *ix_cache_meta_path(ix_cache_t *c, const char *url);
+
+/* ---------------------------------------------------------------- Fetch */
+
+/* Classifies an address a cited link must not reach: "loopback",
+ * "private", "link-local", ... or NULL for an ordinary public address.
+ * IPv4-mapped, IPv4-compatible and NAT64 IPv6 forms are judged by the
+ * IPv4 address they carry.  Returns: (transfer none) (nullable). */
+const char *ix_fetch_address_kind(const struct sockaddr *sa);
+
+G_END_DECLS
+
+#endif /* CTMAP_INDEXER_INDEXER_INT_H */
