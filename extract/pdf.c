@@ -92,6 +92,86 @@ nonblank(char *s)
     return s;
 }
 
+/* ---------------------------------------------------------------- Page text
+ *
+ * poppler_page_get_text() puts a space between two words only when the
+ * first has poppler's space-after flag, and its selection dumper merges
+ * the lines of a table's cells that share a baseline into one line.  The
+ * last word of a cell has no space after it, so neighbouring cells come
+ * out glued: "\lBrack" and "mathematical" as "\lBrackmathematical",
+ * a column of numbers as one long number.  pdftotext keeps them apart.
+ *
+ * poppler_page_get_text_layout() gives one rectangle per character of
+ * that text, in the same order, the separators included; it reuses the
+ * page's cached text layout, so it costs a walk over the words and no
+ * second pass over the content stream.  Two characters that follow each
+ * other with no separator between them, yet whose boxes lie apart by more
+ * than GAP_RATIO of the smaller box's size, belong to different words,
+ * and a space goes between them.  The size of a box is its larger side,
+ * which for a line of text in any rotation is about the font's line
+ * height; the distance is the gap along x or y, whichever is larger, so
+ * rotated text and a jump to another column or line count too.  Letters
+ * of one word touch or overlap (poppler itself starts a new word at a
+ * much smaller gap), and so do a letter and its superscript, which are
+ * thus left joined, as pdftotext leaves them.  On the Debian TeX manuals
+ * any ratio from 0.15 to 0.6 agrees as well with pdftotext, give or take
+ * 0.01 percentage points. */
+#define GAP_RATIO 0.3
+
+static gboolean
+boxes_apart(const PopplerRectangle *a, const PopplerRectangle *b)
+{
+    double gap_x = MAX(a->x1, b->x1) - MIN(a->x2, b->x2);
+    double gap_y = MAX(a->y1, b->y1) - MIN(a->y2, b->y2);
+    double size_a = MAX(a->x2 - a->x1, a->y2 - a->y1);
+    double size_b = MAX(b->x2 - b->x1, b->y2 - b->y1);
+
+    return MAX(gap_x, gap_y) > GAP_RATIO * MIN(size_a, size_b);
+}
+
+/* The text of @page with a space between characters that are apart on the
+ * page but adjacent in poppler's text.  Returns: (transfer full)
+ * (nullable): NULL when poppler has no text for the page. */
+static char *
+page_text(PopplerPage *page)
+{
+    char *text = poppler_page_get_text(page);
+    PopplerRectangle *rects = NULL;
+    guint n_rects = 0;
+    const PopplerRectangle *prev = NULL;
+    GString *out;
+    const char *p;
+    guint i;
+
+    if (!text || !*text)
+        return text;
+    /* A rectangle count that does not match the characters (a code point
+     * poppler could not encode, say) leaves no way to pair them up; the
+     * text then goes out as poppler gave it.  The text is checked first
+     * because counting and stepping through invalid UTF-8 could run past
+     * its end. */
+    if (!g_utf8_validate(text, -1, NULL) ||
+        !poppler_page_get_text_layout(page, &rects, &n_rects) ||
+        n_rects != (guint)g_utf8_strlen(text, -1)) {
+        g_free(rects);
+        return text;
+    }
+    out = g_string_sized_new(strlen(text) + 64);
+    for (p = text, i = 0; *p; p = g_utf8_next_char(p), i++) {
+        if (*p == ' ' || *p == '\n') {
+            prev = NULL;
+        } else {
+            if (prev && boxes_apart(prev, &rects[i]))
+                g_string_append_c(out, ' ');
+            prev = &rects[i];
+        }
+        g_string_append_len(out, p, g_utf8_next_char(p) - p);
+    }
+    g_free(rects);
+    g_free(text);
+    return g_string_free(out, FALSE);
+}
+
 /* ---------------------------------------------------------------- Backend */
 
 static gboolean read_document(PopplerDocument *doc,
@@ -157,7 +237,7 @@ read_document(PopplerDocument *doc, const extract_limits_t *limits,
         PopplerPage *page = poppler_document_get_page(doc, (int)i);
         char *text = NULL;
         if (page) {
-            text = poppler_page_get_text(page);
+            text = page_text(page);
             g_object_unref(page);
         }
         if (!text)

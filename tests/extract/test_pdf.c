@@ -90,6 +90,40 @@ Test(pdf, two_columns_read_column_by_column)
     et_free(d);
 }
 
+/* @word stands in @text between white space or the text's ends. */
+static gboolean
+has_word(const char *text, const char *word)
+{
+    gsize len = strlen(word);
+
+    for (const char *p = strstr(text, word); p; p = strstr(p + 1, word))
+        if ((p == text || g_ascii_isspace(p[-1])) &&
+            (!p[len] || g_ascii_isspace(p[len])))
+            return TRUE;
+    return FALSE;
+}
+
+Test(pdf, table_cells_close_together_are_separate_words)
+{
+    et_doc_t *d = pdf("table.pdf");
+    static const char *const cells[] = {
+        "U+02983", "lBrace", "white curly bracket", "U+02985", "lParen",
+        "U+027E6", "lBrack", "white square bracket", "U+027EA", "lAngle",
+        "double angle bracket", NULL
+    };
+    static const char *const words[] = {
+        "U+02983", "lBrace", "white", "U+02985", "lParen", "parenthesis",
+        "U+027E6", "lBrack", "bracket", "U+027EA", "lAngle", "double", NULL
+    };
+
+    et_assert_ok(d);
+    cr_assert(et_in_order(d->text, cells), "text: %s", d->text);
+    for (guint i = 0; words[i]; i++)
+        cr_assert(has_word(d->text, words[i]), "no word %s in: %s",
+                  words[i], d->text);
+    et_free(d);
+}
+
 Test(pdf, hyphenated_words_joined_and_prefixes_kept)
 {
     et_doc_t *d = pdf("hyphenated.pdf");

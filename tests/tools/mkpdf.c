@@ -312,6 +312,49 @@ make_image_only(const char *dir)
     return doc_close(&d);
 }
 
+/* A table as TeX sets one: each cell drawn on its own, one em of white
+ * between two columns and no space character, rows two lines apart.
+ * poppler takes every cell for a block of a table, and its page text
+ * glues the cells of a row: "U+02983lBracewhite curly bracket". */
+static const char *const table_rows[][3] = {
+    { "U+02983", "lBrace", "white curly bracket" },
+    { "U+02985", "lParen", "white parenthesis" },
+    { "U+027E6", "lBrack", "white square bracket" },
+    { "U+027EA", "lAngle", "double angle bracket" },
+};
+
+static int
+make_table(const char *dir)
+{
+    doc_t d;
+    double x[G_N_ELEMENTS(table_rows[0])];
+
+    doc_open(&d, dir, "table.pdf");
+    line_at(&d, MARGIN, 14, "Opening symbols");
+    cairo_set_font_size(d.cr, 10);
+    /* Each column starts 10 points after the widest cell of the one
+     * before it. */
+    x[0] = MARGIN;
+    for (guint c = 1; c < G_N_ELEMENTS(x); c++) {
+        double widest = 0;
+        for (guint r = 0; r < G_N_ELEMENTS(table_rows); r++) {
+            cairo_text_extents_t ext;
+            cairo_text_extents(d.cr, table_rows[r][c - 1], &ext);
+            widest = MAX(widest, ext.x_advance);
+        }
+        x[c] = x[c - 1] + widest + 10;
+    }
+    for (guint r = 0; r < G_N_ELEMENTS(table_rows); r++) {
+        for (guint c = 0; c < G_N_ELEMENTS(x); c++) {
+            cairo_move_to(d.cr, x[c], d.y + 10);
+            cairo_show_text(d.cr, table_rows[r][c]);
+        }
+        d.y += 20;
+    }
+    doc_page(&d);
+    return doc_close(&d);
+}
+
 #define MANY_PAGES 500
 
 static int
@@ -335,7 +378,7 @@ main(int argc, char **argv)
     static int (*const makers[])(const char *) = {
         make_english, make_russian, make_kazakh, make_heading,
         make_two_column, make_hyphenated, make_ligatures, make_image_only,
-        make_many_pages,
+        make_many_pages, make_table,
     };
     int rc = 0;
 
