@@ -895,6 +895,7 @@ finish_not_modified(job_t *j)
 
     r->status = IX_STATUS_UNCHANGED;
     r->from_cache = TRUE;
+    g_clear_pointer(&r->reason, g_free);
     result_from_meta(j->run->cache, r, m);
     finish(j);
 }
@@ -958,6 +959,8 @@ finish_ok(job_t *j, long code)
     g_clear_pointer(&m->last_reason, g_free);
     save_meta(j);
 
+    /* A retry that succeeded leaves no reason behind. */
+    g_clear_pointer(&r->reason, g_free);
     result_from_meta(run->cache, r, m);
     finish(j);
 }
@@ -988,7 +991,9 @@ static char *
 describe(job_t *j, CURLcode rc, gboolean *transient, ix_status_t *status)
 {
     const char *eb = j->errbuf[0] ? j->errbuf : curl_easy_strerror(rc);
+    long os_errno = 0;
 
+    curl_easy_getinfo(j->easy, CURLINFO_OS_ERRNO, &os_errno);
     *transient = FALSE;
     *status = IX_STATUS_UNREACHABLE;
     if (j->refused)
@@ -1006,9 +1011,14 @@ describe(job_t *j, CURLcode rc, gboolean *transient, ix_status_t *status)
     case CURLE_COULDNT_RESOLVE_PROXY:
         return g_strdup_printf("proxy DNS lookup failed: %s", eb);
     case CURLE_COULDNT_CONNECT:
+        /* curl's message no longer names the cause; the errno does. */
         *transient = TRUE;
-        if (strstr(eb, "refused"))
+        if (os_errno == ECONNREFUSED || strstr(eb, "refused"))
             return g_strdup("connection refused");
+        if (os_errno == EHOSTUNREACH)
+            return g_strdup("host unreachable");
+        if (os_errno == ENETUNREACH)
+            return g_strdup("network unreachable");
         return g_strdup_printf("could not connect: %s", eb);
     case CURLE_OPERATION_TIMEDOUT:
         *transient = TRUE;
@@ -1019,7 +1029,7 @@ describe(job_t *j, CURLcode rc, gboolean *transient, ix_status_t *status)
     case CURLE_RECV_ERROR:
     case CURLE_SEND_ERROR:
         *transient = TRUE;
-        if (strstr(eb, "reset"))
+        if (os_errno == ECONNRESET || strstr(eb, "reset"))
             return g_strdup("connection reset");
         return g_strdup_printf("network error: %s", eb);
     case CURLE_GOT_NOTHING:
