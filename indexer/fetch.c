@@ -553,7 +553,7 @@ hop_set(job_t *j, const char *url, ix_status_t *status, char **reason)
  * connection, already connected to).  The proxies' addresses are trusted.
  * Sets @j->refused and returns FALSE when forbidden. */
 static gboolean
-address_ok(job_t *j, const struct sockaddr *sa)
+address_ok(job_t *j, const struct sockaddr *sa, const char *when)
 {
     g_autofree char *text = address_text(sa);
     const char *kind = ix_fetch_address_kind(sa);
@@ -564,6 +564,7 @@ address_ok(job_t *j, const struct sockaddr *sa)
         return TRUE;
     g_free(j->refused);
     j->refused = refusal(text, kind);
+    g_debug("%s: %s (%s)", j->target, j->refused, when);
     return FALSE;
 }
 
@@ -574,7 +575,7 @@ on_open_socket(void *clientp, curlsocktype purpose,
     job_t *j = clientp;
 
     (void)purpose;
-    if (!address_ok(j, &address->addr))
+    if (!address_ok(j, &address->addr, "connecting"))
         return CURL_SOCKET_BAD;
     return socket(address->family, address->socktype | SOCK_CLOEXEC,
                   address->protocol);
@@ -591,7 +592,7 @@ on_prereq(void *clientp, char *primary_ip, char *local_ip, int primary_port,
     (void)primary_port;
     (void)local_port;
     if (parse_address(primary_ip, &ss)
-        && !address_ok(j, (struct sockaddr *)&ss))
+        && !address_ok(j, (struct sockaddr *)&ss, "before the request"))
         return CURL_PREREQFUNC_ABORT;
     return CURL_PREREQFUNC_OK;
 }

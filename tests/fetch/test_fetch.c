@@ -246,6 +246,21 @@ Test(fetch, mirrored_document_is_indexed_under_its_own_url)
     ix_fetch_opts_clear(&o);
 }
 
+/* Links repaired from the mapping's layout may keep a space. */
+Test(fetch, space_in_a_link_is_encoded)
+{
+    ix_fetch_opts_t o;
+    g_autoptr(results_t) r = NULL;
+
+    PUT("/Annual Report.html");
+    opts_init(&o);
+    r = fetch_one(&o, PUB "/Annual Report.html");
+    assert_status(&r->got[0], IX_STATUS_INDEXED, NULL);
+    cr_assert_str_eq(r->got[0].url, PUB "/Annual Report.html");
+    cr_assert_eq(fx_server_hits(srv, "/Annual Report.html"), 1);
+    ix_fetch_opts_clear(&o);
+}
+
 Test(fetch, user_agent_names_ctmap_and_its_version)
 {
     ix_fetch_opts_t o;
