@@ -323,6 +323,8 @@ gzip_bytes(GBytes *in)
     gsize cap;
 
     /* 15 + 16: a gzip wrapper, not zlib's. */
+    /* zlib fails here only without memory or with bad parameters; a test
+     * tool may abort on either. */
     if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
                      Z_DEFAULT_STRATEGY) != Z_OK)
         g_error("fixture-server: deflateInit2 failed");
@@ -436,9 +438,11 @@ serve_redirect(struct MHD_Connection *conn, const char *location)
 
 typedef enum {
     STREAM_SLOW,                /* body, one byte a second */
-    STREAM_STALL,               /* body[0 .. cut), then silence */
-    STREAM_CUT,                 /* body[0 .. cut), then close */
-    STREAM_RANDOM               /* pseudo-random bytes up to limit */
+    STREAM_STALL,               /* half the body, then silence */
+    STREAM_TRUNCATED,           /* 100 bytes of a declared 1000, close */
+    STREAM_WRONG_LENGTH,        /* body, 1000 bytes short of declared */
+    STREAM_ENDLESS,             /* pseudo-random bytes, chunked, no end */
+    STREAM_HUGE_LENGTH          /* pseudo-random bytes, 200 MiB declared */
 } stream_kind_t;
 
 /* Per-connection state of a streamed response; MHD frees it through
@@ -448,8 +452,8 @@ typedef struct {
     int fd;
     stream_kind_t kind;
     GBytes *body;
-    gsize cut;
-    guint64 limit;              /* STREAM_RANDOM; MHD_SIZE_UNKNOWN: none */
+    gsize cut;                  /* body bytes to send, <= its length */
+    guint64 limit;              /* declared length or MHD_SIZE_UNKNOWN */
     guint32 rng;
 } stream_t;
 
@@ -528,13 +532,15 @@ stream_read(void *cls, uint64_t pos, char *buf, size_t max)
             return stream_copy(s, pos, buf, max, s->cut);
         stream_wait(s, -1);
         return MHD_CONTENT_READER_END_WITH_ERROR;
-    case STREAM_CUT:
+    case STREAM_TRUNCATED:
+    case STREAM_WRONG_LENGTH:
         /* Ending with an error makes MHD close the connection short of
          * the declared Content-Length. */
         if (pos < s->cut)
             return stream_copy(s, pos, buf, max, s->cut);
         return MHD_CONTENT_READER_END_WITH_ERROR;
-    case STREAM_RANDOM:
+    case STREAM_ENDLESS:
+    case STREAM_HUGE_LENGTH:
         if (g_atomic_int_get(&s->srv->stopping))
             return MHD_CONTENT_READER_END_WITH_ERROR;
         if (s->limit != MHD_SIZE_UNKNOWN) {
@@ -556,25 +562,50 @@ stream_read(void *cls, uint64_t pos, char *buf, size_t max)
     return MHD_CONTENT_READER_END_WITH_ERROR;
 }
 
-/* @body: (transfer full) (nullable). */
+/* Starts a streamed response of @kind over @body (nullable for the
+ * random kinds); what is sent and declared follows from the kind and the
+ * body's length alone, so the reader never runs past the body. */
 static enum MHD_Result
 serve_stream(fx_server_t *srv, struct MHD_Connection *conn,
-             stream_kind_t kind, GBytes *body, gsize cut, uint64_t declared,
-             const char *type)
+             stream_kind_t kind, GBytes *body, const char *type)
 {
     const union MHD_ConnectionInfo *info = MHD_get_connection_info(
         conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    gsize len = body ? g_bytes_get_size(body) : 0;
     stream_t *s = g_new0(stream_t, 1);
     struct MHD_Response *resp;
 
     s->srv = srv;
     s->fd = info ? info->connect_fd : -1;
     s->kind = kind;
-    s->body = body;
-    s->cut = cut;
-    s->limit = declared;
+    s->body = body ? g_bytes_ref(body) : NULL;
     s->rng = 2463534242u;
-    resp = MHD_create_response_from_callback(declared, READER_BLOCK,
+    /* No default: -Wswitch flags a kind added without its shape. */
+    switch (kind) {
+    case STREAM_SLOW:
+        s->cut = len;
+        s->limit = len;
+        break;
+    case STREAM_STALL:
+        s->cut = len / 2;
+        s->limit = len;
+        break;
+    case STREAM_TRUNCATED:
+        s->cut = MIN(len, TRUNCATED_SENT);
+        s->limit = TRUNCATED_DECLARED;
+        break;
+    case STREAM_WRONG_LENGTH:
+        s->cut = len;
+        s->limit = (uint64_t)len + WRONG_LENGTH_EXTRA;
+        break;
+    case STREAM_ENDLESS:
+        s->limit = MHD_SIZE_UNKNOWN;
+        break;
+    case STREAM_HUGE_LENGTH:
+        s->limit = FX_SERVER_HUGE_LENGTH;
+        break;
+    }
+    resp = MHD_create_response_from_callback(s->limit, READER_BLOCK,
                                              stream_read, s, stream_free);
     if (!resp) {
         stream_free(s);
@@ -599,7 +630,7 @@ collect_files(const char *root, const char *dir, GPtrArray *out)
 
     if (!d)
         return;
-    while ((name = g_dir_read_name(d))) {
+    for (name = g_dir_read_name(d); name; name = g_dir_read_name(d)) {
         g_autofree char *path = g_strconcat(dir, g_str_has_suffix(dir, "/")
                                             ? "" : "/", name, NULL);
         g_autofree char *file = g_build_filename(full, name, NULL);
@@ -729,18 +760,38 @@ after(const char *url, const char *prefix)
     return g_str_has_prefix(url, prefix) ? url + strlen(prefix) : NULL;
 }
 
+/* Each fault answers a request to /fault/KIND/REST.  @rest is REST, and
+ * @hits the number of requests to this exact path so far, this one
+ * included. */
+typedef enum MHD_Result (*fault_fn)(fx_server_t *srv,
+                                    struct MHD_Connection *conn,
+                                    const char *rest, guint hits);
+
+static enum MHD_Result
+fault_503_then_200(fx_server_t *srv, struct MHD_Connection *conn,
+                   const char *rest, guint hits)
+{
+    g_autoptr(resource_t) res = NULL;
+
+    if (hits == 1)
+        return serve_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "HTTP 503\n");
+    res = resource_for_rest(srv, rest);
+    return serve_resource(conn, res, NULL, FALSE);
+}
+
 /* /fault/redirect/N/REST: N more redirects, then REST. */
 static enum MHD_Result
-fault_redirect_chain(fx_server_t *srv, struct MHD_Connection *conn,
-                     const char *arg)
+fault_redirect(fx_server_t *srv, struct MHD_Connection *conn,
+               const char *rest, guint hits)
 {
     char *end;
-    guint64 n = g_ascii_strtoull(arg, &end, 10);
+    guint64 n = g_ascii_strtoull(rest, &end, 10);
     g_autoptr(resource_t) res = NULL;
     g_autofree char *next = NULL;
     g_autofree char *loc = NULL;
 
-    if (end == arg || (*end != '/' && *end != '\0'))
+    (void)hits;
+    if (end == rest || (*end != '/' && *end != '\0'))
         return serve_text(conn, MHD_HTTP_NOT_FOUND, "HTTP 404\n");
     if (*end == '/')
         end++;
@@ -755,11 +806,14 @@ fault_redirect_chain(fx_server_t *srv, struct MHD_Connection *conn,
 }
 
 static enum MHD_Result
-fault_redirect_loop(struct MHD_Connection *conn, const char *rest)
+fault_redirect_loop(fx_server_t *srv, struct MHD_Connection *conn,
+                    const char *rest, guint hits)
 {
     g_autofree char *next = NULL;
     g_autofree char *loc = NULL;
 
+    (void)srv;
+    (void)hits;
     if (g_str_has_prefix(rest, "a/"))
         next = g_strconcat("/fault/redirect-loop/b/", rest + 2, NULL);
     else if (g_str_has_prefix(rest, "b/"))
@@ -770,15 +824,124 @@ fault_redirect_loop(struct MHD_Connection *conn, const char *rest)
     return serve_redirect(conn, loc);
 }
 
-/* /fault/KIND/REST.  @hits: requests to this exact path so far, this one
- * included. */
+/* MHD has already percent-decoded the path, so REST is the URL itself. */
+static enum MHD_Result
+fault_redirect_to(fx_server_t *srv, struct MHD_Connection *conn,
+                  const char *rest, guint hits)
+{
+    (void)srv;
+    (void)hits;
+    return serve_redirect(conn, rest);
+}
+
+static enum MHD_Result
+fault_reset(fx_server_t *srv, struct MHD_Connection *conn,
+            const char *rest, guint hits)
+{
+    (void)srv;
+    (void)conn;
+    (void)rest;
+    (void)hits;
+    return MHD_NO;              /* MHD closes the connection, no reply */
+}
+
+static enum MHD_Result
+fault_huge(fx_server_t *srv, struct MHD_Connection *conn,
+           const char *rest, guint hits)
+{
+    (void)rest;
+    (void)hits;
+    return serve_stream(srv, conn, STREAM_ENDLESS, NULL, "application/pdf");
+}
+
+static enum MHD_Result
+fault_huge_length(fx_server_t *srv, struct MHD_Connection *conn,
+                  const char *rest, guint hits)
+{
+    (void)rest;
+    (void)hits;
+    return serve_stream(srv, conn, STREAM_HUGE_LENGTH, NULL,
+                        "application/pdf");
+}
+
+static enum MHD_Result
+fault_pdf_as_html(fx_server_t *srv, struct MHD_Connection *conn,
+                  const char *rest, guint hits)
+{
+    g_autoptr(resource_t) res = resource_for_rest(srv, rest);
+
+    (void)hits;
+    return serve_resource(conn, res, "text/html; charset=utf-8", FALSE);
+}
+
+/* The faults that send REST's body, or part of it, through
+ * stream_read(). */
+static enum MHD_Result
+fault_stream(fx_server_t *srv, struct MHD_Connection *conn,
+             const char *rest, stream_kind_t kind)
+{
+    g_autoptr(resource_t) res = resource_for_rest(srv, rest);
+
+    return serve_stream(srv, conn, kind, res->data, res->type);
+}
+
+static enum MHD_Result
+fault_slow(fx_server_t *srv, struct MHD_Connection *conn,
+           const char *rest, guint hits)
+{
+    (void)hits;
+    return fault_stream(srv, conn, rest, STREAM_SLOW);
+}
+
+static enum MHD_Result
+fault_stall(fx_server_t *srv, struct MHD_Connection *conn,
+            const char *rest, guint hits)
+{
+    (void)hits;
+    return fault_stream(srv, conn, rest, STREAM_STALL);
+}
+
+static enum MHD_Result
+fault_truncated(fx_server_t *srv, struct MHD_Connection *conn,
+                const char *rest, guint hits)
+{
+    (void)hits;
+    return fault_stream(srv, conn, rest, STREAM_TRUNCATED);
+}
+
+static enum MHD_Result
+fault_wrong_length(fx_server_t *srv, struct MHD_Connection *conn,
+                   const char *rest, guint hits)
+{
+    (void)hits;
+    return fault_stream(srv, conn, rest, STREAM_WRONG_LENGTH);
+}
+
+/* The faults by KIND; /fault/NNN/ (any three digits) is handled before. */
+static const struct {
+    const char *kind;           /* with its trailing slash */
+    fault_fn run;
+} faults[] = {
+    { "503-then-200/", fault_503_then_200 },
+    { "redirect/", fault_redirect },
+    { "redirect-loop/", fault_redirect_loop },
+    { "redirect-to/", fault_redirect_to },
+    { "reset/", fault_reset },
+    { "huge/", fault_huge },
+    { "huge-length/", fault_huge_length },
+    { "pdf-as-html/", fault_pdf_as_html },
+    { "slow/", fault_slow },
+    { "stall/", fault_stall },
+    { "truncated/", fault_truncated },
+    { "wrong-length/", fault_wrong_length },
+};
+
+/* @f: the path after /fault/. */
 static enum MHD_Result
 serve_fault(fx_server_t *srv, struct MHD_Connection *conn, const char *f,
             guint hits)
 {
-    const char *rest;
-    g_autoptr(resource_t) res = NULL;
-    gsize len;
+    gsize i;
 
     if (g_ascii_isdigit(f[0]) && g_ascii_isdigit(f[1])
         && g_ascii_isdigit(f[2]) && (f[3] == '/' || f[3] == '\0')) {
@@ -789,48 +952,10 @@ serve_fault(fx_server_t *srv, struct MHD_Connection *conn, const char *f,
 
         return serve_text(conn, status, text);
     }
-    if ((rest = after(f, "503-then-200/"))) {
-        if (hits == 1)
-            return serve_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-                              "HTTP 503\n");
-        res = resource_for_rest(srv, rest);
-        return serve_resource(conn, res, NULL, FALSE);
-    }
-    if ((rest = after(f, "redirect/")))
-        return fault_redirect_chain(srv, conn, rest);
-    if ((rest = after(f, "redirect-loop/")))
-        return fault_redirect_loop(conn, rest);
-    if ((rest = after(f, "redirect-to/")))
-        return serve_redirect(conn, rest);
-    if (after(f, "reset/"))
-        return MHD_NO;          /* MHD closes the connection, no reply */
-    if (after(f, "huge/"))
-        return serve_stream(srv, conn, STREAM_RANDOM, NULL, 0,
-                            MHD_SIZE_UNKNOWN, "application/pdf");
-    if (after(f, "huge-length/"))
-        return serve_stream(srv, conn, STREAM_RANDOM, NULL, 0,
-                            FX_SERVER_HUGE_LENGTH, "application/pdf");
-
-    rest = strchr(f, '/');
-    if (!rest)
-        return serve_text(conn, MHD_HTTP_NOT_FOUND, "HTTP 404\n");
-    res = resource_for_rest(srv, rest + 1);
-    len = g_bytes_get_size(res->data);
-    if (g_str_has_prefix(f, "pdf-as-html/"))
-        return serve_resource(conn, res, "text/html; charset=utf-8", FALSE);
-    if (g_str_has_prefix(f, "slow/"))
-        return serve_stream(srv, conn, STREAM_SLOW, g_bytes_ref(res->data),
-                            0, len, res->type);
-    if (g_str_has_prefix(f, "stall/"))
-        return serve_stream(srv, conn, STREAM_STALL, g_bytes_ref(res->data),
-                            len / 2, len, res->type);
-    if (g_str_has_prefix(f, "truncated/"))
-        return serve_stream(srv, conn, STREAM_CUT, g_bytes_ref(res->data),
-                            MIN(len, TRUNCATED_SENT), TRUNCATED_DECLARED,
-                            res->type);
-    if (g_str_has_prefix(f, "wrong-length/"))
-        return serve_stream(srv, conn, STREAM_CUT, g_bytes_ref(res->data),
-                            len, len + WRONG_LENGTH_EXTRA, res->type);
+    for (i = 0; i < G_N_ELEMENTS(faults); i++)
+        if (g_str_has_prefix(f, faults[i].kind))
+            return faults[i].run(srv, conn, f + strlen(faults[i].kind),
+                                 hits);
     return serve_text(conn, MHD_HTTP_NOT_FOUND, "HTTP 404\n");
 }
 
@@ -841,7 +966,7 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 {
     static int seen;
     fx_server_t *srv = cls;
-    const char *rest;
+    const char *page = after(url, "/page");
     guint hits;
     g_autoptr(resource_t) res = NULL;
 
@@ -861,18 +986,17 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
         return serve_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "HTTP 405\n");
 
-    if ((rest = after(url, "/fault/")))
-        return serve_fault(srv, conn, rest, hits);
-    if ((rest = after(url, "/gzip/"))) {
-        res = resource_for_rest(srv, rest);
+    if (g_str_has_prefix(url, "/fault/"))
+        return serve_fault(srv, conn, url + strlen("/fault/"), hits);
+    if (g_str_has_prefix(url, "/gzip/")) {
+        res = resource_for_rest(srv, url + strlen("/gzip/"));
         return serve_resource(conn, res, NULL, TRUE);
     }
-    if ((rest = after(url, "/page"))
-        && (*rest == '/' || *rest == '\0')) {
-        res = resource_lookup(srv, *rest ? rest : "/", FALSE);
+    if (page && (*page == '/' || *page == '\0')) {
+        res = resource_lookup(srv, *page ? page : "/", FALSE);
         if (res)
             return serve_resource(conn, res, NULL, FALSE);
-        return serve_page(srv, conn, url, *rest ? rest : "/");
+        return serve_page(srv, conn, url, *page ? page : "/");
     }
     res = resource_lookup(srv, url, TRUE);
     if (!res)

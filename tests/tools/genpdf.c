@@ -112,7 +112,8 @@ main(void)
     ssize_t n;
     guint written = 0, failed = 0;
 
-    while ((n = getdelim(&rec, &cap, '\0', stdin)) > 0) {
+    for (n = getdelim(&rec, &cap, '\0', stdin); n > 0;
+         n = getdelim(&rec, &cap, '\0', stdin)) {
         if (rec[n - 1] == '\0')
             n--;
         rec[n] = '\0';

@@ -138,10 +138,8 @@ header_of(reply_t *r, const char *name)
     const char *last = NULL;
     const char *p = r->headers->str;
 
-    while ((p = strstr(p, key))) {
+    for (p = strstr(p, key); p; p = strstr(last, key))
         last = p + strlen(key);
-        p = last;
-    }
     if (!last)
         return NULL;
     return g_strndup(last, strcspn(last, "\r\n"));
@@ -164,7 +162,7 @@ rm_rf(const char *path)
     const char *name;
 
     if (d) {
-        while ((name = g_dir_read_name(d))) {
+        for (name = g_dir_read_name(d); name; name = g_dir_read_name(d)) {
             g_autofree char *child = g_build_filename(path, name, NULL);
 
             rm_rf(child);
