@@ -131,7 +131,7 @@ check_version(ix_cache_t *c, GPtrArray *notes, GError **error)
     g_autofree char *want = g_strdup_printf("%d\n", IX_CACHE_VERSION);
 
     if (g_file_get_contents(vpath, &text, NULL, NULL)
-        && strcmp(text, want) == 0)
+        && g_ascii_strtoll(text, NULL, 10) == IX_CACHE_VERSION)
         return TRUE;
     if (text || g_file_test(c->urls, G_FILE_TEST_EXISTS)
         || g_file_test(c->bodies, G_FILE_TEST_EXISTS)) {
@@ -218,10 +218,12 @@ is_hash(const char *hash)
 char *
 ix_cache_body_path(ix_cache_t *c, const char *hash)
 {
-    g_autofree char *shard = g_strndup(hash, 2);
-    g_autofree char *name = g_strconcat(hash, ".bin", NULL);
+    g_autofree char *shard = NULL;
+    g_autofree char *name = NULL;
 
     g_return_val_if_fail(is_hash(hash), NULL);
+    shard = g_strndup(hash, 2);
+    name = g_strconcat(hash, ".bin", NULL);
     return g_build_filename(c->bodies, shard, name, NULL);
 }
 
@@ -389,7 +391,8 @@ char *
 ix_cache_store_body(ix_cache_t *c, const char *tmp_path, const char *hash,
                     GError **error)
 {
-    g_autofree char *path = ix_cache_body_path(c, hash);
+    g_autofree char *path = is_hash(hash) ? ix_cache_body_path(c, hash)
+                                          : NULL;
     g_autofree char *shard = NULL;
 
     if (!path) {

@@ -614,7 +614,7 @@ on_body(char *data, size_t size, size_t nmemb, void *p)
         j->discarded += n;
         return j->discarded > DISCARD_MAX ? 0 : n;
     }
-    if (j->bytes + n > j->run->o->max_bytes) {
+    if (j->run->o->max_bytes && j->bytes + n > j->run->o->max_bytes) {
         j->too_large = TRUE;
         return 0;
     }
@@ -732,8 +732,9 @@ hop_start(job_t *j, char **reason)
     curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)o->timeout_s);
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, (long)LOW_SPEED_BYTES);
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)o->low_speed_time_s);
-    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
-                     (curl_off_t)o->max_bytes);
+    if (o->max_bytes)
+        curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
+                         (curl_off_t)o->max_bytes);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR,
                      j->is_file ? "file" : "http,https");
     if (!j->trusted && !o->allow_private && !j->is_file) {

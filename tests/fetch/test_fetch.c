@@ -404,6 +404,30 @@ Test(fetch, unavailable_then_ok_succeeds_after_one_retry)
     ix_fetch_opts_clear(&o);
 }
 
+Test(fetch, a_retry_backing_off_holds_up_nothing_else)
+{
+    ix_fetch_opts_t o;
+    g_autoptr(results_t) r = NULL;
+    const char *urls[] = {
+        PUB "/fault/503-then-200/first.html", PUB "/a.html", PUB "/b.html",
+        PUB "/c.html"
+    };
+
+    PUT("/a.html", "/b.html", "/c.html");
+    opts_init(&o);
+    o.retries = 1;
+    o.backoff_ms = 1500;
+    o.jobs = 1;
+    r = fetch_urls(&o, urls, G_N_ELEMENTS(urls));
+    assert_status(&r->got[0], IX_STATUS_INDEXED, NULL);
+    /* One slot: the others ran while the first waited for its retry. */
+    for (guint i = 1; i < G_N_ELEMENTS(urls); i++) {
+        assert_status(&r->got[i], IX_STATUS_INDEXED, NULL);
+        cr_assert_lt(r->got[i].order, r->got[0].order);
+    }
+    ix_fetch_opts_clear(&o);
+}
+
 Test(fetch, slow_body_times_out_while_the_others_finish_first)
 {
     ix_fetch_opts_t o;
