@@ -63,12 +63,24 @@ typedef struct {
 } batch_t;
 
 static void
+take_links(ix_source_t *src, const GPtrArray *links)
+{
+    if (!src->out_links)
+        src->out_links = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_set_size(src->out_links, 0);
+    for (guint i = 0; links && i < links->len; i++)
+        g_ptr_array_add(src->out_links,
+                        g_strdup(g_ptr_array_index(links, i)));
+}
+
+static void
 on_done(guint index, extract_result_t *r, const GError *error,
         gpointer rock)
 {
     batch_t *b = rock;
     ix_source_t *src = b->srcs[index];
 
+    src->extracted = TRUE;
     if (error) {
         /* The message already reads as a reason ("encrypted: a password
          * is needed", "timeout after 60 s"); the kind is in the status. */
@@ -78,6 +90,7 @@ on_done(guint index, extract_result_t *r, const GError *error,
         return;
     }
     b->stats->extracted++;
+    take_links(src, r->links);
     set_outcome(src, IX_STATUS_INDEXED,
                 r->warnings->len ? g_ptr_array_index(r->warnings, 0) : NULL);
     for (guint i = 0; i < r->warnings->len; i++)
@@ -135,10 +148,17 @@ map_source(ix_source_t *src, const extract_limits_t *limits)
     return map;
 }
 
+static char *
+hash_bytes(const char *data, gsize len)
+{
+    return g_compute_checksum_for_data(G_CHECKSUM_SHA256,
+                                       (const guchar *)data, len);
+}
+
 static gboolean
-run_batch(extract_pool_t *pool, ix_plan_t *plan, GPtrArray *batch,
-          const extract_limits_t *limits, ix_content_stats_t *stats,
-          GError **error)
+run_batch(extract_pool_t *pool, ix_plan_t *plan, ix_writer_t *w,
+          GPtrArray *batch, const extract_limits_t *limits,
+          ix_content_stats_t *stats, GError **error)
 {
     guint n = batch->len;
     g_autofree extract_input_t *inputs = g_new0(extract_input_t, n);
@@ -155,14 +175,27 @@ run_batch(extract_pool_t *pool, ix_plan_t *plan, GPtrArray *batch,
         GMappedFile *map = map_source(src, limits);
 
         if (!map) {
+            src->extracted = TRUE;
             stats->failed++;
             continue;
         }
         g_ptr_array_add(maps, map);
         inputs[m].data = (const guint8 *)g_mapped_file_get_contents(map);
         inputs[m].len = g_mapped_file_get_length(map);
+        if (!src->content_hash)
+            src->content_hash = hash_bytes((const char *)inputs[m].data,
+                                           inputs[m].len);
+        /* Bytes the index already holds the text of are not extracted
+         * again: the cost of a re-run follows what changed. */
+        if (w && ix_writer_reuse(w, src, src->content_hash)) {
+            src->extracted = TRUE;
+            stats->reused++;
+            continue;
+        }
         inputs[m].filename = src->path;
-        inputs[m].url = src->url;
+        inputs[m].url = src->base_url ? src->base_url : src->url;
+        inputs[m].media_type = src->hint_type;
+        inputs[m].charset = src->hint_charset;
         stats->bytes += inputs[m].len;
         ptrs[m] = &inputs[m];
         srcs[m] = src;
@@ -174,7 +207,7 @@ run_batch(extract_pool_t *pool, ix_plan_t *plan, GPtrArray *batch,
 }
 
 gboolean
-ix_content_extract(ix_plan_t *plan, guint workers,
+ix_content_extract(ix_plan_t *plan, ix_writer_t *w, guint workers,
                    ix_content_stats_t *stats, GError **error)
 {
     extract_limits_t limits;
@@ -183,12 +216,11 @@ ix_content_extract(ix_plan_t *plan, guint workers,
     g_autoptr(GError) local = NULL;
     gboolean ok = TRUE;
 
-    memset(stats, 0, sizeof(*stats));
     extract_limits_init(&limits);
     for (guint i = 0; i < plan->sources->len; i++) {
         ix_source_t *src = g_ptr_array_index(plan->sources, i);
 
-        if (src->path)
+        if (src->path && !src->extracted)
             g_ptr_array_add(batch, src);
     }
     if (!batch->len)
@@ -203,7 +235,7 @@ ix_content_extract(ix_plan_t *plan, guint workers,
         /* An unusable backend is not a bad document: every file it would
          * have handled is broken with the same reason, the run goes on,
          * and the caller hears of it once. */
-        if (ok && pool && !run_batch(pool, plan, part, &limits, stats,
+        if (ok && pool && !run_batch(pool, plan, w, part, &limits, stats,
                                      &local))
             ok = FALSE;
         if (!ok || !pool) {
@@ -214,8 +246,10 @@ ix_content_extract(ix_plan_t *plan, guint workers,
             for (guint i = 0; i < part->len; i++) {
                 ix_source_t *src = g_ptr_array_index(part, i);
 
-                if (g_strcmp0(src->reason, "not extracted") == 0)
+                if (!src->extracted) {
                     set_outcome(src, IX_STATUS_BROKEN, reason);
+                    src->extracted = TRUE;
+                }
             }
         }
     }

@@ -78,14 +78,33 @@ typedef struct {
     char *edition;              /* (nullable) entries: mapping name */
     guint first_line, last_line;
     char *path;                 /* (nullable) a local file to extract:
-                                 * repository documents */
+                                 * repository documents and fetched
+                                 * bodies in the cache */
     char *media_type;           /* (nullable) as extraction sniffed it */
     guint n_pages;              /* PDF pages; 0 when not paged */
+    /* Fetching and extraction state. */
+    char *base_url;             /* (nullable) where the bytes came from,
+                                 * after redirects: base for links */
+    char *hint_type;            /* (nullable) the server's Content-Type */
+    char *hint_charset;         /* (nullable) the server's charset */
+    char *content_hash;         /* (nullable) SHA-256 hex of the bytes */
+    gint64 fetched_at;          /* unix seconds; 0 when never fetched */
+    gboolean extracted;         /* the text is final for this run */
+    gboolean follow;            /* discovery: follow this page's links */
+    guint depth;                /* links away from a cited document */
+    GPtrArray *out_links;       /* HTML: the absolute links it holds */
+    char *found_on;             /* (nullable) discovered: the page's URL */
 } ix_source_t;
 
 ix_source_t *ix_source_new(ix_source_type_t type, const char *id);
 void ix_source_free(ix_source_t *src);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ix_source_t, ix_source_free)
+
+/* "d-" + 16 hex digits of SHA-256 over @kind ":" @key, as DESIGN.md
+ * defines document ids; @kind is "url" (normalised URL), "path" (a file's
+ * path inside its repository folder) or "title".  Returns: (transfer
+ * full). */
+char *ix_document_id(const char *kind, const char *key);
 
 /* Adds @value to the string set @set unless already there. */
 void ix_strset_add(GPtrArray *set, const char *value);
@@ -97,6 +116,7 @@ typedef struct {
                                  * then documents, each in first-seen order */
     GHashTable *by_id;          /* id -> ix_source_t (transfer none) */
     GPtrArray *warnings;        /* (element-type utf8) "FILE:LINE: msg" */
+    const corpus_vocab_t *vocab;    /* (transfer none) */
     guint n_entries;
     guint n_documents;
 } ix_plan_t;
@@ -108,6 +128,12 @@ typedef struct {
 ix_plan_t *ix_plan_build(const corpus_vocab_t *vocab,
                          const char *const *mappings);
 void ix_plan_free(ix_plan_t *plan);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ix_plan_t, ix_plan_free)
+
+/* Adds one document per URL listed in @path (one per line; blank lines
+ * and '#' comments skipped).  FALSE with IX_ERROR_USAGE if unreadable. */
+gboolean ix_plan_add_urls(ix_plan_t *plan, const char *path,
+                          GError **error);
 
 /* Adds one document per supported file below @dir (hidden and temporary
  * files skipped, symbolic links not followed), with id "d-" + the hash of
@@ -205,17 +231,38 @@ gboolean ix_fetch_run(const ix_fetch_opts_t *o, const char *const *urls,
 
 typedef struct {
     guint extracted, failed;
+    guint reused;               /* unchanged bytes: text from the index */
     guint64 bytes;
 } ix_content_stats_t;
 
-/* Extracts the text of every planned source that has a local file, in
- * supervised worker processes (@workers of them), and fills its
- * passages, title, language and status (indexed, broken, unsupported,
- * too-large, with the reason).  Returns FALSE only when no extraction
- * worker can be started; the sources are then marked broken. */
-gboolean ix_content_extract(ix_plan_t *plan, guint workers,
+typedef struct ix_writer ix_writer_t;
+
+/* Extracts the text of every planned source that has a local file and is
+ * not yet extracted, in supervised worker processes (@workers of them),
+ * and fills its passages, title, language and status (indexed, broken,
+ * unsupported, too-large, with the reason).  A source whose bytes hash
+ * as the copy already in the index (@w, nullable) takes its text from
+ * there instead, with status unchanged.  Returns FALSE only when no
+ * extraction worker can be started; the sources are then marked
+ * broken. */
+gboolean ix_content_extract(ix_plan_t *plan, ix_writer_t *w, guint workers,
                             ix_content_stats_t *stats, GError **error);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(ix_plan_t, ix_plan_free)
+
+/* ---------------------------------------------------------------- Collecting */
+
+typedef struct {
+    guint fetched, unchanged, failed, discovered, merged;
+} ix_collect_stats_t;
+
+/* Gets the text of every planned document: fetches the http(s) ones under
+ * @fo (skipped entirely when @fo is NULL), extracts, follows same-site
+ * links from pages marked to follow up to @follow levels, and merges
+ * documents whose bytes are identical (one document, every URL).  Only a
+ * hard failure (cache unusable, no extraction worker) returns FALSE. */
+gboolean ix_collect(ix_plan_t *plan, ix_writer_t *w,
+                    const ix_fetch_opts_t *fo, guint follow, guint workers,
+                    ix_collect_stats_t *stats, ix_content_stats_t *cstats,
+                    GError **error);
 
 /* ---------------------------------------------------------------- Records */
 
@@ -224,8 +271,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ix_plan_t, ix_plan_free)
 JsonNode *ix_record_build(const ix_source_t *src, const corpus_vocab_t *vocab);
 
 /* ---------------------------------------------------------------- Writing */
-
-typedef struct ix_writer ix_writer_t;
 
 typedef struct {
     guint added, updated, unchanged, deleted;
@@ -254,6 +299,11 @@ gboolean ix_writer_set_meta(ix_writer_t *w, const char *key,
                             const char *value, GError **error);
 const ix_counts_t *ix_writer_counts(const ix_writer_t *w);
 guint64 ix_writer_revision(ix_writer_t *w);
+/* When the index holds @id with content hash @hash, fills @src's
+ * passages, title, language, pages and media type from it and returns
+ * TRUE: the bytes did not change, so they need no extraction. */
+gboolean ix_writer_reuse(ix_writer_t *w, ix_source_t *src,
+                         const char *hash);
 /* Commits and closes; accepts NULL. */
 void ix_writer_close(ix_writer_t *w);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ix_writer_t, ix_writer_close)

@@ -15,6 +15,13 @@
  * commit cost is spread over many documents. */
 #define BATCH 500
 
+/* The repository page the mapping cites ("Documents are shared through
+ * the UNRCCA website"): followed one level deep, so a PDF added there is
+ * found by the next run. */
+static const char *const repository_pages[] = {
+    "https://unrcca.unmissions.org/counter-terrorism", NULL
+};
+
 typedef struct {
     char *data_dir;
     char **mappings;
@@ -60,22 +67,24 @@ parse_options(options_t *o, int *argc, char ***argv, GError **error)
         { "repository", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->repositories,
           "Repository folder to index (repeatable)", "DIR" },
         { "urls", 0, 0, G_OPTION_ARG_FILENAME, &o->urls,
-          "File of URLs to index (not supported yet)", "FILE" },
+          "File of URLs to index, one per line", "FILE" },
         { "mirror", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->mirrors,
-          "Rewrite a URL prefix before fetching (not supported yet)",
+          "Fetch URLs starting with FROM from TO instead (repeatable)",
           "FROM=TO" },
         { "offline", 0, 0, G_OPTION_ARG_NONE, &o->offline,
-          "Fetch nothing (this version never fetches)", NULL },
+          "Fetch nothing: use the cache alone", NULL },
         { "jobs", 'j', 0, G_OPTION_ARG_INT, &o->jobs,
           "Parallel transfers (default 8)", "N" },
         { "follow", 0, 0, G_OPTION_ARG_INT, &o->follow,
-          "Follow links from fetched pages (not supported yet)", "DEPTH" },
+          "Follow same-site document links from fetched pages",
+          "DEPTH" },
         { "full", 0, 0, G_OPTION_ARG_NONE, &o->full,
           "Rewrite every document, even unchanged ones", NULL },
         { "allow-private", 0, 0, G_OPTION_ARG_NONE, &o->allow_private,
-          "Allow fetching private addresses (not supported yet)", NULL },
+          "Allow fetching loopback, private and link-local addresses",
+          NULL },
         { "strict", 0, 0, G_OPTION_ARG_NONE, &o->strict,
-          "Unreachable cited documents are an error (not supported yet)",
+          "Unreachable cited documents are an error (exit 1)",
           NULL },
         { "report", 0, 0, G_OPTION_ARG_FILENAME, &o->report,
           "Report file (default: DIR/report.json)", "FILE" },
@@ -97,13 +106,9 @@ parse_options(options_t *o, int *argc, char ***argv, GError **error)
                     "unexpected argument '%s'", (*argv)[1]);
         return FALSE;
     }
-    /* Refuse what is not built yet rather than ignore it: a curator who
-     * asks for a repository folder must not get an index without it. */
-    if (o->urls || o->mirrors || o->follow || o->allow_private
-        || o->strict) {
+    if (o->follow < 0 || o->follow > 10) {
         g_set_error(error, IX_ERROR, IX_ERROR_USAGE,
-                    "--urls, --mirror, --follow, --allow-private and "
-                    "--strict are not supported in this version");
+                    "--follow must be between 0 and 10");
         return FALSE;
     }
     if (o->jobs < 0 || o->jobs > 256) {
@@ -152,6 +157,54 @@ write_index(ix_writer_t *w, const ix_plan_t *plan,
         plan->by_id, error) && ix_writer_commit(w, error);
 }
 
+static void
+mark_repository_pages(ix_plan_t *plan)
+{
+    for (guint i = 0; i < plan->sources->len; i++) {
+        ix_source_t *src = g_ptr_array_index(plan->sources, i);
+
+        for (guint p = 0; src->url && repository_pages[p]; p++)
+            if (g_str_has_prefix(src->url, repository_pages[p]))
+                src->follow = TRUE;
+    }
+}
+
+static gboolean
+fetch_options(const options_t *o, ix_fetch_opts_t *fo, GError **error)
+{
+    ix_fetch_opts_init(fo);
+    fo->cache_dir = g_build_filename(o->data_dir, "cache", NULL);
+    if (o->jobs)
+        fo->jobs = (guint)o->jobs;
+    fo->offline = o->offline;
+    fo->allow_private = o->allow_private;
+    for (guint i = 0; o->mirrors && o->mirrors[i]; i++)
+        if (!ix_fetch_add_mirror(fo, o->mirrors[i], error))
+            return FALSE;
+    for (guint i = 0; o->repositories && o->repositories[i]; i++) {
+        if (!fo->repositories)
+            fo->repositories = g_ptr_array_new_with_free_func(g_free);
+        g_ptr_array_add(fo->repositories,
+                        g_canonicalize_filename(o->repositories[i], NULL));
+    }
+    return TRUE;
+}
+
+/* --strict: a cited document that could not be had fails the run. */
+static guint
+count_unreachable(const ix_plan_t *plan)
+{
+    guint n = 0;
+
+    for (guint i = 0; i < plan->sources->len; i++) {
+        const ix_source_t *src = g_ptr_array_index(plan->sources, i);
+
+        n += src->type == IX_SOURCE_DOCUMENT
+             && src->status == IX_STATUS_UNREACHABLE;
+    }
+    return n;
+}
+
 static char *
 last_run_json(JsonNode *report)
 {
@@ -176,6 +229,8 @@ main(int argc, char **argv)
     const char *const *mappings;
     gint64 started = g_get_real_time();
     ix_content_stats_t content = { 0 };
+    ix_collect_stats_t collected = { 0 };
+    ix_fetch_opts_t fo = { 0 };
     int rc = 0;
 
     if (!parse_options(&o, &argc, &argv, &error)) {
@@ -211,23 +266,39 @@ main(int argc, char **argv)
     /* The embedded mapping is the default only when nothing else is
      * named (DESIGN.md, "Command lines"). */
     mappings = o.mappings ? (const char *const *)o.mappings
-               : o.repositories ? NULL : mappings_default;
+               : o.repositories || o.urls ? NULL : mappings_default;
+    if (!fetch_options(&o, &fo, &error)) {
+        rc = die(2, "%s", error->message);
+        goto out;
+    }
     plan = ix_plan_build(vocab, mappings);
+    if (o.urls && !ix_plan_add_urls(plan, o.urls, &error)) {
+        rc = die(2, "%s", error->message);
+        goto out;
+    }
     for (guint i = 0; o.repositories && o.repositories[i]; i++)
         ix_plan_add_repository(plan, o.repositories[i]);
-    if (!ix_content_extract(plan, g_get_num_processors(), &content,
-                            &error)) {
+    mark_repository_pages(plan);
+    fo.notes = plan->warnings;
+    if (!ix_collect(plan, w, &fo, (guint)o.follow, g_get_num_processors(),
+                    &collected, &content, &error)) {
         /* Documents are marked broken and the rest is indexed; the run
-         * still fails, since a whole backend is unusable. */
+         * still fails, since a whole backend (or the cache) is
+         * unusable. */
         fprintf(stderr, "ctmap-indexer: %s\n", error->message);
         g_clear_error(&error);
         rc = 1;
     }
     if (!o.quiet) {
-        if (content.extracted + content.failed)
+        fprintf(stderr, "ctmap-indexer: fetched %u, unchanged %u, failed "
+                "%u, discovered %u, merged %u duplicates\n",
+                collected.fetched, collected.unchanged, collected.failed,
+                collected.discovered, collected.merged);
+        if (content.extracted + content.failed + content.reused)
             fprintf(stderr, "ctmap-indexer: extracted %u files (%.1f MB), "
-                    "%u failed\n", content.extracted,
-                    content.bytes / 1048576.0, content.failed);
+                    "%u failed, %u unchanged\n", content.extracted,
+                    content.bytes / 1048576.0, content.failed,
+                    content.reused);
         for (guint i = 0; i < plan->warnings->len; i++)
             fprintf(stderr, "ctmap-indexer: warning: %s\n",
                     (char *)g_ptr_array_index(plan->warnings, i));
@@ -254,6 +325,12 @@ main(int argc, char **argv)
         rc = die(1, "%s", error->message);
         goto out;
     }
+    if (o.strict && count_unreachable(plan)) {
+        fprintf(stderr, "ctmap-indexer: --strict: %u cited documents are "
+                "unreachable (see %s)\n", count_unreachable(plan),
+                report_path);
+        rc = 1;
+    }
     if (!o.quiet) {
         JsonObject *s = json_object_get_object_member(
             json_node_get_object(report), "summary");
@@ -270,6 +347,7 @@ main(int argc, char **argv)
     }
 
 out:
+    ix_fetch_opts_clear(&fo);
     g_free(o.data_dir);
     g_strfreev(o.mappings);
     g_strfreev(o.repositories);

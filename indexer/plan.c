@@ -67,6 +67,13 @@ ix_source_free(ix_source_t *src)
     g_free(src->edition);
     g_free(src->path);
     g_free(src->media_type);
+    g_free(src->base_url);
+    g_free(src->hint_type);
+    g_free(src->hint_charset);
+    g_free(src->content_hash);
+    g_free(src->found_on);
+    if (src->out_links)
+        g_ptr_array_unref(src->out_links);
     g_ptr_array_unref(src->urls);
     g_ptr_array_unref(src->orgs);
     g_ptr_array_unref(src->themes);
@@ -96,10 +103,8 @@ strset_merge(GPtrArray *set, const GPtrArray *more)
         ix_strset_add(set, g_ptr_array_index(more, i));
 }
 
-/* "d-" + 16 hex digits of SHA-256 over @kind ":" @key, as DESIGN.md
- * defines document ids. */
-static char *
-document_id(const char *kind, const char *key)
+char *
+ix_document_id(const char *kind, const char *key)
 {
     g_autofree char *input = g_strconcat(kind, ":", key, NULL);
     g_autofree char *hex =
@@ -361,7 +366,7 @@ plan_links(ix_plan_t *plan, const corpus_entry_t *e, ix_source_t *entry)
     for (guint l = 0; l < nl; l++) {
         const corpus_link_t *link = g_ptr_array_index(e->links, l);
         g_autofree char *norm = corpus_url_normalize(link->url);
-        g_autofree char *id = document_id("url", norm);
+        g_autofree char *id = ix_document_id("url", norm);
         const char *at = link_at[l] ? link_at[l] : e->text;
         g_autofree char *ctx = context_line(e->text, at);
         ix_source_t *doc = cite_document(plan, id, entry, ctx);
@@ -400,7 +405,7 @@ plan_links(ix_plan_t *plan, const corpus_entry_t *e, ix_source_t *entry)
         if (paired[t] >= 0)
             continue;
         folded = corpus_slug(title);
-        id = document_id("title", folded);
+        id = ix_document_id("title", folded);
         ctx = context_line(e->text, title_at[t] ? title_at[t] : e->text);
         doc = cite_document(plan, id, entry, ctx);
         if (!doc->title)
@@ -472,6 +477,7 @@ ix_plan_build(const corpus_vocab_t *vocab, const char *const *mappings)
         (GDestroyNotify)ix_source_free);
     plan->by_id = g_hash_table_new(g_str_hash, g_str_equal);
     plan->warnings = g_ptr_array_new_with_free_func(g_free);
+    plan->vocab = vocab;
 
     for (guint m = 0; mappings && mappings[m]; m++) {
         g_autoptr(GError) error = NULL;
@@ -529,10 +535,48 @@ is_temporary(const char *name)
     return FALSE;
 }
 
+/* Folders are organised by theme and by organization ("Prisons/",
+ * "UNODC/Handbooks/"): a folder whose name is a theme or organization of
+ * the vocabularies, or names one ("UNODC publications"), tags every file
+ * below it.  Lookup folds case and punctuation, and the aliases cover the
+ * abbreviations. */
+static void
+tag_by_folders(const corpus_vocab_t *vocab, ix_source_t *doc,
+               const char *rel)
+{
+    g_auto(GStrv) parts = g_strsplit(rel, G_DIR_SEPARATOR_S, -1);
+    guint n = g_strv_length(parts);
+
+    for (guint i = 0; vocab && i + 1 < n; i++) {
+        g_autofree char *name = g_filename_display_name(parts[i]);
+        g_autoptr(GPtrArray) orgs = NULL, themes = NULL;
+        const corpus_term_t *t;
+
+        g_strdelimit(name, "_", ' ');
+        t = corpus_vocab_lookup(vocab, CORPUS_VOCAB_THEME, name);
+        if (t)
+            ix_strset_add(doc->themes, t->slug);
+        t = corpus_vocab_lookup(vocab, CORPUS_VOCAB_ORG, name);
+        if (t)
+            ix_strset_add(doc->orgs, t->slug);
+        themes = corpus_vocab_scan(vocab, CORPUS_VOCAB_THEME, name);
+        for (guint k = 0; k < themes->len; k++)
+            ix_strset_add(doc->themes, ((const corpus_term_t *)
+                                        g_ptr_array_index(themes, k))->slug);
+        orgs = corpus_vocab_scan(vocab, CORPUS_VOCAB_ORG, name);
+        for (guint k = 0; k < orgs->len; k++) {
+            const corpus_term_t *org = g_ptr_array_index(orgs, k);
+
+            ix_strset_add(doc->orgs, org->slug);
+            add_org_names(doc->org_names, vocab, org->slug);
+        }
+    }
+}
+
 static void
 add_file(ix_plan_t *plan, const char *path, const char *rel)
 {
-    g_autofree char *id = document_id("path", rel);
+    g_autofree char *id = ix_document_id("path", rel);
     g_autofree char *base = g_path_get_basename(rel);
     g_autofree char *uri = g_filename_to_uri(path, NULL, NULL);
     char *dot = strrchr(base, '.');
@@ -551,6 +595,7 @@ add_file(ix_plan_t *plan, const char *path, const char *rel)
     doc->kind = g_strdup("publication");
     doc->status = IX_STATUS_BROKEN;
     doc->reason = g_strdup("not extracted");
+    tag_by_folders(plan->vocab, doc, rel);
     g_ptr_array_add(plan->sources, doc);
     g_hash_table_insert(plan->by_id, doc->id, doc);
     plan->n_documents++;
@@ -599,6 +644,61 @@ walk(ix_plan_t *plan, const char *root, const char *dir, guint depth)
         else if (S_ISREG(st.st_mode))
             add_file(plan, path, path + strlen(root) + 1);
     }
+}
+
+gboolean
+ix_plan_add_urls(ix_plan_t *plan, const char *path, GError **error)
+{
+    g_autofree char *text = NULL;
+    g_autoptr(GError) local = NULL;
+    g_auto(GStrv) lines = NULL;
+
+    if (!g_file_get_contents(path, &text, NULL, &local)) {
+        g_set_error(error, IX_ERROR, IX_ERROR_USAGE, "--urls: %s",
+                    local->message);
+        return FALSE;
+    }
+    lines = g_strsplit(text, "\n", -1);
+    for (guint i = 0; lines[i]; i++) {
+        char *line = g_strstrip(lines[i]);
+        g_autoptr(GPtrArray) links = NULL;
+
+        if (!*line || *line == '#')
+            continue;
+        links = corpus_links_find(line);
+        if (!links->len) {
+            g_ptr_array_add(plan->warnings,
+                            g_strdup_printf("%s:%u: not a URL: %s", path,
+                                            i + 1, line));
+            continue;
+        }
+        for (guint l = 0; l < links->len; l++) {
+            const corpus_link_t *link = g_ptr_array_index(links, l);
+            g_autofree char *norm = corpus_url_normalize(link->url);
+            g_autofree char *id = ix_document_id("url", norm);
+            ix_source_t *doc;
+
+            if (g_hash_table_contains(plan->by_id, id))
+                continue;
+            doc = ix_source_new(IX_SOURCE_DOCUMENT, id);
+            doc->url = g_strdup(link->url);
+            doc->host = g_strdup(link->host);
+            ix_strset_add(doc->urls, link->url);
+            const char *at = strstr(line, link->written);
+
+            doc->title = title_for_link(link, NULL, line, at ? at : line);
+            g_free(doc->kind);
+            doc->kind = g_strdup("publication");
+            doc->status = link->kind == CORPUS_LINK_FILE
+                          ? IX_STATUS_LOCAL_PATH : IX_STATUS_UNREACHABLE;
+            doc->reason = g_strdup("not fetched");
+            g_ptr_array_add(plan->sources, doc);
+            g_hash_table_insert(plan->by_id, doc->id, doc);
+            plan->n_documents++;
+        }
+    }
+    g_ptr_array_sort(plan->sources, by_type);
+    return TRUE;
 }
 
 void

@@ -84,8 +84,19 @@ ix_record_build(const ix_source_t *src, const corpus_vocab_t *vocab)
         json_builder_add_int_value(b, src->last_line);
         json_builder_end_array(b);
     } else {
-        add_nullable(b, "fetched_at", NULL);
+        g_autofree char *fetched = NULL;
+
+        if (src->fetched_at) {
+            g_autoptr(GDateTime) t =
+                g_date_time_new_from_unix_utc(src->fetched_at);
+
+            fetched = t ? g_date_time_format_iso8601(t) : NULL;
+        }
+        add_nullable(b, "fetched_at", fetched);
         add_nullable(b, "media_type", src->media_type);
+        add_nullable(b, "content_hash", src->content_hash);
+        if (src->found_on)
+            add_nullable(b, "found_on", src->found_on);
         if (src->n_pages) {
             json_builder_set_member_name(b, "pages");
             json_builder_add_int_value(b, src->n_pages);

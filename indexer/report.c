@@ -24,6 +24,24 @@ add_count(JsonBuilder *b, const char *name, gint64 n)
     json_builder_add_int_value(b, n);
 }
 
+/* What a curator needs to chase a document: every URL it is known by,
+ * when it was last fetched, and the page it was found on. */
+static void
+add_document_fields(JsonBuilder *b, const ix_source_t *src)
+{
+    json_builder_set_member_name(b, "urls");
+    json_builder_begin_array(b);
+    for (guint u = 0; u < src->urls->len; u++)
+        json_builder_add_string_value(b, g_ptr_array_index(src->urls, u));
+    json_builder_end_array(b);
+    if (src->fetched_at)
+        add_time(b, "fetched_at", src->fetched_at * G_USEC_PER_SEC);
+    if (src->found_on) {
+        json_builder_set_member_name(b, "found_on");
+        json_builder_add_string_value(b, src->found_on);
+    }
+}
+
 JsonNode *
 ix_report_build(const ix_plan_t *plan, const ix_counts_t *counts,
                 gint64 started, gint64 finished)
@@ -94,6 +112,8 @@ ix_report_build(const ix_plan_t *plan, const ix_counts_t *counts,
             json_builder_set_member_name(b, "edition");
             json_builder_add_string_value(b,
                                           src->edition ? src->edition : "");
+        } else {
+            add_document_fields(b, src);
         }
         json_builder_end_object(b);
     }

@@ -342,13 +342,75 @@ stored_hash(ix_writer_t *w, const char *id)
     return hash;
 }
 
+/* The record as it is hashed: "unchanged" and "indexed" say the same of
+ * the text, so a document that merely went from one to the other between
+ * runs is not rewritten. */
+static char *
+hashed_record(const ix_source_t *src, const corpus_vocab_t *vocab)
+{
+    g_autoptr(JsonNode) node = ix_record_build(src, vocab);
+    JsonObject *o = json_node_get_object(node);
+
+    if (src->status == IX_STATUS_UNCHANGED)
+        json_object_set_string_member(o, "status",
+                                      ix_status_name(IX_STATUS_INDEXED));
+    return json_to_string(node, FALSE);
+}
+
+/* Strings from xapianc are malloc'd; GLib's allocator is the system's
+ * since 2.46, so g_autofree frees them correctly. */
+gboolean
+ix_writer_reuse(ix_writer_t *w, ix_source_t *src, const char *hash)
+{
+    g_autofree char *data = NULL, *text = NULL;
+    g_autoptr(JsonParser) parser = json_parser_new();
+    g_auto(GStrv) pages = NULL;
+    const char sep[] = { XC_PAGE_SEP, '\0' };
+    JsonObject *o;
+    size_t len = 0;
+
+    if (!hash || xc_dbw_get_data(w->db, src->id, &data) != XC_OK
+        || !json_parser_load_from_data(parser, data, -1, NULL)
+        || !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
+        return FALSE;
+    o = json_node_get_object(json_parser_get_root(parser));
+    if (g_strcmp0(json_object_get_string_member_with_default(
+            o, "content_hash", NULL), hash) != 0
+        || xc_dbw_get_value(w->db, src->id, XC_SLOT_TEXT, &text, &len)
+           != XC_OK)
+        return FALSE;
+
+    pages = g_strsplit(text, sep, -1);
+    g_ptr_array_set_size(src->passages, 0);
+    for (guint i = 0; pages[i]; i++)
+        g_ptr_array_add(src->passages, g_strdup(pages[i]));
+    g_free(src->title);
+    src->title = g_strdup(json_object_get_string_member_with_default(
+        o, "title", src->id));
+    g_free(src->lang);
+    src->lang = g_strdup(json_object_get_string_member_with_default(
+        o, "lang", ""));
+    if (!src->lang)
+        src->lang = g_strdup("");
+    g_free(src->media_type);
+    src->media_type = g_strdup(json_object_get_string_member_with_default(
+        o, "media_type", NULL));
+    src->n_pages = json_object_get_int_member_with_default(o, "pages", 0);
+    src->status = IX_STATUS_UNCHANGED;
+    g_free(src->reason);
+    src->reason = g_strdup(json_object_get_string_member_with_default(
+        o, "reason", NULL));
+    return TRUE;
+}
+
 gboolean
 ix_writer_add(ix_writer_t *w, const ix_source_t *src,
               const corpus_vocab_t *vocab, GError **error)
 {
     g_autoptr(JsonNode) node = ix_record_build(src, vocab);
     g_autofree char *record = json_to_string(node, FALSE);
-    g_autofree char *hash = content_hash(record, src);
+    g_autofree char *hashed = hashed_record(src, vocab);
+    g_autofree char *hash = content_hash(hashed, src);
     g_autofree char *old = stored_hash(w, src->id);
     g_autofree char *date = sort_date(src);
     g_autofree char *sect = NULL;
