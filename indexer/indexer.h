@@ -248,7 +248,7 @@ typedef struct ix_writer ix_writer_t;
 gboolean ix_content_extract(ix_plan_t *plan, ix_writer_t *w, guint workers,
                             ix_content_stats_t *stats, GError **error);
 
-/* ---------------------------------------------------------------- Collecting */
+/* -------------------------------------------------------------- Collecting */
 
 typedef struct {
     guint fetched, unchanged, failed, discovered, merged;
