@@ -647,10 +647,15 @@ static void
 json_string_or_null(JsonBuilder *b, const char *name, const char *v)
 {
     json_builder_set_member_name(b, name);
-    if (v)
-        json_builder_add_string_value(b, v);
-    else
+    if (v) {
+        /* File names need not be UTF-8 ("caf\xe9.txt" on an old share);
+         * the header is JSON, and the worker only wants a hint. */
+        g_autofree char *valid = g_utf8_make_valid(v, -1);
+
+        json_builder_add_string_value(b, valid);
+    } else {
         json_builder_add_null_value(b);
+    }
 }
 
 static void

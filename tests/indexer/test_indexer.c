@@ -413,10 +413,20 @@ Test(cli, indexes_and_reports)
                  json_array_get_length(sources));
     for (guint i = 0; i < json_array_get_length(sources); i++) {
         JsonObject *s = json_array_get_object_element(sources, i);
+        const char *reason = json_object_get_string_member_with_default(
+            s, "reason", NULL);
 
         cr_assert(json_object_has_member(s, "status"));
         cr_assert(json_object_has_member(s, "reason"));
         cr_assert(json_object_has_member(s, "url"));
+        /* No network here: every cited URL was tried and says why it
+         * has no text. */
+        if (g_strcmp0(json_object_get_string_member(s, "status"),
+                      "unreachable") == 0)
+            cr_assert(reason && *reason && strcmp(reason, "not fetched"),
+                      "%s: reason '%s'",
+                      json_object_get_string_member(s, "url"),
+                      reason ? reason : "");
     }
 }
 
@@ -499,9 +509,19 @@ Test(cli, repository_files_are_extracted_and_reported)
     }
     write_file(repo, ".hidden.txt", "secret", -1);
     write_file(repo, "draft.txt~", "old draft", -1);
+    /* A name in Latin-1, not UTF-8, as old shared drives have them. */
+    write_file(repo, "UNODC/caf\xe9 notes.txt", "Notes in a Latin-1 name.\n",
+               -1);
     cr_assert(g_file_set_contents(outside, "outside the repository", -1,
                                   NULL));
     cr_assert_eq(symlink(outside, link), 0);
+    {
+        /* A symbolic link loop: never followed, so never a hang. */
+        g_autofree char *loop = g_build_filename(repo, "Prisons", "loop",
+                                                 NULL);
+
+        cr_assert_eq(symlink("..", loop), 0);
+    }
 
     cr_assert_eq(run_indexer(&err, "--quiet", "--data-dir", data,
                              "--repository", repo, NULL), 0, "%s", err);
@@ -512,7 +532,7 @@ Test(cli, repository_files_are_extracted_and_reported)
     /* No --mapping with --repository: the embedded mapping is not
      * indexed. */
     cr_assert_eq(json_object_get_int_member(summary, "entries"), 0);
-    cr_assert_eq(json_array_get_length(sources), 4,
+    cr_assert_eq(json_array_get_length(sources), 5,
                  "hidden, temporary and symlinked files are skipped");
     s = source_by_title(sources, "Handbook notes");
     cr_assert_not_null(s, "text file titled from its first line");
@@ -525,10 +545,29 @@ Test(cli, repository_files_are_extracted_and_reported)
     cr_assert_str_eq(json_object_get_string_member(s, "status"),
                      "unsupported");
     cr_assert_not_null(json_object_get_string_member(s, "reason"));
+    s = source_by_title(sources, "Notes in a Latin-1 name.");
+    cr_assert_not_null(s, "a file with a non-UTF-8 name is indexed");
+    cr_assert_str_eq(json_object_get_string_member(s, "status"), "indexed");
     s = source_by_title(sources, "encrypted");
     cr_assert_not_null(s);
     cr_assert_str_eq(json_object_get_string_member(s, "status"), "broken");
     cr_assert(strstr(json_object_get_string_member(s, "reason"),
                      "encrypted"), "reason: %s",
               json_object_get_string_member(s, "reason"));
+    {
+        /* Folders named after a theme or an organization tag the files
+         * below them. */
+        g_autofree char *index = g_build_filename(data, "index", NULL);
+        xc_db_t *db = NULL;
+        char *msg = NULL;
+        uint64_t n = 0;
+
+        cr_assert_eq(xc_db_open(index, &db, &msg), XC_OK);
+        cr_assert_eq(xc_db_termfreq(db, XC_PREFIX_THEME "prisons", &n),
+                     XC_OK);
+        cr_assert_eq(n, 1);
+        cr_assert_eq(xc_db_termfreq(db, XC_PREFIX_ORG "unodc", &n), XC_OK);
+        cr_assert_eq(n, 2);
+        xc_db_close(db);
+    }
 }
