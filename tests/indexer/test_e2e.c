@@ -83,8 +83,10 @@ start(gboolean with_repository)
     }
     {
         g_autofree char *root = g_path_get_dirname(repo);
-        const char *argv[] = { CTMAP_INDEXER, "--quiet", "--data-dir", data,
-                               "--mapping",
+        /* Offline: this suite is about searching; fetching has its own
+         * suites, and each setup here would wait on the resolver. */
+        const char *argv[] = { CTMAP_INDEXER, "--quiet", "--offline",
+                               "--data-dir", data, "--mapping",
                                CTMAP_CORPUS_DIR "/mapping-2020-07.txt",
                                with_repository ? "--repository" : NULL,
                                root, NULL };
