@@ -10,16 +10,6 @@
 
 G_BEGIN_DECLS
 
-/* File-local functions the Criterion suites call directly are marked
- * CTMAP_TESTABLE: static in a release build, visible in a test build. */
-#ifndef CTMAP_TESTABLE
-#ifdef CTMAP_TESTING
-#define CTMAP_TESTABLE
-#else
-#define CTMAP_TESTABLE static
-#endif
-#endif
-
 /* Folds a spelling for comparison: NFKC, case-folded, every run of
  * characters that are neither letters nor digits turned into one space,
  * no leading or trailing space.  "U.N.-Women" and "u n women" fold alike.

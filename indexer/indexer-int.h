@@ -13,16 +13,6 @@
 
 G_BEGIN_DECLS
 
-/* File-local functions the Criterion suites call directly are marked
- * CTMAP_TESTABLE: static in a release build, visible in a test build. */
-#ifndef CTMAP_TESTABLE
-#ifdef CTMAP_TESTING
-#define CTMAP_TESTABLE
-#else
-#define CTMAP_TESTABLE static
-#endif
-#endif
-
 /* ---------------------------------------------------------------- Cache */
 
 /* The on-disk format version, written to DIR/VERSION.  Bump it whenever

@@ -10,13 +10,6 @@
 
 G_BEGIN_DECLS
 
-/* File-local functions that the unit tests reach are CTMAP_TESTABLE. */
-#ifdef CTMAP_TESTING
-#define CTMAP_TESTABLE
-#else
-#define CTMAP_TESTABLE static
-#endif
-
 /* Limits of the API (DESIGN.md, "HTTP API"). */
 #define SD_MAX_URI          8192    /* longer request targets get 414 */
 #define SD_MAX_LIMIT        100     /* larger limits are capped */
