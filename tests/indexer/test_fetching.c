@@ -246,3 +246,63 @@ Test(fetching, second_run_uses_conditional_requests_and_finds_new_pdf)
         json_node_get_object(json_parser_get_root(second)), "summary");
     cr_assert_eq(json_object_get_int_member(summary, "deleted"), 0);
 }
+
+/* ---------------------------------------------------------------- Real */
+
+/* The embedded mapping itself, its real URLs mirrored to the server: the
+ * UN sites become folders on it.  Two of the cited PDFs are there, the
+ * repository page links a third, and everything else is missing. */
+static JsonParser *
+index_embedded(void)
+{
+    g_autofree char *data = g_build_filename(tmp, "var-real", NULL);
+    g_autofree char *report = g_build_filename(data, "report.json", NULL);
+    g_autofree char *base = fx_server_url(srv, "/");
+    g_autofree char *m1 = g_strconcat("http://osce-academy.net/=", base,
+                                      "osce-academy/", NULL);
+    g_autofree char *m2 = g_strconcat("https://www.unodc.org/=", base,
+                                      "unodc/", NULL);
+    g_autofree char *m3 = g_strconcat("https://unrcca.unmissions.org/=",
+                                      base, "unrcca/", NULL);
+    g_autofree char *err = NULL;
+    const char *argv[] = { CTMAP_INDEXER, "--quiet", "--data-dir", data,
+                           "--mirror", m1, "--mirror", m2, "--mirror", m3,
+                           NULL };
+    JsonParser *parser = json_parser_new();
+
+    cr_assert_eq(run(&err, argv), 0, "indexer: %s", err);
+    cr_assert(json_parser_load_from_file(parser, report, NULL));
+    return parser;
+}
+
+Test(fetching, the_mappings_real_urls_through_mirrors)
+{
+    g_autofree char *pdfdir = g_build_filename(tmp, "pdf", NULL);
+    g_autoptr(JsonParser) p = NULL;
+    JsonObject *found;
+
+    copy_pdf(pdfdir, "english.pdf",
+             "osce-academy/upload/file/policy_brief_56_final.pdf");
+    copy_pdf(pdfdir, "russian.pdf", "unodc/documents/terrorism/"
+             "Publications/GENDER/19-01530_R_ebook.pdf");
+    copy_pdf(pdfdir, "kazakh.pdf", "unrcca/files/new-handbook.pdf");
+    write_file("unrcca/counter-terrorism",
+               "<html><head><title>Counter-terrorism | UNRCCA</title>"
+               "</head><body><a href=\"/files/new-handbook.pdf\">New "
+               "handbook</a></body></html>", -1);
+    p = index_embedded();
+
+    assert_status(p, "policy_brief_56_final.pdf", "indexed", NULL);
+    assert_status(p, "19-01530_R_ebook.pdf", "indexed", NULL);
+    assert_status(p, "policy_brief_54_final.pdf", "unreachable", "HTTP 404");
+    assert_status(p, "Module_HR_and_CJ_responses_to_terrorism_ebook.pdf",
+                  "unreachable", "HTTP 404");
+    /* Not mirrored, and there is no network here. */
+    assert_status(p, "444340_0.pdf", "unreachable", "DNS");
+    /* The mapping's file:///D:/ links stay someone's disk. */
+    assert_status(p, "file:///D:/", "local-path", NULL);
+    found = source_with_url(p, "unrcca.unmissions.org/files/new-handbook");
+    cr_assert_not_null(found, "the repository page was not followed");
+    cr_assert_str_eq(json_object_get_string_member(found, "status"),
+                     "indexed");
+}
