@@ -26,10 +26,8 @@ is_block(const char *name)
         "pre", "hr", "section", "article", "header", "footer", NULL
     };
 
-    for (int i = 0; blocks[i]; i++)
-        if (g_ascii_strcasecmp(name, blocks[i]) == 0)
-            return TRUE;
-    return FALSE;
+    /* libxml2's HTML parser gives element names in lower case. */
+    return g_strv_contains(blocks, name);
 }
 
 static void

@@ -255,10 +255,7 @@ function_word(const char *w)
         "this", "to", "was", "were", "which", "with", NULL
     };
 
-    for (int i = 0; words[i]; i++)
-        if (strcmp(w, words[i]) == 0)
-            return TRUE;
-    return FALSE;
+    return g_strv_contains(words, w);
 }
 
 /* Whether a page break cut a word: @before is the text before the break,

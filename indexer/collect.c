@@ -157,14 +157,10 @@ add_discovered(ix_plan_t *plan, const ix_source_t *page, const char *url,
     doc->found_on = g_strdup(page->url);
     g_free(doc->kind);
     doc->kind = g_strdup("publication");
-    for (guint i = 0; i < page->orgs->len; i++)
-        ix_strset_add(doc->orgs, g_ptr_array_index(page->orgs, i));
-    for (guint i = 0; i < page->themes->len; i++)
-        ix_strset_add(doc->themes, g_ptr_array_index(page->themes, i));
-    for (guint i = 0; i < page->countries->len; i++)
-        ix_strset_add(doc->countries, g_ptr_array_index(page->countries, i));
-    for (guint i = 0; i < page->org_names->len; i++)
-        ix_strset_add(doc->org_names, g_ptr_array_index(page->org_names, i));
+    ix_strset_merge(doc->orgs, page->orgs);
+    ix_strset_merge(doc->themes, page->themes);
+    ix_strset_merge(doc->countries, page->countries);
+    ix_strset_merge(doc->org_names, page->org_names);
     g_ptr_array_add(plan->sources, doc);
     g_hash_table_insert(plan->by_id, doc->id, doc);
     plan->n_documents++;
@@ -241,19 +237,13 @@ merge_duplicates(ix_plan_t *plan, ix_collect_stats_t *stats)
             i++;
             continue;
         }
-        for (guint k = 0; k < src->urls->len; k++)
-            ix_strset_add(keep->urls, g_ptr_array_index(src->urls, k));
-        for (guint k = 0; k < src->links->len; k++)
-            ix_strset_add(keep->links, g_ptr_array_index(src->links, k));
-        for (guint k = 0; k < src->orgs->len; k++)
-            ix_strset_add(keep->orgs, g_ptr_array_index(src->orgs, k));
-        for (guint k = 0; k < src->themes->len; k++)
-            ix_strset_add(keep->themes, g_ptr_array_index(src->themes, k));
-        for (guint k = 0; k < src->countries->len; k++)
-            ix_strset_add(keep->countries,
-                          g_ptr_array_index(src->countries, k));
-        for (guint k = 0; k < src->years->len; k++)
-            ix_strset_add(keep->years, g_ptr_array_index(src->years, k));
+        ix_strset_merge(keep->urls, src->urls);
+        ix_strset_merge(keep->links, src->links);
+        ix_strset_merge(keep->orgs, src->orgs);
+        ix_strset_merge(keep->themes, src->themes);
+        ix_strset_merge(keep->countries, src->countries);
+        ix_strset_merge(keep->years, src->years);
+        ix_strset_merge(keep->org_names, src->org_names);
         recite(plan, src, keep->id);
         g_hash_table_remove(plan->by_id, src->id);
         g_ptr_array_remove_index(plan->sources, i);

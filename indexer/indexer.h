@@ -108,6 +108,8 @@ char *ix_document_id(const char *kind, const char *key);
 
 /* Adds @value to the string set @set unless already there. */
 void ix_strset_add(GPtrArray *set, const char *value);
+/* Adds every string of @more (nullable) to the set @set. */
+void ix_strset_merge(GPtrArray *set, const GPtrArray *more);
 
 /* ---------------------------------------------------------------- Planning */
 

@@ -96,8 +96,8 @@ ix_strset_add(GPtrArray *set, const char *value)
     g_ptr_array_add(set, g_strdup(value));
 }
 
-static void
-strset_merge(GPtrArray *set, const GPtrArray *more)
+void
+ix_strset_merge(GPtrArray *set, const GPtrArray *more)
 {
     for (guint i = 0; more && i < more->len; i++)
         ix_strset_add(set, g_ptr_array_index(more, i));
@@ -296,11 +296,11 @@ cite_document(ix_plan_t *plan, const char *id, ix_source_t *entry,
         g_hash_table_insert(plan->by_id, doc->id, doc);
         plan->n_documents++;
     }
-    strset_merge(doc->orgs, entry->orgs);
-    strset_merge(doc->themes, entry->themes);
-    strset_merge(doc->countries, entry->countries);
-    strset_merge(doc->years, entry->years);
-    strset_merge(doc->org_names, entry->org_names);
+    ix_strset_merge(doc->orgs, entry->orgs);
+    ix_strset_merge(doc->themes, entry->themes);
+    ix_strset_merge(doc->countries, entry->countries);
+    ix_strset_merge(doc->years, entry->years);
+    ix_strset_merge(doc->org_names, entry->org_names);
     ix_strset_add(doc->links, entry->id);
     ix_strset_add(entry->links, doc->id);
     if (context && *context) {
@@ -432,12 +432,12 @@ plan_entry(ix_plan_t *plan, const corpus_vocab_t *vocab,
     src->edition = g_strdup(e->edition);
     src->first_line = e->first_line;
     src->last_line = e->last_line;
-    strset_merge(src->orgs, e->orgs);
+    ix_strset_merge(src->orgs, e->orgs);
     if (e->theme)
         ix_strset_add(src->themes, e->theme);
-    strset_merge(src->themes, e->themes);
-    strset_merge(src->countries, e->countries);
-    strset_merge(src->years, e->years);
+    ix_strset_merge(src->themes, e->themes);
+    ix_strset_merge(src->countries, e->countries);
+    ix_strset_merge(src->years, e->years);
     for (guint i = 0; i < e->orgs->len; i++)
         add_org_names(src->org_names, vocab, g_ptr_array_index(e->orgs, i));
     ix_strset_add(src->org_names, e->orgs_raw);
