@@ -1237,3 +1237,79 @@ Test(xapianc, allterms_walks_prefix_in_order_up_to_max)
     g_string_free(r.out, TRUE);
     xc_db_close(db);
 }
+
+/* The full text is the bulk of an index and Glass does not compress value
+ * slots, so xapianc deflates XC_SLOT_TEXT; every reader gets the bytes
+ * back as written, and the database is smaller than the text. */
+Test(xapianc, stored_text_is_packed_and_reads_back_unchanged)
+{
+    static const char *const words[] = {
+        "extremism", "prevention", "community", "dialogue", "youth",
+        "радикализация", "border", "security", "women", "religious",
+    };
+    GString *text = g_string_new(NULL);
+    GRand *rand = g_rand_new_with_seed(7);
+
+    while (text->len < 2000000) {
+        g_string_append(text, words[g_rand_int_range(
+                                  rand, 0, G_N_ELEMENTS(words))]);
+        g_string_append_c(text, text->len % 997 < 9 ? '\f' : ' ');
+    }
+    g_rand_free(rand);
+
+    xc_dbw_t *w = NULL;
+    char *err = NULL;
+    cr_assert_eq(xc_dbw_open(dbpath, 1, &w, &err), XC_OK, "%s", err);
+    cr_assert_eq(xc_dbw_begin_doc(w, "d-big"), XC_OK);
+    cr_assert_eq(xc_dbw_add_text(w, "youth dialogue", "", 1), XC_OK);
+    cr_assert_eq(xc_dbw_set_value(w, XC_SLOT_TEXT, text->str, text->len),
+                 XC_OK);
+    cr_assert_eq(xc_dbw_end_doc(w), XC_OK);
+    cr_assert_eq(xc_dbw_begin_doc(w, "d-short"), XC_OK);
+    cr_assert_eq(xc_dbw_add_text(w, "youth", "", 1), XC_OK);
+    cr_assert_eq(xc_dbw_set_value(w, XC_SLOT_TEXT, "short\fpages", 11),
+                 XC_OK);
+    cr_assert_eq(xc_dbw_end_doc(w), XC_OK);
+    cr_assert_eq(xc_dbw_close(w), XC_OK);
+
+    /* The writer, the reader by id and a hit all inflate it. */
+    char *v = NULL;
+    size_t len = 0;
+    cr_assert_eq(xc_dbw_open(dbpath, 0, &w, &err), XC_OK, "%s", err);
+    cr_assert_eq(xc_dbw_get_value(w, "d-big", XC_SLOT_TEXT, &v, &len),
+                 XC_OK);
+    cr_expect_eq(len, text->len);
+    cr_expect(memcmp(v, text->str, text->len) == 0);
+    free(v);
+    cr_assert_eq(xc_dbw_close(w), XC_OK);
+
+    xc_db_t *db = open_reader();
+    cr_assert_eq(xc_db_get_value(db, "d-short", XC_SLOT_TEXT, &v, &len),
+                 XC_OK);
+    cr_expect_eq(len, 11);
+    cr_expect_str_eq(v, "short\fpages");
+    free(v);
+
+    xc_query_t *q = NULL;
+    xc_mset_t *m = NULL;
+    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, -1, 0};
+    cr_assert_eq(xc_query_parse(db, "dialogue", 0, &q), XC_OK);
+    cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
+    cr_assert_eq(xc_mset_size(m), 1);
+    cr_assert_eq(xc_mset_value(m, 0, XC_SLOT_TEXT, &v, &len), XC_OK);
+    cr_expect_eq(len, text->len);
+    cr_expect(memcmp(v, text->str, text->len) == 0);
+    free(v);
+    xc_mset_free(m);
+    xc_query_free(q);
+    xc_db_close(db);
+
+    /* Stored plainly, the text alone would take 2 MB of postlist.glass. */
+    char *postlist = g_build_filename(dbpath, "postlist.glass", NULL);
+    GStatBuf st;
+    cr_assert_eq(g_stat(postlist, &st), 0);
+    cr_expect_lt((size_t)st.st_size, text->len / 2, "postlist is %ld bytes",
+                 (long)st.st_size);
+    g_free(postlist);
+    g_string_free(text, TRUE);
+}
