@@ -1166,8 +1166,12 @@ xc_mset_facets(xc_mset_t *m, unsigned slot, xc_facet_cb cb, void *rock)
 /* Stemmed query terms ("Zfighter") have no positions in the index, only
  * the words do ("fighters"), so for those the document's own terms are
  * walked and each word whose stem is a query stem reports its positions.
- * That walk costs one pass over the hit's term list, and only when the
- * query has stemmed terms. */
+ * Stemming every word of the hit was most of the time of a /search, so a
+ * word is stemmed only when it starts like a query stem: a Snowball stem
+ * keeps the word's start, but for its last letters ("happi" from "happy",
+ * "fighter" from "fighters"), so all of the stem but its last two bytes
+ * must lead the word.  The walk costs one pass over the hit's term list,
+ * and only when the query has stemmed terms. */
 xc_status_t
 xc_mset_positions(xc_mset_t *m, size_t i, xc_pos_cb cb, void *rock)
 {
@@ -1180,6 +1184,7 @@ xc_mset_positions(xc_mset_t *m, size_t i, xc_pos_cb cb, void *rock)
         Xapian::docid did = *m->mset[static_cast<Xapian::doccount>(i)];
         std::set<std::string> stems;
         std::set<std::string> done;
+        std::vector<std::string> leads;  /* prefix + start of each stem */
 
         for (auto t = m->query.get_unique_terms_begin();
              t != m->query.get_unique_terms_end(); ++t) {
@@ -1188,6 +1193,11 @@ xc_mset_positions(xc_mset_t *m, size_t i, xc_pos_cb cb, void *rock)
                 continue;
             if (term[0] == 'Z') {
                 stems.insert(term);
+                std::string bare = term.substr(1);
+                size_t plen = prefix_len(bare);
+                size_t keep = bare.size() - plen > 3
+                                  ? bare.size() - plen - 2 : 1;
+                leads.push_back(bare.substr(0, plen + keep));
                 continue;
             }
             done.insert(term);
@@ -1203,6 +1213,14 @@ xc_mset_positions(xc_mset_t *m, size_t i, xc_pos_cb cb, void *rock)
             std::string term = *t;
             size_t plen = prefix_len(term);
             if (plen == term.size() || done.count(term))
+                continue;
+            bool lead = false;
+            for (const std::string &l : leads)
+                if (term.compare(0, l.size(), l) == 0) {
+                    lead = true;
+                    break;
+                }
+            if (!lead)
                 continue;
             std::string key = "Z" + term.substr(0, plen) +
                               stem(term.substr(plen));
@@ -1222,7 +1240,11 @@ xc_mset_positions(xc_mset_t *m, size_t i, xc_pos_cb cb, void *rock)
 
 /* MSet::snippet() in Xapian 1.4 escapes '&', '<' and '>' in the text it
  * returns (tests/xapianc checks "<b>&"), which is all HTML element content
- * needs; only the markers we pass are left raw. */
+ * needs; only the markers we pass are left raw.  No
+ * SNIPPET_BACKGROUND_MODEL: it looks up the frequency of every distinct
+ * word of the text in the index, which was half the time of a /search
+ * (perf, scripts/bench/query), to prefer rare words in passages that the
+ * query's own terms already pick. */
 xc_status_t
 xc_mset_snippet(xc_mset_t *m, const char *text, size_t max_len, char **out)
 {
@@ -1233,9 +1255,7 @@ xc_mset_snippet(xc_mset_t *m, const char *text, size_t max_len, char **out)
     *out = nullptr;
     try {
         std::string s = m->mset.snippet(
-            text, max_len, make_stem(),
-            Xapian::MSet::SNIPPET_BACKGROUND_MODEL |
-                Xapian::MSet::SNIPPET_EXHAUSTIVE,
+            text, max_len, make_stem(), Xapian::MSet::SNIPPET_EXHAUSTIVE,
             "<mark>", "</mark>", "...");
         *out = dup_bytes(s);
         return XC_OK;
