@@ -81,6 +81,7 @@ on_done(guint index, extract_result_t *r, const GError *error,
     ix_source_t *src = b->srcs[index];
 
     src->extracted = TRUE;
+    ix_progress_done(b->plan->progress, IX_STAGE_EXTRACTED, 1);
     if (error) {
         /* The message already reads as a reason ("encrypted: a password
          * is needed", "timeout after 60 s"); the kind is in the status. */
@@ -177,6 +178,7 @@ run_batch(extract_pool_t *pool, ix_plan_t *plan, ix_writer_t *w,
         if (!map) {
             src->extracted = TRUE;
             stats->failed++;
+            ix_progress_done(plan->progress, IX_STAGE_EXTRACTED, 1);
             continue;
         }
         g_ptr_array_add(maps, map);
@@ -190,6 +192,7 @@ run_batch(extract_pool_t *pool, ix_plan_t *plan, ix_writer_t *w,
         if (w && ix_writer_reuse(w, src, src->content_hash)) {
             src->extracted = TRUE;
             stats->reused++;
+            ix_progress_done(plan->progress, IX_STAGE_EXTRACTED, 1);
             continue;
         }
         inputs[m].filename = src->path;
@@ -225,6 +228,7 @@ ix_content_extract(ix_plan_t *plan, ix_writer_t *w, guint workers,
     }
     if (!batch->len)
         return TRUE;
+    ix_progress_expect(plan->progress, IX_STAGE_EXTRACTED, batch->len);
 
     pool = extract_pool_new(workers ? workers : 1, &limits, NULL, &local);
     for (guint start = 0; start < batch->len; start += BATCH) {

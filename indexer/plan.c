@@ -448,17 +448,6 @@ plan_entry(ix_plan_t *plan, const corpus_vocab_t *vocab,
     return src;
 }
 
-static char *
-edition_name(const char *path)
-{
-    g_autofree char *base = g_path_get_basename(path);
-    char *dot = strrchr(base, '.');
-
-    if (dot && dot != base)
-        *dot = '\0';
-    return g_steal_pointer(&base);
-}
-
 static gint
 by_type(gconstpointer a, gconstpointer b)
 {
@@ -479,12 +468,15 @@ ix_plan_build(const corpus_vocab_t *vocab, const char *const *mappings)
     plan->warnings = g_ptr_array_new_with_free_func(g_free);
     plan->vocab = vocab;
 
+    g_autoptr(GPtrArray) maps = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)corpus_mapping_free);
+
     for (guint m = 0; mappings && mappings[m]; m++) {
         g_autoptr(GError) error = NULL;
-        g_autofree char *edition = edition_name(mappings[m]);
-        g_autoptr(corpus_mapping_t) map =
-            corpus_mapping_load(mappings[m], vocab, &error);
+        corpus_mapping_t *map = corpus_mapping_load(mappings[m], vocab,
+                                                    &error);
 
+        g_ptr_array_add(maps, map);
         if (!map) {
             g_ptr_array_add(plan->warnings,
                             g_strdup_printf("%s: %s", mappings[m],
@@ -498,11 +490,17 @@ ix_plan_build(const corpus_vocab_t *vocab, const char *const *mappings)
                             g_strdup_printf("%s:%u: %s", mappings[m],
                                             w->line, w->message));
         }
-        for (guint i = 0; i < map->entries->len; i++) {
+    }
+    /* Editions are planned newest (last named) first: a row that several
+     * editions repeat comes from the newest, with its text, lines and
+     * edition name, and a row an older edition alone has still stays. */
+    for (guint m = maps->len; m-- > 0;) {
+        const corpus_mapping_t *map = g_ptr_array_index(maps, m);
+
+        for (guint i = 0; map && i < map->entries->len; i++) {
             const corpus_entry_t *e = g_ptr_array_index(map->entries, i);
             ix_source_t *entry;
 
-            /* A later edition repeating a row keeps one entry. */
             if (g_hash_table_contains(plan->by_id, e->id))
                 continue;
             entry = plan_entry(plan, vocab, e);

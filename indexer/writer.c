@@ -19,6 +19,8 @@ struct ix_writer {
     ix_counts_t counts;
     gboolean in_txn;
     gboolean force;
+    GHashTable *outcomes;       /* id -> GINT_TO_POINTER(ix_outcome_t) */
+    GHashTable *previous;       /* (nullable) id -> hash, not owned */
 };
 
 static gboolean
@@ -54,6 +56,8 @@ ix_writer_open(const char *path, GError **error)
 
     ix_writer_t *w = g_new0(ix_writer_t, 1);
     w->db = db;
+    w->outcomes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                        NULL);
     return w;
 }
 
@@ -65,7 +69,20 @@ ix_writer_close(ix_writer_t *w)
     if (w->in_txn)
         xc_dbw_cancel(w->db);
     xc_dbw_close(w->db);
+    g_hash_table_unref(w->outcomes);
     g_free(w);
+}
+
+void
+ix_writer_set_previous(ix_writer_t *w, GHashTable *hashes)
+{
+    w->previous = hashes;
+}
+
+ix_outcome_t
+ix_writer_outcome(const ix_writer_t *w, const char *id)
+{
+    return GPOINTER_TO_INT(g_hash_table_lookup(w->outcomes, id));
 }
 
 void
@@ -335,6 +352,8 @@ stored_hash(ix_writer_t *w, const char *id)
     char *value = NULL;
     char *hash = NULL;
 
+    if (w->previous)
+        return g_strdup(g_hash_table_lookup(w->previous, id));
     if (xc_dbw_get_value(w->db, id, XC_SLOT_HASH, &value, NULL) == XC_OK
         && value && *value)
         hash = g_strdup(value);
@@ -418,9 +437,14 @@ ix_writer_add(ix_writer_t *w, const ix_source_t *src,
     const char *status = ix_status_name(src->status);
     xc_status_t st;
 
-    if (old && !w->force && strcmp(old, hash) == 0) {
+    if (old && strcmp(old, hash) == 0) {
         w->counts.unchanged++;
-        return TRUE;
+        g_hash_table_replace(w->outcomes, g_strdup(src->id),
+                             GINT_TO_POINTER(IX_OUTCOME_UNCHANGED));
+        /* A fresh database (--full) needs every document, changed or
+         * not; the counts still say what changed. */
+        if (!w->force)
+            return TRUE;
     }
     sect = src->section ? g_ascii_strdown(&src->section, 1) : NULL;
 
@@ -458,10 +482,15 @@ ix_writer_add(ix_writer_t *w, const ix_source_t *src,
         st = xc_dbw_end_doc(w->db);
     if (st != XC_OK)
         return fail(w, st, src->id, error);
+    if (old && strcmp(old, hash) == 0)
+        return TRUE;
     if (old)
         w->counts.updated++;
     else
         w->counts.added++;
+    g_hash_table_replace(w->outcomes, g_strdup(src->id),
+                         GINT_TO_POINTER(old ? IX_OUTCOME_UPDATED
+                                             : IX_OUTCOME_ADDED));
     return TRUE;
 }
 
