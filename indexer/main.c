@@ -473,8 +473,12 @@ main(int argc, char **argv)
     report = ix_report_build(plan, &counts, changes, started,
                              g_get_real_time());
     summary = last_run_json(report);
-    if (!ix_writer_set_meta(w, XC_META_LAST_RUN, summary, &error)
-        || !ix_writer_commit(w, &error)) {
+    /* A run that changed nothing leaves the index alone, revision and
+     * all, so searchd has nothing to reopen; ctmap:last-run (what /stats
+     * shows) is the last run that changed the index. */
+    if ((fresh || counts.added || counts.updated || counts.deleted)
+        && (!ix_writer_set_meta(w, XC_META_LAST_RUN, summary, &error)
+            || !ix_writer_commit(w, &error))) {
         rc = die(1, "index not updated: %s", error->message);
         goto out;
     }

@@ -10,6 +10,9 @@
 #include "schema.h"
 #include "xapianc.h"
 
+/* Digest of the vocabularies the index holds (user metadata). */
+#define IX_META_VOCAB "ctmap:vocab-digest"
+
 /* Positions between fields and passages are spaced out so that a phrase
  * never matches across a boundary. */
 #define POS_GAP 100
@@ -141,24 +144,46 @@ ix_writer_set_meta(ix_writer_t *w, const char *key, const char *value,
 
 /* ---------------------------------------------------------------- Vocab */
 
-/* One synonym pair in both directions, so the acronym finds the expansion
+/* The synonym pairs of the vocabularies, as "a\nb" strings: an acronym
+ * and its expansion, an organization's label and its names and aliases.
+ * Each is stored in both directions, so the acronym finds the expansion
  * and the expansion finds the acronym. */
-static xc_status_t
-add_synonym_pair(xc_dbw_t *db, const char *a, const char *b)
+static void
+add_pair(GPtrArray *pairs, const char *a, const char *b)
 {
-    xc_status_t st;
     g_autofree char *la = NULL, *lb = NULL;
 
     if (!a || !b || !*a || !*b)
-        return XC_OK;
+        return;
     la = g_utf8_strdown(a, -1);
     lb = g_utf8_strdown(b, -1);
-    if (strcmp(la, lb) == 0)
-        return XC_OK;
-    st = xc_dbw_add_synonym(db, la, lb);
-    if (st == XC_OK)
-        st = xc_dbw_add_synonym(db, lb, la);
-    return st;
+    if (strcmp(la, lb) != 0)
+        g_ptr_array_add(pairs, g_strconcat(la, "\n", lb, NULL));
+}
+
+static GPtrArray *
+synonym_pairs(const corpus_vocab_t *vocab)
+{
+    static const corpus_vocab_kind_t syn_kinds[] = {
+        CORPUS_VOCAB_ACRONYM, CORPUS_VOCAB_ORG
+    };
+    GPtrArray *pairs = g_ptr_array_new_with_free_func(g_free);
+
+    for (guint k = 0; k < G_N_ELEMENTS(syn_kinds); k++) {
+        const GPtrArray *items = corpus_vocab_items(vocab, syn_kinds[k]);
+
+        for (guint i = 0; items && i < items->len; i++) {
+            const corpus_term_t *t = g_ptr_array_index(items, i);
+
+            add_pair(pairs, t->label, t->name);
+            for (guint a = 0; t->aliases && a < t->aliases->len; a++)
+                add_pair(pairs, t->label, g_ptr_array_index(t->aliases, a));
+            if (t->extra && *t->extra
+                && syn_kinds[k] == CORPUS_VOCAB_ACRONYM)
+                add_pair(pairs, t->label, t->extra);
+        }
+    }
+    return pairs;
 }
 
 static void
@@ -178,36 +203,11 @@ labels_member(JsonBuilder *b, const char *name, const corpus_vocab_t *vocab,
     json_builder_end_object(b);
 }
 
-gboolean
-ix_writer_set_vocab(ix_writer_t *w, const corpus_vocab_t *vocab,
-                    GError **error)
+static char *
+labels_json(const corpus_vocab_t *vocab)
 {
-    static const corpus_vocab_kind_t syn_kinds[] = {
-        CORPUS_VOCAB_ACRONYM, CORPUS_VOCAB_ORG
-    };
     g_autoptr(JsonBuilder) b = json_builder_new();
     g_autoptr(JsonNode) root = NULL;
-    g_autofree char *json = NULL;
-    xc_status_t st = XC_OK;
-
-    for (guint k = 0; k < G_N_ELEMENTS(syn_kinds) && st == XC_OK; k++) {
-        const GPtrArray *items = corpus_vocab_items(vocab, syn_kinds[k]);
-
-        for (guint i = 0; items && i < items->len && st == XC_OK; i++) {
-            const corpus_term_t *t = g_ptr_array_index(items, i);
-
-            st = add_synonym_pair(w->db, t->label, t->name);
-            for (guint a = 0; t->aliases && a < t->aliases->len
-                              && st == XC_OK; a++)
-                st = add_synonym_pair(w->db, t->label,
-                                      g_ptr_array_index(t->aliases, a));
-            if (st == XC_OK && t->extra && *t->extra
-                && syn_kinds[k] == CORPUS_VOCAB_ACRONYM)
-                st = add_synonym_pair(w->db, t->label, t->extra);
-        }
-    }
-    if (st != XC_OK)
-        return fail(w, st, "cannot store synonyms", error);
 
     json_builder_begin_object(b);
     labels_member(b, "org", vocab, CORPUS_VOCAB_ORG);
@@ -216,8 +216,42 @@ ix_writer_set_vocab(ix_writer_t *w, const corpus_vocab_t *vocab,
     labels_member(b, "kind", vocab, CORPUS_VOCAB_KIND);
     json_builder_end_object(b);
     root = json_builder_get_root(b);
-    json = json_to_string(root, FALSE);
-    return ix_writer_set_meta(w, XC_META_LABELS, json, error);
+    return json_to_string(root, FALSE);
+}
+
+/* The vocabularies are rewritten only when they changed (their digest is
+ * kept in IX_META_VOCAB), so that a run that changes nothing leaves the
+ * index, and its revision, as they were. */
+gboolean
+ix_writer_set_vocab(ix_writer_t *w, const corpus_vocab_t *vocab,
+                    GError **error)
+{
+    g_autoptr(GPtrArray) pairs = synonym_pairs(vocab);
+    g_autofree char *json = labels_json(vocab);
+    g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+    g_autofree char *stored = NULL;
+    xc_status_t st = XC_OK;
+
+    g_checksum_update(sum, (const guchar *)json, strlen(json));
+    for (guint i = 0; i < pairs->len; i++)
+        g_checksum_update(sum, g_ptr_array_index(pairs, i),
+                          strlen(g_ptr_array_index(pairs, i)) + 1);
+    if (xc_dbw_get_metadata(w->db, IX_META_VOCAB, &stored) == XC_OK
+        && g_strcmp0(stored, g_checksum_get_string(sum)) == 0)
+        return TRUE;
+
+    for (guint i = 0; i < pairs->len && st == XC_OK; i++) {
+        g_auto(GStrv) ab = g_strsplit(g_ptr_array_index(pairs, i), "\n", 2);
+
+        st = xc_dbw_add_synonym(w->db, ab[0], ab[1]);
+        if (st == XC_OK)
+            st = xc_dbw_add_synonym(w->db, ab[1], ab[0]);
+    }
+    if (st != XC_OK)
+        return fail(w, st, "cannot store synonyms", error);
+    return ix_writer_set_meta(w, XC_META_LABELS, json, error)
+           && ix_writer_set_meta(w, IX_META_VOCAB,
+                                 g_checksum_get_string(sum), error);
 }
 
 /* ---------------------------------------------------------------- Documents */
@@ -363,7 +397,9 @@ stored_hash(ix_writer_t *w, const char *id)
 
 /* The record as it is hashed: "unchanged" and "indexed" say the same of
  * the text, so a document that merely went from one to the other between
- * runs is not rewritten. */
+ * runs is not rewritten; nor is one merely fetched again (a 304 or the
+ * same bytes), so fetched_at stays the time of the fetch that brought
+ * the bytes the index holds. */
 static char *
 hashed_record(const ix_source_t *src, const corpus_vocab_t *vocab)
 {
@@ -373,6 +409,7 @@ hashed_record(const ix_source_t *src, const corpus_vocab_t *vocab)
     if (src->status == IX_STATUS_UNCHANGED)
         json_object_set_string_member(o, "status",
                                       ix_status_name(IX_STATUS_INDEXED));
+    json_object_remove_member(o, "fetched_at");
     return json_to_string(node, FALSE);
 }
 
