@@ -156,9 +156,12 @@ hash_bytes(const char *data, gsize len)
                                        (const guchar *)data, len);
 }
 
+/* The pool (@pool, created on first need with @workers workers) is
+ * started only when some file does need extracting: a re-run whose files
+ * all kept their bytes starts no worker process at all. */
 static gboolean
-run_batch(extract_pool_t *pool, ix_plan_t *plan, ix_writer_t *w,
-          GPtrArray *batch, const extract_limits_t *limits,
+run_batch(extract_pool_t **pool, guint workers, ix_plan_t *plan,
+          ix_writer_t *w, GPtrArray *batch, const extract_limits_t *limits,
           ix_content_stats_t *stats, GError **error)
 {
     guint n = batch->len;
@@ -206,7 +209,11 @@ run_batch(extract_pool_t *pool, ix_plan_t *plan, ix_writer_t *w,
     }
     if (!m)
         return TRUE;
-    return extract_pool_run(pool, ptrs, m, on_done, &b, error);
+    if (!*pool)
+        *pool = extract_pool_new(workers ? workers : 1, limits, NULL, error);
+    if (!*pool)
+        return FALSE;
+    return extract_pool_run(*pool, ptrs, m, on_done, &b, error);
 }
 
 gboolean
@@ -230,7 +237,6 @@ ix_content_extract(ix_plan_t *plan, ix_writer_t *w, guint workers,
         return TRUE;
     ix_progress_expect(plan->progress, IX_STAGE_EXTRACTED, batch->len);
 
-    pool = extract_pool_new(workers ? workers : 1, &limits, NULL, &local);
     for (guint start = 0; start < batch->len; start += BATCH) {
         g_autoptr(GPtrArray) part = g_ptr_array_new();
 
@@ -239,10 +245,10 @@ ix_content_extract(ix_plan_t *plan, ix_writer_t *w, guint workers,
         /* An unusable backend is not a bad document: every file it would
          * have handled is broken with the same reason, the run goes on,
          * and the caller hears of it once. */
-        if (ok && pool && !run_batch(pool, plan, w, part, &limits, stats,
-                                     &local))
+        if (ok && !run_batch(&pool, workers, plan, w, part, &limits, stats,
+                             &local))
             ok = FALSE;
-        if (!ok || !pool) {
+        if (!ok) {
             g_autofree char *reason = g_strdup_printf(
                 "extraction unavailable: %s",
                 local ? local->message : "no worker");
@@ -253,11 +259,12 @@ ix_content_extract(ix_plan_t *plan, ix_writer_t *w, guint workers,
                 if (!src->extracted) {
                     set_outcome(src, IX_STATUS_BROKEN, reason);
                     src->extracted = TRUE;
+                    ix_progress_done(plan->progress, IX_STAGE_EXTRACTED, 1);
                 }
             }
         }
     }
-    if (!pool || !ok) {
+    if (!ok) {
         g_set_error(error, IX_ERROR, IX_ERROR_INDEX,
                     "extraction workers could not start: %s",
                     local ? local->message : "unknown error");

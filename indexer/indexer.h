@@ -88,6 +88,10 @@ typedef struct {
     char *hint_type;            /* (nullable) the server's Content-Type */
     char *hint_charset;         /* (nullable) the server's charset */
     char *content_hash;         /* (nullable) SHA-256 hex of the bytes */
+    char *text_digest;          /* (nullable) set when the text is left in
+                                 * the index (bytes unchanged): passages
+                                 * are then empty, and the writer reads
+                                 * the text only if it must rewrite */
     gint64 fetched_at;          /* unix seconds; 0 when never fetched */
     gboolean extracted;         /* the text is final for this run */
     gboolean follow;            /* discovery: follow this page's links */
@@ -215,6 +219,10 @@ typedef struct {
                                  * failure; the indexer may keep that
                                  * copy's text, with from_cache set) */
     char *content_hash;         /* (nullable) SHA-256 hex of the bytes */
+    char *text_digest;          /* (nullable) set when the text is left in
+                                 * the index (bytes unchanged): passages
+                                 * are then empty, and the writer reads
+                                 * the text only if it must rewrite */
     gint64 fetched_at;          /* unix seconds of the last good fetch */
     gboolean from_cache;        /* @body_path holds bytes from an
                                  * earlier fetch (offline, 304, or a

@@ -71,6 +71,7 @@ ix_source_free(ix_source_t *src)
     g_free(src->hint_type);
     g_free(src->hint_charset);
     g_free(src->content_hash);
+    g_free(src->text_digest);
     g_free(src->found_on);
     if (src->out_links)
         g_ptr_array_unref(src->out_links);

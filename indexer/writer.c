@@ -316,7 +316,7 @@ sort_date(const ix_source_t *src)
  * position at which each page starts, so searchd can run the snippet on
  * the best page alone. */
 static xc_status_t
-add_text(xc_dbw_t *db, const ix_source_t *src)
+add_text(xc_dbw_t *db, const ix_source_t *src, const GPtrArray *passages)
 {
     xc_status_t st = xc_dbw_add_text(db, src->title, XC_PREFIX_TITLE,
                                      XC_WEIGHT_TITLE);
@@ -335,18 +335,18 @@ add_text(xc_dbw_t *db, const ix_source_t *src)
         if (st == XC_OK)
             st = xc_dbw_add_text(db, name, "", XC_WEIGHT_ORGTEXT);
     }
-    for (guint i = 0; i < src->passages->len && st == XC_OK; i++) {
+    for (guint i = 0; i < passages->len && st == XC_OK; i++) {
         unsigned pos = 0;
 
         st = xc_dbw_next_pos(db, POS_GAP, &pos);
         if (st == XC_OK)
-            st = xc_dbw_add_text(db, g_ptr_array_index(src->passages, i),
-                                 "", XC_WEIGHT_BODY);
+            st = xc_dbw_add_text(db, g_ptr_array_index(passages, i), "",
+                                 XC_WEIGHT_BODY);
         if (i) {
             g_string_append_c(text, XC_PAGE_SEP);
             g_string_append_c(pages, ' ');
         }
-        g_string_append(text, g_ptr_array_index(src->passages, i));
+        g_string_append(text, g_ptr_array_index(passages, i));
         g_string_append_printf(pages, "%u", pos);
     }
     if (st == XC_OK)
@@ -356,27 +356,64 @@ add_text(xc_dbw_t *db, const ix_source_t *src)
     return st;
 }
 
-/* The content hash covers the record and the text, so any change a
- * searcher could see rewrites the document and nothing else does. */
+/* SHA-256 of the text: the digest stored beside the document hash, so
+ * that a source whose bytes did not change can be judged without loading
+ * its text from the index. */
 static char *
-content_hash(const char *record, const ix_source_t *src)
+text_digest(const ix_source_t *src)
 {
     g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
 
-    g_checksum_update(sum, (const guchar *)record, strlen(record));
+    if (src->text_digest)
+        return g_strdup(src->text_digest);
     for (guint i = 0; i < src->passages->len; i++) {
         const char *p = g_ptr_array_index(src->passages, i);
 
         g_checksum_update(sum, (const guchar *)"\f", 1);
         g_checksum_update(sum, (const guchar *)p, strlen(p));
     }
+    return g_strdup(g_checksum_get_string(sum));
+}
+
+/* The value kept in XC_SLOT_HASH: "DOC:TEXT", DOC a hash of the record,
+ * the text digest and the organization names, so any change a searcher
+ * could see rewrites the document and nothing else does; TEXT the text
+ * digest alone, for ix_writer_reuse(). */
+static char *
+content_hash(const char *record, const ix_source_t *src)
+{
+    g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+    g_autofree char *digest = text_digest(src);
+
+    g_checksum_update(sum, (const guchar *)record, strlen(record));
+    g_checksum_update(sum, (const guchar *)"\f", 1);
+    g_checksum_update(sum, (const guchar *)digest, strlen(digest));
     for (guint i = 0; i < src->org_names->len; i++) {
         const char *p = g_ptr_array_index(src->org_names, i);
 
         g_checksum_update(sum, (const guchar *)"\n", 1);
         g_checksum_update(sum, (const guchar *)p, strlen(p));
     }
-    return g_strdup(g_checksum_get_string(sum));
+    return g_strconcat(g_checksum_get_string(sum), ":", digest, NULL);
+}
+
+/* The text @src has in the index, by passage.  Returns: (transfer full)
+ * (nullable). */
+static GPtrArray *
+stored_text(ix_writer_t *w, const char *id)
+{
+    g_autofree char *text = NULL;
+    g_auto(GStrv) pages = NULL;
+    const char sep[] = { XC_PAGE_SEP, '\0' };
+    GPtrArray *passages;
+
+    if (xc_dbw_get_value(w->db, id, XC_SLOT_TEXT, &text, NULL) != XC_OK)
+        return NULL;
+    pages = g_strsplit(text, sep, -1);
+    passages = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; pages[i]; i++)
+        g_ptr_array_add(passages, g_steal_pointer(&pages[i]));
+    return passages;
 }
 
 /* The hash stored with @id by an earlier run, or NULL. */
@@ -414,16 +451,17 @@ hashed_record(const ix_source_t *src, const corpus_vocab_t *vocab)
 }
 
 /* Strings from xapianc are malloc'd; GLib's allocator is the system's
- * since 2.46, so g_autofree frees them correctly. */
+ * since 2.46, so g_autofree frees them correctly.  The text itself stays
+ * in the index: only its digest is taken, and ix_writer_add() loads the
+ * text if the document must be rewritten after all (its tags changed).
+ * An index written before digests were stored gives the text now. */
 gboolean
 ix_writer_reuse(ix_writer_t *w, ix_source_t *src, const char *hash)
 {
-    g_autofree char *data = NULL, *text = NULL;
+    g_autofree char *data = NULL, *stored = NULL;
     g_autoptr(JsonParser) parser = json_parser_new();
-    g_auto(GStrv) pages = NULL;
-    const char sep[] = { XC_PAGE_SEP, '\0' };
+    const char *digest;
     JsonObject *o;
-    size_t len = 0;
 
     if (!hash || xc_dbw_get_data(w->db, src->id, &data) != XC_OK
         || !json_parser_load_from_data(parser, data, -1, NULL)
@@ -432,14 +470,24 @@ ix_writer_reuse(ix_writer_t *w, ix_source_t *src, const char *hash)
     o = json_node_get_object(json_parser_get_root(parser));
     if (g_strcmp0(json_object_get_string_member_with_default(
             o, "content_hash", NULL), hash) != 0
-        || xc_dbw_get_value(w->db, src->id, XC_SLOT_TEXT, &text, &len)
+        || xc_dbw_get_value(w->db, src->id, XC_SLOT_HASH, &stored, NULL)
            != XC_OK)
         return FALSE;
+    digest = strchr(stored, ':');
+    if (digest) {
+        g_free(src->text_digest);
+        src->text_digest = g_strdup(digest + 1);
+        g_ptr_array_set_size(src->passages, 0);
+    } else {
+        g_autoptr(GPtrArray) text = stored_text(w, src->id);
 
-    pages = g_strsplit(text, sep, -1);
-    g_ptr_array_set_size(src->passages, 0);
-    for (guint i = 0; pages[i]; i++)
-        g_ptr_array_add(src->passages, g_strdup(pages[i]));
+        if (!text)
+            return FALSE;
+        g_ptr_array_set_size(src->passages, 0);
+        for (guint i = 0; i < text->len; i++)
+            g_ptr_array_add(src->passages,
+                            g_strdup(g_ptr_array_index(text, i)));
+    }
     g_free(src->title);
     src->title = g_strdup(json_object_get_string_member_with_default(
         o, "title", src->id));
@@ -470,6 +518,7 @@ ix_writer_add(ix_writer_t *w, const ix_source_t *src,
     g_autofree char *old = stored_hash(w, src->id);
     g_autofree char *date = sort_date(src);
     g_autofree char *sect = NULL;
+    g_autoptr(GPtrArray) stored = NULL;
     const char *type = src->type == IX_SOURCE_ENTRY ? "entry" : "document";
     const char *status = ix_status_name(src->status);
     xc_status_t st;
@@ -484,10 +533,20 @@ ix_writer_add(ix_writer_t *w, const ix_source_t *src,
             return TRUE;
     }
     sect = src->section ? g_ascii_strdown(&src->section, 1) : NULL;
+    if (src->text_digest) {
+        /* Reused text, needed after all: it is read before the document
+         * is replaced. */
+        stored = stored_text(w, src->id);
+        if (!stored) {
+            g_set_error(error, IX_ERROR, IX_ERROR_INDEX,
+                        "%s: its text is no longer in the index", src->id);
+            return FALSE;
+        }
+    }
 
     st = xc_dbw_begin_doc(w->db, src->id);
     if (st == XC_OK)
-        st = add_text(w->db, src);
+        st = add_text(w->db, src, stored ? stored : src->passages);
     if (st == XC_OK)
         st = add_single(w->db, XC_PREFIX_TYPE, XC_SLOT_TYPE, type);
     if (st == XC_OK)
