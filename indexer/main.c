@@ -441,10 +441,17 @@ main(int argc, char **argv)
     if (!ix_collect(plan, fresh ? NULL : w, &fo, (guint)o.follow,
                     g_get_num_processors(), &collected, &content,
                     &error)) {
-        /* Documents are marked broken and the rest is indexed; the run
-         * still fails, since a whole backend (or the cache) is
-         * unusable. */
         ix_progress_break(progress);
+        /* An unusable cache (read-only, full) would leave every cited
+         * document "not fetched" and strip its text from the index:
+         * better no update at all. */
+        if (error->code == IX_ERROR_IO) {
+            rc = die(1, "index not updated: %s", error->message);
+            goto out;
+        }
+        /* Without extraction workers, documents are marked broken and
+         * the rest is indexed; the run still fails, since a whole
+         * backend is unusable. */
         fprintf(stderr, "ctmap-indexer: %s\n", error->message);
         g_clear_error(&error);
         rc = 1;
