@@ -102,8 +102,6 @@ ix_progress_free(ix_progress_t *p)
 {
     if (!p)
         return;
-    if (p->tty)
-        show(p, TRUE);
     ix_progress_break(p);
     g_free(p);
 }
