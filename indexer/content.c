@@ -9,7 +9,7 @@
 #include <glib/gstdio.h>
 
 #include "extract.h"
-#include "indexer.h"
+#include "indexer-int.h"
 
 /* Inputs handed to the pool at a time: enough to keep every worker busy,
  * few enough that their bytes (memory-mapped) stay modest. */
@@ -73,6 +73,30 @@ take_links(ix_source_t *src, const GPtrArray *links)
                         g_strdup(g_ptr_array_index(links, i)));
 }
 
+/* Moves @src's text to the plan's spool, keeping its digest; a spool that
+ * cannot be written (a full disk) leaves texts in memory, which costs
+ * memory but no document. */
+static void
+spool_text(ix_plan_t *plan, ix_source_t *src)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (!plan->spool_dir)
+        return;
+    if (!plan->spool)
+        plan->spool = ix__spool_new(plan->spool_dir, &error);
+    if (!plan->spool
+        || !ix__spool_put(plan->spool, src->passages, &src->spool_off,
+                          &src->spool_len, &error)) {
+        g_debug("text kept in memory: %s", error->message);
+        return;
+    }
+    g_free(src->text_digest);
+    src->text_digest = ix__text_digest(src->passages);
+    src->spool = plan->spool;
+    g_ptr_array_set_size(src->passages, 0);
+}
+
 static void
 on_done(guint index, extract_result_t *r, const GError *error,
         gpointer rock)
@@ -103,6 +127,7 @@ on_done(guint index, extract_result_t *r, const GError *error,
     for (guint i = 0; i < r->pages->len; i++)
         g_ptr_array_add(src->passages,
                         g_strdup(g_ptr_array_index(r->pages, i)));
+    spool_text(b->plan, src);
     if (r->title && *r->title) {
         g_free(src->title);
         src->title = g_strdup(r->title);
@@ -176,7 +201,18 @@ run_batch(extract_pool_t **pool, guint workers, ix_plan_t *plan,
 
     for (guint i = 0; i < n; i++) {
         ix_source_t *src = g_ptr_array_index(batch, i);
-        GMappedFile *map = map_source(src, limits);
+        GMappedFile *map;
+
+        /* A repository file whose size, time and inode are as the index
+         * recorded them is not even read. */
+        if (w && src->file_stamp && !src->content_hash
+            && ix_writer_reuse(w, src, NULL)) {
+            src->extracted = TRUE;
+            stats->reused++;
+            ix_progress_done(plan->progress, IX_STAGE_EXTRACTED, 1);
+            continue;
+        }
+        map = map_source(src, limits);
 
         if (!map) {
             src->extracted = TRUE;

@@ -66,6 +66,26 @@ char *ix_cache_meta_path(ix_cache_t *c, const char *url);
  * FALSE (errno set) at the first failure. */
 gboolean ix__remove_tree(const char *path);
 
+/* ---------------------------------------------------------------- Spool */
+
+/* Extracted text parked on disk until the writer needs it (spool.c). */
+typedef struct ix_spool ix_spool_t;
+
+/* An unlinked temporary file in @dir.  Returns: (transfer full). */
+ix_spool_t *ix__spool_new(const char *dir, GError **error);
+void ix__spool_free(ix_spool_t *s);
+/* Appends @passages; *@off and *@len say where they went. */
+gboolean ix__spool_put(ix_spool_t *s, const GPtrArray *passages,
+                       guint64 *off, guint64 *len, GError **error);
+/* Reads back what ix__spool_put() wrote at @off.  Returns: (transfer
+ * full) the passages. */
+GPtrArray *ix__spool_get(ix_spool_t *s, guint64 off, guint64 len,
+                         GError **error);
+
+/* SHA-256 hex of @passages, the text digest the writer stores.  Returns:
+ * (transfer full). */
+char *ix__text_digest(const GPtrArray *passages);
+
 /* ---------------------------------------------------------------- JSON */
 
 /* Sets member @name to @value, or to null when @value is NULL. */

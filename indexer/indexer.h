@@ -88,10 +88,15 @@ typedef struct {
     char *hint_type;            /* (nullable) the server's Content-Type */
     char *hint_charset;         /* (nullable) the server's charset */
     char *content_hash;         /* (nullable) SHA-256 hex of the bytes */
-    char *text_digest;          /* (nullable) set when the text is left in
-                                 * the index (bytes unchanged): passages
-                                 * are then empty, and the writer reads
-                                 * the text only if it must rewrite */
+    char *text_digest;          /* (nullable) set when the text is not in
+                                 * @passages but in the index (bytes
+                                 * unchanged) or in the spool: the writer
+                                 * reads it only if it must rewrite */
+    char *file_stamp;           /* (nullable) repository files: size,
+                                 * mtime and inode as the plan saw them */
+    struct ix_spool *spool;     /* (nullable) (transfer none) the plan's
+                                 * spool holding the text, at spool_off */
+    guint64 spool_off, spool_len;
     gint64 fetched_at;          /* unix seconds; 0 when never fetched */
     gboolean extracted;         /* the text is final for this run */
     gboolean follow;            /* discovery: follow this page's links */
@@ -127,6 +132,10 @@ typedef struct {
     guint n_documents;
     struct ix_progress *progress;   /* (nullable) (transfer none) told as
                                      * sources are fetched and extracted */
+    char *spool_dir;            /* (nullable) where extracted text waits
+                                 * for the writer; NULL keeps it in
+                                 * memory */
+    struct ix_spool *spool;     /* (nullable) created on first use */
 } ix_plan_t;
 
 /* Parses each mapping in @mappings (file paths) and plans one source per
@@ -219,10 +228,15 @@ typedef struct {
                                  * failure; the indexer may keep that
                                  * copy's text, with from_cache set) */
     char *content_hash;         /* (nullable) SHA-256 hex of the bytes */
-    char *text_digest;          /* (nullable) set when the text is left in
-                                 * the index (bytes unchanged): passages
-                                 * are then empty, and the writer reads
-                                 * the text only if it must rewrite */
+    char *text_digest;          /* (nullable) set when the text is not in
+                                 * @passages but in the index (bytes
+                                 * unchanged) or in the spool: the writer
+                                 * reads it only if it must rewrite */
+    char *file_stamp;           /* (nullable) repository files: size,
+                                 * mtime and inode as the plan saw them */
+    struct ix_spool *spool;     /* (nullable) (transfer none) the plan's
+                                 * spool holding the text, at spool_off */
+    guint64 spool_off, spool_len;
     gint64 fetched_at;          /* unix seconds of the last good fetch */
     gboolean from_cache;        /* @body_path holds bytes from an
                                  * earlier fetch (offline, 304, or a
@@ -329,8 +343,10 @@ ix_outcome_t ix_writer_outcome(const ix_writer_t *w, const char *id);
 void ix_writer_set_previous(ix_writer_t *w, GHashTable *hashes);
 guint64 ix_writer_revision(ix_writer_t *w);
 /* When the index holds @id with content hash @hash, fills @src's
- * passages, title, language, pages and media type from it and returns
- * TRUE: the bytes did not change, so they need no extraction. */
+ * title, language, pages, media type and text digest from it and returns
+ * TRUE: the bytes did not change, so they need no extraction.  With a
+ * NULL @hash, the same when @src's file stamp is the stored one (the
+ * content hash is then taken from the index). */
 gboolean ix_writer_reuse(ix_writer_t *w, ix_source_t *src,
                          const char *hash);
 /* Commits and closes; accepts NULL. */

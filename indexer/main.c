@@ -426,6 +426,7 @@ main(int argc, char **argv)
     progress = ix_progress_new(o.quiet);
     plan = ix_plan_build(vocab, mappings);
     plan->progress = progress;
+    plan->spool_dir = g_strdup(o.data_dir);
     g_ptr_array_extend_and_steal(plan->warnings, g_steal_pointer(&notes));
     if (o.urls && !ix_plan_add_urls(plan, o.urls, &error)) {
         rc = die(2, "%s", error->message);

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "indexer.h"
+#include "indexer-int.h"
 #include "schema.h"
 #include "xapianc.h"
 
@@ -359,15 +359,13 @@ add_text(xc_dbw_t *db, const ix_source_t *src, const GPtrArray *passages)
 /* SHA-256 of the text: the digest stored beside the document hash, so
  * that a source whose bytes did not change can be judged without loading
  * its text from the index. */
-static char *
-text_digest(const ix_source_t *src)
+char *
+ix__text_digest(const GPtrArray *passages)
 {
     g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
 
-    if (src->text_digest)
-        return g_strdup(src->text_digest);
-    for (guint i = 0; i < src->passages->len; i++) {
-        const char *p = g_ptr_array_index(src->passages, i);
+    for (guint i = 0; i < passages->len; i++) {
+        const char *p = g_ptr_array_index(passages, i);
 
         g_checksum_update(sum, (const guchar *)"\f", 1);
         g_checksum_update(sum, (const guchar *)p, strlen(p));
@@ -375,10 +373,19 @@ text_digest(const ix_source_t *src)
     return g_strdup(g_checksum_get_string(sum));
 }
 
-/* The value kept in XC_SLOT_HASH: "DOC:TEXT", DOC a hash of the record,
+static char *
+text_digest(const ix_source_t *src)
+{
+    if (src->text_digest)
+        return g_strdup(src->text_digest);
+    return ix__text_digest(src->passages);
+}
+
+/* The hash kept in XC_SLOT_HASH: "DOC:TEXT", DOC a hash of the record,
  * the text digest and the organization names, so any change a searcher
  * could see rewrites the document and nothing else does; TEXT the text
- * digest alone, for ix_writer_reuse(). */
+ * digest alone, for ix_writer_reuse().  A repository file's stamp
+ * follows as ":STAMP". */
 static char *
 content_hash(const char *record, const ix_source_t *src)
 {
@@ -395,6 +402,18 @@ content_hash(const char *record, const ix_source_t *src)
         g_checksum_update(sum, (const guchar *)p, strlen(p));
     }
     return g_strconcat(g_checksum_get_string(sum), ":", digest, NULL);
+}
+
+/* TRUE when the stored value @old and the new @hash ("DOC:TEXT") say
+ * the same document: the file stamp after them does not count, so a file
+ * merely touched is not rewritten. */
+static gboolean
+same_hash(const char *old, const char *hash)
+{
+    size_t n = strlen(hash);
+
+    return old && strncmp(old, hash, n) == 0
+           && (old[n] == '\0' || old[n] == ':');
 }
 
 /* The text @src has in the index, by passage.  Returns: (transfer full)
@@ -460,23 +479,34 @@ ix_writer_reuse(ix_writer_t *w, ix_source_t *src, const char *hash)
 {
     g_autofree char *data = NULL, *stored = NULL;
     g_autoptr(JsonParser) parser = json_parser_new();
-    const char *digest;
+    g_auto(GStrv) parts = NULL;
+    const char *indexed;
     JsonObject *o;
 
-    if (!hash || xc_dbw_get_data(w->db, src->id, &data) != XC_OK
+    if ((!hash && !src->file_stamp)
+        || xc_dbw_get_value(w->db, src->id, XC_SLOT_HASH, &stored, NULL)
+           != XC_OK
+        || xc_dbw_get_data(w->db, src->id, &data) != XC_OK
         || !json_parser_load_from_data(parser, data, -1, NULL)
         || !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
         return FALSE;
     o = json_node_get_object(json_parser_get_root(parser));
-    if (g_strcmp0(json_object_get_string_member_with_default(
-            o, "content_hash", NULL), hash) != 0
-        || xc_dbw_get_value(w->db, src->id, XC_SLOT_HASH, &stored, NULL)
-           != XC_OK)
+    indexed = json_object_get_string_member_with_default(o, "content_hash",
+                                                         NULL);
+    /* "DOC:TEXT:STAMP", the last two absent in older indexes. */
+    parts = g_strsplit(stored, ":", 3);
+    if (!indexed
+        || (hash ? strcmp(indexed, hash) != 0
+                 : g_strv_length(parts) < 3
+                   || strcmp(parts[2], src->file_stamp) != 0))
         return FALSE;
-    digest = strchr(stored, ':');
-    if (digest) {
+    if (!hash) {
+        g_free(src->content_hash);
+        src->content_hash = g_strdup(indexed);
+    }
+    if (g_strv_length(parts) >= 2) {
         g_free(src->text_digest);
-        src->text_digest = g_strdup(digest + 1);
+        src->text_digest = g_strdup(parts[1]);
         g_ptr_array_set_size(src->passages, 0);
     } else {
         g_autoptr(GPtrArray) text = stored_text(w, src->id);
@@ -519,11 +549,13 @@ ix_writer_add(ix_writer_t *w, const ix_source_t *src,
     g_autofree char *date = sort_date(src);
     g_autofree char *sect = NULL;
     g_autoptr(GPtrArray) stored = NULL;
+    g_autofree char *value = src->file_stamp
+        ? g_strconcat(hash, ":", src->file_stamp, NULL) : g_strdup(hash);
     const char *type = src->type == IX_SOURCE_ENTRY ? "entry" : "document";
     const char *status = ix_status_name(src->status);
     xc_status_t st;
 
-    if (old && strcmp(old, hash) == 0) {
+    if (same_hash(old, hash)) {
         w->counts.unchanged++;
         g_hash_table_replace(w->outcomes, g_strdup(src->id),
                              GINT_TO_POINTER(IX_OUTCOME_UNCHANGED));
@@ -533,7 +565,12 @@ ix_writer_add(ix_writer_t *w, const ix_source_t *src,
             return TRUE;
     }
     sect = src->section ? g_ascii_strdown(&src->section, 1) : NULL;
-    if (src->text_digest) {
+    if (src->spool) {
+        stored = ix__spool_get(src->spool, src->spool_off, src->spool_len,
+                               error);
+        if (!stored)
+            return FALSE;
+    } else if (src->text_digest) {
         /* Reused text, needed after all: it is read before the document
          * is replaced. */
         stored = stored_text(w, src->id);
@@ -571,14 +608,14 @@ ix_writer_add(ix_writer_t *w, const ix_source_t *src,
     if (st == XC_OK)
         st = xc_dbw_set_value(w->db, XC_SLOT_DATE, date, strlen(date));
     if (st == XC_OK)
-        st = xc_dbw_set_value(w->db, XC_SLOT_HASH, hash, strlen(hash));
+        st = xc_dbw_set_value(w->db, XC_SLOT_HASH, value, strlen(value));
     if (st == XC_OK)
         st = xc_dbw_set_data(w->db, record);
     if (st == XC_OK)
         st = xc_dbw_end_doc(w->db);
     if (st != XC_OK)
         return fail(w, st, src->id, error);
-    if (old && strcmp(old, hash) == 0)
+    if (same_hash(old, hash))
         return TRUE;
     if (old)
         w->counts.updated++;
