@@ -16,7 +16,9 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+#include <utime.h>
 
 #include "fixture-server.h"
 #include "schema.h"
@@ -458,6 +460,27 @@ Test(reindex, repository_files_added_and_deleted)
     cr_assert_eq(termfreq(data, XC_PREFIX_ORG "unodc"), 1);
 }
 
+Test(reindex, touched_file_is_not_rewritten_and_same_size_edit_is_seen)
+{
+    g_autofree char *data = g_build_filename(tmp, "var", NULL);
+    g_autofree char *repo = g_build_filename(tmp, "repo", NULL);
+    g_autofree char *a = g_build_filename(repo, "Prisons", "a.txt", NULL);
+    const char *args[] = { "--quiet", "--repository", repo, NULL };
+    struct utimbuf later = { time(NULL) + 60, time(NULL) + 60 };
+
+    write_notes(repo, 6);
+    run_ok(data, args);
+    cr_assert_eq(utime(a, &later), 0);
+    run_ok(data, args);
+    cr_assert_eq(summary_int(data, "updated"), 0);
+    cr_assert_eq(summary_int(data, "unchanged"), 6);
+    /* Same size, new bytes: the stamp (mtime) differs, so it is read. */
+    write_file(repo, "Prisons/a.txt", "Note 0\n\nPrison numbat............. 0.\n");
+    run_ok(data, args);
+    cr_assert_eq(summary_int(data, "updated"), 1);
+    cr_assert_eq(termfreq(data, "numbat"), 1);
+}
+
 Test(reindex, changed_and_dead_remote_documents)
 {
     g_autofree char *data = g_build_filename(tmp, "var", NULL);
@@ -497,6 +520,25 @@ Test(reindex, changed_and_dead_remote_documents)
 }
 
 /* ---------------------------------------------------------------- Guards */
+
+Test(reindex, strict_makes_an_unreachable_cited_document_exit_1)
+{
+    g_autofree char *data = g_build_filename(tmp, "var", NULL);
+    g_autofree char *gone = g_build_filename(www, "docs", "dropped.txt",
+                                             NULL);
+    g_autofree char *v1 = write_mapping("v1", ALL_ROWS, NULL, NULL);
+    const char *lax[] = { "--quiet", "--mapping", v1, NULL };
+    const char *strict[] = { "--quiet", "--strict", "--mapping", v1, NULL };
+    run_t r;
+
+    cr_assert_eq(g_unlink(gone), 0);
+    run_ok(data, lax);
+    r = run_env(NULL, data, strict);
+    cr_assert_eq(r.status, 1, "%s", r.err);
+    cr_assert(strstr(r.err, "--strict: 1 cited documents are unreachable"),
+              "%s", r.err);
+    g_free(r.err);
+}
 
 Test(reindex, shrink_guard_refuses_and_leaves_the_index_alone)
 {
@@ -556,6 +598,90 @@ Test(reindex, second_indexer_on_the_same_data_dir_refuses)
               "%s", r.err);
     g_free(r.err);
     close(fd);
+}
+
+/* ---------------------------------------------------------------- Bad input */
+
+Test(reindex, corrupt_and_old_cache_entries_are_fetched_again)
+{
+    g_autofree char *data = g_build_filename(tmp, "var", NULL);
+    g_autofree char *urls = g_build_filename(data, "cache", "urls", NULL);
+    g_autofree char *version = g_build_filename(data, "cache", "VERSION",
+                                                NULL);
+    g_autofree char *v1 = write_mapping("v1", ALL_ROWS, NULL, NULL);
+    const char *args[] = { "--mapping", v1, NULL };
+    g_autoptr(GDir) d = NULL;
+    const char *name;
+    run_t r;
+
+    run_ok(data, args);
+    d = g_dir_open(urls, 0, NULL);
+    cr_assert_not_null(d);
+    while ((name = g_dir_read_name(d))) {
+        g_autofree char *path = g_build_filename(urls, name, NULL);
+
+        cr_assert(g_file_set_contents(path, "{\"url\": 12, trunc", -1,
+                                      NULL));
+    }
+    r = run_env(NULL, data, args);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    g_free(r.err);
+    cr_assert_eq(summary_int(data, "updated"), 0);
+    cr_assert_eq(summary_int(data, "failed"), 0);
+    /* A cache from an older ctmap. */
+    cr_assert(g_file_set_contents(version, "0\n", -1, NULL));
+    r = run_env(NULL, data, args);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.err, "format 0 found, rebuilt"), "%s", r.err);
+    g_free(r.err);
+    cr_assert_eq(summary_int(data, "updated"), 0);
+}
+
+Test(reindex, unusable_cache_leaves_the_index_untouched)
+{
+    g_autofree char *data = g_build_filename(tmp, "var", NULL);
+    g_autofree char *cache = g_build_filename(data, "cache", NULL);
+    g_autofree char *v1 = write_mapping("v1", ALL_ROWS, NULL, NULL);
+    g_autofree char *v2 = write_mapping("v2", ALL_ROWS & ~0x10u, NULL,
+                                        NULL);
+    const char *a1[] = { "--quiet", "--mapping", v1, NULL };
+    const char *a2[] = { "--quiet", "--mapping", v2, NULL };
+    g_autofree char *before = NULL, *after = NULL;
+    g_autofree char *rm = g_strdup_printf("rm -rf '%s'", cache);
+    uint64_t rev;
+    run_t r;
+
+    run_ok(data, a1);
+    rev = revision(data);
+    before = dump(data);
+    /* A cache that cannot be used at all (here: not a folder). */
+    cr_assert_eq(system(rm), 0);
+    cr_assert(g_file_set_contents(cache, "x", -1, NULL));
+    r = run_env(NULL, data, a2);
+    cr_assert_eq(r.status, 1, "%s", r.err);
+    cr_assert(strstr(r.err, "index not updated: cache"), "%s", r.err);
+    g_free(r.err);
+    cr_assert_eq(revision(data), rev);
+    after = dump(data);
+    cr_assert_str_eq(after, before);
+}
+
+Test(reindex, progress_and_summary_on_stderr)
+{
+    g_autofree char *data = g_build_filename(tmp, "var", NULL);
+    g_autofree char *v1 = write_mapping("v1", ALL_ROWS, NULL, NULL);
+    const char *args[] = { "--mapping", v1, NULL };
+    run_t r = run_env(NULL, data, args);
+
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    /* Not a terminal: plain lines, never a carriage return. */
+    cr_assert(strstr(r.err, "ctmap-indexer: progress: planned 19"), "%s",
+              r.err);
+    cr_assert(strstr(r.err, "indexed 19/19"), "%s", r.err);
+    cr_assert(strstr(r.err, "19 added, 0 updated, 0 unchanged, 0 deleted, "
+                     "0 failed"), "%s", r.err);
+    cr_assert_null(strchr(r.err, '\r'));
+    g_free(r.err);
 }
 
 /* ---------------------------------------------------------------- Crashes */
