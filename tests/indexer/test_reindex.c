@@ -475,7 +475,8 @@ Test(reindex, touched_file_is_not_rewritten_and_same_size_edit_is_seen)
     cr_assert_eq(summary_int(data, "updated"), 0);
     cr_assert_eq(summary_int(data, "unchanged"), 6);
     /* Same size, new bytes: the stamp (mtime) differs, so it is read. */
-    write_file(repo, "Prisons/a.txt", "Note 0\n\nPrison numbat............. 0.\n");
+    write_file(repo, "Prisons/a.txt",
+               "Note 0\n\nPrison numbat............. 0.\n");
     run_ok(data, args);
     cr_assert_eq(summary_int(data, "updated"), 1);
     cr_assert_eq(termfreq(data, "numbat"), 1);
