@@ -21,6 +21,7 @@ prev_source_free(gpointer data)
     g_free(p->url);
     g_free(p->edition);
     g_free(p->fetched_at);
+    g_free(p->found_on);
     g_free(p);
 }
 
@@ -69,6 +70,7 @@ read_record(ix_prev_source_t *p, const char *data)
     p->url = member_string(o, "url");
     p->edition = member_string(o, "edition");
     p->fetched_at = member_string(o, "fetched_at");
+    p->found_on = member_string(o, "found_on");
 }
 
 static gboolean
@@ -149,8 +151,39 @@ ix_prev_load(const char *path, GError **error)
     return ok ? g_steal_pointer(&prev) : NULL;
 }
 
+GHashTable *
+ix_prev_keep(const ix_prev_t *prev, const ix_plan_t *plan, guint *kept)
+{
+    GHashTable *keep = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GHashTable) down = g_hash_table_new(g_str_hash, g_str_equal);
+    GHashTableIter it;
+    gpointer id, value;
+
+    if (kept)
+        *kept = 0;
+    for (guint i = 0; i < plan->sources->len; i++) {
+        ix_source_t *src = g_ptr_array_index(plan->sources, i);
+
+        g_hash_table_add(keep, src->id);
+        if (src->url && src->status == IX_STATUS_UNREACHABLE)
+            g_hash_table_add(down, src->url);
+    }
+    g_hash_table_iter_init(&it, prev->sources);
+    while (g_hash_table_iter_next(&it, &id, &value)) {
+        const ix_prev_source_t *p = value;
+
+        if (p->found_on && !g_hash_table_contains(keep, id)
+            && g_hash_table_contains(down, p->found_on)) {
+            g_hash_table_add(keep, id);
+            if (kept)
+                (*kept)++;
+        }
+    }
+    return keep;
+}
+
 guint
-ix_prev_count_gone(const ix_prev_t *prev, const ix_plan_t *plan)
+ix_prev_count_gone(const ix_prev_t *prev, GHashTable *keep)
 {
     GHashTableIter it;
     gpointer id;
@@ -158,7 +191,7 @@ ix_prev_count_gone(const ix_prev_t *prev, const ix_plan_t *plan)
 
     g_hash_table_iter_init(&it, prev->sources);
     while (g_hash_table_iter_next(&it, &id, NULL))
-        n += !g_hash_table_contains(plan->by_id, id);
+        n += !g_hash_table_contains(keep, id);
     return n;
 }
 
@@ -245,7 +278,7 @@ close_lists(JsonBuilder *b, lists_t *l, gboolean entry)
 
 JsonNode *
 ix_changes_build(const ix_prev_t *prev, const ix_plan_t *plan,
-                 const ix_writer_t *w)
+                 GHashTable *keep, const ix_writer_t *w)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
     g_autoptr(JsonBuilder) dead = json_builder_new();
@@ -298,7 +331,7 @@ ix_changes_build(const ix_prev_t *prev, const ix_plan_t *plan,
 
     g_hash_table_iter_init(&it, prev->sources);
     while (g_hash_table_iter_next(&it, &key, NULL))
-        if (!g_hash_table_contains(plan->by_id, key))
+        if (!g_hash_table_contains(keep, key))
             g_ptr_array_add(gone, key);
     g_ptr_array_sort(gone, by_string);
     for (guint i = 0; i < gone->len; i++) {

@@ -391,6 +391,7 @@ typedef struct {
     char *url;                  /* (nullable) */
     char *edition;              /* (nullable) */
     char *fetched_at;           /* (nullable) ISO 8601 */
+    char *found_on;             /* (nullable) the page it was found on */
 } ix_prev_source_t;
 
 typedef struct {
@@ -407,14 +408,21 @@ typedef struct {
 ix_prev_t *ix_prev_load(const char *path, GError **error);
 void ix_prev_free(ix_prev_t *prev);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ix_prev_t, ix_prev_free)
-/* Number of sources of @prev that @plan no longer has. */
-guint ix_prev_count_gone(const ix_prev_t *prev, const ix_plan_t *plan);
+/* The ids a run keeps: every source of @plan, and each document of @prev
+ * found on a page that @plan has but could not fetch this time (a page
+ * down for a day must not delete what it links to); @kept (nullable)
+ * gets their number.  Returns: (transfer full) id -> id, the ids owned
+ * by @plan and @prev. */
+GHashTable *ix_prev_keep(const ix_prev_t *prev, const ix_plan_t *plan,
+                         guint *kept);
+/* Number of sources of @prev that @keep does not have. */
+guint ix_prev_count_gone(const ix_prev_t *prev, GHashTable *keep);
 
 /* The change report against the previous run: entries and documents
  * added, changed and removed, and cited links newly dead or newly back
  * with the date each last worked.  Returns: (transfer full). */
 JsonNode *ix_changes_build(const ix_prev_t *prev, const ix_plan_t *plan,
-                           const ix_writer_t *w);
+                           GHashTable *keep, const ix_writer_t *w);
 
 /* ---------------------------------------------------------------- Progress */
 

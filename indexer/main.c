@@ -167,13 +167,12 @@ batch_size(void)
     return BATCH;
 }
 
-/* Writes every source, one transaction per batch; with @delete_unseen,
- * deletes in a last transaction what the plan no longer has (a fresh
- * database has nothing to delete). */
+/* Writes every source, one transaction per batch; then, with @keep,
+ * deletes in a last transaction what @keep does not have (a fresh
+ * database, written without @keep, has nothing to delete). */
 static gboolean
 write_index(ix_writer_t *w, const ix_plan_t *plan,
-            const corpus_vocab_t *vocab, gboolean delete_unseen,
-            GError **error)
+            const corpus_vocab_t *vocab, GHashTable *keep, GError **error)
 {
     guint batch = batch_size();
     guint n = plan->sources->len;
@@ -196,10 +195,10 @@ write_index(ix_writer_t *w, const ix_plan_t *plan,
             ix_store_crash_point("after-commit");
         }
     }
-    if (!delete_unseen)
+    if (!keep)
         return TRUE;
     return ix_writer_begin(w, error)
-           && ix_writer_delete_unseen(w, plan->by_id, error)
+           && ix_writer_delete_unseen(w, keep, error)
            && ix_writer_commit(w, error);
 }
 
@@ -263,11 +262,11 @@ last_run_json(JsonNode *report)
 /* The shrink guard: a run that would delete more than @max_pct percent of
  * what the index holds stops before writing anything. */
 static gboolean
-check_shrink(const options_t *o, const ix_prev_t *prev,
-             const ix_plan_t *plan, GError **error)
+check_shrink(const options_t *o, const ix_prev_t *prev, GHashTable *keep,
+             GError **error)
 {
     guint total = g_hash_table_size(prev->sources);
-    guint gone = ix_prev_count_gone(prev, plan);
+    guint gone = ix_prev_count_gone(prev, keep);
 
     if (o->allow_shrink || !total
         || (guint64)gone * 100 <= (guint64)o->max_shrink * total)
@@ -350,6 +349,8 @@ main(int argc, char **argv)
     g_autoptr(ix_progress_t) progress = NULL;
     g_autoptr(JsonNode) report = NULL, changes = NULL;
     g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GHashTable) keep = NULL;
+    guint kept = 0;
     const char *mappings_default[2] = { NULL, NULL };
     const char *const *mappings;
     gint64 started = g_get_real_time();
@@ -461,13 +462,19 @@ main(int argc, char **argv)
     ix_progress_break(progress);
     if (!o.quiet)
         print_notes(plan, &collected, &content);
-    if (!check_shrink(&o, prev, plan, &error)) {
+    /* A fresh database holds the plan alone: nothing else can be kept. */
+    keep = fresh ? g_hash_table_ref(plan->by_id)
+                 : ix_prev_keep(prev, plan, &kept);
+    if (kept && !o.quiet)
+        fprintf(stderr, "ctmap-indexer: kept %u documents found on pages "
+                "that could not be fetched this time\n", kept);
+    if (!check_shrink(&o, prev, keep, &error)) {
         rc = die(1, "index not updated: %s", error->message);
         goto out;
     }
 
     if (!ix_writer_set_vocab(w, vocab, &error)
-        || !write_index(w, plan, vocab, !fresh, &error)) {
+        || !write_index(w, plan, vocab, fresh ? NULL : keep, &error)) {
         ix_progress_break(progress);
         rc = die(1, "index not updated: %s", error->message);
         goto out;
@@ -476,8 +483,8 @@ main(int argc, char **argv)
 
     counts = *ix_writer_counts(w);
     if (fresh)
-        counts.deleted = ix_prev_count_gone(prev, plan);
-    changes = ix_changes_build(prev, plan, w);
+        counts.deleted = ix_prev_count_gone(prev, keep);
+    changes = ix_changes_build(prev, plan, keep, w);
     report = ix_report_build(plan, &counts, changes, started,
                              g_get_real_time());
     summary = last_run_json(report);

@@ -482,6 +482,34 @@ Test(reindex, touched_file_is_not_rewritten_and_same_size_edit_is_seen)
     cr_assert_eq(termfreq(data, "numbat"), 1);
 }
 
+Test(reindex, documents_found_on_a_page_down_for_a_day_are_kept)
+{
+    g_autofree char *data = g_build_filename(tmp, "var", NULL);
+    g_autofree char *page = g_build_filename(www, "repository",
+                                             "index.html", NULL);
+    g_autofree char *v1 = write_mapping(
+        "v1", ALL_ROWS, "The repository page "
+        "http://repo.example.org/repository/index.html", NULL);
+    const char *args[] = { "--follow", "1", "--mapping", v1, NULL };
+    run_t r;
+
+    write_file(www, "repository/found-a.txt", "Found A\n\nOkapi.\n");
+    write_file(www, "repository/found-b.txt", "Found B\n\nOkapi.\n");
+    write_file(www, "repository/index.html", "<html><body>"
+               "<a href=\"found-a.txt\">A</a> <a href=\"found-b.txt\">B</a>"
+               "</body></html>");
+    run_ok(data, args);
+    cr_assert_eq(termfreq(data, "okapi"), 2);
+    cr_assert_eq(g_unlink(page), 0);
+    r = run_env(NULL, data, args);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.err, "kept 2 documents found on pages"), "%s",
+              r.err);
+    g_free(r.err);
+    cr_assert_eq(summary_int(data, "deleted"), 0);
+    cr_assert_eq(termfreq(data, "okapi"), 2);
+}
+
 Test(reindex, changed_and_dead_remote_documents)
 {
     g_autofree char *data = g_build_filename(tmp, "var", NULL);
