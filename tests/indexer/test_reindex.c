@@ -757,6 +757,17 @@ crash_and_rerun(const char *point, gboolean full)
     got = dump(crashed);
     cr_assert_str_eq(got, want, "after a crash at %s", point);
     {
+        /* And the same as v2 built from nothing. */
+        g_autofree char *scratch = g_build_filename(tmp, "scratch", NULL);
+        g_autofree char *built = NULL;
+
+        r = run_env(batch, scratch, a2);
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        g_free(r.err);
+        built = dump(scratch);
+        cr_assert_str_eq(got, built, "after a crash at %s", point);
+    }
+    {
         /* Nothing of the interrupted run is left behind. */
         g_autoptr(GDir) d = g_dir_open(crashed, 0, NULL);
         const char *name;
