@@ -123,18 +123,26 @@ load_sources(ix_prev_t *prev, xc_db_t *db, const char *path,
 }
 
 ix_prev_t *
-ix_prev_load(const char *path, GError **error)
+ix_prev_new(void)
 {
-    g_autoptr(ix_prev_t) prev = g_new0(ix_prev_t, 1);
-    xc_db_t *db = NULL;
-    char *msg = NULL;
-    xc_status_t st;
-    gboolean ok;
+    ix_prev_t *prev = g_new0(ix_prev_t, 1);
 
     prev->sources = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                           prev_source_free);
     prev->hashes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                          g_free);
+    return prev;
+}
+
+ix_prev_t *
+ix_prev_load(const char *path, GError **error)
+{
+    g_autoptr(ix_prev_t) prev = ix_prev_new();
+    xc_db_t *db = NULL;
+    char *msg = NULL;
+    xc_status_t st;
+    gboolean ok;
+
     if (!g_file_test(path, G_FILE_TEST_EXISTS))
         return g_steal_pointer(&prev);
     st = xc_db_open(path, &db, &msg);

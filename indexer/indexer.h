@@ -406,6 +406,8 @@ typedef struct {
  * (NULL) with IX_ERROR_INDEX when it exists but cannot be read.  Returns:
  * (transfer full). */
 ix_prev_t *ix_prev_load(const char *path, GError **error);
+/* An empty result, as for a missing index.  Returns: (transfer full). */
+ix_prev_t *ix_prev_new(void);
 void ix_prev_free(ix_prev_t *prev);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ix_prev_t, ix_prev_free)
 /* The ids a run keeps: every source of @plan, and each document of @prev

@@ -390,8 +390,16 @@ main(int argc, char **argv)
     }
     ix_store_clean(o.data_dir, notes);
     prev = ix_prev_load(index_path, &error);
-    if (!prev) {
-        rc = die(1, "index not updated: %s", error->message);
+    if (!prev && o.full) {
+        /* --full is how a damaged index is replaced: it needs nothing
+         * from the old one (no change report, no shrink guard then). */
+        g_ptr_array_add(notes, g_strdup_printf(
+            "%s; rebuilding it from nothing", error->message));
+        g_clear_error(&error);
+        prev = ix_prev_new();
+    } else if (!prev) {
+        rc = die(1, "index not updated: %s (--full rebuilds it)",
+                 error->message);
         goto out;
     }
     /* A first build and --full write a fresh database and swap it in

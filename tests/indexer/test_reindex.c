@@ -695,6 +695,29 @@ Test(reindex, unusable_cache_leaves_the_index_untouched)
     cr_assert_str_eq(after, before);
 }
 
+Test(reindex, damaged_index_is_refused_then_rebuilt_by_full)
+{
+    g_autofree char *data = g_build_filename(tmp, "var", NULL);
+    g_autofree char *v1 = write_mapping("v1", ALL_ROWS, NULL, NULL);
+    g_autofree char *glass = g_build_filename(data, "index", "iamglass",
+                                              NULL);
+    const char *args[] = { "--quiet", "--offline", "--mapping", v1, NULL };
+    const char *full[] = { "--quiet", "--offline", "--full", "--mapping",
+                           v1, NULL };
+    run_t r;
+
+    run_ok(data, args);
+    cr_assert(g_file_set_contents(glass, "garbage", -1, NULL));
+    r = run_env(NULL, data, args);
+    cr_assert_eq(r.status, 1, "%s", r.err);
+    cr_assert(strstr(r.err, "index not updated: cannot open index"), "%s",
+              r.err);
+    cr_assert(strstr(r.err, "--full rebuilds it"), "%s", r.err);
+    g_free(r.err);
+    run_ok(data, full);
+    cr_assert_eq(termfreq(data, XC_PREFIX_TYPE "entry"), N_ROWS);
+}
+
 Test(reindex, progress_and_summary_on_stderr)
 {
     g_autofree char *data = g_build_filename(tmp, "var", NULL);
