@@ -116,15 +116,29 @@ ix_store_clean(const char *data_dir, GPtrArray *notes)
     const char *name;
     gboolean ok = TRUE;
 
+    g_autofree char *index = g_build_filename(data_dir, "index", NULL);
+
     while (d && (name = g_dir_read_name(d))) {
         g_autofree char *path = NULL;
 
         if (!g_str_has_prefix(name, "index.new-")
-            && !g_str_has_prefix(name, "index.next-"))
+            && !g_str_has_prefix(name, "index.next-")
+            && !g_str_has_prefix(name, "index.old-"))
             continue;
+        path = g_build_filename(data_dir, name, NULL);
+        /* A two-step swap killed between its renames: the old index is
+         * still the one to serve. */
+        if (g_str_has_prefix(name, "index.old-")
+            && !g_file_test(index, G_FILE_TEST_EXISTS)
+            && g_rename(path, index) == 0) {
+            if (notes)
+                g_ptr_array_add(notes, g_strdup_printf(
+                    "put back %s as %s, left by an interrupted run", path,
+                    index));
+            continue;
+        }
         /* Only a killed --full run leaves these; the lock says no other
          * indexer is building one now. */
-        path = g_build_filename(data_dir, name, NULL);
         if (!ix__remove_tree(path)) {
             ok = FALSE;
             if (notes)
@@ -169,6 +183,63 @@ sync_dir(const char *dir)
     close(fd);
 }
 
+/* renameat2(RENAME_EXCHANGE); test builds can pretend the file system
+ * lacks it (CTMAP_NO_EXCHANGE), to exercise the fallback. */
+static int
+exchange(const char *a, const char *b)
+{
+#ifdef CTMAP_TESTING
+    if (g_getenv("CTMAP_NO_EXCHANGE")) {
+        errno = EINVAL;
+        return -1;
+    }
+#endif
+    return renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE);
+}
+
+/* For file systems without RENAME_EXCHANGE: the old index steps aside to
+ * DIR/index.old-XXXXXX, then the new one takes its name.  Between the two
+ * renames DIR/index is missing (searchd answers 503 for that instant,
+ * never from a half-built index); ix_store_clean() puts the old one back
+ * if a crash falls right there.  On success @next holds the old index,
+ * as after an exchange. */
+static gboolean
+swap_in_two_steps(const char *data_dir, const char *next, const char *index,
+                  GError **error)
+{
+    g_autofree char *old = NULL;
+    int err = errno;
+
+    if (err != EINVAL && err != ENOSYS && err != ENOTSUP) {
+        g_set_error(error, IX_ERROR, IX_ERROR_INDEX,
+                    "cannot swap in the new index: %s", g_strerror(err));
+        return FALSE;
+    }
+    old = ix_store_fresh_dir(data_dir, "old", error);
+    if (!old)
+        return FALSE;
+    if (g_rename(index, old) != 0) {
+        err = errno;
+        g_rmdir(old);
+        g_set_error(error, IX_ERROR, IX_ERROR_INDEX,
+                    "cannot move the old index aside: %s", g_strerror(err));
+        return FALSE;
+    }
+    ix_store_crash_point("mid-swap");
+    if (g_rename(next, index) != 0) {
+        err = errno;
+        if (g_rename(old, index) != 0)
+            g_debug("cannot put %s back: %s", old, g_strerror(errno));
+        g_set_error(error, IX_ERROR, IX_ERROR_INDEX,
+                    "cannot move the new index in place: %s",
+                    g_strerror(err));
+        return FALSE;
+    }
+    if (g_rename(old, next) != 0)
+        g_debug("cannot move %s: %s", old, g_strerror(errno));
+    return TRUE;
+}
+
 gboolean
 ix_store_swap(const char *data_dir, const char *built,
               guint64 above_revision, GError **error)
@@ -193,13 +264,8 @@ ix_store_swap(const char *data_dir, const char *built,
     }
     ix_store_crash_point("before-swap");
     if (g_file_test(index, G_FILE_TEST_EXISTS)) {
-        if (renameat2(AT_FDCWD, next, AT_FDCWD, index, RENAME_EXCHANGE)
-            != 0) {
-            int err = errno;
-
-            g_set_error(error, IX_ERROR, IX_ERROR_INDEX,
-                        "cannot swap in the new index: %s",
-                        g_strerror(err));
+        if (exchange(next, index) != 0
+            && !swap_in_two_steps(data_dir, next, index, error)) {
             ix__remove_tree(next);
             return FALSE;
         }

@@ -826,6 +826,54 @@ Test(reindex, crash_before_the_swap_then_rerun)
     crash_and_rerun("before-swap", TRUE);
 }
 
+/* Where RENAME_EXCHANGE is missing, the old index steps aside first; a
+ * crash between the two renames leaves no DIR/index, and the next run
+ * puts the old one back before anything else. */
+Test(reindex, two_step_swap_and_a_crash_between_its_renames)
+{
+    g_autofree char *data = g_build_filename(tmp, "var", NULL);
+    g_autofree char *v1 = write_mapping("v1", ALL_ROWS, NULL, NULL);
+    g_autofree char *v2 = write_mapping("v2", ALL_ROWS & ~0x10u,
+                                        "Another new row (2021).", NULL);
+    g_autofree char *index = g_build_filename(data, "index", NULL);
+    const char *a1[] = { "--quiet", "--offline", "--mapping", v1, NULL };
+    const char *full[] = { "--quiet", "--offline", "--full", "--mapping",
+                           v2, NULL };
+    const char *a2[] = { "--mapping", v2, "--offline", NULL };
+    const char *no_exchange[] = { "CTMAP_NO_EXCHANGE=1", NULL };
+    const char *crash[] = { "CTMAP_NO_EXCHANGE=1", "CTMAP_CRASH_AT=mid-swap",
+                            NULL };
+    g_autofree char *before = NULL, *after = NULL;
+    run_t r;
+
+    run_ok(data, a1);
+    before = dump(data);
+    r = run_env(crash, data, full);
+    cr_assert_eq(r.status, 128 + SIGKILL, "%d %s", r.status, r.err);
+    g_free(r.err);
+    cr_assert_not(g_file_test(index, G_FILE_TEST_EXISTS));
+    r = run_env(NULL, data, a2);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.err, "put back"), "%s", r.err);
+    g_free(r.err);
+    cr_assert_eq(summary_int(data, "added"), 1, "an incremental run on "
+                 "the old index, not a first build");
+    r = run_env(no_exchange, data, full);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    g_free(r.err);
+    cr_assert_eq(termfreq(data, XC_PREFIX_TYPE "entry"), N_ROWS);
+    {
+        g_autoptr(GDir) d = g_dir_open(data, 0, NULL);
+        const char *name;
+
+        while ((name = g_dir_read_name(d)))
+            cr_assert_not(g_str_has_prefix(name, "index."), "%s left",
+                          name);
+    }
+    after = dump(data);
+    cr_assert_str_neq(after, before);
+}
+
 /* ---------------------------------------------------------------- Readers */
 
 /* A reader that behaves as searchd's threads do (reopen; on failure open
