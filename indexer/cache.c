@@ -19,7 +19,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -64,28 +63,6 @@ ix_cache_meta_free(ix_cache_meta_t *m)
     g_free(m->last_status);
     g_free(m->last_reason);
     g_free(m);
-}
-
-static int
-remove_entry(const char *path, const struct stat *st, int flag,
-             struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    /* Unchecked on purpose: a file that cannot be removed is reported when
-     * the directories are created again, or simply overwritten. */
-    remove(path);
-    return 0;
-}
-
-/* Removes @path and everything below it, never following symbolic links
- * (FTW_PHYS), so a link planted in the cache cannot make us delete
- * elsewhere. */
-static void
-remove_tree(const char *path)
-{
-    nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static gboolean
@@ -142,9 +119,11 @@ check_version(ix_cache_t *c, GPtrArray *notes, GError **error)
             g_ptr_array_add(notes, g_strdup_printf(
                 "cache %s: format %s found, rebuilt as format %d",
                 c->dir, found, IX_CACHE_VERSION));
-        remove_tree(c->urls);
-        remove_tree(c->bodies);
-        remove_tree(c->tmp);
+        /* Unchecked on purpose: what cannot be removed is reported when
+         * the directories are created again, or simply overwritten. */
+        ix__remove_tree(c->urls);
+        ix__remove_tree(c->bodies);
+        ix__remove_tree(c->tmp);
     }
     if (!g_file_set_contents(vpath, want, -1, NULL)) {
         g_set_error(error, IX_ERROR, IX_ERROR_IO,
@@ -306,16 +285,6 @@ ix_cache_lookup(ix_cache_t *c, const char *url)
 }
 
 static void
-add_string(JsonBuilder *b, const char *name, const char *value)
-{
-    json_builder_set_member_name(b, name);
-    if (value)
-        json_builder_add_string_value(b, value);
-    else
-        json_builder_add_null_value(b);
-}
-
-static void
 add_int(JsonBuilder *b, const char *name, gint64 value)
 {
     json_builder_set_member_name(b, name);
@@ -336,17 +305,17 @@ ix_cache_save(ix_cache_t *c, const ix_cache_meta_t *m, GError **error)
 
     json_builder_begin_object(b);
     add_int(b, "version", IX_CACHE_VERSION);
-    add_string(b, "url", m->url);
-    add_string(b, "final_url", m->final_url);
+    ix__json_add_string(b, "url", m->url);
+    ix__json_add_string(b, "final_url", m->final_url);
     add_int(b, "http_status", m->http_status);
-    add_string(b, "etag", m->etag);
-    add_string(b, "last_modified", m->last_modified);
-    add_string(b, "media_type", m->media_type);
-    add_string(b, "charset", m->charset);
-    add_string(b, "content_hash", m->content_hash);
+    ix__json_add_string(b, "etag", m->etag);
+    ix__json_add_string(b, "last_modified", m->last_modified);
+    ix__json_add_string(b, "media_type", m->media_type);
+    ix__json_add_string(b, "charset", m->charset);
+    ix__json_add_string(b, "content_hash", m->content_hash);
     add_int(b, "fetched_at", m->fetched_at);
-    add_string(b, "last_status", m->last_status);
-    add_string(b, "last_reason", m->last_reason);
+    ix__json_add_string(b, "last_status", m->last_status);
+    ix__json_add_string(b, "last_reason", m->last_reason);
     add_int(b, "last_ok_at", m->last_ok_at);
     json_builder_end_object(b);
 

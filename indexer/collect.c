@@ -37,6 +37,7 @@ awaits_fetch(const ix_source_t *src)
 typedef struct {
     GPtrArray *srcs;            /* (element-type ix_source_t) by index */
     ix_collect_stats_t *stats;
+    ix_progress_t *progress;    /* (nullable) */
 } fetch_round_t;
 
 static void
@@ -45,6 +46,7 @@ on_fetched(guint index, const ix_fetch_result_t *r, gpointer rock)
     fetch_round_t *f = rock;
     ix_source_t *src = g_ptr_array_index(f->srcs, index);
 
+    ix_progress_done(f->progress, IX_STAGE_FETCHED, 1);
     src->fetched_at = r->fetched_at;
     g_free(src->reason);
     src->reason = r->reason ? g_strdup(r->reason) : NULL;
@@ -77,7 +79,7 @@ fetch_round(ix_plan_t *plan, const ix_fetch_opts_t *fo,
 {
     g_autoptr(GPtrArray) srcs = g_ptr_array_new();
     g_autoptr(GPtrArray) urls = g_ptr_array_new();
-    fetch_round_t f = { srcs, stats };
+    fetch_round_t f = { srcs, stats, plan->progress };
 
     for (guint i = 0; i < plan->sources->len; i++) {
         ix_source_t *src = g_ptr_array_index(plan->sources, i);
@@ -89,6 +91,7 @@ fetch_round(ix_plan_t *plan, const ix_fetch_opts_t *fo,
     }
     if (!srcs->len)
         return TRUE;
+    ix_progress_expect(plan->progress, IX_STAGE_FETCHED, srcs->len);
     return ix_fetch_run(fo, (const char *const *)urls->pdata, urls->len,
                         on_fetched, &f, error);
 }

@@ -9,7 +9,7 @@
 #include <glib/gstdio.h>
 
 #include "extract.h"
-#include "indexer.h"
+#include "indexer-int.h"
 
 /* Inputs handed to the pool at a time: enough to keep every worker busy,
  * few enough that their bytes (memory-mapped) stay modest. */
@@ -73,6 +73,30 @@ take_links(ix_source_t *src, const GPtrArray *links)
                         g_strdup(g_ptr_array_index(links, i)));
 }
 
+/* Moves @src's text to the plan's spool, keeping its digest; a spool that
+ * cannot be written (a full disk) leaves texts in memory, which costs
+ * memory but no document. */
+static void
+spool_text(ix_plan_t *plan, ix_source_t *src)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (!plan->spool_dir)
+        return;
+    if (!plan->spool)
+        plan->spool = ix__spool_new(plan->spool_dir, &error);
+    if (!plan->spool
+        || !ix__spool_put(plan->spool, src->passages, &src->spool_off,
+                          &src->spool_len, &error)) {
+        g_debug("text kept in memory: %s", error->message);
+        return;
+    }
+    g_free(src->text_digest);
+    src->text_digest = ix__text_digest(src->passages);
+    src->spool = plan->spool;
+    g_ptr_array_set_size(src->passages, 0);
+}
+
 static void
 on_done(guint index, extract_result_t *r, const GError *error,
         gpointer rock)
@@ -81,6 +105,7 @@ on_done(guint index, extract_result_t *r, const GError *error,
     ix_source_t *src = b->srcs[index];
 
     src->extracted = TRUE;
+    ix_progress_done(b->plan->progress, IX_STAGE_EXTRACTED, 1);
     if (error) {
         /* The message already reads as a reason ("encrypted: a password
          * is needed", "timeout after 60 s"); the kind is in the status. */
@@ -102,6 +127,7 @@ on_done(guint index, extract_result_t *r, const GError *error,
     for (guint i = 0; i < r->pages->len; i++)
         g_ptr_array_add(src->passages,
                         g_strdup(g_ptr_array_index(r->pages, i)));
+    spool_text(b->plan, src);
     if (r->title && *r->title) {
         g_free(src->title);
         src->title = g_strdup(r->title);
@@ -155,9 +181,12 @@ hash_bytes(const char *data, gsize len)
                                        (const guchar *)data, len);
 }
 
+/* The pool (@pool, created on first need with @workers workers) is
+ * started only when some file does need extracting: a re-run whose files
+ * all kept their bytes starts no worker process at all. */
 static gboolean
-run_batch(extract_pool_t *pool, ix_plan_t *plan, ix_writer_t *w,
-          GPtrArray *batch, const extract_limits_t *limits,
+run_batch(extract_pool_t **pool, guint workers, ix_plan_t *plan,
+          ix_writer_t *w, GPtrArray *batch, const extract_limits_t *limits,
           ix_content_stats_t *stats, GError **error)
 {
     guint n = batch->len;
@@ -172,11 +201,23 @@ run_batch(extract_pool_t *pool, ix_plan_t *plan, ix_writer_t *w,
 
     for (guint i = 0; i < n; i++) {
         ix_source_t *src = g_ptr_array_index(batch, i);
-        GMappedFile *map = map_source(src, limits);
+        GMappedFile *map;
+
+        /* A repository file whose size, time and inode are as the index
+         * recorded them is not even read. */
+        if (w && src->file_stamp && !src->content_hash
+            && ix_writer_reuse(w, src, NULL)) {
+            src->extracted = TRUE;
+            stats->reused++;
+            ix_progress_done(plan->progress, IX_STAGE_EXTRACTED, 1);
+            continue;
+        }
+        map = map_source(src, limits);
 
         if (!map) {
             src->extracted = TRUE;
             stats->failed++;
+            ix_progress_done(plan->progress, IX_STAGE_EXTRACTED, 1);
             continue;
         }
         g_ptr_array_add(maps, map);
@@ -190,6 +231,7 @@ run_batch(extract_pool_t *pool, ix_plan_t *plan, ix_writer_t *w,
         if (w && ix_writer_reuse(w, src, src->content_hash)) {
             src->extracted = TRUE;
             stats->reused++;
+            ix_progress_done(plan->progress, IX_STAGE_EXTRACTED, 1);
             continue;
         }
         inputs[m].filename = src->path;
@@ -203,7 +245,11 @@ run_batch(extract_pool_t *pool, ix_plan_t *plan, ix_writer_t *w,
     }
     if (!m)
         return TRUE;
-    return extract_pool_run(pool, ptrs, m, on_done, &b, error);
+    if (!*pool)
+        *pool = extract_pool_new(workers ? workers : 1, limits, NULL, error);
+    if (!*pool)
+        return FALSE;
+    return extract_pool_run(*pool, ptrs, m, on_done, &b, error);
 }
 
 gboolean
@@ -225,8 +271,8 @@ ix_content_extract(ix_plan_t *plan, ix_writer_t *w, guint workers,
     }
     if (!batch->len)
         return TRUE;
+    ix_progress_expect(plan->progress, IX_STAGE_EXTRACTED, batch->len);
 
-    pool = extract_pool_new(workers ? workers : 1, &limits, NULL, &local);
     for (guint start = 0; start < batch->len; start += BATCH) {
         g_autoptr(GPtrArray) part = g_ptr_array_new();
 
@@ -235,10 +281,10 @@ ix_content_extract(ix_plan_t *plan, ix_writer_t *w, guint workers,
         /* An unusable backend is not a bad document: every file it would
          * have handled is broken with the same reason, the run goes on,
          * and the caller hears of it once. */
-        if (ok && pool && !run_batch(pool, plan, w, part, &limits, stats,
-                                     &local))
+        if (ok && !run_batch(&pool, workers, plan, w, part, &limits, stats,
+                             &local))
             ok = FALSE;
-        if (!ok || !pool) {
+        if (!ok) {
             g_autofree char *reason = g_strdup_printf(
                 "extraction unavailable: %s",
                 local ? local->message : "no worker");
@@ -249,11 +295,12 @@ ix_content_extract(ix_plan_t *plan, ix_writer_t *w, guint workers,
                 if (!src->extracted) {
                     set_outcome(src, IX_STATUS_BROKEN, reason);
                     src->extracted = TRUE;
+                    ix_progress_done(plan->progress, IX_STAGE_EXTRACTED, 1);
                 }
             }
         }
     }
-    if (!pool || !ok) {
+    if (!ok) {
         g_set_error(error, IX_ERROR, IX_ERROR_INDEX,
                     "extraction workers could not start: %s",
                     local ? local->message : "unknown error");

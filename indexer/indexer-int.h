@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 #include "indexer.h"
 
@@ -57,6 +58,42 @@ int ix_cache_tmp_open(ix_cache_t *c, char **path, GError **error);
 char *ix_cache_store_body(ix_cache_t *c, const char *tmp_path,
                           const char *hash, GError **error);
 char *ix_cache_meta_path(ix_cache_t *c, const char *url);
+
+/* ---------------------------------------------------------------- Files */
+
+/* Removes @path and everything below it, never following symbolic links,
+ * so a link planted in the data dir cannot make us delete elsewhere.
+ * FALSE (errno set) at the first failure. */
+gboolean ix__remove_tree(const char *path);
+
+/* ---------------------------------------------------------------- Spool */
+
+/* Extracted text parked on disk until the writer needs it (spool.c). */
+typedef struct ix_spool ix_spool_t;
+
+/* An unlinked temporary file in @dir.  Returns: (transfer full). */
+ix_spool_t *ix__spool_new(const char *dir, GError **error);
+void ix__spool_free(ix_spool_t *s);
+/* Appends @passages; *@off and *@len say where they went. */
+gboolean ix__spool_put(ix_spool_t *s, const GPtrArray *passages,
+                       guint64 *off, guint64 *len, GError **error);
+/* Reads back what ix__spool_put() wrote at @off.  Returns: (transfer
+ * full) the passages. */
+GPtrArray *ix__spool_get(ix_spool_t *s, guint64 off, guint64 len,
+                         GError **error);
+
+/* SHA-256 hex of @passages, the text digest the writer stores.  Returns:
+ * (transfer full). */
+char *ix__text_digest(const GPtrArray *passages);
+
+/* ---------------------------------------------------------------- JSON */
+
+/* Sets member @name to @value, or to null when @value is NULL. */
+void ix__json_add_string(JsonBuilder *b, const char *name,
+                         const char *value);
+/* ISO 8601 (UTC) of @unix_seconds; NULL for 0.  Returns: (transfer full)
+ * (nullable). */
+char *ix__iso_time(gint64 unix_seconds);
 
 /* ---------------------------------------------------------------- Fetch */
 

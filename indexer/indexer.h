@@ -88,6 +88,15 @@ typedef struct {
     char *hint_type;            /* (nullable) the server's Content-Type */
     char *hint_charset;         /* (nullable) the server's charset */
     char *content_hash;         /* (nullable) SHA-256 hex of the bytes */
+    char *text_digest;          /* (nullable) set when the text is not in
+                                 * @passages but in the index (bytes
+                                 * unchanged) or in the spool: the writer
+                                 * reads it only if it must rewrite */
+    char *file_stamp;           /* (nullable) repository files: size,
+                                 * mtime and inode as the plan saw them */
+    struct ix_spool *spool;     /* (nullable) (transfer none) the plan's
+                                 * spool holding the text, at spool_off */
+    guint64 spool_off, spool_len;
     gint64 fetched_at;          /* unix seconds; 0 when never fetched */
     gboolean extracted;         /* the text is final for this run */
     gboolean follow;            /* discovery: follow this page's links */
@@ -121,12 +130,21 @@ typedef struct {
     const corpus_vocab_t *vocab;    /* (transfer none) */
     guint n_entries;
     guint n_documents;
+    struct ix_progress *progress;   /* (nullable) (transfer none) told as
+                                     * sources are fetched and extracted */
+    char *spool_dir;            /* (nullable) where extracted text waits
+                                 * for the writer; NULL keeps it in
+                                 * memory */
+    struct ix_spool *spool;     /* (nullable) created on first use */
 } ix_plan_t;
 
 /* Parses each mapping in @mappings (file paths) and plans one source per
  * entry and one per cited link or italic title (a document cited by
  * several entries is one source carrying the union of their tags).  An
- * unreadable mapping is a warning, not an error.  Returns: (transfer full). */
+ * unreadable mapping is a warning, not an error.  Several mappings are
+ * editions: a row that more than one has is planned from the last of
+ * them (its text, lines and edition name), and a row any of them has
+ * stays.  Returns: (transfer full). */
 ix_plan_t *ix_plan_build(const corpus_vocab_t *vocab,
                          const char *const *mappings);
 void ix_plan_free(ix_plan_t *plan);
@@ -210,6 +228,15 @@ typedef struct {
                                  * failure; the indexer may keep that
                                  * copy's text, with from_cache set) */
     char *content_hash;         /* (nullable) SHA-256 hex of the bytes */
+    char *text_digest;          /* (nullable) set when the text is not in
+                                 * @passages but in the index (bytes
+                                 * unchanged) or in the spool: the writer
+                                 * reads it only if it must rewrite */
+    char *file_stamp;           /* (nullable) repository files: size,
+                                 * mtime and inode as the plan saw them */
+    struct ix_spool *spool;     /* (nullable) (transfer none) the plan's
+                                 * spool holding the text, at spool_off */
+    guint64 spool_off, spool_len;
     gint64 fetched_at;          /* unix seconds of the last good fetch */
     gboolean from_cache;        /* @body_path holds bytes from an
                                  * earlier fetch (offline, 304, or a
@@ -300,21 +327,137 @@ gboolean ix_writer_delete_unseen(ix_writer_t *w, GHashTable *keep,
 gboolean ix_writer_set_meta(ix_writer_t *w, const char *key,
                             const char *value, GError **error);
 const ix_counts_t *ix_writer_counts(const ix_writer_t *w);
+
+typedef enum {
+    IX_OUTCOME_NONE,            /* not written this run */
+    IX_OUTCOME_ADDED,
+    IX_OUTCOME_UPDATED,
+    IX_OUTCOME_UNCHANGED
+} ix_outcome_t;
+
+/* What ix_writer_add() did with @id this run. */
+ix_outcome_t ix_writer_outcome(const ix_writer_t *w, const char *id);
+/* Takes the stored hashes from @hashes (id -> hash, transfer none, must
+ * outlive @w) instead of the index: a fresh database has none, yet its
+ * counts should say what changed against the index it replaces. */
+void ix_writer_set_previous(ix_writer_t *w, GHashTable *hashes);
 guint64 ix_writer_revision(ix_writer_t *w);
 /* When the index holds @id with content hash @hash, fills @src's
- * passages, title, language, pages and media type from it and returns
- * TRUE: the bytes did not change, so they need no extraction. */
+ * title, language, pages, media type and text digest from it and returns
+ * TRUE: the bytes did not change, so they need no extraction.  With a
+ * NULL @hash, the same when @src's file stamp is the stored one (the
+ * content hash is then taken from the index). */
 gboolean ix_writer_reuse(ix_writer_t *w, ix_source_t *src,
                          const char *hash);
 /* Commits and closes; accepts NULL. */
 void ix_writer_close(ix_writer_t *w);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ix_writer_t, ix_writer_close)
 
+/* ---------------------------------------------------------------- Store */
+
+typedef struct ix_lock ix_lock_t;
+
+/* Takes DIR/lock (flock), so that one indexer at a time works on @data_dir;
+ * IX_ERROR_LOCKED, naming the holder's pid, when another has it.  Returns:
+ * (transfer full). */
+ix_lock_t *ix_store_lock(const char *data_dir, GError **error);
+void ix_store_unlock(ix_lock_t *lock);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ix_lock_t, ix_store_unlock)
+/* Removes what an interrupted --full run left in @data_dir (under the
+ * lock); each removal is a note in @notes (nullable).  FALSE when one
+ * could not be removed. */
+gboolean ix_store_clean(const char *data_dir, GPtrArray *notes);
+/* Creates DIR/index.KIND-XXXXXX.  Returns: (transfer full) its path. */
+char *ix_store_fresh_dir(const char *data_dir, const char *kind,
+                         GError **error);
+/* Compacts the complete database @built into a new one whose revision is
+ * above @above_revision and exchanges it atomically with DIR/index; then
+ * removes @built and the old index.  DIR/index is untouched on failure. */
+gboolean ix_store_swap(const char *data_dir, const char *built,
+                       guint64 above_revision, GError **error);
+/* Removes @path (nullable) and everything below it, quietly. */
+void ix_store_remove(const char *path);
+/* Test builds: SIGKILLs the process when CTMAP_CRASH_AT names @name. */
+void ix_store_crash_point(const char *name);
+
+/* ---------------------------------------------------------------- Previous */
+
+/* What the index held before this run, per source: enough to tell what
+ * changed, which links died or came back, and what a run would delete. */
+typedef struct {
+    gboolean entry;
+    char *status;
+    char *title;
+    char *url;                  /* (nullable) */
+    char *edition;              /* (nullable) */
+    char *fetched_at;           /* (nullable) ISO 8601 */
+    char *found_on;             /* (nullable) the page it was found on */
+} ix_prev_source_t;
+
+typedef struct {
+    GHashTable *sources;        /* id -> ix_prev_source_t */
+    GHashTable *hashes;         /* id -> stored content hash */
+    guint64 revision;
+    gboolean exists;            /* FALSE when there was no index */
+    char *last_run;             /* (nullable) JSON summary of the last run */
+} ix_prev_t;
+
+/* Reads the index at @path; a missing index is an empty result.  FALSE
+ * (NULL) with IX_ERROR_INDEX when it exists but cannot be read.  Returns:
+ * (transfer full). */
+ix_prev_t *ix_prev_load(const char *path, GError **error);
+/* An empty result, as for a missing index.  Returns: (transfer full). */
+ix_prev_t *ix_prev_new(void);
+void ix_prev_free(ix_prev_t *prev);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ix_prev_t, ix_prev_free)
+/* The ids a run keeps: every source of @plan, and each document of @prev
+ * found on a page that @plan has but could not fetch this time (a page
+ * down for a day must not delete what it links to); @kept (nullable)
+ * gets their number.  Returns: (transfer full) id -> id, the ids owned
+ * by @plan and @prev. */
+GHashTable *ix_prev_keep(const ix_prev_t *prev, const ix_plan_t *plan,
+                         guint *kept);
+/* Number of sources of @prev that @keep does not have. */
+guint ix_prev_count_gone(const ix_prev_t *prev, GHashTable *keep);
+
+/* The change report against the previous run: entries and documents
+ * added, changed and removed, and cited links newly dead or newly back
+ * with the date each last worked.  Returns: (transfer full). */
+JsonNode *ix_changes_build(const ix_prev_t *prev, const ix_plan_t *plan,
+                           GHashTable *keep, const ix_writer_t *w);
+
+/* ---------------------------------------------------------------- Progress */
+
+typedef enum {
+    IX_STAGE_FETCHED,
+    IX_STAGE_EXTRACTED,
+    IX_STAGE_INDEXED,
+    IX_STAGE_N
+} ix_stage_t;
+
+typedef struct ix_progress ix_progress_t;
+
+/* Progress on stderr: a bar redrawn in place when stderr is a terminal,
+ * a plain line every few seconds otherwise, nothing when @quiet.
+ * Returns: (transfer full). */
+ix_progress_t *ix_progress_new(gboolean quiet);
+void ix_progress_free(ix_progress_t *p);   /* accepts NULL; ends the bar */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ix_progress_t, ix_progress_free)
+void ix_progress_planned(ix_progress_t *p, guint n);
+/* @n more sources are expected at @stage (accepts a NULL @p). */
+void ix_progress_expect(ix_progress_t *p, ix_stage_t stage, guint n);
+/* @n more sources went through @stage (accepts a NULL @p). */
+void ix_progress_done(ix_progress_t *p, ix_stage_t stage, guint n);
+/* Ends the bar's line, so that other messages start on their own. */
+void ix_progress_break(ix_progress_t *p);
+
 /* ---------------------------------------------------------------- Report */
 
-/* Builds the report object of DESIGN.md.  Returns: (transfer full). */
+/* Builds the report object of DESIGN.md; @changes (nullable, transfer
+ * none) becomes its "changes" member.  Returns: (transfer full). */
 JsonNode *ix_report_build(const ix_plan_t *plan, const ix_counts_t *counts,
-                          gint64 started, gint64 finished);
+                          JsonNode *changes, gint64 started,
+                          gint64 finished);
 /* Writes @report to @path atomically (temporary file, then rename). */
 gboolean ix_report_write(JsonNode *report, const char *path, GError **error);
 

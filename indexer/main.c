@@ -1,7 +1,8 @@
-/* main.c -- ctmap-indexer: plan the sources, write them to the index in
- * batches, delete what is gone, write the report.  Only this file decides
- * what the user sees and the exit code (0 done, 1 index not updated,
- * 2 usage).
+/* main.c -- ctmap-indexer: lock the data dir, plan the sources, get their
+ * text, check the shrink guard, write them to the index in batches (in
+ * place, or into a fresh database swapped in whole), delete what is gone,
+ * write the report and the change report.  Only this file decides what the
+ * user sees and the exit code (0 done, 1 index not updated, 2 usage).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +15,10 @@
 /* One transaction per batch: a crash loses at most one batch, and the
  * commit cost is spread over many documents. */
 #define BATCH 500
+
+/* Share of the index (percent) a run may delete without --allow-shrink:
+ * a truncated edition must not empty the index. */
+#define MAX_SHRINK 20
 
 /* The repository page the mapping cites ("Documents are shared through
  * the UNRCCA website"): followed one level deep, so a PDF added there is
@@ -37,6 +42,8 @@ typedef struct {
     char *report;
     gboolean quiet;
     char *corpus_dir;
+    int max_shrink;
+    gboolean allow_shrink;
 } options_t;
 
 static int
@@ -79,7 +86,14 @@ parse_options(options_t *o, int *argc, char ***argv, GError **error)
           "Follow same-site document links from fetched pages",
           "DEPTH" },
         { "full", 0, 0, G_OPTION_ARG_NONE, &o->full,
-          "Rewrite every document, even unchanged ones", NULL },
+          "Rebuild: extract everything again into a fresh index, compact "
+          "it and swap it in whole", NULL },
+        { "max-shrink", 0, 0, G_OPTION_ARG_INT, &o->max_shrink,
+          "Refuse to delete more than PCT% of the index (default 20)",
+          "PCT" },
+        { "allow-shrink", 0, 0, G_OPTION_ARG_NONE, &o->allow_shrink,
+          "Delete however much of the index the sources no longer have",
+          NULL },
         { "allow-private", 0, 0, G_OPTION_ARG_NONE, &o->allow_private,
           "Allow fetching loopback, private and link-local addresses",
           NULL },
@@ -111,6 +125,11 @@ parse_options(options_t *o, int *argc, char ***argv, GError **error)
                     "--follow must be between 0 and 10");
         return FALSE;
     }
+    if (o->max_shrink < 0 || o->max_shrink > 100) {
+        g_set_error(error, IX_ERROR, IX_ERROR_USAGE,
+                    "--max-shrink must be between 0 and 100");
+        return FALSE;
+    }
     if (o->jobs < 0 || o->jobs > 256) {
         g_set_error(error, IX_ERROR, IX_ERROR_USAGE,
                     "--jobs must be between 1 and 256");
@@ -134,27 +153,53 @@ prepare_data_dir(const char *dir, GError **error)
     return TRUE;
 }
 
+/* Test builds take the batch size from CTMAP_BATCH, so that a crash test
+ * on a small mapping still sees several transactions. */
+static guint
+batch_size(void)
+{
+#ifdef CTMAP_TESTING
+    const char *env = g_getenv("CTMAP_BATCH");
+
+    if (env && g_ascii_strtoll(env, NULL, 10) > 0)
+        return (guint)g_ascii_strtoll(env, NULL, 10);
+#endif
+    return BATCH;
+}
+
+/* Writes every source, one transaction per batch; then, with @keep,
+ * deletes in a last transaction what @keep does not have (a fresh
+ * database, written without @keep, has nothing to delete). */
 static gboolean
 write_index(ix_writer_t *w, const ix_plan_t *plan,
-            const corpus_vocab_t *vocab, gboolean quiet, GError **error)
+            const corpus_vocab_t *vocab, GHashTable *keep, GError **error)
 {
-    for (guint i = 0; i < plan->sources->len; i++) {
+    guint batch = batch_size();
+    guint n = plan->sources->len;
+
+    ix_progress_expect(plan->progress, IX_STAGE_INDEXED, n);
+    for (guint i = 0; i < n; i++) {
         const ix_source_t *src = g_ptr_array_index(plan->sources, i);
 
-        if (i % BATCH == 0 && !ix_writer_begin(w, error))
+        if (i % batch == 0 && !ix_writer_begin(w, error))
             return FALSE;
         if (!ix_writer_add(w, src, vocab, error))
             return FALSE;
-        if ((i + 1) % BATCH == 0 || i + 1 == plan->sources->len) {
+        if (i == n / 2)
+            ix_store_crash_point("mid-transaction");
+        if ((i + 1) % batch == 0 || i + 1 == n) {
             if (!ix_writer_commit(w, error))
                 return FALSE;
-            if (!quiet)
-                fprintf(stderr, "ctmap-indexer: indexed %u/%u sources\n",
-                        i + 1, plan->sources->len);
+            ix_progress_done(plan->progress, IX_STAGE_INDEXED,
+                             i % batch + 1);
+            ix_store_crash_point("after-commit");
         }
     }
-    return ix_writer_begin(w, error) && ix_writer_delete_unseen(w,
-        plan->by_id, error) && ix_writer_commit(w, error);
+    if (!keep)
+        return TRUE;
+    return ix_writer_begin(w, error)
+           && ix_writer_delete_unseen(w, keep, error)
+           && ix_writer_commit(w, error);
 }
 
 static void
@@ -214,23 +259,106 @@ last_run_json(JsonNode *report)
     return json_to_string(summary, FALSE);
 }
 
+/* The shrink guard: a run that would delete more than @max_pct percent of
+ * what the index holds stops before writing anything. */
+static gboolean
+check_shrink(const options_t *o, const ix_prev_t *prev, GHashTable *keep,
+             GError **error)
+{
+    guint total = g_hash_table_size(prev->sources);
+    guint gone = ix_prev_count_gone(prev, keep);
+
+    if (o->allow_shrink || !total
+        || (guint64)gone * 100 <= (guint64)o->max_shrink * total)
+        return TRUE;
+    g_set_error(error, IX_ERROR, IX_ERROR_INDEX,
+                "refusing to delete %u of the %u sources in the index "
+                "(%.0f%%, over the %d%% of --max-shrink); a truncated "
+                "mapping or a missing folder? Check the sources, or pass "
+                "--allow-shrink to delete them",
+                gone, total, gone * 100.0 / total, o->max_shrink);
+    return FALSE;
+}
+
+static guint
+count_failed(JsonObject *summary)
+{
+    JsonObject *c = json_object_get_object_member(summary, "counts");
+    static const char *const failed[] = {
+        "unreachable", "unsupported", "too-large", "broken"
+    };
+    guint n = 0;
+
+    for (guint i = 0; i < G_N_ELEMENTS(failed); i++)
+        n += json_object_get_int_member_with_default(c, failed[i], 0);
+    return n;
+}
+
+static void
+print_summary(JsonNode *report, const char *report_path)
+{
+    JsonObject *s = json_object_get_object_member(
+        json_node_get_object(report), "summary");
+
+    fprintf(stderr,
+            "ctmap-indexer: done in %.2f s: %" G_GINT64_FORMAT
+            " added, %" G_GINT64_FORMAT " updated, %" G_GINT64_FORMAT
+            " unchanged, %" G_GINT64_FORMAT " deleted, %u failed; "
+            "report %s\n",
+            json_object_get_double_member(s, "seconds"),
+            json_object_get_int_member(s, "added"),
+            json_object_get_int_member(s, "updated"),
+            json_object_get_int_member(s, "unchanged"),
+            json_object_get_int_member(s, "deleted"), count_failed(s),
+            report_path);
+}
+
+static void
+print_notes(const ix_plan_t *plan, const ix_collect_stats_t *collected,
+            const ix_content_stats_t *content)
+{
+    fprintf(stderr, "ctmap-indexer: fetched %u, unchanged %u, failed "
+            "%u, discovered %u, merged %u duplicates\n",
+            collected->fetched, collected->unchanged, collected->failed,
+            collected->discovered, collected->merged);
+    if (content->extracted + content->failed + content->reused)
+        fprintf(stderr, "ctmap-indexer: extracted %u files (%.1f MB), "
+                "%u failed, %u unchanged\n", content->extracted,
+                content->bytes / 1048576.0, content->failed,
+                content->reused);
+    for (guint i = 0; i < plan->warnings->len; i++)
+        fprintf(stderr, "ctmap-indexer: warning: %s\n",
+                (char *)g_ptr_array_index(plan->warnings, i));
+    fprintf(stderr, "ctmap-indexer: planned %u entries and %u "
+            "documents\n", plan->n_entries, plan->n_documents);
+}
+
 int
 main(int argc, char **argv)
 {
-    options_t o = { 0 };
+    options_t o = { .max_shrink = MAX_SHRINK };
     g_autoptr(GError) error = NULL;
     g_autofree char *index_path = NULL, *report_path = NULL;
+    g_autofree char *changes_path = NULL, *build_path = NULL;
     g_autofree char *default_mapping = NULL, *summary = NULL;
     g_autoptr(corpus_vocab_t) vocab = NULL;
+    g_autoptr(ix_lock_t) lock = NULL;
+    g_autoptr(ix_prev_t) prev = NULL;
     g_autoptr(ix_plan_t) plan = NULL;
     g_autoptr(ix_writer_t) w = NULL;
-    g_autoptr(JsonNode) report = NULL;
+    g_autoptr(ix_progress_t) progress = NULL;
+    g_autoptr(JsonNode) report = NULL, changes = NULL;
+    g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GHashTable) keep = NULL;
+    guint kept = 0;
     const char *mappings_default[2] = { NULL, NULL };
     const char *const *mappings;
     gint64 started = g_get_real_time();
     ix_content_stats_t content = { 0 };
     ix_collect_stats_t collected = { 0 };
     ix_fetch_opts_t fo = { 0 };
+    ix_counts_t counts;
+    gboolean fresh;
     int rc = 0;
 
     if (!parse_options(&o, &argc, &argv, &error)) {
@@ -244,6 +372,7 @@ main(int argc, char **argv)
     index_path = g_build_filename(o.data_dir, "index", NULL);
     report_path = o.report ? g_strdup(o.report)
                            : g_build_filename(o.data_dir, "report.json", NULL);
+    changes_path = g_build_filename(o.data_dir, "changes.json", NULL);
 
     vocab = corpus_vocab_load(o.corpus_dir, &error);
     if (!vocab) {
@@ -254,10 +383,42 @@ main(int argc, char **argv)
         rc = die(1, "%s", error->message);
         goto out;
     }
-    w = ix_writer_open(index_path, &error);
+    lock = ix_store_lock(o.data_dir, &error);
+    if (!lock) {
+        rc = die(1, "%s", error->message);
+        goto out;
+    }
+    ix_store_clean(o.data_dir, notes);
+    prev = ix_prev_load(index_path, &error);
+    if (!prev && o.full) {
+        /* --full is how a damaged index is replaced: it needs nothing
+         * from the old one (no change report, no shrink guard then). */
+        g_ptr_array_add(notes, g_strdup_printf(
+            "%s; rebuilding it from nothing", error->message));
+        g_clear_error(&error);
+        prev = ix_prev_new();
+    } else if (!prev) {
+        rc = die(1, "index not updated: %s (--full rebuilds it)",
+                 error->message);
+        goto out;
+    }
+    /* A first build and --full write a fresh database and swap it in
+     * whole, so searchd never serves a half-built index; other runs
+     * change the index in place, a batch per transaction. */
+    fresh = o.full || !prev->exists;
+    if (fresh) {
+        build_path = ix_store_fresh_dir(o.data_dir, "new", &error);
+        w = build_path ? ix_writer_open(build_path, &error) : NULL;
+    } else {
+        w = ix_writer_open(index_path, &error);
+    }
     if (!w) {
         rc = die(1, "%s", error->message);
         goto out;
+    }
+    if (fresh) {
+        ix_writer_set_force(w, TRUE);
+        ix_writer_set_previous(w, prev->hashes);
     }
 
     default_mapping = g_build_filename(o.corpus_dir, "mapping-2020-07.txt",
@@ -271,7 +432,11 @@ main(int argc, char **argv)
         rc = die(2, "%s", error->message);
         goto out;
     }
+    progress = ix_progress_new(o.quiet);
     plan = ix_plan_build(vocab, mappings);
+    plan->progress = progress;
+    plan->spool_dir = g_strdup(o.data_dir);
+    g_ptr_array_extend_and_steal(plan->warnings, g_steal_pointer(&notes));
     if (o.urls && !ix_plan_add_urls(plan, o.urls, &error)) {
         rc = die(2, "%s", error->message);
         goto out;
@@ -279,49 +444,76 @@ main(int argc, char **argv)
     for (guint i = 0; o.repositories && o.repositories[i]; i++)
         ix_plan_add_repository(plan, o.repositories[i]);
     mark_repository_pages(plan);
+    ix_progress_planned(progress, plan->sources->len);
     fo.notes = plan->warnings;
-    if (!ix_collect(plan, w, &fo, (guint)o.follow, g_get_num_processors(),
-                    &collected, &content, &error)) {
-        /* Documents are marked broken and the rest is indexed; the run
-         * still fails, since a whole backend (or the cache) is
-         * unusable. */
+    /* A fresh build extracts everything again: that is what --full is
+     * for (a new extractor, a suspect index). */
+    if (!ix_collect(plan, fresh ? NULL : w, &fo, (guint)o.follow,
+                    g_get_num_processors(), &collected, &content,
+                    &error)) {
+        ix_progress_break(progress);
+        /* An unusable cache (read-only, full) would leave every cited
+         * document "not fetched" and strip its text from the index:
+         * better no update at all. */
+        if (error->code == IX_ERROR_IO) {
+            rc = die(1, "index not updated: %s", error->message);
+            goto out;
+        }
+        /* Without extraction workers, documents are marked broken and
+         * the rest is indexed; the run still fails, since a whole
+         * backend is unusable. */
         fprintf(stderr, "ctmap-indexer: %s\n", error->message);
         g_clear_error(&error);
         rc = 1;
     }
-    if (!o.quiet) {
-        fprintf(stderr, "ctmap-indexer: fetched %u, unchanged %u, failed "
-                "%u, discovered %u, merged %u duplicates\n",
-                collected.fetched, collected.unchanged, collected.failed,
-                collected.discovered, collected.merged);
-        if (content.extracted + content.failed + content.reused)
-            fprintf(stderr, "ctmap-indexer: extracted %u files (%.1f MB), "
-                    "%u failed, %u unchanged\n", content.extracted,
-                    content.bytes / 1048576.0, content.failed,
-                    content.reused);
-        for (guint i = 0; i < plan->warnings->len; i++)
-            fprintf(stderr, "ctmap-indexer: warning: %s\n",
-                    (char *)g_ptr_array_index(plan->warnings, i));
-        fprintf(stderr, "ctmap-indexer: planned %u entries and %u "
-                "documents\n", plan->n_entries, plan->n_documents);
-    }
-
-    ix_writer_set_force(w, o.full);
-    if (!ix_writer_set_vocab(w, vocab, &error)
-        || !write_index(w, plan, vocab, o.quiet, &error)) {
+    ix_store_crash_point("after-fetch");
+    ix_progress_break(progress);
+    if (!o.quiet)
+        print_notes(plan, &collected, &content);
+    /* A fresh database holds the plan alone: nothing else can be kept. */
+    keep = fresh ? g_hash_table_ref(plan->by_id)
+                 : ix_prev_keep(prev, plan, &kept);
+    if (kept && !o.quiet)
+        fprintf(stderr, "ctmap-indexer: kept %u documents found on pages "
+                "that could not be fetched this time\n", kept);
+    if (!check_shrink(&o, prev, keep, &error)) {
         rc = die(1, "index not updated: %s", error->message);
         goto out;
     }
 
-    report = ix_report_build(plan, ix_writer_counts(w), started,
+    if (!ix_writer_set_vocab(w, vocab, &error)
+        || !write_index(w, plan, vocab, fresh ? NULL : keep, &error)) {
+        ix_progress_break(progress);
+        rc = die(1, "index not updated: %s", error->message);
+        goto out;
+    }
+    ix_progress_break(progress);
+
+    counts = *ix_writer_counts(w);
+    if (fresh)
+        counts.deleted = ix_prev_count_gone(prev, keep);
+    changes = ix_changes_build(prev, plan, keep, w);
+    report = ix_report_build(plan, &counts, changes, started,
                              g_get_real_time());
     summary = last_run_json(report);
-    if (!ix_writer_set_meta(w, XC_META_LAST_RUN, summary, &error)) {
+    /* A run that changed nothing leaves the index alone, revision and
+     * all, so searchd has nothing to reopen; ctmap:last-run (what /stats
+     * shows) is the last run that changed the index. */
+    if ((fresh || counts.added || counts.updated || counts.deleted)
+        && (!ix_writer_set_meta(w, XC_META_LAST_RUN, summary, &error)
+            || !ix_writer_commit(w, &error))) {
         rc = die(1, "index not updated: %s", error->message);
         goto out;
     }
     ix_writer_close(g_steal_pointer(&w));
-    if (!ix_report_write(report, report_path, &error)) {
+    if (fresh && !ix_store_swap(o.data_dir, build_path, prev->revision,
+                                &error)) {
+        rc = die(1, "index not updated: %s", error->message);
+        goto out;
+    }
+    g_clear_pointer(&build_path, g_free);
+    if (!ix_report_write(report, report_path, &error)
+        || !ix_report_write(changes, changes_path, &error)) {
         rc = die(1, "%s", error->message);
         goto out;
     }
@@ -331,22 +523,13 @@ main(int argc, char **argv)
                 report_path);
         rc = 1;
     }
-    if (!o.quiet) {
-        JsonObject *s = json_object_get_object_member(
-            json_node_get_object(report), "summary");
-
-        fprintf(stderr,
-                "ctmap-indexer: done in %.2f s: %" G_GINT64_FORMAT
-                " added, %" G_GINT64_FORMAT " updated, %" G_GINT64_FORMAT
-                " unchanged, %" G_GINT64_FORMAT " deleted; report %s\n",
-                json_object_get_double_member(s, "seconds"),
-                json_object_get_int_member(s, "added"),
-                json_object_get_int_member(s, "updated"),
-                json_object_get_int_member(s, "unchanged"),
-                json_object_get_int_member(s, "deleted"), report_path);
-    }
+    if (!o.quiet)
+        print_summary(report, report_path);
 
 out:
+    /* A fresh database that was not swapped in is of no use to anyone. */
+    ix_writer_close(g_steal_pointer(&w));
+    ix_store_remove(build_path);
     ix_fetch_opts_clear(&fo);
     g_free(o.data_dir);
     g_strfreev(o.mappings);

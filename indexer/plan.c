@@ -10,7 +10,7 @@
 
 #include <glib/gstdio.h>
 
-#include "indexer.h"
+#include "indexer-int.h"
 
 /* Passages are what the snippet generator works on; short enough that
  * MSet::snippet() stays cheap, long enough to hold a sentence or two. */
@@ -71,6 +71,8 @@ ix_source_free(ix_source_t *src)
     g_free(src->hint_type);
     g_free(src->hint_charset);
     g_free(src->content_hash);
+    g_free(src->text_digest);
+    g_free(src->file_stamp);
     g_free(src->found_on);
     if (src->out_links)
         g_ptr_array_unref(src->out_links);
@@ -448,17 +450,6 @@ plan_entry(ix_plan_t *plan, const corpus_vocab_t *vocab,
     return src;
 }
 
-static char *
-edition_name(const char *path)
-{
-    g_autofree char *base = g_path_get_basename(path);
-    char *dot = strrchr(base, '.');
-
-    if (dot && dot != base)
-        *dot = '\0';
-    return g_steal_pointer(&base);
-}
-
 static gint
 by_type(gconstpointer a, gconstpointer b)
 {
@@ -479,12 +470,15 @@ ix_plan_build(const corpus_vocab_t *vocab, const char *const *mappings)
     plan->warnings = g_ptr_array_new_with_free_func(g_free);
     plan->vocab = vocab;
 
+    g_autoptr(GPtrArray) maps = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)corpus_mapping_free);
+
     for (guint m = 0; mappings && mappings[m]; m++) {
         g_autoptr(GError) error = NULL;
-        g_autofree char *edition = edition_name(mappings[m]);
-        g_autoptr(corpus_mapping_t) map =
-            corpus_mapping_load(mappings[m], vocab, &error);
+        corpus_mapping_t *map = corpus_mapping_load(mappings[m], vocab,
+                                                    &error);
 
+        g_ptr_array_add(maps, map);
         if (!map) {
             g_ptr_array_add(plan->warnings,
                             g_strdup_printf("%s: %s", mappings[m],
@@ -498,11 +492,17 @@ ix_plan_build(const corpus_vocab_t *vocab, const char *const *mappings)
                             g_strdup_printf("%s:%u: %s", mappings[m],
                                             w->line, w->message));
         }
-        for (guint i = 0; i < map->entries->len; i++) {
+    }
+    /* Editions are planned newest (last named) first: a row that several
+     * editions repeat comes from the newest, with its text, lines and
+     * edition name, and a row an older edition alone has still stays. */
+    for (guint m = maps->len; m-- > 0;) {
+        const corpus_mapping_t *map = g_ptr_array_index(maps, m);
+
+        for (guint i = 0; map && i < map->entries->len; i++) {
             const corpus_entry_t *e = g_ptr_array_index(map->entries, i);
             ix_source_t *entry;
 
-            /* A later edition repeating a row keeps one entry. */
             if (g_hash_table_contains(plan->by_id, e->id))
                 continue;
             entry = plan_entry(plan, vocab, e);
@@ -574,7 +574,8 @@ tag_by_folders(const corpus_vocab_t *vocab, ix_source_t *doc,
 }
 
 static void
-add_file(ix_plan_t *plan, const char *path, const char *rel)
+add_file(ix_plan_t *plan, const char *path, const char *rel,
+         const GStatBuf *st)
 {
     g_autofree char *id = ix_document_id("path", rel);
     g_autofree char *base = g_path_get_basename(rel);
@@ -588,6 +589,13 @@ add_file(ix_plan_t *plan, const char *path, const char *rel)
         *dot = '\0';
     doc = ix_source_new(IX_SOURCE_DOCUMENT, id);
     doc->path = g_strdup(path);
+    /* Size, modification time and inode: when all three are as the last
+     * run saw them, the bytes are taken to be the same without reading
+     * them (as omindex and make do). */
+    doc->file_stamp = g_strdup_printf(
+        "%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT ".%ld.%" G_GUINT64_FORMAT,
+        (gint64)st->st_size, (gint64)st->st_mtim.tv_sec,
+        (long)st->st_mtim.tv_nsec, (guint64)st->st_ino);
     doc->title = g_filename_display_name(base);
     doc->url = g_strdup(uri ? uri : path);
     ix_strset_add(doc->urls, doc->url);
@@ -642,7 +650,7 @@ walk(ix_plan_t *plan, const char *root, const char *dir, guint depth)
         if (S_ISDIR(st.st_mode))
             walk(plan, root, path, depth + 1);
         else if (S_ISREG(st.st_mode))
-            add_file(plan, path, path + strlen(root) + 1);
+            add_file(plan, path, path + strlen(root) + 1, &st);
     }
 }
 
@@ -723,5 +731,7 @@ ix_plan_free(ix_plan_t *plan)
     g_hash_table_unref(plan->by_id);
     g_ptr_array_unref(plan->sources);
     g_ptr_array_unref(plan->warnings);
+    ix__spool_free(plan->spool);
+    g_free(plan->spool_dir);
     g_free(plan);
 }

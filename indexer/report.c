@@ -5,13 +5,31 @@
 #include <errno.h>
 #include <string.h>
 
-#include "indexer.h"
+#include "indexer-int.h"
+
+void
+ix__json_add_string(JsonBuilder *b, const char *name, const char *value)
+{
+    json_builder_set_member_name(b, name);
+    if (value)
+        json_builder_add_string_value(b, value);
+    else
+        json_builder_add_null_value(b);
+}
+
+char *
+ix__iso_time(gint64 unix_seconds)
+{
+    g_autoptr(GDateTime) t = unix_seconds
+        ? g_date_time_new_from_unix_utc(unix_seconds) : NULL;
+
+    return t ? g_date_time_format_iso8601(t) : NULL;
+}
 
 static void
 add_time(JsonBuilder *b, const char *name, gint64 usec)
 {
-    g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(usec / 1000000);
-    g_autofree char *iso = t ? g_date_time_format_iso8601(t) : NULL;
+    g_autofree char *iso = ix__iso_time(usec / G_USEC_PER_SEC);
 
     json_builder_set_member_name(b, name);
     json_builder_add_string_value(b, iso ? iso : "");
@@ -42,12 +60,41 @@ add_document_fields(JsonBuilder *b, const ix_source_t *src)
     }
 }
 
+/* Entries per edition, so a curator sees at a glance what each mapping
+ * file contributed. */
+static void
+add_editions(JsonBuilder *b, const ix_plan_t *plan)
+{
+    g_autoptr(GHashTable) n = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GPtrArray) order = g_ptr_array_new();
+
+    for (guint i = 0; i < plan->sources->len; i++) {
+        const ix_source_t *src = g_ptr_array_index(plan->sources, i);
+        guint count;
+
+        if (src->type != IX_SOURCE_ENTRY || !src->edition)
+            continue;
+        count = GPOINTER_TO_UINT(g_hash_table_lookup(n, src->edition));
+        if (!count)
+            g_ptr_array_add(order, src->edition);
+        g_hash_table_insert(n, src->edition, GUINT_TO_POINTER(count + 1));
+    }
+    json_builder_set_member_name(b, "editions");
+    json_builder_begin_object(b);
+    for (guint i = 0; i < order->len; i++)
+        add_count(b, g_ptr_array_index(order, i),
+                  GPOINTER_TO_UINT(g_hash_table_lookup(
+                      n, g_ptr_array_index(order, i))));
+    json_builder_end_object(b);
+}
+
 JsonNode *
 ix_report_build(const ix_plan_t *plan, const ix_counts_t *counts,
-                gint64 started, gint64 finished)
+                JsonNode *changes, gint64 started, gint64 finished)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
     guint by_status[IX_STATUS_N] = { 0 };
+    guint failed;
 
     for (guint i = 0; i < plan->sources->len; i++) {
         const ix_source_t *src = g_ptr_array_index(plan->sources, i);
@@ -56,6 +103,9 @@ ix_report_build(const ix_plan_t *plan, const ix_counts_t *counts,
             by_status[src->status]++;
     }
 
+    failed = by_status[IX_STATUS_UNREACHABLE]
+             + by_status[IX_STATUS_UNSUPPORTED]
+             + by_status[IX_STATUS_TOO_LARGE] + by_status[IX_STATUS_BROKEN];
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "summary");
     json_builder_begin_object(b);
@@ -74,7 +124,9 @@ ix_report_build(const ix_plan_t *plan, const ix_counts_t *counts,
     add_count(b, "updated", counts->updated);
     add_count(b, "unchanged", counts->unchanged);
     add_count(b, "deleted", counts->deleted);
+    add_count(b, "failed", failed);
     add_count(b, "warnings", plan->warnings->len);
+    add_editions(b, plan);
     json_builder_end_object(b);
 
     json_builder_set_member_name(b, "sources");
@@ -124,6 +176,10 @@ ix_report_build(const ix_plan_t *plan, const ix_counts_t *counts,
     for (guint i = 0; i < plan->warnings->len; i++)
         json_builder_add_string_value(b, g_ptr_array_index(plan->warnings, i));
     json_builder_end_array(b);
+    if (changes) {
+        json_builder_set_member_name(b, "changes");
+        json_builder_add_value(b, json_node_copy(changes));
+    }
     json_builder_end_object(b);
     return json_builder_get_root(b);
 }

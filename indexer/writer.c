@@ -6,9 +6,12 @@
  */
 #include <string.h>
 
-#include "indexer.h"
+#include "indexer-int.h"
 #include "schema.h"
 #include "xapianc.h"
+
+/* Digest of the vocabularies the index holds (user metadata). */
+#define IX_META_VOCAB "ctmap:vocab-digest"
 
 /* Positions between fields and passages are spaced out so that a phrase
  * never matches across a boundary. */
@@ -19,6 +22,8 @@ struct ix_writer {
     ix_counts_t counts;
     gboolean in_txn;
     gboolean force;
+    GHashTable *outcomes;       /* id -> GINT_TO_POINTER(ix_outcome_t) */
+    GHashTable *previous;       /* (nullable) id -> hash, not owned */
 };
 
 static gboolean
@@ -54,6 +59,8 @@ ix_writer_open(const char *path, GError **error)
 
     ix_writer_t *w = g_new0(ix_writer_t, 1);
     w->db = db;
+    w->outcomes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                        NULL);
     return w;
 }
 
@@ -65,7 +72,20 @@ ix_writer_close(ix_writer_t *w)
     if (w->in_txn)
         xc_dbw_cancel(w->db);
     xc_dbw_close(w->db);
+    g_hash_table_unref(w->outcomes);
     g_free(w);
+}
+
+void
+ix_writer_set_previous(ix_writer_t *w, GHashTable *hashes)
+{
+    w->previous = hashes;
+}
+
+ix_outcome_t
+ix_writer_outcome(const ix_writer_t *w, const char *id)
+{
+    return GPOINTER_TO_INT(g_hash_table_lookup(w->outcomes, id));
 }
 
 void
@@ -124,24 +144,46 @@ ix_writer_set_meta(ix_writer_t *w, const char *key, const char *value,
 
 /* ---------------------------------------------------------------- Vocab */
 
-/* One synonym pair in both directions, so the acronym finds the expansion
+/* The synonym pairs of the vocabularies, as "a\nb" strings: an acronym
+ * and its expansion, an organization's label and its names and aliases.
+ * Each is stored in both directions, so the acronym finds the expansion
  * and the expansion finds the acronym. */
-static xc_status_t
-add_synonym_pair(xc_dbw_t *db, const char *a, const char *b)
+static void
+add_pair(GPtrArray *pairs, const char *a, const char *b)
 {
-    xc_status_t st;
     g_autofree char *la = NULL, *lb = NULL;
 
     if (!a || !b || !*a || !*b)
-        return XC_OK;
+        return;
     la = g_utf8_strdown(a, -1);
     lb = g_utf8_strdown(b, -1);
-    if (strcmp(la, lb) == 0)
-        return XC_OK;
-    st = xc_dbw_add_synonym(db, la, lb);
-    if (st == XC_OK)
-        st = xc_dbw_add_synonym(db, lb, la);
-    return st;
+    if (strcmp(la, lb) != 0)
+        g_ptr_array_add(pairs, g_strconcat(la, "\n", lb, NULL));
+}
+
+static GPtrArray *
+synonym_pairs(const corpus_vocab_t *vocab)
+{
+    static const corpus_vocab_kind_t syn_kinds[] = {
+        CORPUS_VOCAB_ACRONYM, CORPUS_VOCAB_ORG
+    };
+    GPtrArray *pairs = g_ptr_array_new_with_free_func(g_free);
+
+    for (guint k = 0; k < G_N_ELEMENTS(syn_kinds); k++) {
+        const GPtrArray *items = corpus_vocab_items(vocab, syn_kinds[k]);
+
+        for (guint i = 0; items && i < items->len; i++) {
+            const corpus_term_t *t = g_ptr_array_index(items, i);
+
+            add_pair(pairs, t->label, t->name);
+            for (guint a = 0; t->aliases && a < t->aliases->len; a++)
+                add_pair(pairs, t->label, g_ptr_array_index(t->aliases, a));
+            if (t->extra && *t->extra
+                && syn_kinds[k] == CORPUS_VOCAB_ACRONYM)
+                add_pair(pairs, t->label, t->extra);
+        }
+    }
+    return pairs;
 }
 
 static void
@@ -161,36 +203,11 @@ labels_member(JsonBuilder *b, const char *name, const corpus_vocab_t *vocab,
     json_builder_end_object(b);
 }
 
-gboolean
-ix_writer_set_vocab(ix_writer_t *w, const corpus_vocab_t *vocab,
-                    GError **error)
+static char *
+labels_json(const corpus_vocab_t *vocab)
 {
-    static const corpus_vocab_kind_t syn_kinds[] = {
-        CORPUS_VOCAB_ACRONYM, CORPUS_VOCAB_ORG
-    };
     g_autoptr(JsonBuilder) b = json_builder_new();
     g_autoptr(JsonNode) root = NULL;
-    g_autofree char *json = NULL;
-    xc_status_t st = XC_OK;
-
-    for (guint k = 0; k < G_N_ELEMENTS(syn_kinds) && st == XC_OK; k++) {
-        const GPtrArray *items = corpus_vocab_items(vocab, syn_kinds[k]);
-
-        for (guint i = 0; items && i < items->len && st == XC_OK; i++) {
-            const corpus_term_t *t = g_ptr_array_index(items, i);
-
-            st = add_synonym_pair(w->db, t->label, t->name);
-            for (guint a = 0; t->aliases && a < t->aliases->len
-                              && st == XC_OK; a++)
-                st = add_synonym_pair(w->db, t->label,
-                                      g_ptr_array_index(t->aliases, a));
-            if (st == XC_OK && t->extra && *t->extra
-                && syn_kinds[k] == CORPUS_VOCAB_ACRONYM)
-                st = add_synonym_pair(w->db, t->label, t->extra);
-        }
-    }
-    if (st != XC_OK)
-        return fail(w, st, "cannot store synonyms", error);
 
     json_builder_begin_object(b);
     labels_member(b, "org", vocab, CORPUS_VOCAB_ORG);
@@ -199,8 +216,42 @@ ix_writer_set_vocab(ix_writer_t *w, const corpus_vocab_t *vocab,
     labels_member(b, "kind", vocab, CORPUS_VOCAB_KIND);
     json_builder_end_object(b);
     root = json_builder_get_root(b);
-    json = json_to_string(root, FALSE);
-    return ix_writer_set_meta(w, XC_META_LABELS, json, error);
+    return json_to_string(root, FALSE);
+}
+
+/* The vocabularies are rewritten only when they changed (their digest is
+ * kept in IX_META_VOCAB), so that a run that changes nothing leaves the
+ * index, and its revision, as they were. */
+gboolean
+ix_writer_set_vocab(ix_writer_t *w, const corpus_vocab_t *vocab,
+                    GError **error)
+{
+    g_autoptr(GPtrArray) pairs = synonym_pairs(vocab);
+    g_autofree char *json = labels_json(vocab);
+    g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+    g_autofree char *stored = NULL;
+    xc_status_t st = XC_OK;
+
+    g_checksum_update(sum, (const guchar *)json, strlen(json));
+    for (guint i = 0; i < pairs->len; i++)
+        g_checksum_update(sum, g_ptr_array_index(pairs, i),
+                          strlen(g_ptr_array_index(pairs, i)) + 1);
+    if (xc_dbw_get_metadata(w->db, IX_META_VOCAB, &stored) == XC_OK
+        && g_strcmp0(stored, g_checksum_get_string(sum)) == 0)
+        return TRUE;
+
+    for (guint i = 0; i < pairs->len && st == XC_OK; i++) {
+        g_auto(GStrv) ab = g_strsplit(g_ptr_array_index(pairs, i), "\n", 2);
+
+        st = xc_dbw_add_synonym(w->db, ab[0], ab[1]);
+        if (st == XC_OK)
+            st = xc_dbw_add_synonym(w->db, ab[1], ab[0]);
+    }
+    if (st != XC_OK)
+        return fail(w, st, "cannot store synonyms", error);
+    return ix_writer_set_meta(w, XC_META_LABELS, json, error)
+           && ix_writer_set_meta(w, IX_META_VOCAB,
+                                 g_checksum_get_string(sum), error);
 }
 
 /* ---------------------------------------------------------------- Documents */
@@ -265,7 +316,7 @@ sort_date(const ix_source_t *src)
  * position at which each page starts, so searchd can run the snippet on
  * the best page alone. */
 static xc_status_t
-add_text(xc_dbw_t *db, const ix_source_t *src)
+add_text(xc_dbw_t *db, const ix_source_t *src, const GPtrArray *passages)
 {
     xc_status_t st = xc_dbw_add_text(db, src->title, XC_PREFIX_TITLE,
                                      XC_WEIGHT_TITLE);
@@ -284,18 +335,18 @@ add_text(xc_dbw_t *db, const ix_source_t *src)
         if (st == XC_OK)
             st = xc_dbw_add_text(db, name, "", XC_WEIGHT_ORGTEXT);
     }
-    for (guint i = 0; i < src->passages->len && st == XC_OK; i++) {
+    for (guint i = 0; i < passages->len && st == XC_OK; i++) {
         unsigned pos = 0;
 
         st = xc_dbw_next_pos(db, POS_GAP, &pos);
         if (st == XC_OK)
-            st = xc_dbw_add_text(db, g_ptr_array_index(src->passages, i),
-                                 "", XC_WEIGHT_BODY);
+            st = xc_dbw_add_text(db, g_ptr_array_index(passages, i), "",
+                                 XC_WEIGHT_BODY);
         if (i) {
             g_string_append_c(text, XC_PAGE_SEP);
             g_string_append_c(pages, ' ');
         }
-        g_string_append(text, g_ptr_array_index(src->passages, i));
+        g_string_append(text, g_ptr_array_index(passages, i));
         g_string_append_printf(pages, "%u", pos);
     }
     if (st == XC_OK)
@@ -305,27 +356,83 @@ add_text(xc_dbw_t *db, const ix_source_t *src)
     return st;
 }
 
-/* The content hash covers the record and the text, so any change a
- * searcher could see rewrites the document and nothing else does. */
-static char *
-content_hash(const char *record, const ix_source_t *src)
+/* SHA-256 of the text: the digest stored beside the document hash, so
+ * that a source whose bytes did not change can be judged without loading
+ * its text from the index. */
+char *
+ix__text_digest(const GPtrArray *passages)
 {
     g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
 
-    g_checksum_update(sum, (const guchar *)record, strlen(record));
-    for (guint i = 0; i < src->passages->len; i++) {
-        const char *p = g_ptr_array_index(src->passages, i);
+    for (guint i = 0; i < passages->len; i++) {
+        const char *p = g_ptr_array_index(passages, i);
 
         g_checksum_update(sum, (const guchar *)"\f", 1);
         g_checksum_update(sum, (const guchar *)p, strlen(p));
     }
+    return g_strdup(g_checksum_get_string(sum));
+}
+
+static char *
+text_digest(const ix_source_t *src)
+{
+    if (src->text_digest)
+        return g_strdup(src->text_digest);
+    return ix__text_digest(src->passages);
+}
+
+/* The hash kept in XC_SLOT_HASH: "DOC:TEXT", DOC a hash of the record,
+ * the text digest and the organization names, so any change a searcher
+ * could see rewrites the document and nothing else does; TEXT the text
+ * digest alone, for ix_writer_reuse().  A repository file's stamp
+ * follows as ":STAMP". */
+static char *
+content_hash(const char *record, const ix_source_t *src)
+{
+    g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+    g_autofree char *digest = text_digest(src);
+
+    g_checksum_update(sum, (const guchar *)record, strlen(record));
+    g_checksum_update(sum, (const guchar *)"\f", 1);
+    g_checksum_update(sum, (const guchar *)digest, strlen(digest));
     for (guint i = 0; i < src->org_names->len; i++) {
         const char *p = g_ptr_array_index(src->org_names, i);
 
         g_checksum_update(sum, (const guchar *)"\n", 1);
         g_checksum_update(sum, (const guchar *)p, strlen(p));
     }
-    return g_strdup(g_checksum_get_string(sum));
+    return g_strconcat(g_checksum_get_string(sum), ":", digest, NULL);
+}
+
+/* TRUE when the stored value @old and the new @hash ("DOC:TEXT") say
+ * the same document: the file stamp after them does not count, so a file
+ * merely touched is not rewritten. */
+static gboolean
+same_hash(const char *old, const char *hash)
+{
+    size_t n = strlen(hash);
+
+    return old && strncmp(old, hash, n) == 0
+           && (old[n] == '\0' || old[n] == ':');
+}
+
+/* The text @src has in the index, by passage.  Returns: (transfer full)
+ * (nullable). */
+static GPtrArray *
+stored_text(ix_writer_t *w, const char *id)
+{
+    g_autofree char *text = NULL;
+    g_auto(GStrv) pages = NULL;
+    const char sep[] = { XC_PAGE_SEP, '\0' };
+    GPtrArray *passages;
+
+    if (xc_dbw_get_value(w->db, id, XC_SLOT_TEXT, &text, NULL) != XC_OK)
+        return NULL;
+    pages = g_strsplit(text, sep, -1);
+    passages = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; pages[i]; i++)
+        g_ptr_array_add(passages, g_steal_pointer(&pages[i]));
+    return passages;
 }
 
 /* The hash stored with @id by an earlier run, or NULL. */
@@ -335,6 +442,8 @@ stored_hash(ix_writer_t *w, const char *id)
     char *value = NULL;
     char *hash = NULL;
 
+    if (w->previous)
+        return g_strdup(g_hash_table_lookup(w->previous, id));
     if (xc_dbw_get_value(w->db, id, XC_SLOT_HASH, &value, NULL) == XC_OK
         && value && *value)
         hash = g_strdup(value);
@@ -344,7 +453,9 @@ stored_hash(ix_writer_t *w, const char *id)
 
 /* The record as it is hashed: "unchanged" and "indexed" say the same of
  * the text, so a document that merely went from one to the other between
- * runs is not rewritten. */
+ * runs is not rewritten; nor is one merely fetched again (a 304 or the
+ * same bytes), so fetched_at stays the time of the fetch that brought
+ * the bytes the index holds. */
 static char *
 hashed_record(const ix_source_t *src, const corpus_vocab_t *vocab)
 {
@@ -354,36 +465,59 @@ hashed_record(const ix_source_t *src, const corpus_vocab_t *vocab)
     if (src->status == IX_STATUS_UNCHANGED)
         json_object_set_string_member(o, "status",
                                       ix_status_name(IX_STATUS_INDEXED));
+    json_object_remove_member(o, "fetched_at");
     return json_to_string(node, FALSE);
 }
 
 /* Strings from xapianc are malloc'd; GLib's allocator is the system's
- * since 2.46, so g_autofree frees them correctly. */
+ * since 2.46, so g_autofree frees them correctly.  The text itself stays
+ * in the index: only its digest is taken, and ix_writer_add() loads the
+ * text if the document must be rewritten after all (its tags changed).
+ * An index written before digests were stored gives the text now. */
 gboolean
 ix_writer_reuse(ix_writer_t *w, ix_source_t *src, const char *hash)
 {
-    g_autofree char *data = NULL, *text = NULL;
+    g_autofree char *data = NULL, *stored = NULL;
     g_autoptr(JsonParser) parser = json_parser_new();
-    g_auto(GStrv) pages = NULL;
-    const char sep[] = { XC_PAGE_SEP, '\0' };
+    g_auto(GStrv) parts = NULL;
+    const char *indexed;
     JsonObject *o;
-    size_t len = 0;
 
-    if (!hash || xc_dbw_get_data(w->db, src->id, &data) != XC_OK
+    if ((!hash && !src->file_stamp)
+        || xc_dbw_get_value(w->db, src->id, XC_SLOT_HASH, &stored, NULL)
+           != XC_OK
+        || xc_dbw_get_data(w->db, src->id, &data) != XC_OK
         || !json_parser_load_from_data(parser, data, -1, NULL)
         || !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
         return FALSE;
     o = json_node_get_object(json_parser_get_root(parser));
-    if (g_strcmp0(json_object_get_string_member_with_default(
-            o, "content_hash", NULL), hash) != 0
-        || xc_dbw_get_value(w->db, src->id, XC_SLOT_TEXT, &text, &len)
-           != XC_OK)
+    indexed = json_object_get_string_member_with_default(o, "content_hash",
+                                                         NULL);
+    /* "DOC:TEXT:STAMP", the last two absent in older indexes. */
+    parts = g_strsplit(stored, ":", 3);
+    if (!indexed
+        || (hash ? strcmp(indexed, hash) != 0
+                 : g_strv_length(parts) < 3
+                   || strcmp(parts[2], src->file_stamp) != 0))
         return FALSE;
+    if (!hash) {
+        g_free(src->content_hash);
+        src->content_hash = g_strdup(indexed);
+    }
+    if (g_strv_length(parts) >= 2) {
+        g_free(src->text_digest);
+        src->text_digest = g_strdup(parts[1]);
+        g_ptr_array_set_size(src->passages, 0);
+    } else {
+        g_autoptr(GPtrArray) text = stored_text(w, src->id);
 
-    pages = g_strsplit(text, sep, -1);
-    g_ptr_array_set_size(src->passages, 0);
-    for (guint i = 0; pages[i]; i++)
-        g_ptr_array_add(src->passages, g_strdup(pages[i]));
+        if (!text)
+            return FALSE;
+        g_ptr_array_set_size(src->passages, 0);
+        for (guint i = 0; i < text->len; i++)
+            g_ptr_array_add(src->passages,
+                            g_strdup(g_ptr_array_index(text, i)));
+    }
     g_free(src->title);
     src->title = g_strdup(json_object_get_string_member_with_default(
         o, "title", src->id));
@@ -414,19 +548,42 @@ ix_writer_add(ix_writer_t *w, const ix_source_t *src,
     g_autofree char *old = stored_hash(w, src->id);
     g_autofree char *date = sort_date(src);
     g_autofree char *sect = NULL;
+    g_autoptr(GPtrArray) stored = NULL;
+    g_autofree char *value = src->file_stamp
+        ? g_strconcat(hash, ":", src->file_stamp, NULL) : g_strdup(hash);
     const char *type = src->type == IX_SOURCE_ENTRY ? "entry" : "document";
     const char *status = ix_status_name(src->status);
     xc_status_t st;
 
-    if (old && !w->force && strcmp(old, hash) == 0) {
+    if (same_hash(old, hash)) {
         w->counts.unchanged++;
-        return TRUE;
+        g_hash_table_replace(w->outcomes, g_strdup(src->id),
+                             GINT_TO_POINTER(IX_OUTCOME_UNCHANGED));
+        /* A fresh database (--full) needs every document, changed or
+         * not; the counts still say what changed. */
+        if (!w->force)
+            return TRUE;
     }
     sect = src->section ? g_ascii_strdown(&src->section, 1) : NULL;
+    if (src->spool) {
+        stored = ix__spool_get(src->spool, src->spool_off, src->spool_len,
+                               error);
+        if (!stored)
+            return FALSE;
+    } else if (src->text_digest) {
+        /* Reused text, needed after all: it is read before the document
+         * is replaced. */
+        stored = stored_text(w, src->id);
+        if (!stored) {
+            g_set_error(error, IX_ERROR, IX_ERROR_INDEX,
+                        "%s: its text is no longer in the index", src->id);
+            return FALSE;
+        }
+    }
 
     st = xc_dbw_begin_doc(w->db, src->id);
     if (st == XC_OK)
-        st = add_text(w->db, src);
+        st = add_text(w->db, src, stored ? stored : src->passages);
     if (st == XC_OK)
         st = add_single(w->db, XC_PREFIX_TYPE, XC_SLOT_TYPE, type);
     if (st == XC_OK)
@@ -451,17 +608,22 @@ ix_writer_add(ix_writer_t *w, const ix_source_t *src,
     if (st == XC_OK)
         st = xc_dbw_set_value(w->db, XC_SLOT_DATE, date, strlen(date));
     if (st == XC_OK)
-        st = xc_dbw_set_value(w->db, XC_SLOT_HASH, hash, strlen(hash));
+        st = xc_dbw_set_value(w->db, XC_SLOT_HASH, value, strlen(value));
     if (st == XC_OK)
         st = xc_dbw_set_data(w->db, record);
     if (st == XC_OK)
         st = xc_dbw_end_doc(w->db);
     if (st != XC_OK)
         return fail(w, st, src->id, error);
+    if (same_hash(old, hash))
+        return TRUE;
     if (old)
         w->counts.updated++;
     else
         w->counts.added++;
+    g_hash_table_replace(w->outcomes, g_strdup(src->id),
+                         GINT_TO_POINTER(old ? IX_OUTCOME_UPDATED
+                                             : IX_OUTCOME_ADDED));
     return TRUE;
 }
 

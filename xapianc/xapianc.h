@@ -239,6 +239,24 @@ xc_status_t xc_dbw_add_synonym(xc_dbw_t *w, const char *term,
                                const char *synonym);
 xc_status_t xc_dbw_clear_synonyms(xc_dbw_t *w, const char *term);
 
+
+/* ---------------------------------------------------------------- Compaction
+ *
+ * ctmap-indexer --full builds a fresh database and swaps it in; these
+ * calls prepare it for the swap.  (Kept apart from the calls above.)
+ */
+
+/* Compacts the database at @src into a new database at @dst (a path that
+ * must not exist yet), then commits to @dst until its revision exceeds
+ * @above_revision.  Readers reopen on a revision change, and Xapian's own
+ * Database::reopen() compares revisions alone: a swapped-in database with
+ * the revision of the one it replaces would leave readers on the old
+ * tables.  Pass the revision of the database @dst will replace (0 when
+ * none).  On failure *@errmsg (malloc'd, caller frees with free()) says
+ * why, and @dst may hold a partial database for the caller to remove. */
+xc_status_t xc_compact(const char *src, const char *dst,
+                       uint64_t above_revision, char **errmsg);
+
 #ifdef __cplusplus
 }
 #endif

@@ -300,6 +300,75 @@ Test(e2e, stats_count_entries_and_documents)
                  + json_object_get_int_member(by_type, "document"));
 }
 
+/* The revision and document count /stats reports. */
+static void
+stats_now(gint64 *revision, gint64 *documents)
+{
+    g_autoptr(JsonParser) parser = json_parser_new();
+    g_autoptr(GString) body = g_string_new(NULL);
+    JsonObject *stats;
+
+    cr_assert_eq(get("/stats", body), 200, "%s", body->str);
+    cr_assert(json_parser_load_from_data(parser, body->str, -1, NULL));
+    stats = json_node_get_object(json_parser_get_root(parser));
+    *revision = json_object_get_int_member(stats, "revision");
+    *documents = json_object_get_int_member(stats, "documents");
+}
+
+/* searchd answers every query, with every document, all through two
+ * --full rebuilds (each swapped in whole), and serves the new index
+ * within a few seconds of each. */
+Test(e2e, searchd_answers_throughout_full_rebuilds)
+{
+    g_autofree char *data = g_build_filename(tmp, "var", NULL);
+    const char *argv[] = { CTMAP_INDEXER, "--quiet", "--offline", "--full",
+                           "--data-dir", data, "--mapping",
+                           CTMAP_CORPUS_DIR "/mapping-2020-07.txt", NULL };
+    gint64 rev = 0, docs = 0, total = 0;
+    guint queries = 0;
+
+    stats_now(&rev, &docs);
+    {
+        g_autoptr(JsonParser) parser = json_parser_new();
+
+        total = json_object_get_int_member(search(parser, "q=prisons"),
+                                           "total");
+        cr_assert_gt(total, 0);
+    }
+    for (int round = 0; round < 2; round++) {
+        g_autoptr(GError) error = NULL;
+        GPid pid;
+        int status = 0;
+        gboolean running = TRUE;
+        gint64 deadline, new_rev = 0, n = 0;
+
+        cr_assert(g_spawn_async(NULL, (char **)argv, NULL,
+                                G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid,
+                                &error));
+        while (running) {
+            g_autoptr(JsonParser) parser = json_parser_new();
+            JsonObject *res;
+
+            running = waitpid(pid, &status, WNOHANG) == 0;
+            res = search(parser, "q=prisons");
+            cr_assert_eq(json_object_get_int_member(res, "total"), total,
+                         "a query during the rebuild saw another index");
+            stats_now(&new_rev, &n);
+            cr_assert_eq(n, docs);
+            queries++;
+        }
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+        do {
+            g_usleep(50000);
+            stats_now(&new_rev, &n);
+        } while (new_rev == rev && g_get_monotonic_time() < deadline);
+        cr_assert_gt(new_rev, rev, "searchd still serves the old index");
+        rev = new_rev;
+    }
+    cr_assert_gt(queries, 2);
+}
+
 Test(e2e, command_line_client_prints_ranked_entries)
 {
     g_autofree char *out = NULL, *err = NULL;

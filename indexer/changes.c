@@ -1,0 +1,406 @@
+/* changes.c -- what the index held before this run, and the change report
+ * against it that a curator hands to the mapping's editors: entries and
+ * documents added, changed and removed, links newly dead or newly back.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "indexer-int.h"
+#include "schema.h"
+#include "xapianc.h"
+
+static void
+prev_source_free(gpointer data)
+{
+    ix_prev_source_t *p = data;
+
+    if (!p)
+        return;
+    g_free(p->status);
+    g_free(p->title);
+    g_free(p->url);
+    g_free(p->edition);
+    g_free(p->fetched_at);
+    g_free(p->found_on);
+    g_free(p);
+}
+
+void
+ix_prev_free(ix_prev_t *prev)
+{
+    if (!prev)
+        return;
+    g_hash_table_unref(prev->sources);
+    g_hash_table_unref(prev->hashes);
+    g_free(prev->last_run);
+    g_free(prev);
+}
+
+static int
+collect_id(const char *term, uint64_t freq, void *rock)
+{
+    (void)freq;
+    g_ptr_array_add(rock, g_strdup(term + strlen(XC_PREFIX_ID)));
+    return 0;
+}
+
+static char *
+member_string(JsonObject *o, const char *name)
+{
+    return g_strdup(json_object_get_string_member_with_default(o, name,
+                                                               NULL));
+}
+
+/* Fills @p from the JSON record @data; a record that does not parse
+ * leaves the fields empty (the source still counts as present). */
+static void
+read_record(ix_prev_source_t *p, const char *data)
+{
+    g_autoptr(JsonParser) parser = json_parser_new();
+    JsonObject *o;
+
+    if (!data || !json_parser_load_from_data(parser, data, -1, NULL)
+        || !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
+        return;
+    o = json_node_get_object(json_parser_get_root(parser));
+    p->entry = g_strcmp0(json_object_get_string_member_with_default(
+        o, "type", ""), "entry") == 0;
+    p->status = member_string(o, "status");
+    p->title = member_string(o, "title");
+    p->url = member_string(o, "url");
+    p->edition = member_string(o, "edition");
+    p->fetched_at = member_string(o, "fetched_at");
+    p->found_on = member_string(o, "found_on");
+}
+
+static gboolean
+read_error(xc_db_t *db, xc_status_t st, const char *path, GError **error)
+{
+    g_set_error(error, IX_ERROR, IX_ERROR_INDEX, "cannot read index %s: %s",
+                path, *xc_errmsg(db) ? xc_errmsg(db) : xc_strerror(st));
+    return FALSE;
+}
+
+static gboolean
+load_sources(ix_prev_t *prev, xc_db_t *db, const char *path,
+             GError **error)
+{
+    g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+    uint64_t rev = 0;
+    char *last_run = NULL;
+    xc_status_t st = xc_db_revision(db, &rev);
+
+    if (st == XC_OK)
+        st = xc_db_get_metadata(db, XC_META_LAST_RUN, &last_run);
+    if (st == XC_OK)
+        st = xc_db_allterms(db, XC_PREFIX_ID, G_MAXSIZE, collect_id, ids);
+    if (st != XC_OK)
+        return read_error(db, st, path, error);
+    prev->revision = rev;
+    if (last_run && *last_run)
+        prev->last_run = g_strdup(last_run);
+    free(last_run);
+    for (guint i = 0; i < ids->len; i++) {
+        const char *id = g_ptr_array_index(ids, i);
+        ix_prev_source_t *p = g_new0(ix_prev_source_t, 1);
+        char *data = NULL, *hash = NULL;
+
+        st = xc_db_get_data(db, id, &data);
+        if (st == XC_OK)
+            st = xc_db_get_value(db, id, XC_SLOT_HASH, &hash, NULL);
+        if (st == XC_OK) {
+            read_record(p, data);
+            g_hash_table_replace(prev->hashes, g_strdup(id),
+                                 g_strdup(hash));
+        }
+        free(data);
+        free(hash);
+        g_hash_table_replace(prev->sources, g_strdup(id), p);
+        if (st != XC_OK)
+            return read_error(db, st, path, error);
+    }
+    return TRUE;
+}
+
+ix_prev_t *
+ix_prev_new(void)
+{
+    ix_prev_t *prev = g_new0(ix_prev_t, 1);
+
+    prev->sources = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                          prev_source_free);
+    prev->hashes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                         g_free);
+    return prev;
+}
+
+ix_prev_t *
+ix_prev_load(const char *path, GError **error)
+{
+    g_autoptr(ix_prev_t) prev = ix_prev_new();
+    xc_db_t *db = NULL;
+    char *msg = NULL;
+    xc_status_t st;
+    gboolean ok;
+
+    if (!g_file_test(path, G_FILE_TEST_EXISTS))
+        return g_steal_pointer(&prev);
+    st = xc_db_open(path, &db, &msg);
+    if (st != XC_OK) {
+        g_set_error(error, IX_ERROR, IX_ERROR_INDEX,
+                    "cannot open index %s: %s", path,
+                    msg ? msg : xc_strerror(st));
+        free(msg);
+        return NULL;
+    }
+    prev->exists = TRUE;
+    ok = load_sources(prev, db, path, error);
+    xc_db_close(db);
+    return ok ? g_steal_pointer(&prev) : NULL;
+}
+
+GHashTable *
+ix_prev_keep(const ix_prev_t *prev, const ix_plan_t *plan, guint *kept)
+{
+    GHashTable *keep = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GHashTable) down = g_hash_table_new(g_str_hash, g_str_equal);
+    GHashTableIter it;
+    gpointer id, value;
+
+    if (kept)
+        *kept = 0;
+    for (guint i = 0; i < plan->sources->len; i++) {
+        ix_source_t *src = g_ptr_array_index(plan->sources, i);
+
+        g_hash_table_add(keep, src->id);
+        if (src->url && src->status == IX_STATUS_UNREACHABLE)
+            g_hash_table_add(down, src->url);
+    }
+    g_hash_table_iter_init(&it, prev->sources);
+    while (g_hash_table_iter_next(&it, &id, &value)) {
+        const ix_prev_source_t *p = value;
+
+        if (p->found_on && !g_hash_table_contains(keep, id)
+            && g_hash_table_contains(down, p->found_on)) {
+            g_hash_table_add(keep, id);
+            if (kept)
+                (*kept)++;
+        }
+    }
+    return keep;
+}
+
+guint
+ix_prev_count_gone(const ix_prev_t *prev, GHashTable *keep)
+{
+    GHashTableIter it;
+    gpointer id;
+    guint n = 0;
+
+    g_hash_table_iter_init(&it, prev->sources);
+    while (g_hash_table_iter_next(&it, &id, NULL))
+        n += !g_hash_table_contains(keep, id);
+    return n;
+}
+
+/* ---------------------------------------------------------------- Report */
+
+/* A link "works" when its bytes could be had, now or from an unchanged
+ * copy. */
+static gboolean
+works(const char *status)
+{
+    return g_strcmp0(status, "indexed") == 0
+           || g_strcmp0(status, "unchanged") == 0;
+}
+
+static void
+add_item(JsonBuilder *b, const char *id, gboolean entry, const char *title,
+         const char *url, const char *edition)
+{
+    json_builder_begin_object(b);
+    ix__json_add_string(b, "id", id);
+    ix__json_add_string(b, "title", title);
+    if (entry)
+        ix__json_add_string(b, "edition", edition);
+    else
+        ix__json_add_string(b, "url", url);
+    json_builder_end_object(b);
+}
+
+/* One list ("added", "changed" or "removed") of entries or documents. */
+typedef struct {
+    JsonBuilder *b[2][3];       /* [entry][kind] */
+    guint n[2][3];
+} lists_t;
+
+enum { ADDED, CHANGED, REMOVED };
+
+static void
+lists_add(lists_t *l, int kind, const char *id, gboolean entry,
+          const char *title, const char *url, const char *edition)
+{
+    add_item(l->b[entry][kind], id, entry, title, url, edition);
+    l->n[entry][kind]++;
+}
+
+static void
+link_item(JsonBuilder *b, const ix_source_t *src, const char *last_worked)
+{
+    json_builder_begin_object(b);
+    ix__json_add_string(b, "id", src->id);
+    ix__json_add_string(b, "url", src->url);
+    ix__json_add_string(b, "title", src->title);
+    ix__json_add_string(b, "status", ix_status_name(src->status));
+    ix__json_add_string(b, "reason", src->reason);
+    ix__json_add_string(b, "last_worked", last_worked);
+    json_builder_set_member_name(b, "cited_by");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < src->links->len; i++)
+        json_builder_add_string_value(b, g_ptr_array_index(src->links, i));
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+}
+
+/* Sorted, so that the report lists removals the same way on every run. */
+static gint
+by_string(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void
+close_lists(JsonBuilder *b, lists_t *l, gboolean entry)
+{
+    static const char *const names[] = { "added", "changed", "removed" };
+
+    json_builder_set_member_name(b, entry ? "entries" : "documents");
+    json_builder_begin_object(b);
+    for (int k = 0; k < 3; k++) {
+        json_builder_end_array(l->b[entry][k]);
+        json_builder_set_member_name(b, names[k]);
+        json_builder_add_value(b, json_builder_get_root(l->b[entry][k]));
+    }
+    json_builder_end_object(b);
+}
+
+JsonNode *
+ix_changes_build(const ix_prev_t *prev, const ix_plan_t *plan,
+                 GHashTable *keep, const ix_writer_t *w)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    g_autoptr(JsonBuilder) dead = json_builder_new();
+    g_autoptr(JsonBuilder) back = json_builder_new();
+    g_autoptr(GPtrArray) gone = g_ptr_array_new();
+    lists_t l = { { { NULL } }, { { 0 } } };
+    guint n_dead = 0, n_back = 0;
+    GHashTableIter it;
+    gpointer key;
+
+    for (int e = 0; e < 2; e++)
+        for (int k = 0; k < 3; k++) {
+            l.b[e][k] = json_builder_new();
+            json_builder_begin_array(l.b[e][k]);
+        }
+    json_builder_begin_array(dead);
+    json_builder_begin_array(back);
+
+    for (guint i = 0; i < plan->sources->len; i++) {
+        const ix_source_t *src = g_ptr_array_index(plan->sources, i);
+        const ix_prev_source_t *p = g_hash_table_lookup(prev->sources,
+                                                        src->id);
+        gboolean entry = src->type == IX_SOURCE_ENTRY;
+        const char *status = ix_status_name(src->status);
+        ix_outcome_t o = ix_writer_outcome(w, src->id);
+
+        if (!p) {
+            lists_add(&l, ADDED, src->id, entry, src->title, src->url,
+                      src->edition);
+            continue;
+        }
+        if (o == IX_OUTCOME_UPDATED)
+            lists_add(&l, CHANGED, src->id, entry, src->title, src->url,
+                      src->edition);
+        if (entry || !src->url || !p->status)
+            continue;
+        if (works(p->status) && src->status == IX_STATUS_UNREACHABLE) {
+            /* The fetcher keeps the time of the last good fetch even when
+             * this one failed; the old record knows it too. */
+            g_autofree char *when = ix__iso_time(src->fetched_at);
+
+            link_item(dead, src, when ? when : p->fetched_at);
+            n_dead++;
+        } else if (g_strcmp0(p->status, "unreachable") == 0
+                   && works(status)) {
+            link_item(back, src, p->fetched_at);
+            n_back++;
+        }
+    }
+
+    g_hash_table_iter_init(&it, prev->sources);
+    while (g_hash_table_iter_next(&it, &key, NULL))
+        if (!g_hash_table_contains(keep, key))
+            g_ptr_array_add(gone, key);
+    g_ptr_array_sort(gone, by_string);
+    for (guint i = 0; i < gone->len; i++) {
+        const char *id = g_ptr_array_index(gone, i);
+        const ix_prev_source_t *p = g_hash_table_lookup(prev->sources, id);
+
+        lists_add(&l, REMOVED, id, p->entry, p->title, p->url, p->edition);
+    }
+
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "previous_run");
+    if (prev->last_run) {
+        g_autoptr(JsonParser) parser = json_parser_new();
+
+        if (json_parser_load_from_data(parser, prev->last_run, -1, NULL)
+            && JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
+            JsonObject *o = json_node_get_object(
+                json_parser_get_root(parser));
+
+            json_builder_add_string_value(b,
+                json_object_get_string_member_with_default(o, "finished",
+                                                           ""));
+        } else {
+            json_builder_add_null_value(b);
+        }
+    } else {
+        json_builder_add_null_value(b);
+    }
+    json_builder_set_member_name(b, "counts");
+    json_builder_begin_object(b);
+    {
+        static const char *const names[2][3] = {
+            { "documents_added", "documents_changed", "documents_removed" },
+            { "entries_added", "entries_changed", "entries_removed" },
+        };
+
+        for (int e = 1; e >= 0; e--)
+            for (int k = 0; k < 3; k++) {
+                json_builder_set_member_name(b, names[e][k]);
+                json_builder_add_int_value(b, l.n[e][k]);
+            }
+    }
+    json_builder_set_member_name(b, "links_newly_dead");
+    json_builder_add_int_value(b, n_dead);
+    json_builder_set_member_name(b, "links_newly_back");
+    json_builder_add_int_value(b, n_back);
+    json_builder_end_object(b);
+    close_lists(b, &l, TRUE);
+    close_lists(b, &l, FALSE);
+    json_builder_set_member_name(b, "links");
+    json_builder_begin_object(b);
+    json_builder_end_array(dead);
+    json_builder_set_member_name(b, "newly_dead");
+    json_builder_add_value(b, json_builder_get_root(dead));
+    json_builder_end_array(back);
+    json_builder_set_member_name(b, "newly_back");
+    json_builder_add_value(b, json_builder_get_root(back));
+    json_builder_end_object(b);
+    json_builder_end_object(b);
+    for (int e = 0; e < 2; e++)
+        for (int k = 0; k < 3; k++)
+            g_object_unref(l.b[e][k]);
+    return json_builder_get_root(b);
+}
