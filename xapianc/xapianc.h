@@ -239,11 +239,10 @@ xc_status_t xc_dbw_add_synonym(xc_dbw_t *w, const char *term,
                                const char *synonym);
 xc_status_t xc_dbw_clear_synonyms(xc_dbw_t *w, const char *term);
 
-
 /* ---------------------------------------------------------------- Compaction
  *
- * ctmap-indexer --full builds a fresh database and swaps it in; these
- * calls prepare it for the swap.  (Kept apart from the calls above.)
+ * ctmap-indexer builds a first index, and every --full one, as a fresh
+ * database and swaps it in; this prepares it for the swap.
  */
 
 /* Compacts the database at @src into a new database at @dst (a path that
