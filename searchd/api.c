@@ -102,8 +102,7 @@ fail:
 
 /* ---------------------------------------------------------------- Params */
 
-/* The parameters of /search, in one table: a later issue adds "facets"
- * (and "suggest" options) as rows here.  A handler stores its checked
+/* The parameters of /search, in one table.  A handler stores its checked
  * value in the request. */
 typedef struct param_spec param_spec_t;
 struct param_spec {
@@ -210,6 +209,14 @@ param_sort(sd_search_req_t *req, const param_spec_t *spec,
     return TRUE;
 }
 
+static gboolean
+param_facets(sd_search_req_t *req, const param_spec_t *spec,
+             const char *value, GError **error)
+{
+    (void)spec;
+    return sd_facets_parse(req, value, error);
+}
+
 static const param_spec_t search_params[] = {
     {"q", FALSE, param_q, NULL},
     {"org", TRUE, param_filter, XC_PREFIX_ORG},
@@ -224,6 +231,7 @@ static const param_spec_t search_params[] = {
     {"offset", FALSE, param_offset, NULL},
     {"limit", FALSE, param_limit, NULL},
     {"sort", FALSE, param_sort, NULL},
+    {"facets", TRUE, param_facets, NULL},
 };
 
 /* Checks @params against the table: unknown names and repeated
@@ -368,6 +376,44 @@ api_db(api_ctx_t *ctx, GError **error)
     return sd_index_thread_db(ctx->app->index, error);
 }
 
+/* Runs @req's main search: the page of hits and the facets of the fields
+ * without an active filter.  *@m is NULL when the text has no usable
+ * terms (only stopwords, say), which matches nothing rather than
+ * everything as an empty query would. */
+static gboolean
+run_search(xc_db_t *db, sd_search_req_t *req, xc_mset_t **m,
+           GError **error)
+{
+    unsigned slots[SD_MAX_FACETS];
+    xc_search_opts_t opts = {
+        .offset = req->offset,
+        .limit = req->limit,
+        .sort = req->sort >= 0 ? (xc_sort_t)req->sort
+            : req->q ? XC_SORT_RELEVANCE : XC_SORT_DATE,
+        .facet_slots = slots,
+        .n_facet_slots = sd_facets_main_slots(req, slots),
+        .collapse_slot = -1,
+        /* Exact totals while they are cheap: the whole mapping and its
+         * documents fit many times over. */
+        .check_at_least = SD_EXACT_TOTAL,
+    };
+    xc_query_t *q = sd_query_build(db, req, 0, NULL, error);
+    xc_status_t st;
+
+    *m = NULL;
+    if (!q)
+        return FALSE;
+    if (req->q && xc_query_is_empty(q)) {
+        xc_query_free(q);
+        return TRUE;
+    }
+    st = xc_search(q, &opts, m);
+    xc_query_free(q);
+    if (st != XC_OK)
+        return sd_index_fail(db, st, "search failed", error);
+    return TRUE;
+}
+
 static JsonNode *
 api_search(api_ctx_t *ctx, const char *arg, GPtrArray *params,
            GError **error)
@@ -376,13 +422,11 @@ api_search(api_ctx_t *ctx, const char *arg, GPtrArray *params,
     g_auto(sd_search_req_t) req = {0};
     g_autoptr(JsonArray) hits = json_array_new();
     g_autoptr(JsonBuilder) b = json_builder_new();
-    xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
     xc_db_t *db;
     uint64_t total = 0;
     int exact = 1;
     JsonNode *root = NULL;
-    xc_status_t st;
     size_t i;
 
     (void)arg;
@@ -392,44 +436,41 @@ api_search(api_ctx_t *ctx, const char *arg, GPtrArray *params,
     db = api_db(ctx, error);
     if (!db)
         return NULL;
-    q = sd_query_build(db, &req, error);
-    if (!q)
-        return NULL;
-    /* Text that parses to nothing (stopwords, punctuation) matches
-     * nothing, rather than everything as an empty query would. */
-    if (!req.q || !xc_query_is_empty(q)) {
-        xc_search_opts_t opts = {
-            .offset = req.offset,
-            .limit = req.limit,
-            .sort = req.sort >= 0 ? (xc_sort_t)req.sort
-                : req.q ? XC_SORT_RELEVANCE : XC_SORT_DATE,
-            .facet_slots = NULL,
-            .n_facet_slots = 0,
-            .collapse_slot = -1,
-            /* Exact totals while they are cheap: the whole mapping and
-             * its documents fit many times over. */
-            .check_at_least = SD_EXACT_TOTAL,
-        };
-
-        st = xc_search(q, &opts, &m);
-        if (st != XC_OK) {
-            sd_index_fail(db, st, "search failed", error);
-            goto out;
-        }
+    if (req.q)
+        req.corrected = sd_query_correct(db, req.q);
+    if (!run_search(db, &req, &m, error))
+        goto out;
+    if (m)
         xc_mset_total(m, &total, &exact);
-        for (i = 0; i < xc_mset_size(m); i++) {
-            JsonNode *hit = build_hit(db, m, i, error);
+    /* Nothing found, but a better spelling exists: search that instead,
+     * and say so ("corrected_applied"). */
+    if (total == 0 && req.corrected) {
+        xc_mset_free(m);
+        req.use_corrected = TRUE;
+        if (!run_search(db, &req, &m, error))
+            goto out;
+        total = 0;
+        exact = 1;
+        if (m)
+            xc_mset_total(m, &total, &exact);
+    }
+    for (i = 0; m && i < xc_mset_size(m); i++) {
+        JsonNode *hit = build_hit(db, m, i, error);
 
-            if (!hit)
-                goto out;
-            json_array_add_element(hits, hit);
-        }
+        if (!hit)
+            goto out;
+        json_array_add_element(hits, hit);
     }
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "query");
     json_builder_add_string_value(b, req.q ? req.q : "");
     json_builder_set_member_name(b, "corrected");
-    json_builder_add_null_value(b);
+    if (req.corrected)
+        json_builder_add_string_value(b, req.corrected);
+    else
+        json_builder_add_null_value(b);
+    json_builder_set_member_name(b, "corrected_applied");
+    json_builder_add_boolean_value(b, req.use_corrected);
     json_builder_set_member_name(b, "total");
     json_builder_add_int_value(b, (gint64)total);
     json_builder_set_member_name(b, "total_exact");
@@ -438,18 +479,20 @@ api_search(api_ctx_t *ctx, const char *arg, GPtrArray *params,
     json_builder_add_int_value(b, (gint64)req.offset);
     json_builder_set_member_name(b, "limit");
     json_builder_add_int_value(b, (gint64)req.limit);
-    json_builder_set_member_name(b, "took_ms");
-    json_builder_add_double_value(b,
-        round((double)(g_get_monotonic_time() - t0)) / 1000.0);
     json_builder_set_member_name(b, "hits");
     json_builder_add_value(b, json_node_init_array(json_node_alloc(),
                                                    hits));
+    if (!sd_facets_add(db, &req, m, b, error))
+        goto out;
+    /* Last, so that it covers the facet searches too. */
+    json_builder_set_member_name(b, "took_ms");
+    json_builder_add_double_value(b,
+        round((double)(g_get_monotonic_time() - t0)) / 1000.0);
     json_builder_end_object(b);
     root = json_builder_get_root(b);
 
 out:
     xc_mset_free(m);
-    xc_query_free(q);
     return root;
 }
 

@@ -98,10 +98,15 @@ typedef struct {
 /* A /search request after its parameters were checked. */
 typedef struct {
     char *q;                    /* NULL when absent */
+    /* q with misspelt words corrected (sd_query_correct()), or NULL;
+     * searched instead of q when use_corrected (q found nothing). */
+    char *corrected;
+    gboolean use_corrected;
     GPtrArray *filters;         /* (element-type sd_filter_t) */
     size_t offset;
     size_t limit;
     int sort;                   /* xc_sort_t, or -1 for the default */
+    guint facets;               /* bit i: facet field i (facets.c) */
 } sd_search_req_t;
 
 void sd_search_req_init(sd_search_req_t *req);
@@ -112,13 +117,41 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(sd_search_req_t, sd_search_req_clear)
 void sd_search_req_add_filter(sd_search_req_t *req, const char *prefix,
                               const char *value);
 /* Returns: (transfer full) (nullable): @req as an xc_query_t bound to
- * @db; SD_ERROR_BAD_QUERY when q cannot be parsed. */
+ * @db, its text parsed with @parse_flags (XC_PARSE_*), every filter but
+ * the one on @skip_prefix (NULL: none skipped) applied;
+ * SD_ERROR_BAD_QUERY when the text cannot be parsed. */
 xc_query_t *sd_query_build(xc_db_t *db, const sd_search_req_t *req,
+                           unsigned parse_flags, const char *skip_prefix,
                            GError **error);
+/* Returns: (transfer full) (nullable): @q with each word that no
+ * document contains replaced by its spelling correction, or NULL when
+ * no word needed one. */
+char *sd_query_correct(xc_db_t *db, const char *q);
+/* Returns: (transfer none) (nullable): the filter of @req on @prefix. */
+const sd_filter_t *sd_search_req_filter(const sd_search_req_t *req,
+                                        const char *prefix);
 /* Returns: (transfer full): @text as the indexer slugs facet values:
  * lower case, runs of anything but letters and digits become one '-',
  * no '-' at either end. */
 char *sd_query_slug(const char *text);
+
+/* ---------------------------------------------------------------- Facets */
+
+/* Adds the facet fields named in @value ("org,theme") to req->facets;
+ * SD_ERROR_BAD_PARAMETER naming an unknown one. */
+gboolean sd_facets_parse(sd_search_req_t *req, const char *value,
+                         GError **error);
+/* Fills @slots (room for SD_MAX_FACETS) with the value slots the main
+ * search must count: the requested fields without an active filter.
+ * Returns how many. */
+size_t sd_facets_main_slots(const sd_search_req_t *req, unsigned *slots);
+/* Adds "facets": {...} to @b: counts of the main search @m (NULL when
+ * nothing was searched), and for each requested field with an active
+ * filter one more search without that filter, so that a selected value's
+ * siblings keep their counts (disjunctive facets). */
+gboolean sd_facets_add(xc_db_t *db, const sd_search_req_t *req,
+                       xc_mset_t *m, JsonBuilder *b, GError **error);
+#define SD_MAX_FACETS 16
 
 /* ---------------------------------------------------------------- Snippets */
 

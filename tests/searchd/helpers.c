@@ -221,6 +221,20 @@ fx_index(const fx_doc_t *docs, size_t n)
     cr_assert_eq(xc_dbw_close(w), XC_OK);
 }
 
+void
+fx_label(const char *field, const char *slug, const char *label)
+{
+    g_autofree char *json = g_strdup_printf("{\"%s\": {\"%s\": \"%s\"}}",
+                                            field, slug, label);
+    xc_dbw_t *w = NULL;
+    char *msg = NULL;
+
+    cr_assert_eq(xc_dbw_open(fx.index, 0, &w, &msg), XC_OK, "%s",
+                 msg ? msg : "?");
+    cr_assert_eq(xc_dbw_set_metadata(w, XC_META_LABELS, json), XC_OK);
+    cr_assert_eq(xc_dbw_close(w), XC_OK);
+}
+
 /* ---------------------------------------------------------------- Process */
 
 void

@@ -51,6 +51,9 @@ void fx_fini(void);
 int fx_stop(void);
 /* Writes @docs (one commit) into the index at fx.index, creating it. */
 void fx_index(const fx_doc_t *docs, size_t n);
+/* Stores the labels metadata {"@field": {"@slug": "@label"}} (one
+ * commit). */
+void fx_label(const char *field, const char *slug, const char *label);
 /* Starts ctmap-searchd on fx.sock with @extra arguments (NULL-terminated,
  * may be NULL) and waits until /health answers. */
 void fx_start(const char *const *extra);
