@@ -235,6 +235,16 @@ fx_label(const char *field, const char *slug, const char *label)
     cr_assert_eq(xc_dbw_close(w), XC_OK);
 }
 
+void
+fx_index_mapping(void)
+{
+    const char *argv[] = {CTMAP_INDEXER_BIN, "--quiet", "--offline",
+                          "--data-dir", fx.dir, NULL};
+    g_autofree char *err = NULL;
+
+    cr_assert_eq(fx_run(argv, NULL, &err), 0, "ctmap-indexer: %s", err);
+}
+
 /* ---------------------------------------------------------------- Process */
 
 void

@@ -51,6 +51,9 @@ void fx_fini(void);
 int fx_stop(void);
 /* Writes @docs (one commit) into the index at fx.index, creating it. */
 void fx_index(const fx_doc_t *docs, size_t n);
+/* Indexes the embedded mapping into fx.index with the real
+ * ctmap-indexer (offline: cited links are not fetched). */
+void fx_index_mapping(void);
 /* Stores the labels metadata {"@field": {"@slug": "@label"}} (one
  * commit). */
 void fx_label(const char *field, const char *slug, const char *label);

@@ -1,0 +1,148 @@
+/* test_mapping.c -- the daemon over the index the real indexer builds
+ * from the embedded mapping: acronyms and organization aliases expanded
+ * both ways, labels from the vocabularies, suggestions, ranking. */
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "helpers.h"
+
+static void
+setup(void)
+{
+    fx_init();
+    fx_index_mapping();
+    fx_start(NULL);
+}
+
+TestSuite(mapping, .init = setup, .fini = fx_fini, .timeout = 120);
+
+/* Returns: (transfer full): the title and whole text of @id, lower
+ * case. */
+static char *
+doc_text(const char *id)
+{
+    g_autofree char *target = g_strconcat("/doc/", id, NULL);
+    fx_http_t r;
+    JsonObject *o;
+    char *text;
+
+    fx_get(target, &r);
+    cr_assert_eq(r.status, 200, "%s: %s", target, r.body);
+    o = fx_obj(r.json);
+    text = g_utf8_strdown(json_object_get_string_member(o, "text"), -1);
+    {
+        g_autofree char *title = g_utf8_strdown(
+            json_object_get_string_member(o, "title"), -1);
+        char *both = g_strconcat(title, "\n", text, NULL);
+
+        g_free(text);
+        text = both;
+    }
+    fx_http_clear(&r);
+    return text;
+}
+
+/* Returns the id of the first of the top 100 hits for @q (and the
+ * parameters @more) whose text has @has and lacks @lacks (both lower
+ * case), or NULL: a hit that only the synonym can have found. */
+static char *
+hit_found_by_synonym(const char *q, const char *more, const char *has,
+                     const char *lacks)
+{
+    g_autofree char *esc = g_uri_escape_string(q, NULL, FALSE);
+    g_autofree char *target = g_strconcat("/search?limit=100&q=", esc, more,
+                                          NULL);
+    char *found = NULL;
+    fx_http_t r;
+    JsonArray *hits;
+    guint i;
+
+    fx_get(target, &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    hits = fx_member_arr(fx_obj(r.json), "hits");
+    for (i = 0; i < json_array_get_length(hits) && !found; i++) {
+        const char *id = json_object_get_string_member(
+            json_array_get_object_element(hits, i), "id");
+        g_autofree char *text = doc_text(id);
+
+        if (strstr(text, has) && !strstr(text, lacks))
+            found = g_strdup(id);
+    }
+    fx_http_clear(&r);
+    return found;
+}
+
+Test(mapping, acronym_finds_its_expansion)
+{
+    g_autofree char *id = hit_found_by_synonym(
+        "FTF", "", "foreign terrorist fighters", "ftf");
+
+    cr_assert_not_null(id, "FTF did not find 'foreign terrorist fighters'");
+}
+
+Test(mapping, expansion_finds_its_acronym)
+{
+    g_autofree char *id = hit_found_by_synonym(
+        "foreign terrorist fighters", "", "ftf", "foreign terrorist fighters");
+
+    cr_assert_not_null(id, "the phrase did not find 'FTF'");
+}
+
+Test(mapping, organization_alias_finds_the_acronym)
+{
+    g_autofree char *id = hit_found_by_synonym(
+        "UN Office on Drugs and Crime", "", "unodc", "drugs and crime");
+
+    cr_assert_not_null(id, "the alias did not find 'UNODC'");
+}
+
+/* The mapping never spells UNODC out, so a document that does is added
+ * to its index (the synonyms are the mapping's). */
+Test(mapping, organization_acronym_finds_the_alias)
+{
+    static const fx_doc_t doc[] = {
+        {"d-00000000000000f1", "document", "Annual report", NULL,
+         {"x"}, {"X"}, {"prisons"}, {"kazakhstan"}, {"2021"},
+         "publication", "D", "en", "indexed", 1,
+         {"Prepared with the UN Office on Drugs and Crime in Almaty."}},
+    };
+    g_autofree char *id = NULL;
+    gint64 deadline = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
+
+    fx_index(doc, 1);
+    do {
+        g_clear_pointer(&id, g_free);
+        id = hit_found_by_synonym("UNODC", "&year=2021",
+                                  "drugs and crime", "unodc");
+        if (id)
+            break;
+        g_usleep(100000);
+    } while (g_get_monotonic_time() < deadline);
+    cr_assert_str_eq(id, "d-00000000000000f1");
+}
+
+Test(mapping, facet_labels_come_from_the_vocabularies)
+{
+    fx_http_t r;
+    JsonArray *org;
+    gboolean seen = FALSE;
+    guint i;
+
+    fx_get("/search?q=prisons&facets=org,theme,country,kind,type,lang,year",
+           &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    org = fx_member_arr(fx_member_obj(fx_obj(r.json), "facets"), "org");
+    for (i = 0; i < json_array_get_length(org); i++) {
+        JsonObject *v = json_array_get_object_element(org, i);
+
+        if (g_str_equal(json_object_get_string_member(v, "value"),
+                        "unoct")) {
+            cr_assert_str_eq(json_object_get_string_member(v, "label"),
+                             "UNOCT/UNCCT");
+            seen = TRUE;
+        }
+    }
+    cr_assert(seen, "%s", r.body);
+    fx_http_clear(&r);
+}
