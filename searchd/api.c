@@ -547,6 +547,47 @@ out:
     return node;
 }
 
+/* /suggest?q=prefix&limit=8: a limit above SD_MAX_SUGGEST is capped,
+ * as /search caps its own. */
+static JsonNode *
+api_suggest(api_ctx_t *ctx, const char *arg, GPtrArray *params,
+            GError **error)
+{
+    static const param_spec_t spec_limit = {"limit", FALSE, NULL, NULL};
+    const char *q = NULL;
+    gint64 limit = SD_DEFAULT_SUGGEST;
+    gboolean seen_limit = FALSE;
+    xc_db_t *db;
+    guint i;
+
+    (void)arg;
+    for (i = 0; i < params->len; i++) {
+        const sd_param_t *p = g_ptr_array_index(params, i);
+        gboolean is_q = g_str_equal(p->name, "q");
+
+        if (!is_q && !g_str_equal(p->name, "limit")) {
+            g_set_error(error, SD_ERROR, SD_ERROR_BAD_PARAMETER,
+                        "unknown parameter '%s'", p->name);
+            return NULL;
+        }
+        if (is_q ? q != NULL : seen_limit) {
+            g_set_error(error, SD_ERROR, SD_ERROR_BAD_PARAMETER,
+                        "parameter '%s' given more than once", p->name);
+            return NULL;
+        }
+        if (is_q)
+            q = p->value;
+        else if (!parse_count(&spec_limit, p->value, G_MAXINT32, &limit,
+                              error))
+            return NULL;
+        seen_limit |= !is_q;
+    }
+    db = api_db(ctx, error);
+    if (!db)
+        return NULL;
+    return sd_suggest(db, q, (size_t)MIN(limit, SD_MAX_SUGGEST), error);
+}
+
 /* The statuses of DESIGN.md's data model, in its order. */
 static const char *const statuses[] = {
     "indexed", "unchanged", "title-only", "unreachable", "unsupported",
@@ -666,6 +707,7 @@ static const struct {
     route_fn run;
 } routes[] = {
     {"/search", api_search},
+    {"/suggest", api_suggest},
     {"/doc/", api_doc},
     {"/stats", api_stats},
     {"/health", api_health},

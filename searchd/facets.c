@@ -119,11 +119,10 @@ labels_cache_free(gpointer data)
 
 static GPrivate labels_key = G_PRIVATE_INIT(labels_cache_free);
 
-/* Returns: (transfer none) (nullable): the labels object of @db's
- * revision, or NULL when the index stores none.  A metadata read that
- * fails leaves labels out rather than failing the search. */
-static JsonObject *
-labels_get(xc_db_t *db)
+/* A metadata read that fails leaves labels out rather than failing the
+ * search. */
+JsonObject *
+sd_facets_labels(xc_db_t *db)
 {
     labels_cache_t *c = g_private_get(&labels_key);
     uint64_t rev = 0;
@@ -240,7 +239,7 @@ gboolean
 sd_facets_add(xc_db_t *db, const sd_search_req_t *req, xc_mset_t *m,
               JsonBuilder *b, GError **error)
 {
-    JsonObject *labels = req->facets ? labels_get(db) : NULL;
+    JsonObject *labels = req->facets ? sd_facets_labels(db) : NULL;
     size_t k;
 
     json_builder_set_member_name(b, "facets");

@@ -152,6 +152,21 @@ size_t sd_facets_main_slots(const sd_search_req_t *req, unsigned *slots);
 gboolean sd_facets_add(xc_db_t *db, const sd_search_req_t *req,
                        xc_mset_t *m, JsonBuilder *b, GError **error);
 #define SD_MAX_FACETS 16
+/* Returns: (transfer none) (nullable): the object stored under
+ * XC_META_LABELS ({"org": {slug: label}, ...}) at @db's revision, parsed
+ * once per revision and thread; NULL when the index has none. */
+JsonObject *sd_facets_labels(xc_db_t *db);
+
+/* ---------------------------------------------------------------- Suggest */
+
+#define SD_DEFAULT_SUGGEST  8
+#define SD_MAX_SUGGEST      50
+
+/* Returns: (transfer full) (nullable): {"query", "suggestions":
+ * [{"text", "count", "source"}], "took_ms"}: at most @limit completions
+ * of @q, phrases and the last word, most documents first. */
+JsonNode *sd_suggest(xc_db_t *db, const char *q, size_t limit,
+                     GError **error);
 
 /* ---------------------------------------------------------------- Snippets */
 
