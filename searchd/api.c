@@ -315,17 +315,20 @@ record_is_paged(JsonObject *o)
         && json_node_get_int(pages) > 1;
 }
 
-/* Returns: (transfer full): the stored record of hit @i with rank, score,
- * snippet and, for paged documents, page and page_url added.  Unknown
- * members of the record are passed through. */
+/* Returns: (transfer full): the stored record of the hit in @slot with
+ * rank, score, label, snippet and, for paged documents, page and
+ * page_url added.  Unknown members of the record are passed through. */
 static JsonNode *
-build_hit(xc_db_t *db, xc_mset_t *m, size_t i, GError **error)
+build_hit(xc_db_t *db, xc_mset_t *m, const sd_rank_slot_t *slot,
+          GError **error)
 {
     xc_hit_t hit;
     JsonNode *node;
     JsonObject *o;
     g_autofree char *snippet = NULL;
     unsigned page = 0;
+    size_t i = slot->index;
+    const char *label;
     xc_status_t st = xc_mset_hit(m, i, &hit);
 
     if (st != XC_OK) {
@@ -340,7 +343,18 @@ build_hit(xc_db_t *db, xc_mset_t *m, size_t i, GError **error)
         node = json_node_init_object(json_node_alloc(), json_object_new());
     }
     o = json_node_get_object(node);
-    json_object_set_int_member(o, "rank", (gint64)hit.rank + 1);
+    json_object_set_int_member(o, "rank", slot->rank ? (gint64)slot->rank
+                               : (gint64)hit.rank + 1);
+    /* Documents known by title alone, or whose link failed, rank on what
+     * is known of them; the label says what a reader will (not) find. */
+    label = sd_facets_status_label(member_string(o, "status"));
+    if (label)
+        json_object_set_string_member(o, "label", label);
+    else
+        json_object_set_null_member(o, "label");
+    if (slot->duplicate_of)
+        json_object_set_string_member(o, "duplicate_of",
+                                      slot->duplicate_of);
     json_object_set_double_member(o, "score",
                                   round(hit.weight * 1000.0) / 1000.0);
     snippet = sd_snippet_for_hit(m, i, &page, error);
@@ -385,11 +399,12 @@ run_search(xc_db_t *db, sd_search_req_t *req, xc_mset_t **m,
            GError **error)
 {
     unsigned slots[SD_MAX_FACETS];
+    xc_sort_t sort = req->sort >= 0 ? (xc_sort_t)req->sort
+        : req->q ? XC_SORT_RELEVANCE : XC_SORT_DATE;
     xc_search_opts_t opts = {
         .offset = req->offset,
         .limit = req->limit,
-        .sort = req->sort >= 0 ? (xc_sort_t)req->sort
-            : req->q ? XC_SORT_RELEVANCE : XC_SORT_DATE,
+        .sort = sort,
         .facet_slots = slots,
         .n_facet_slots = sd_facets_main_slots(req, slots),
         .collapse_slot = -1,
@@ -403,6 +418,14 @@ run_search(xc_db_t *db, sd_search_req_t *req, xc_mset_t **m,
     *m = NULL;
     if (!q)
         return FALSE;
+    /* Browsing (no q) and date order have no near-duplicates to speak
+     * of: those lists are what the user asked for, in that order. */
+    req->diversify = req->q && sort == XC_SORT_RELEVANCE
+        && req->offset + req->limit <= SD_DIVERSIFY_WINDOW;
+    if (req->diversify) {
+        opts.offset = 0;
+        opts.limit = SD_DIVERSIFY_WINDOW;
+    }
     if (req->q && xc_query_is_empty(q)) {
         xc_query_free(q);
         return TRUE;
@@ -422,6 +445,7 @@ api_search(api_ctx_t *ctx, const char *arg, GPtrArray *params,
     g_auto(sd_search_req_t) req = {0};
     g_autoptr(JsonArray) hits = json_array_new();
     g_autoptr(JsonBuilder) b = json_builder_new();
+    g_autoptr(GArray) page = NULL;
     xc_mset_t *m = NULL;
     xc_db_t *db;
     uint64_t total = 0;
@@ -454,8 +478,16 @@ api_search(api_ctx_t *ctx, const char *arg, GPtrArray *params,
         if (m)
             xc_mset_total(m, &total, &exact);
     }
-    for (i = 0; m && i < xc_mset_size(m); i++) {
-        JsonNode *hit = build_hit(db, m, i, error);
+    if (m) {
+        page = sd_rank_page(db, m, req.offset, req.limit, req.diversify,
+                            error);
+        if (!page)
+            goto out;
+    }
+    for (i = 0; page && i < page->len; i++) {
+        JsonNode *hit = build_hit(db, m,
+                                  &g_array_index(page, sd_rank_slot_t, i),
+                                  error);
 
         if (!hit)
             goto out;

@@ -56,6 +56,21 @@ static const facet_field_t fields[] = {
 
 G_STATIC_ASSERT(G_N_ELEMENTS(fields) <= SD_MAX_FACETS);
 
+/* Statuses whose record has the whole text carry no label. */
+const char *
+sd_facets_status_label(const char *status)
+{
+    size_t i;
+
+    if (!status || g_str_equal(status, "indexed")
+        || g_str_equal(status, "unchanged"))
+        return NULL;
+    for (i = 0; status_labels[i]; i += 2)
+        if (g_str_equal(status_labels[i], status))
+            return status_labels[i + 1];
+    return status;
+}
+
 gboolean
 sd_facets_parse(sd_search_req_t *req, const char *value, GError **error)
 {

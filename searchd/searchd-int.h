@@ -107,6 +107,7 @@ typedef struct {
     size_t limit;
     int sort;                   /* xc_sort_t, or -1 for the default */
     guint facets;               /* bit i: facet field i (facets.c) */
+    gboolean diversify;         /* the page is cut from the window */
 } sd_search_req_t;
 
 void sd_search_req_init(sd_search_req_t *req);
@@ -156,6 +157,33 @@ gboolean sd_facets_add(xc_db_t *db, const sd_search_req_t *req,
  * XC_META_LABELS ({"org": {slug: label}, ...}) at @db's revision, parsed
  * once per revision and thread; NULL when the index has none. */
 JsonObject *sd_facets_labels(xc_db_t *db);
+
+/* ---------------------------------------------------------------- Ranking */
+
+/* Relevance-ranked pages within the first SD_DIVERSIFY_WINDOW hits are
+ * cut from that window reordered: a near-duplicate of a higher hit (the
+ * same title, or an entry and a document it cites) moves down
+ * SD_DIVERSIFY_DEMOTE places. */
+#define SD_DIVERSIFY_WINDOW 30
+#define SD_DIVERSIFY_DEMOTE 10
+
+/* One hit of a page: where it is in the mset, its rank when reordered. */
+typedef struct {
+    size_t index;               /* into the xc_mset_t */
+    unsigned rank;              /* 1-based; 0: Xapian's rank stands */
+    char *duplicate_of;         /* owned; the id it near-duplicates */
+} sd_rank_slot_t;
+
+/* Frees the members of an sd_rank_slot_t (a GArray clear func). */
+void sd_rank_slot_clear(gpointer data);
+/* Returns: (transfer full) (nullable): the page as sd_rank_slot_t: with
+ * @diversify, @m holds the whole window and the page is [@offset,
+ * @offset + @limit) of it reordered; otherwise @m is the page. */
+GArray *sd_rank_page(xc_db_t *db, xc_mset_t *m, size_t offset, size_t limit,
+                     gboolean diversify, GError **error);
+/* Returns: (transfer none) (nullable): the label a hit with @status
+ * carries ("Title only (no link known)"), NULL for full text. */
+const char *sd_facets_status_label(const char *status);
 
 /* ---------------------------------------------------------------- Suggest */
 

@@ -504,6 +504,26 @@ fx_get(const char *target, fx_http_t *out)
               "daemon unreachable for %s", target);
 }
 
+gboolean
+fx_wait_total(const char *query, gint64 total, int ms)
+{
+    gint64 deadline = g_get_monotonic_time() + (gint64)ms * 1000;
+
+    do {
+        fx_http_t r;
+        gboolean done;
+
+        fx_get(query, &r);
+        done = r.status == 200
+            && json_object_get_int_member(fx_obj(r.json), "total") == total;
+        fx_http_clear(&r);
+        if (done)
+            return TRUE;
+        g_usleep(20000);
+    } while (g_get_monotonic_time() < deadline);
+    return FALSE;
+}
+
 /* ---------------------------------------------------------------- JSON */
 
 JsonObject *

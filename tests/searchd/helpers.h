@@ -83,6 +83,10 @@ void fx_http_clear(fx_http_t *r);
 /* GET @target on fx.sock, asserting the daemon answered. */
 void fx_get(const char *target, fx_http_t *out);
 
+/* Polls GET @query until its "total" is @total, for at most @ms;
+ * returns whether it got there. */
+gboolean fx_wait_total(const char *query, gint64 total, int ms);
+
 /* JSON accessors for assertions. */
 JsonObject *fx_obj(JsonNode *node);
 JsonObject *fx_member_obj(JsonObject *o, const char *name);

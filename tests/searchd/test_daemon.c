@@ -15,27 +15,6 @@
 
 TestSuite(daemon, .init = fx_init, .fini = fx_fini, .timeout = 60);
 
-/* Polls /search?@query until it reports @total, for at most @ms. */
-static gboolean
-wait_for_total(const char *query, gint64 total, int ms)
-{
-    gint64 deadline = g_get_monotonic_time() + (gint64)ms * 1000;
-
-    do {
-        fx_http_t r;
-        gboolean done;
-
-        fx_get(query, &r);
-        done = r.status == 200
-            && json_object_get_int_member(fx_obj(r.json), "total") == total;
-        fx_http_clear(&r);
-        if (done)
-            return TRUE;
-        g_usleep(20000);
-    } while (g_get_monotonic_time() < deadline);
-    return FALSE;
-}
-
 Test(daemon, missing_index_is_503_until_it_appears)
 {
     fx_http_t r;
@@ -63,7 +42,7 @@ Test(daemon, missing_index_is_503_until_it_appears)
     fx_http_clear(&r);
 
     fx_index(fx_corpus, fx_corpus_len);
-    cr_assert(wait_for_total("/search", 5, 2000),
+    cr_assert(fx_wait_total("/search", 5, 2000),
               "index not served within 2 s");
     fx_get("/health", &r);
     cr_assert(json_object_get_boolean_member(fx_obj(r.json), "index"));
@@ -89,9 +68,9 @@ Test(daemon, new_commit_is_served_without_restart)
         fx_http_clear(&r);
     }
     fx_index(extra, G_N_ELEMENTS(extra));
-    cr_assert(wait_for_total("/search", 6, 2000),
+    cr_assert(fx_wait_total("/search", 6, 2000),
               "new commit not served within 2 s");
-    cr_assert(wait_for_total("/search?q=border+guards", 1, 2000));
+    cr_assert(fx_wait_total("/search?q=border+guards", 1, 2000));
 }
 
 Test(daemon, second_daemon_on_same_socket_refuses)
@@ -313,5 +292,5 @@ Test(daemon, queries_succeed_during_commits)
     cr_assert_gt(g_atomic_int_get(&h.requests), 0);
     cr_assert_eq(g_atomic_int_get(&h.failures), 0, "%d of %d failed",
                  h.failures, h.requests);
-    cr_assert(wait_for_total("/search?type=entry&org=iom", 15, 2000));
+    cr_assert(fx_wait_total("/search?type=entry&org=iom", 15, 2000));
 }

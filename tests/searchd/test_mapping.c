@@ -48,6 +48,18 @@ doc_text(const char *id)
     return text;
 }
 
+/* GETs /search?q=@q@more into @r; returns its hits. */
+static JsonArray *
+search_hits(fx_http_t *r, const char *q, const char *more)
+{
+    g_autofree char *esc = g_uri_escape_string(q, NULL, FALSE);
+    g_autofree char *target = g_strconcat("/search?q=", esc, more, NULL);
+
+    fx_get(target, r);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    return fx_member_arr(fx_obj(r->json), "hits");
+}
+
 /* Returns the id of the first of the top 100 hits for @q (and the
  * parameters @more) whose text has @has and lacks @lacks (both lower
  * case), or NULL: a hit that only the synonym can have found. */
@@ -55,17 +67,12 @@ static char *
 hit_found_by_synonym(const char *q, const char *more, const char *has,
                      const char *lacks)
 {
-    g_autofree char *esc = g_uri_escape_string(q, NULL, FALSE);
-    g_autofree char *target = g_strconcat("/search?limit=100&q=", esc, more,
-                                          NULL);
+    g_autofree char *params = g_strconcat("&limit=100", more, NULL);
     char *found = NULL;
     fx_http_t r;
-    JsonArray *hits;
+    JsonArray *hits = search_hits(&r, q, params);
     guint i;
 
-    fx_get(target, &r);
-    cr_assert_eq(r.status, 200, "%s", r.body);
-    hits = fx_member_arr(fx_obj(r.json), "hits");
     for (i = 0; i < json_array_get_length(hits) && !found; i++) {
         const char *id = json_object_get_string_member(
             json_array_get_object_element(hits, i), "id");
@@ -273,4 +280,56 @@ Test(mapping, suggest_is_fast_once_warm)
                              "%s", r.body);
             fx_http_clear(&r);
         }
+}
+
+/* Returns: (transfer full): the ids of the page @offset/@limit of @q. */
+static GPtrArray *
+page_ids(const char *q, int offset, int limit, gboolean *has_duplicate)
+{
+    g_autofree char *params = g_strdup_printf("&offset=%d&limit=%d",
+                                              offset, limit);
+    GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+    fx_http_t r;
+    JsonArray *hits = search_hits(&r, q, params);
+    guint i;
+
+    for (i = 0; i < json_array_get_length(hits); i++) {
+        JsonObject *h = json_array_get_object_element(hits, i);
+
+        cr_assert_eq(json_object_get_int_member(h, "rank"),
+                     offset + (int)i + 1);
+        g_ptr_array_add(ids, g_strdup(json_object_get_string_member(h,
+                                                                    "id")));
+        if (has_duplicate && json_object_has_member(h, "duplicate_of"))
+            *has_duplicate = TRUE;
+    }
+    fx_http_clear(&r);
+    return ids;
+}
+
+/* "returning foreign terrorist fighters" matches an entry, the document
+ * it cites (the same title) and an entry repeated under another theme:
+ * the first page shows one of each, the others follow. */
+Test(mapping, near_duplicates_do_not_crowd_the_first_page)
+{
+    const char *q = "returning foreign terrorist fighters";
+    gboolean dup = FALSE;
+    g_autoptr(GPtrArray) first = page_ids(q, 0, 10, &dup);
+    g_autoptr(GPtrArray) second = page_ids(q, 10, 10, NULL);
+    g_autoptr(GPtrArray) both = page_ids(q, 0, 20, NULL);
+    guint i;
+
+    cr_assert_not(dup, "a near-duplicate on the first page");
+    cr_assert_eq(first->len, 10);
+    /* Pages cut from the window agree with each other. */
+    for (i = 0; i < 20; i++)
+        cr_assert_str_eq(g_ptr_array_index(both, i),
+                         g_ptr_array_index(i < 10 ? first : second,
+                                           i < 10 ? i : i - 10));
+    /* Past the window, pages are Xapian's order. */
+    {
+        g_autoptr(GPtrArray) far = page_ids(q, 30, 5, NULL);
+
+        cr_assert_eq(far->len, 5);
+    }
 }

@@ -258,3 +258,70 @@ Test(query, no_usable_terms_is_an_empty_result)
     cr_assert_eq(json_array_get_length(facet(&r, "org")), 0);
     fx_http_clear(&r);
 }
+
+/* BM25 over wdf: the title's words count XC_WEIGHT_TITLE times, an
+ * organization's XC_WEIGHT_ORGTEXT, the body's once. */
+Test(query, title_and_organization_matches_rank_above_body_matches)
+{
+    static const fx_doc_t docs[] = {
+        {"e-00000000000000b1", "entry", "Regional meeting", NULL,
+         {"osce"}, {"OSCE"}, {"borders"}, {"turkmenistan"}, {"2021"},
+         "workshop", "A", "en", "indexed", 1,
+         {"Officials discussed cooperation on customs, border crossings "
+          "and trade between the five states of the region."}},
+        {"e-00000000000000b2", "entry", "Border security cooperation", NULL,
+         {"osce"}, {"OSCE"}, {"borders"}, {"turkmenistan"}, {"2021"},
+         "workshop", "A", "en", "indexed", 1,
+         {"Officials discussed cooperation on customs and trade between "
+          "the five states of the region."}},
+        {"e-00000000000000b3", "entry", "Regional meeting on trade", NULL,
+         {"undp"}, {"UNDP"}, {"borders"}, {"turkmenistan"}, {"2021"},
+         "workshop", "A", "en", "indexed", 1,
+         {"Officials discussed customs and trade with partners between "
+          "the five states of the region."}},
+        {"e-00000000000000b4", "entry", "Regional meeting on customs", NULL,
+         {"osce"}, {"OSCE"}, {"borders"}, {"turkmenistan"}, {"2021"},
+         "workshop", "A", "en", "indexed", 1,
+         {"Officials discussed customs and trade with UNDP between the "
+          "five states of the region."}},
+    };
+    fx_http_t r;
+
+    fx_index(docs, G_N_ELEMENTS(docs));
+    cr_assert(fx_wait_total("/search?q=border", 2, 3000));
+    fx_get("/search?q=border", &r);
+    cr_assert_str_eq(fx_hit_id(&r, 0), "e-00000000000000b2", "%s", r.body);
+    cr_assert_str_eq(fx_hit_id(&r, 1), "e-00000000000000b1");
+    fx_http_clear(&r);
+    fx_get("/search?q=undp&type=entry&year=2021", &r);
+    cr_assert_str_eq(fx_hit_id(&r, 0), "e-00000000000000b3", "%s", r.body);
+    cr_assert_str_eq(fx_hit_id(&r, 1), "e-00000000000000b4");
+    fx_http_clear(&r);
+}
+
+Test(query, documents_without_text_are_ranked_but_labelled)
+{
+    fx_http_t r;
+    JsonArray *hits;
+    guint i, labelled = 0;
+
+    fx_get("/search?q=prisons", &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    hits = fx_member_arr(fx_obj(r.json), "hits");
+    cr_assert_eq(json_array_get_length(hits), 2, "%s", r.body);
+    for (i = 0; i < json_array_get_length(hits); i++) {
+        JsonObject *h = json_array_get_object_element(hits, i);
+        const char *id = json_object_get_string_member(h, "id");
+
+        if (g_str_equal(id, "d-0000000000000005")) {
+            cr_assert_str_eq(json_object_get_string_member(h, "label"),
+                             "Link unreachable");
+            labelled++;
+        } else {
+            cr_assert(json_node_is_null(json_object_get_member(h,
+                                                               "label")));
+        }
+    }
+    cr_assert_eq(labelled, 1, "%s", r.body);
+    fx_http_clear(&r);
+}
