@@ -117,8 +117,12 @@ static gboolean
 param_q(sd_search_req_t *req, const param_spec_t *spec, const char *value,
         GError **error)
 {
-    (void)spec;
-    (void)error;
+    if (strlen(value) > SD_MAX_QUERY) {
+        g_set_error(error, SD_ERROR, SD_ERROR_BAD_PARAMETER,
+                    "parameter '%s' is longer than %d bytes", spec->name,
+                    SD_MAX_QUERY);
+        return FALSE;
+    }
     g_free(req->q);
     /* A blank q is an absent one: browse. */
     req->q = g_strstrip(g_strdup(value));
@@ -605,6 +609,12 @@ api_suggest(api_ctx_t *ctx, const char *arg, GPtrArray *params,
         if (is_q ? q != NULL : seen_limit) {
             g_set_error(error, SD_ERROR, SD_ERROR_BAD_PARAMETER,
                         "parameter '%s' given more than once", p->name);
+            return NULL;
+        }
+        if (is_q && strlen(p->value) > SD_MAX_QUERY) {
+            g_set_error(error, SD_ERROR, SD_ERROR_BAD_PARAMETER,
+                        "parameter 'q' is longer than %d bytes",
+                        SD_MAX_QUERY);
             return NULL;
         }
         if (is_q)

@@ -103,12 +103,16 @@ open_db(const char *path, GError **error)
 
     if (st == XC_OK)
         return db;
+    /* An index that exists but cannot be opened (half-written by an
+     * indexer that died, say) is as unavailable as a missing one: 503,
+     * with the reason, until it can be opened. */
     if (st == XC_ERR_NO_INDEX)
         g_set_error(error, SD_ERROR, SD_ERROR_NO_INDEX,
                     "no index at %s yet; run ctmap-indexer", path);
     else
-        g_set_error(error, SD_ERROR, SD_ERROR_INDEX, "cannot open %s: %s",
-                    path, msg ? msg : xc_strerror(st));
+        g_set_error(error, SD_ERROR, SD_ERROR_NO_INDEX,
+                    "index at %s cannot be opened: %s", path,
+                    msg ? msg : xc_strerror(st));
     free(msg);
     return NULL;
 }

@@ -14,6 +14,7 @@ G_BEGIN_DECLS
 #define SD_MAX_URI          8192    /* longer request targets get 414 */
 #define SD_MAX_LIMIT        100     /* larger limits are capped */
 #define SD_MAX_OFFSET       10000   /* larger offsets get 400 */
+#define SD_MAX_QUERY        1024    /* bytes of q; longer gets 400 */
 #define SD_DEFAULT_LIMIT    10
 /* Matches counted exactly before totals become Xapian's estimate. */
 #define SD_EXACT_TOTAL      10000
@@ -232,15 +233,36 @@ JsonNode *sd_json_parse(const char *text);
 /* A libmicrohttpd daemon serving one listening socket. */
 typedef struct sd_http sd_http_t;
 
-/* Starts serving the bound, listening socket @fd with a pool of
- * @threads, answering through @app (which must outlive it).  The socket
- * is handed over: on success and on failure alike the caller must not
- * close it.  Returns: (transfer full) (nullable): free with
- * sd_http_free(). */
-sd_http_t *sd_http_start(int fd, unsigned threads, sd_app_t *app,
+/* Requests being read or answered at once beyond which new ones get 503
+ * "busy", before libmicrohttpd's own connection limit drops them
+ * unanswered. */
+#define SD_BUSY_MARGIN      64
+/* Request bodies (GET has none) larger than this get 413. */
+#define SD_MAX_BODY         (16 * 1024)
+
+/* How one listening socket is served. */
+typedef struct {
+    unsigned threads;
+    unsigned timeout;           /* seconds a connection may idle */
+    unsigned max_connections;
+    /* Peers allowed by SO_PEERCRED (uid in allow_uids or primary gid in
+     * allow_gids); both NULL: no check.  Borrowed: must outlive the
+     * daemon. */
+    const GArray *allow_uids;
+    const GArray *allow_gids;
+} sd_http_opts_t;
+
+/* Starts serving the bound, listening socket @fd as @opts says,
+ * answering through @app (which must outlive it).  The socket is handed
+ * over: on success and on failure alike the caller must not close it.
+ * Returns: (transfer full) (nullable): free with sd_http_free(). */
+sd_http_t *sd_http_start(int fd, const sd_http_opts_t *opts, sd_app_t *app,
                          GError **error);
-/* Stops accepting connections; requests in flight complete. */
+/* Stops accepting connections; requests in flight go on. */
 void sd_http_quiesce(sd_http_t *h);
+/* Waits at most @ms for the requests in flight to be answered; returns
+ * TRUE when none is left. */
+gboolean sd_http_drain(sd_http_t *h, unsigned ms);
 /* Stops serving, closes connections and the socket; accepts NULL. */
 void sd_http_free(sd_http_t *h);
 

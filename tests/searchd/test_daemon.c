@@ -210,6 +210,12 @@ Test(daemon, bad_arguments_exit_2)
         {"--listen", "localhost", NULL, NULL},
         {"--listen", "127.0.0.1:0", NULL, NULL},
         {"--socket", long_sock, NULL, NULL},
+        {"--socket-group", "no-such-group-xyz", NULL, NULL},
+        {"--allow-uid", "no-such-user-xyz", NULL, NULL},
+        {"--allow-gid", "no-such-group-xyz", NULL, NULL},
+        {"--allow-uid", "0", "--listen", "127.0.0.1:8080"},
+        {"--timeout", "0", NULL, NULL},
+        {"--max-connections", "0", NULL, NULL},
         {"--no-such-option", NULL, NULL, NULL},
         {"stray", NULL, NULL, NULL},
     };
@@ -217,7 +223,8 @@ Test(daemon, bad_arguments_exit_2)
 
     for (i = 0; i < G_N_ELEMENTS(cases); i++) {
         const char *argv[] = {CTMAP_SEARCHD_BIN, "--data-dir", fx.dir,
-                              cases[i][0], cases[i][1], NULL};
+                              cases[i][0], cases[i][1], cases[i][2],
+                              cases[i][3], NULL};
         g_autofree char *err = NULL;
 
         cr_assert_eq(fx_run(argv, NULL, &err), 2, "%s %s", cases[i][0],
@@ -238,59 +245,4 @@ Test(daemon, unbindable_socket_exits_1)
 
     cr_assert_eq(fx_run(argv, NULL, &err), 1);
     cr_assert(strstr(err, "cannot bind"), "%s", err);
-}
-
-typedef struct {
-    gint stop;                  /* atomic */
-    gint requests;              /* atomic */
-    gint failures;              /* atomic */
-} hammer_t;
-
-static gpointer
-hammer(gpointer data)
-{
-    hammer_t *h = data;
-
-    while (!g_atomic_int_get(&h->stop)) {
-        fx_http_t r;
-
-        if (!fx_http(fx.sock, "GET", "/search?q=border+OR+prisoners", &r)
-            || r.status != 200)
-            g_atomic_int_inc(&h->failures);
-        g_atomic_int_inc(&h->requests);
-        fx_http_clear(&r);
-    }
-    return NULL;
-}
-
-/* Readers never see an error while the indexer commits again and again:
- * stale handles are reopened, XC_ERR_MODIFIED is retried. */
-Test(daemon, queries_succeed_during_commits)
-{
-    hammer_t h = {0, 0, 0};
-    GThread *threads[3];
-    size_t i;
-
-    fx_index(fx_corpus, fx_corpus_len);
-    fx_start(NULL);
-    for (i = 0; i < G_N_ELEMENTS(threads); i++)
-        threads[i] = g_thread_new("hammer", hammer, &h);
-    for (i = 0; i < 15; i++) {
-        g_autofree char *id = g_strdup_printf("e-%016zx", i + 0x100);
-        g_autofree char *text = g_strdup_printf("Border post number %zu.",
-                                                i);
-        const fx_doc_t doc = {
-            id, "entry", "Border post", NULL, {"iom"}, {"IOM"},
-            {"borders"}, {"turkmenistan"}, {"2021"}, "project", "A", "en",
-            "indexed", 1, {text}};
-
-        fx_index(&doc, 1);
-    }
-    g_atomic_int_set(&h.stop, 1);
-    for (i = 0; i < G_N_ELEMENTS(threads); i++)
-        g_thread_join(threads[i]);
-    cr_assert_gt(g_atomic_int_get(&h.requests), 0);
-    cr_assert_eq(g_atomic_int_get(&h.failures), 0, "%d of %d failed",
-                 h.failures, h.requests);
-    cr_assert(fx_wait_total("/search?type=entry&org=iom", 15, 2000));
 }
