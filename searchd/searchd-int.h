@@ -15,6 +15,8 @@ G_BEGIN_DECLS
 #define SD_MAX_LIMIT        100     /* larger limits are capped */
 #define SD_MAX_OFFSET       10000   /* larger offsets get 400 */
 #define SD_MAX_QUERY        1024    /* bytes of q; longer gets 400 */
+/* Seconds a search may spend counting matches beyond its page. */
+#define SD_QUERY_SECONDS    1.0
 #define SD_DEFAULT_LIMIT    10
 /* Matches counted exactly before totals become Xapian's estimate. */
 #define SD_EXACT_TOTAL      10000

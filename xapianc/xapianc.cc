@@ -47,6 +47,7 @@ struct xc_query {
     bool has_corrected = false;
     bool empty = false;
     std::string desc;
+    double time_limit = 0.0;    /* xc_query_set_time_limit(); 0: none */
 };
 
 struct xc_mset {
@@ -936,6 +937,8 @@ xc_search(xc_query_t *q, const xc_search_opts_t *opts, xc_mset_t **out)
         Xapian::Enquire enq(db->db);
         enq.set_query(q->query);
         enq.set_weighting_scheme(Xapian::BM25Weight());
+        if (q->time_limit > 0)
+            enq.set_time_limit(q->time_limit);
         switch (opts->sort) {
         case XC_SORT_RELEVANCE:
             enq.set_sort_by_relevance();
@@ -1576,4 +1579,22 @@ xc_dbw_clear_synonyms(xc_dbw_t *w, const char *term)
     } catch (...) {
         return xc__fail(w->err, std::current_exception());
     }
+}
+
+/* ---------------------------------------------------------------- searchd
+ * Additions for ctmap-searchd (query API issue), kept together here. */
+
+/* Xapian's time limit turns check_at_least off once it expires: the match
+ * stops looking at documents the page does not need, so totals and facet
+ * counts become estimates while the page itself stays the best one.  It
+ * cannot interrupt the match outright (Xapian 1.4 has no way to). */
+xc_status_t
+xc_query_set_time_limit(xc_query_t *q, double seconds)
+{
+    if (!q)
+        return XC_ERR_INVALID;
+    if (!(seconds >= 0))
+        return invalid(q->db->err, "xc_query_set_time_limit: negative");
+    q->time_limit = seconds;
+    return XC_OK;
 }

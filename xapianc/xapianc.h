@@ -239,6 +239,15 @@ xc_status_t xc_dbw_add_synonym(xc_dbw_t *w, const char *term,
                                const char *synonym);
 xc_status_t xc_dbw_clear_synonyms(xc_dbw_t *w, const char *term);
 
+/* ---------------------------------------------------------------- searchd */
+
+/* Additions for ctmap-searchd (query API issue), kept together here. */
+
+/* Bounds the time xc_search() spends counting @q's matches beyond the
+ * page: after @seconds (0: no bound, the default) totals and facet counts
+ * are estimates.  XC_ERR_INVALID for a negative @seconds. */
+xc_status_t xc_query_set_time_limit(xc_query_t *q, double seconds);
+
 #ifdef __cplusplus
 }
 #endif
