@@ -12,10 +12,12 @@
 /* The phrase list reads every document once per revision; beyond this
  * many documents the titles are left out (labels are always in). */
 #define MAX_TITLE_DOCS      200000
-/* Index terms looked at per word completion: a one-letter prefix over a
- * large index has tens of thousands, and the most frequent are not
- * worth an unbounded scan. */
-#define MAX_WORD_SCAN       20000
+/* Index terms looked at per word completion, by the length of the
+ * prefix: a one-letter prefix over a large index has tens of thousands,
+ * and the most frequent among them are not worth an unbounded scan (the
+ * ranking is then over the first terms in order); longer prefixes have
+ * few enough to rank them all. */
+static const size_t max_word_scan[] = {0, 1000, 4000, 20000};
 
 typedef struct {
     char *text;                 /* as shown */
@@ -58,10 +60,17 @@ normalize(const char *text)
 
 /* The phrase list of one index revision, per HTTP thread, built on the
  * thread's first /suggest after the revision changed: no lock, and the
- * cost (one pass over the documents) is paid once per commit. */
+ * cost (one pass over the documents) is paid once per commit -- and no
+ * more often than REBUILD_FACTOR times the last build took, so that an
+ * indexer committing batch after batch into a large index does not make
+ * every other suggestion a rebuild (the list is then a little stale). */
+#define REBUILD_FACTOR      100
+
 typedef struct {
     uint64_t revision;
     gboolean loaded;
+    gint64 built_at;            /* monotonic, microseconds */
+    gint64 build_us;            /* how long the last build took */
     GPtrArray *phrases;         /* (element-type phrase_t) */
 } phrase_cache_t;
 
@@ -193,6 +202,7 @@ phrases_get(xc_db_t *db, GError **error)
     g_autoptr(GHashTable) by_key = NULL;
     g_autoptr(GPtrArray) phrases = NULL;
     uint64_t rev = 0;
+    gint64 t0;
     xc_status_t st;
 
     if (!c) {
@@ -204,7 +214,9 @@ phrases_get(xc_db_t *db, GError **error)
         sd_index_fail(db, st, "cannot read the revision", error);
         return NULL;
     }
-    if (c->loaded && c->revision == rev)
+    t0 = g_get_monotonic_time();
+    if (c->loaded && (c->revision == rev
+                      || t0 - c->built_at < c->build_us * REBUILD_FACTOR))
         return c->phrases;
     phrases = g_ptr_array_new_with_free_func(phrase_free);
     by_key = g_hash_table_new(g_str_hash, g_str_equal);
@@ -216,6 +228,8 @@ phrases_get(xc_db_t *db, GError **error)
     c->phrases = g_steal_pointer(&phrases);
     c->revision = rev;
     c->loaded = TRUE;
+    c->built_at = g_get_monotonic_time();
+    c->build_us = c->built_at - t0;
     return c->phrases;
 }
 
@@ -367,8 +381,12 @@ sd_suggest(xc_db_t *db, const char *q, size_t limit, GError **error)
             return NULL;
         match_phrases(phrases, norm, phr);
         if (*prefix && !g_str_has_suffix(q, " ")) {
-            st = xc_db_allterms(db, prefix, MAX_WORD_SCAN, collect_word,
-                                &ctx);
+            size_t chars = (size_t)g_utf8_strlen(prefix, -1);
+
+            st = xc_db_allterms(db, prefix,
+                                max_word_scan[MIN(chars, G_N_ELEMENTS(
+                                    max_word_scan) - 1)],
+                                collect_word, &ctx);
             if (st != XC_OK) {
                 sd_index_fail(db, st, "cannot list terms", error);
                 return NULL;
