@@ -40,55 +40,159 @@ title_key(const char *title)
     return g_string_free(key, FALSE);
 }
 
-/* Adds the keys under which hit @o is someone's near-duplicate: its id,
- * the ids of the documents it cites and of the entries citing it, and its
- * title's key.  Each maps to the id of @o. */
+/* What ranking needs of one hit, read from its record once per index
+ * revision and HTTP thread: parsing 30 records per query would cost more
+ * than the search. */
+typedef struct {
+    char *id;                   /* NULL when the record has none */
+    char *title_key;            /* NULL for short or missing titles */
+    GPtrArray *links;           /* ids it cites and ids citing it */
+} hit_keys_t;
+
 static void
-add_keys(JsonObject *o, const char *id, GHashTable *keys)
+hit_keys_free(gpointer data)
+{
+    hit_keys_t *k = data;
+
+    g_free(k->id);
+    g_free(k->title_key);
+    g_ptr_array_unref(k->links);
+    g_free(k);
+}
+
+static hit_keys_t *
+hit_keys_new(JsonObject *o)
 {
     static const char *const links[] = {"cites", "cited_by"};
-    const char *title = json_object_get_string_member_with_default(
-        o, "title", NULL);
-    char *tkey = title ? title_key(title) : NULL;
-    size_t k;
+    hit_keys_t *k = g_new0(hit_keys_t, 1);
+    const char *title;
+    size_t n;
     guint i;
 
-    g_hash_table_insert(keys, g_strconcat("id:", id, NULL), g_strdup(id));
-    if (tkey) {
-        g_hash_table_insert(keys, g_strconcat("title:", tkey, NULL),
-                            g_strdup(id));
-        g_free(tkey);
-    }
-    for (k = 0; k < G_N_ELEMENTS(links); k++) {
-        JsonNode *n = json_object_get_member(o, links[k]);
+    k->links = g_ptr_array_new_with_free_func(g_free);
+    if (!o)
+        return k;
+    k->id = g_strdup(json_object_get_string_member_with_default(o, "id",
+                                                                NULL));
+    title = json_object_get_string_member_with_default(o, "title", NULL);
+    k->title_key = title ? title_key(title) : NULL;
+    for (n = 0; n < G_N_ELEMENTS(links); n++) {
+        JsonNode *node = json_object_get_member(o, links[n]);
         JsonArray *a;
 
-        if (!n || !JSON_NODE_HOLDS_ARRAY(n))
+        if (!node || !JSON_NODE_HOLDS_ARRAY(node))
             continue;
-        a = json_node_get_array(n);
+        a = json_node_get_array(node);
         for (i = 0; i < json_array_get_length(a); i++) {
             const char *other = json_array_get_string_element(a, i);
 
             if (other)
-                g_hash_table_insert(keys, g_strconcat("id:", other, NULL),
-                                    g_strdup(id));
+                g_ptr_array_add(k->links, g_strdup(other));
         }
     }
+    return k;
+}
+
+/* Entries beyond which the cache starts over, bounding its memory on a
+ * large index. */
+#define MAX_CACHED_HITS     100000
+
+typedef struct {
+    uint64_t revision;
+    gboolean loaded;
+    GHashTable *by_docid;       /* docid -> hit_keys_t (owned) */
+} keys_cache_t;
+
+static void
+keys_cache_free(gpointer data)
+{
+    keys_cache_t *c = data;
+
+    if (c->by_docid)
+        g_hash_table_unref(c->by_docid);
+    g_free(c);
+}
+
+static GPrivate keys_key = G_PRIVATE_INIT(keys_cache_free);
+
+/* Returns: (transfer none) (nullable): the keys of hit @i. */
+static const hit_keys_t *
+hit_keys(xc_db_t *db, xc_mset_t *m, size_t i, GError **error)
+{
+    keys_cache_t *c = g_private_get(&keys_key);
+    g_autoptr(JsonNode) node = NULL;
+    unsigned docid = 0;
+    uint64_t rev = 0;
+    hit_keys_t *k;
+    xc_hit_t hit;
+    xc_status_t st;
+
+    if (!c) {
+        c = g_new0(keys_cache_t, 1);
+        g_private_set(&keys_key, c);
+    }
+    st = xc_db_revision(db, &rev);
+    if (st == XC_OK)
+        st = xc_mset_docid(m, i, &docid);
+    if (st != XC_OK) {
+        sd_index_fail(db, st, "cannot read hit", error);
+        return NULL;
+    }
+    if (!c->by_docid || !c->loaded || c->revision != rev
+        || g_hash_table_size(c->by_docid) >= MAX_CACHED_HITS) {
+        if (c->by_docid)
+            g_hash_table_unref(c->by_docid);
+        c->by_docid = g_hash_table_new_full(g_direct_hash, g_direct_equal,
+                                            NULL, hit_keys_free);
+        c->revision = rev;
+        c->loaded = TRUE;
+    }
+    k = g_hash_table_lookup(c->by_docid, GUINT_TO_POINTER(docid));
+    if (k)
+        return k;
+    st = xc_mset_hit(m, i, &hit);
+    if (st != XC_OK) {
+        sd_index_fail(db, st, "cannot read hit", error);
+        return NULL;
+    }
+    node = sd_json_parse(hit.data);
+    k = hit_keys_new(node && JSON_NODE_HOLDS_OBJECT(node)
+                     ? json_node_get_object(node) : NULL);
+    g_hash_table_insert(c->by_docid, GUINT_TO_POINTER(docid), k);
+    return k;
+}
+
+/* Adds the keys under which hit @k is someone's near-duplicate: its id,
+ * the ids it cites or is cited by, and its title's key.  Each maps to
+ * the id of @k. */
+static void
+add_keys(const hit_keys_t *k, GHashTable *keys)
+{
+    guint i;
+
+    g_hash_table_insert(keys, g_strconcat("id:", k->id, NULL),
+                        g_strdup(k->id));
+    if (k->title_key)
+        g_hash_table_insert(keys, g_strconcat("title:", k->title_key, NULL),
+                            g_strdup(k->id));
+    for (i = 0; i < k->links->len; i++)
+        g_hash_table_insert(keys, g_strconcat("id:",
+                                              (char *)g_ptr_array_index(
+                                                  k->links, i), NULL),
+                            g_strdup(k->id));
 }
 
 /* Returns: (transfer none) (nullable): the id of the hit already kept
- * that @o near-duplicates. */
+ * that @k near-duplicates. */
 static const char *
-find_original(JsonObject *o, const char *id, GHashTable *keys)
+find_original(const hit_keys_t *k, GHashTable *keys)
 {
-    const char *title = json_object_get_string_member_with_default(
-        o, "title", NULL);
-    g_autofree char *tkey = title ? title_key(title) : NULL;
-    g_autofree char *by_id = g_strconcat("id:", id, NULL);
+    g_autofree char *by_id = g_strconcat("id:", k->id, NULL);
     const char *orig = g_hash_table_lookup(keys, by_id);
 
-    if (!orig && tkey) {
-        g_autofree char *by_title = g_strconcat("title:", tkey, NULL);
+    if (!orig && k->title_key) {
+        g_autofree char *by_title = g_strconcat("title:", k->title_key,
+                                                NULL);
 
         orig = g_hash_table_lookup(keys, by_title);
     }
@@ -100,6 +204,12 @@ typedef struct {
     double key;
     char *duplicate_of;         /* owned */
 } entry_t;
+
+static void
+entry_clear(gpointer data)
+{
+    g_free(((entry_t *)data)->duplicate_of);
+}
 
 static gint
 by_key(gconstpointer a, gconstpointer b)
@@ -152,6 +262,7 @@ sd_rank_page(xc_db_t *db, xc_mset_t *m, size_t offset, size_t limit,
     size_t n = xc_mset_size(m), i;
 
     g_array_set_clear_func(page, sd_rank_slot_clear);
+    g_array_set_clear_func(all, entry_clear);
     if (!diversify) {
         for (i = 0; i < n; i++) {
             sd_rank_slot_t s = {i, 0, NULL};
@@ -162,28 +273,20 @@ sd_rank_page(xc_db_t *db, xc_mset_t *m, size_t offset, size_t limit,
     }
     keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     for (i = 0; i < n; i++) {
-        g_autoptr(JsonNode) node = NULL;
         entry_t e = {i, (double)i, NULL};
-        xc_hit_t hit;
-        xc_status_t st = xc_mset_hit(m, i, &hit);
-        JsonObject *o;
-        const char *id, *orig;
+        const hit_keys_t *k = hit_keys(db, m, i, error);
+        const char *orig;
 
-        if (st != XC_OK) {
+        if (!k) {
             g_array_unref(page);
-            sd_index_fail(db, st, "cannot read hit", error);
             return NULL;
         }
-        node = sd_json_parse(hit.data);
-        if (node && JSON_NODE_HOLDS_OBJECT(node)) {
-            o = json_node_get_object(node);
-            id = json_object_get_string_member_with_default(o, "id", NULL);
-            orig = id ? find_original(o, id, keys) : NULL;
-            if (orig) {
+        if (k->id) {
+            orig = find_original(k, keys);
+            if (orig)
                 e.duplicate_of = g_strdup(orig);
-            } else if (id) {
-                add_keys(o, id, keys);
-            }
+            else
+                add_keys(k, keys);
         }
         g_array_append_val(all, e);
     }
@@ -193,10 +296,8 @@ sd_rank_page(xc_db_t *db, xc_mset_t *m, size_t offset, size_t limit,
         entry_t *e = &g_array_index(all, entry_t, i);
         sd_rank_slot_t s = {e->index, (unsigned)i + 1, e->duplicate_of};
 
-        e->duplicate_of = NULL;
+        e->duplicate_of = NULL;     /* moved to the page */
         g_array_append_val(page, s);
     }
-    for (i = 0; i < all->len; i++)
-        g_free(g_array_index(all, entry_t, i).duplicate_of);
     return page;
 }

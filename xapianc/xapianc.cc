@@ -1598,3 +1598,19 @@ xc_query_set_time_limit(xc_query_t *q, double seconds)
     q->time_limit = seconds;
     return XC_OK;
 }
+
+/* Only the docid: the MSet holds it, so no document is read. */
+xc_status_t
+xc_mset_docid(xc_mset_t *m, size_t i, unsigned *docid)
+{
+    if (!m)
+        return XC_ERR_INVALID;
+    if (!docid || i >= m->mset.size())
+        return invalid(m->db->err, "xc_mset_docid: no such hit");
+    try {
+        *docid = *m->mset[static_cast<Xapian::doccount>(i)];
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(m->db->err, std::current_exception());
+    }
+}

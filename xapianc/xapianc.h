@@ -248,6 +248,10 @@ xc_status_t xc_dbw_clear_synonyms(xc_dbw_t *w, const char *term);
  * are estimates.  XC_ERR_INVALID for a negative @seconds. */
 xc_status_t xc_query_set_time_limit(xc_query_t *q, double seconds);
 
+/* *@docid: the document id of hit @i, without reading the document (a
+ * cache key for what a caller derived from it at the same revision). */
+xc_status_t xc_mset_docid(xc_mset_t *m, size_t i, unsigned *docid);
+
 #ifdef __cplusplus
 }
 #endif
