@@ -399,6 +399,9 @@ Test(api, search_page_is_served)
     cr_assert_eq(r.status, 200);
     cr_assert_str_eq(r.content_type, "text/html; charset=utf-8");
     cr_assert(strstr(r.body, "fetch("));
+    /* The page asks for facets and suggestions. */
+    cr_assert(strstr(r.body, "\"suggest?\""));
+    cr_assert(strstr(r.body, "params.set(\"facets\""));
     fx_http_clear(&r);
     fx_get("/../CMakeLists.txt", &r);
     cr_assert_eq(r.status, 404);
