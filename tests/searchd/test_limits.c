@@ -387,3 +387,39 @@ Test(limits, eight_clients_while_the_indexer_commits_twice)
     cr_assert_eq(g_atomic_int_get(&c.failures), 0, "%d of %d failed",
                  c.failures, c.requests);
 }
+
+/* Static files come from the --www directory alone: no dot segments, no
+ * symbolic link leading out of it, no directory listing. */
+Test(limits, static_files_never_escape_the_www_directory)
+{
+    g_autofree char *www = g_build_filename(fx.dir, "www", NULL);
+    g_autofree char *page = g_build_filename(www, "index.html", NULL);
+    g_autofree char *link = g_build_filename(www, "out.txt", NULL);
+    g_autofree char *secret = g_build_filename(fx.dir, "secret.txt", NULL);
+    g_autofree char *sub = g_build_filename(www, "sub", NULL);
+    const char *extra[] = {"--www", www, NULL};
+    static const char *const refused[] = {
+        "/out.txt", "/../secret.txt", "/%2e%2e/secret.txt",
+        "/sub/..%2f..%2fsecret.txt", "/sub/", "/.hidden.txt",
+        "/index.html%00.txt",
+    };
+    fx_http_t r;
+    size_t i;
+
+    cr_assert_eq(g_mkdir_with_parents(sub, 0755), 0);
+    cr_assert(g_file_set_contents(page, "<p>page</p>", -1, NULL));
+    cr_assert(g_file_set_contents(secret, "TOP-SECRET-BYTES", -1, NULL));
+    cr_assert_eq(symlink(secret, link), 0);
+    fx_start(extra);
+    fx_get("/", &r);
+    cr_assert_eq(r.status, 200);
+    cr_assert_str_eq(r.body, "<p>page</p>");
+    fx_http_clear(&r);
+    for (i = 0; i < G_N_ELEMENTS(refused); i++) {
+        fx_get(refused[i], &r);
+        cr_assert_geq(r.status, 400, "%s: %ld", refused[i], r.status);
+        cr_assert_null(strstr(r.body, "TOP-SECRET"), "%s: %s", refused[i],
+                       r.body);
+        fx_http_clear(&r);
+    }
+}
