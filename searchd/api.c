@@ -102,8 +102,7 @@ fail:
 
 /* ---------------------------------------------------------------- Params */
 
-/* The parameters of /search, in one table: a later issue adds "facets"
- * (and "suggest" options) as rows here.  A handler stores its checked
+/* The parameters of /search, in one table.  A handler stores its checked
  * value in the request. */
 typedef struct param_spec param_spec_t;
 struct param_spec {
@@ -118,8 +117,12 @@ static gboolean
 param_q(sd_search_req_t *req, const param_spec_t *spec, const char *value,
         GError **error)
 {
-    (void)spec;
-    (void)error;
+    if (strlen(value) > SD_MAX_QUERY) {
+        g_set_error(error, SD_ERROR, SD_ERROR_BAD_PARAMETER,
+                    "parameter '%s' is longer than %d bytes", spec->name,
+                    SD_MAX_QUERY);
+        return FALSE;
+    }
     g_free(req->q);
     /* A blank q is an absent one: browse. */
     req->q = g_strstrip(g_strdup(value));
@@ -210,6 +213,14 @@ param_sort(sd_search_req_t *req, const param_spec_t *spec,
     return TRUE;
 }
 
+static gboolean
+param_facets(sd_search_req_t *req, const param_spec_t *spec,
+             const char *value, GError **error)
+{
+    (void)spec;
+    return sd_facets_parse(req, value, error);
+}
+
 static const param_spec_t search_params[] = {
     {"q", FALSE, param_q, NULL},
     {"org", TRUE, param_filter, XC_PREFIX_ORG},
@@ -224,6 +235,7 @@ static const param_spec_t search_params[] = {
     {"offset", FALSE, param_offset, NULL},
     {"limit", FALSE, param_limit, NULL},
     {"sort", FALSE, param_sort, NULL},
+    {"facets", TRUE, param_facets, NULL},
 };
 
 /* Checks @params against the table: unknown names and repeated
@@ -307,17 +319,20 @@ record_is_paged(JsonObject *o)
         && json_node_get_int(pages) > 1;
 }
 
-/* Returns: (transfer full): the stored record of hit @i with rank, score,
- * snippet and, for paged documents, page and page_url added.  Unknown
- * members of the record are passed through. */
+/* Returns: (transfer full): the stored record of the hit in @slot with
+ * rank, score, label, snippet and, for paged documents, page and
+ * page_url added.  Unknown members of the record are passed through. */
 static JsonNode *
-build_hit(xc_db_t *db, xc_mset_t *m, size_t i, GError **error)
+build_hit(xc_db_t *db, xc_mset_t *m, const sd_rank_slot_t *slot,
+          GError **error)
 {
     xc_hit_t hit;
     JsonNode *node;
     JsonObject *o;
     g_autofree char *snippet = NULL;
     unsigned page = 0;
+    size_t i = slot->index;
+    const char *label;
     xc_status_t st = xc_mset_hit(m, i, &hit);
 
     if (st != XC_OK) {
@@ -332,7 +347,18 @@ build_hit(xc_db_t *db, xc_mset_t *m, size_t i, GError **error)
         node = json_node_init_object(json_node_alloc(), json_object_new());
     }
     o = json_node_get_object(node);
-    json_object_set_int_member(o, "rank", (gint64)hit.rank + 1);
+    json_object_set_int_member(o, "rank", slot->rank ? (gint64)slot->rank
+                               : (gint64)hit.rank + 1);
+    /* Documents known by title alone, or whose link failed, rank on what
+     * is known of them; the label says what a reader will (not) find. */
+    label = sd_facets_status_label(member_string(o, "status"));
+    if (label)
+        json_object_set_string_member(o, "label", label);
+    else
+        json_object_set_null_member(o, "label");
+    if (slot->duplicate_of)
+        json_object_set_string_member(o, "duplicate_of",
+                                      slot->duplicate_of);
     json_object_set_double_member(o, "score",
                                   round(hit.weight * 1000.0) / 1000.0);
     snippet = sd_snippet_for_hit(m, i, &page, error);
@@ -368,6 +394,53 @@ api_db(api_ctx_t *ctx, GError **error)
     return sd_index_thread_db(ctx->app->index, error);
 }
 
+/* Runs @req's main search: the page of hits and the facets of the fields
+ * without an active filter.  *@m is NULL when the text has no usable
+ * terms (only stopwords, say), which matches nothing rather than
+ * everything as an empty query would. */
+static gboolean
+run_search(xc_db_t *db, sd_search_req_t *req, xc_mset_t **m,
+           GError **error)
+{
+    unsigned slots[SD_MAX_FACETS];
+    xc_sort_t sort = req->sort >= 0 ? (xc_sort_t)req->sort
+        : req->q ? XC_SORT_RELEVANCE : XC_SORT_DATE;
+    xc_search_opts_t opts = {
+        .offset = req->offset,
+        .limit = req->limit,
+        .sort = sort,
+        .facet_slots = slots,
+        .n_facet_slots = sd_facets_main_slots(req, slots),
+        .collapse_slot = -1,
+        /* Exact totals while they are cheap: the whole mapping and its
+         * documents fit many times over. */
+        .check_at_least = SD_EXACT_TOTAL,
+    };
+    xc_query_t *q = sd_query_build(db, req, 0, NULL, error);
+    xc_status_t st;
+
+    *m = NULL;
+    if (!q)
+        return FALSE;
+    /* Browsing (no q) and date order have no near-duplicates to speak
+     * of: those lists are what the user asked for, in that order. */
+    req->diversify = req->q && sort == XC_SORT_RELEVANCE
+        && req->offset + req->limit <= SD_DIVERSIFY_WINDOW;
+    if (req->diversify) {
+        opts.offset = 0;
+        opts.limit = SD_DIVERSIFY_WINDOW;
+    }
+    if (req->q && xc_query_is_empty(q)) {
+        xc_query_free(q);
+        return TRUE;
+    }
+    st = xc_search(q, &opts, m);
+    xc_query_free(q);
+    if (st != XC_OK)
+        return sd_index_fail(db, st, "search failed", error);
+    return TRUE;
+}
+
 static JsonNode *
 api_search(api_ctx_t *ctx, const char *arg, GPtrArray *params,
            GError **error)
@@ -376,13 +449,12 @@ api_search(api_ctx_t *ctx, const char *arg, GPtrArray *params,
     g_auto(sd_search_req_t) req = {0};
     g_autoptr(JsonArray) hits = json_array_new();
     g_autoptr(JsonBuilder) b = json_builder_new();
-    xc_query_t *q = NULL;
+    g_autoptr(GArray) page = NULL;
     xc_mset_t *m = NULL;
     xc_db_t *db;
     uint64_t total = 0;
     int exact = 1;
     JsonNode *root = NULL;
-    xc_status_t st;
     size_t i;
 
     (void)arg;
@@ -392,44 +464,49 @@ api_search(api_ctx_t *ctx, const char *arg, GPtrArray *params,
     db = api_db(ctx, error);
     if (!db)
         return NULL;
-    q = sd_query_build(db, &req, error);
-    if (!q)
-        return NULL;
-    /* Text that parses to nothing (stopwords, punctuation) matches
-     * nothing, rather than everything as an empty query would. */
-    if (!req.q || !xc_query_is_empty(q)) {
-        xc_search_opts_t opts = {
-            .offset = req.offset,
-            .limit = req.limit,
-            .sort = req.sort >= 0 ? (xc_sort_t)req.sort
-                : req.q ? XC_SORT_RELEVANCE : XC_SORT_DATE,
-            .facet_slots = NULL,
-            .n_facet_slots = 0,
-            .collapse_slot = -1,
-            /* Exact totals while they are cheap: the whole mapping and
-             * its documents fit many times over. */
-            .check_at_least = SD_EXACT_TOTAL,
-        };
-
-        st = xc_search(q, &opts, &m);
-        if (st != XC_OK) {
-            sd_index_fail(db, st, "search failed", error);
-            goto out;
-        }
+    if (req.q)
+        req.corrected = sd_query_correct(db, req.q);
+    if (!run_search(db, &req, &m, error))
+        goto out;
+    if (m)
         xc_mset_total(m, &total, &exact);
-        for (i = 0; i < xc_mset_size(m); i++) {
-            JsonNode *hit = build_hit(db, m, i, error);
+    /* Nothing found, but a better spelling exists: search that instead,
+     * and say so ("corrected_applied"). */
+    if (total == 0 && req.corrected) {
+        xc_mset_free(m);
+        req.use_corrected = TRUE;
+        if (!run_search(db, &req, &m, error))
+            goto out;
+        total = 0;
+        exact = 1;
+        if (m)
+            xc_mset_total(m, &total, &exact);
+    }
+    if (m) {
+        page = sd_rank_page(db, m, req.offset, req.limit, req.diversify,
+                            error);
+        if (!page)
+            goto out;
+    }
+    for (i = 0; page && i < page->len; i++) {
+        JsonNode *hit = build_hit(db, m,
+                                  &g_array_index(page, sd_rank_slot_t, i),
+                                  error);
 
-            if (!hit)
-                goto out;
-            json_array_add_element(hits, hit);
-        }
+        if (!hit)
+            goto out;
+        json_array_add_element(hits, hit);
     }
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "query");
     json_builder_add_string_value(b, req.q ? req.q : "");
     json_builder_set_member_name(b, "corrected");
-    json_builder_add_null_value(b);
+    if (req.corrected)
+        json_builder_add_string_value(b, req.corrected);
+    else
+        json_builder_add_null_value(b);
+    json_builder_set_member_name(b, "corrected_applied");
+    json_builder_add_boolean_value(b, req.use_corrected);
     json_builder_set_member_name(b, "total");
     json_builder_add_int_value(b, (gint64)total);
     json_builder_set_member_name(b, "total_exact");
@@ -438,18 +515,20 @@ api_search(api_ctx_t *ctx, const char *arg, GPtrArray *params,
     json_builder_add_int_value(b, (gint64)req.offset);
     json_builder_set_member_name(b, "limit");
     json_builder_add_int_value(b, (gint64)req.limit);
-    json_builder_set_member_name(b, "took_ms");
-    json_builder_add_double_value(b,
-        round((double)(g_get_monotonic_time() - t0)) / 1000.0);
     json_builder_set_member_name(b, "hits");
     json_builder_add_value(b, json_node_init_array(json_node_alloc(),
                                                    hits));
+    if (!sd_facets_add(db, &req, m, b, error))
+        goto out;
+    /* Last, so that it covers the facet searches too. */
+    json_builder_set_member_name(b, "took_ms");
+    json_builder_add_double_value(b,
+        round((double)(g_get_monotonic_time() - t0)) / 1000.0);
     json_builder_end_object(b);
     root = json_builder_get_root(b);
 
 out:
     xc_mset_free(m);
-    xc_query_free(q);
     return root;
 }
 
@@ -502,6 +581,53 @@ out:
     free(data);
     free(text);
     return node;
+}
+
+/* /suggest?q=prefix&limit=8: a limit above SD_MAX_SUGGEST is capped,
+ * as /search caps its own. */
+static JsonNode *
+api_suggest(api_ctx_t *ctx, const char *arg, GPtrArray *params,
+            GError **error)
+{
+    static const param_spec_t spec_limit = {"limit", FALSE, NULL, NULL};
+    const char *q = NULL;
+    gint64 limit = SD_DEFAULT_SUGGEST;
+    gboolean seen_limit = FALSE;
+    xc_db_t *db;
+    guint i;
+
+    (void)arg;
+    for (i = 0; i < params->len; i++) {
+        const sd_param_t *p = g_ptr_array_index(params, i);
+        gboolean is_q = g_str_equal(p->name, "q");
+
+        if (!is_q && !g_str_equal(p->name, "limit")) {
+            g_set_error(error, SD_ERROR, SD_ERROR_BAD_PARAMETER,
+                        "unknown parameter '%s'", p->name);
+            return NULL;
+        }
+        if (is_q ? q != NULL : seen_limit) {
+            g_set_error(error, SD_ERROR, SD_ERROR_BAD_PARAMETER,
+                        "parameter '%s' given more than once", p->name);
+            return NULL;
+        }
+        if (is_q && strlen(p->value) > SD_MAX_QUERY) {
+            g_set_error(error, SD_ERROR, SD_ERROR_BAD_PARAMETER,
+                        "parameter 'q' is longer than %d bytes",
+                        SD_MAX_QUERY);
+            return NULL;
+        }
+        if (is_q)
+            q = p->value;
+        else if (!parse_count(&spec_limit, p->value, G_MAXINT32, &limit,
+                              error))
+            return NULL;
+        seen_limit |= !is_q;
+    }
+    db = api_db(ctx, error);
+    if (!db)
+        return NULL;
+    return sd_suggest(db, q, (size_t)MIN(limit, SD_MAX_SUGGEST), error);
 }
 
 /* The statuses of DESIGN.md's data model, in its order. */
@@ -623,6 +749,7 @@ static const struct {
     route_fn run;
 } routes[] = {
     {"/search", api_search},
+    {"/suggest", api_suggest},
     {"/doc/", api_doc},
     {"/stats", api_stats},
     {"/health", api_health},

@@ -1,5 +1,7 @@
 /* config.c -- ctmap-searchd's command line: one option table, its
  * defaults and its checks. */
+#include <grp.h>
+#include <pwd.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -50,7 +52,10 @@ sd_config_init(sd_config_t *cfg)
     memset(cfg, 0, sizeof(*cfg));
     cfg->threads = (int)MIN(g_get_num_processors(), SD_MAX_THREADS);
     cfg->socket_mode = 0660;
+    cfg->socket_gid = -1;
     cfg->foreground = TRUE;
+    cfg->timeout = SD_DEFAULT_TIMEOUT;
+    cfg->max_connections = SD_DEFAULT_CONNECTIONS;
 }
 
 gboolean
@@ -69,6 +74,18 @@ sd_config_parse(sd_config_t *cfg, int *argc, char ***argv, GError **error)
          "Also serve TCP on a loopback address", "127.0.0.1:PORT"},
         {"threads", 't', 0, G_OPTION_ARG_INT, &cfg->threads,
          "Worker threads, 1-256 (default: number of cores)", "N"},
+        {"socket-group", 'g', 0, G_OPTION_ARG_STRING, &cfg->socket_group,
+         "Group owning the socket (default: the daemon's)", "GROUP"},
+        {"allow-uid", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cfg->allow_uid_text,
+         "Only answer peers of this user (repeatable; with --allow-gid, "
+         "either may match)", "USER"},
+        {"allow-gid", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cfg->allow_gid_text,
+         "Only answer peers of this primary group (repeatable)", "GROUP"},
+        {"timeout", 0, 0, G_OPTION_ARG_INT, &cfg->timeout,
+         "Seconds a connection may stay idle or half-sent (default: 10)",
+         "S"},
+        {"max-connections", 0, 0, G_OPTION_ARG_INT, &cfg->max_connections,
+         "Connections served at once (default: 1024)", "N"},
         {"www", 0, 0, G_OPTION_ARG_FILENAME, &cfg->www_dir,
          "Directory of the search page served at /", "DIR"},
         {"foreground", 'f', 0, G_OPTION_ARG_NONE, &cfg->foreground,
@@ -139,6 +156,54 @@ bad:
     return FALSE;
 }
 
+/* Resolves @text, a name or a number, to a user (@group FALSE) or group
+ * id; -1 when there is no such one. */
+static gint64
+resolve_id(const char *text, gboolean group)
+{
+    char *end = NULL;
+    gint64 id;
+
+    if (g_ascii_isdigit(text[0])) {
+        id = g_ascii_strtoll(text, &end, 10);
+        return *end || id > G_MAXUINT32 - 1 ? -1 : id;
+    }
+    if (group) {
+        struct group *gr = getgrnam(text);
+
+        return gr ? (gint64)gr->gr_gid : -1;
+    } else {
+        struct passwd *pw = getpwnam(text);
+
+        return pw ? (gint64)pw->pw_uid : -1;
+    }
+}
+
+/* Fills *@out with the ids of @texts; NULL @texts leaves it NULL. */
+static gboolean
+resolve_ids(char **texts, gboolean group, GArray **out, GError **error)
+{
+    size_t i;
+
+    g_clear_pointer(out, g_array_unref);
+    if (!texts)
+        return TRUE;
+    *out = g_array_new(FALSE, FALSE, sizeof(guint));
+    for (i = 0; texts[i]; i++) {
+        gint64 id = resolve_id(texts[i], group);
+        guint v = (guint)id;
+
+        if (id < 0) {
+            g_set_error(error, SD_ERROR, SD_ERROR_BAD_ARGUMENT,
+                        "--allow-%s %s: no such %s", group ? "gid" : "uid",
+                        texts[i], group ? "group" : "user");
+            return FALSE;
+        }
+        g_array_append_val(*out, v);
+    }
+    return TRUE;
+}
+
 gboolean
 sd_config_validate(sd_config_t *cfg, GError **error)
 {
@@ -191,6 +256,41 @@ sd_config_validate(sd_config_t *cfg, GError **error)
     if (cfg->listen
         && !sd_config_listen_address(cfg->listen, &sin6, &sin_len, error))
         return FALSE;
+    if (cfg->socket_group) {
+        gint64 gid = resolve_id(cfg->socket_group, TRUE);
+
+        if (gid < 0) {
+            g_set_error(error, SD_ERROR, SD_ERROR_BAD_ARGUMENT,
+                        "--socket-group %s: no such group",
+                        cfg->socket_group);
+            return FALSE;
+        }
+        cfg->socket_gid = (int)gid;
+    }
+    if (!resolve_ids(cfg->allow_uid_text, FALSE, &cfg->allow_uids, error)
+        || !resolve_ids(cfg->allow_gid_text, TRUE, &cfg->allow_gids, error))
+        return FALSE;
+    /* Peer credentials exist for Unix sockets only: an allow-list with a
+     * TCP listener would be a hole. */
+    if (cfg->listen && (cfg->allow_uids || cfg->allow_gids)) {
+        g_set_error(error, SD_ERROR, SD_ERROR_BAD_ARGUMENT,
+                    "--allow-uid/--allow-gid cannot be checked on --listen "
+                    "(TCP has no peer credentials)");
+        return FALSE;
+    }
+    if (cfg->timeout < 1 || cfg->timeout > SD_MAX_TIMEOUT) {
+        g_set_error(error, SD_ERROR, SD_ERROR_BAD_ARGUMENT,
+                    "--timeout %d: must be between 1 and %d", cfg->timeout,
+                    SD_MAX_TIMEOUT);
+        return FALSE;
+    }
+    if (cfg->max_connections < 1
+        || cfg->max_connections > SD_MAX_CONNECTIONS) {
+        g_set_error(error, SD_ERROR, SD_ERROR_BAD_ARGUMENT,
+                    "--max-connections %d: must be between 1 and %d",
+                    cfg->max_connections, SD_MAX_CONNECTIONS);
+        return FALSE;
+    }
     if (!cfg->www_dir)
         cfg->www_dir = g_strdup(CTMAP_SEARCHD_WWW);
     return TRUE;
@@ -205,4 +305,9 @@ sd_config_clear(sd_config_t *cfg)
     g_clear_pointer(&cfg->socket_mode_text, g_free);
     g_clear_pointer(&cfg->listen, g_free);
     g_clear_pointer(&cfg->www_dir, g_free);
+    g_clear_pointer(&cfg->socket_group, g_free);
+    g_clear_pointer(&cfg->allow_uid_text, g_strfreev);
+    g_clear_pointer(&cfg->allow_gid_text, g_strfreev);
+    g_clear_pointer(&cfg->allow_uids, g_array_unref);
+    g_clear_pointer(&cfg->allow_gids, g_array_unref);
 }

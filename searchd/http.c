@@ -1,6 +1,8 @@
 /* http.c -- libmicrohttpd glue: one daemon per listening socket, each
  * request handed to the API and its reply sent back. */
 #include <stdarg.h>
+#include <stdlib.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -11,12 +13,13 @@
  * over SD_MAX_URI still reaches the API, which answers 414 in JSON.
  * Beyond it libmicrohttpd answers 414 by itself. */
 #define CONNECTION_MEMORY   (64 * 1024)
-#define CONNECTION_TIMEOUT  10      /* seconds of inactivity */
-#define CONNECTION_LIMIT    1024
 
 struct sd_http {
     struct MHD_Daemon *daemon;
     int fd;                     /* ours to close once quiesced, else -1 */
+    sd_app_t *app;
+    sd_http_opts_t opts;
+    gint in_flight;             /* atomic: requests begun, not completed */
 };
 
 /* What one request keeps between the callbacks of libmicrohttpd. */
@@ -24,6 +27,7 @@ typedef struct {
     char *uri;                  /* raw request target, still escaped */
     gboolean seen;              /* the handler was called once */
     gboolean answered;
+    size_t body;                /* bytes of request body received */
 } request_t;
 
 /* libmicrohttpd hands the access handler an unescaped path and parses
@@ -33,11 +37,12 @@ typedef struct {
 static void *
 on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
+    sd_http_t *h = cls;
     request_t *req = g_new0(request_t, 1);
 
-    (void)cls;
     (void)conn;
     req->uri = g_strdup(uri);
+    g_atomic_int_inc(&h->in_flight);
     return req;
 }
 
@@ -45,9 +50,9 @@ static void
 on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
              enum MHD_RequestTerminationCode toe)
 {
+    sd_http_t *h = cls;
     request_t *req = *con_cls;
 
-    (void)cls;
     (void)conn;
     (void)toe;
     if (!req)
@@ -55,6 +60,81 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     g_free(req->uri);
     g_free(req);
     *con_cls = NULL;
+    g_atomic_int_dec_and_test(&h->in_flight);
+}
+
+static gboolean
+id_listed(const GArray *ids, guint id)
+{
+    guint i;
+
+    for (i = 0; ids && i < ids->len; i++)
+        if (g_array_index(ids, guint, i) == id)
+            return TRUE;
+    return FALSE;
+}
+
+/* SO_PEERCRED names the process that connected, as the kernel saw it:
+ * nothing a client sends can forge it.  A connection whose credentials
+ * cannot be read is refused. */
+static gboolean
+peer_allowed(const sd_http_t *h, struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *info;
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+
+    if (!h->opts.allow_uids && !h->opts.allow_gids)
+        return TRUE;
+    info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (!info || getsockopt(info->connect_fd, SOL_SOCKET, SO_PEERCRED,
+                            &cred, &len) != 0)
+        return FALSE;
+    return id_listed(h->opts.allow_uids, (guint)cred.uid)
+        || id_listed(h->opts.allow_gids, (guint)cred.gid);
+}
+
+/* Returns the error that refuses the request before the API sees it
+ * (0: none): a peer not allowed, a body too large, the server too busy. */
+static int
+refusal(sd_http_t *h, struct MHD_Connection *conn, const request_t *req)
+{
+    const char *length;
+
+    if (!peer_allowed(h, conn))
+        return SD_ERROR_FORBIDDEN;
+    length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                         MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (req->body > SD_MAX_BODY
+        || (length && g_ascii_strtoull(length, NULL, 10) > SD_MAX_BODY))
+        return SD_ERROR_TOO_LARGE;
+    if ((unsigned)g_atomic_int_get(&h->in_flight) + SD_BUSY_MARGIN
+        > h->opts.max_connections)
+        return SD_ERROR_BUSY;
+    return 0;
+}
+
+static enum MHD_Result
+queue_reply(struct MHD_Connection *conn, sd_reply_t *reply)
+{
+    struct MHD_Response *resp;
+    enum MHD_Result ret;
+
+    resp = MHD_create_response_from_buffer_with_free_callback(
+        reply->len, reply->body, g_free);
+    if (!resp) {
+        sd_reply_clear(reply);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            reply->content_type);
+    if (reply->allow)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, reply->allow);
+    if (reply->status == 503)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+    ret = MHD_queue_response(conn, reply->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
 }
 
 static enum MHD_Result
@@ -62,47 +142,53 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
            const char *method, const char *version, const char *upload_data,
            size_t *upload_data_size, void **con_cls)
 {
-    sd_app_t *app = cls;
+    sd_http_t *h = cls;
     request_t *req = *con_cls;
-    struct MHD_Response *resp;
-    sd_reply_t reply;
-    enum MHD_Result ret;
+    sd_reply_t reply = {0};
+    int refused;
 
+    (void)url;
     (void)version;
     (void)upload_data;
-    if (!req) {
-        req = on_uri(NULL, url, conn);
-        *con_cls = req;
-    }
-    /* GET and HEAD are answered once the request is complete (the second
-     * call), since a reply queued earlier makes libmicrohttpd close the
-     * connection instead of keeping it alive.  Other methods are refused
-     * at once, so that their body is never read. */
+    /* on_uri() made it; libmicrohttpd calls that before this, always. */
+    if (!req)
+        return MHD_NO;
     if (!req->seen) {
         req->seen = TRUE;
-        if (g_str_equal(method, MHD_HTTP_METHOD_GET)
-            || g_str_equal(method, MHD_HTTP_METHOD_HEAD))
+        refused = refusal(h, conn, req);
+        /* GET and HEAD are answered once the request is complete (the
+         * second call), since a reply queued earlier makes
+         * libmicrohttpd close the connection instead of keeping it
+         * alive.  Other methods and refusals are answered at once, so
+         * that their body is never read. */
+        if (!refused && (g_str_equal(method, MHD_HTTP_METHOD_GET)
+                         || g_str_equal(method, MHD_HTTP_METHOD_HEAD)))
             return MHD_YES;
+    } else {
+        refused = 0;
     }
     if (req->answered || *upload_data_size) {
+        req->body += *upload_data_size;
         *upload_data_size = 0;
-        return MHD_YES;
+        if (req->answered || req->body <= SD_MAX_BODY)
+            return MHD_YES;
+        refused = SD_ERROR_TOO_LARGE;
     }
     req->answered = TRUE;
-    sd_api_handle(app, method, req->uri, &reply);
-    resp = MHD_create_response_from_buffer_with_free_callback(
-        reply.len, reply.body, g_free);
-    if (!resp) {
-        sd_reply_clear(&reply);
-        return MHD_NO;
+    if (refused) {
+        g_autoptr(GError) error = g_error_new(
+            SD_ERROR, refused, "%s",
+            refused == SD_ERROR_FORBIDDEN
+                ? "this user may not query the daemon"
+            : refused == SD_ERROR_TOO_LARGE
+                ? "request body too large"
+                : "too many requests at once; retry");
+
+        sd_json_error_reply(error, &reply);
+    } else {
+        sd_api_handle(h->app, method, req->uri, &reply);
     }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-                            reply.content_type);
-    if (reply.allow)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, reply.allow);
-    ret = MHD_queue_response(conn, reply.status, resp);
-    MHD_destroy_response(resp);
-    return ret;
+    return queue_reply(conn, &reply);
 }
 
 /* libmicrohttpd's own messages (a client that hung up, say) are of
@@ -115,7 +201,8 @@ on_log(void *cls, const char *fmt, va_list ap)
 }
 
 sd_http_t *
-sd_http_start(int fd, unsigned threads, sd_app_t *app, GError **error)
+sd_http_start(int fd, const sd_http_opts_t *opts, sd_app_t *app,
+              GError **error)
 {
     /* MHD_USE_ITC is what MHD_quiesce_daemon() needs with a thread pool;
      * MHD_USE_AUTO picks epoll on Linux. */
@@ -124,16 +211,18 @@ sd_http_start(int fd, unsigned threads, sd_app_t *app, GError **error)
     sd_http_t *h = g_new0(sd_http_t, 1);
 
     h->fd = -1;
+    h->app = app;
+    h->opts = *opts;
     h->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, app,
+        flags, 0, NULL, NULL, on_request, h,
         MHD_OPTION_EXTERNAL_LOGGER, on_log, NULL,
         MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)threads,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONNECTION_TIMEOUT,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CONNECTION_LIMIT,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)opts->threads,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)opts->timeout,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)opts->max_connections,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
-        MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
         MHD_OPTION_END);
     if (!h->daemon) {
         g_set_error(error, SD_ERROR, SD_ERROR_CANNOT_START,
@@ -158,6 +247,23 @@ sd_http_quiesce(sd_http_t *h)
         return;
     fd = MHD_quiesce_daemon(h->daemon);
     h->fd = fd == MHD_INVALID_SOCKET ? -1 : fd;
+}
+
+/* A request counts from its request line to the end of its reply, so
+ * idle keep-alive connections do not hold the shutdown up. */
+gboolean
+sd_http_drain(sd_http_t *h, unsigned ms)
+{
+    gint64 deadline = g_get_monotonic_time() + (gint64)ms * 1000;
+
+    if (!h)
+        return TRUE;
+    while (g_atomic_int_get(&h->in_flight) > 0) {
+        if (g_get_monotonic_time() >= deadline)
+            return FALSE;
+        g_usleep(5000);
+    }
+    return TRUE;
 }
 
 void

@@ -1,5 +1,6 @@
 /* index.c -- the index handles: one per HTTP thread, reopened when the
  * main thread sees a new revision. */
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "searchd-int.h"
@@ -7,6 +8,11 @@
 struct sd_index {
     char *path;
     gint generation;            /* atomic; bumped on each new revision */
+    /* The newest revision any thread has seen: a thread whose handle,
+     * freshly opened, is newer than the others' bumps the generation at
+     * once, so that no thread keeps answering from an older revision
+     * until the next tick (two requests in a row would disagree). */
+    _Atomic uint64_t newest;
     xc_db_t *main_db;           /* the main thread's own handle */
     uint64_t revision;          /* of main_db, when have_revision */
     gboolean have_revision;
@@ -97,12 +103,16 @@ open_db(const char *path, GError **error)
 
     if (st == XC_OK)
         return db;
+    /* An index that exists but cannot be opened (half-written by an
+     * indexer that died, say) is as unavailable as a missing one: 503,
+     * with the reason, until it can be opened. */
     if (st == XC_ERR_NO_INDEX)
         g_set_error(error, SD_ERROR, SD_ERROR_NO_INDEX,
                     "no index at %s yet; run ctmap-indexer", path);
     else
-        g_set_error(error, SD_ERROR, SD_ERROR_INDEX, "cannot open %s: %s",
-                    path, msg ? msg : xc_strerror(st));
+        g_set_error(error, SD_ERROR, SD_ERROR_NO_INDEX,
+                    "index at %s cannot be opened: %s", path,
+                    msg ? msg : xc_strerror(st));
     free(msg);
     return NULL;
 }
@@ -111,6 +121,26 @@ open_db(const char *path, GError **error)
  * open it, once the indexer has created the index), read the revision,
  * and when the revision changed bump the generation so that each HTTP
  * thread reopens before its next query. */
+/* Records that @db is at its revision.  When that is newer than any seen
+ * so far, bumps the generation and returns TRUE with *@gen the
+ * generation the bump made, which @db is already current with. */
+static gboolean
+note_revision(sd_index_t *index, xc_db_t *db, gint *gen)
+{
+    uint64_t rev = 0;
+    uint64_t seen;
+
+    if (xc_db_revision(db, &rev) != XC_OK)
+        return FALSE;
+    seen = atomic_load(&index->newest);
+    while (rev > seen)
+        if (atomic_compare_exchange_weak(&index->newest, &seen, rev)) {
+            *gen = g_atomic_int_add(&index->generation, 1) + 1;
+            return TRUE;
+        }
+    return FALSE;
+}
+
 gboolean
 sd_index_tick(sd_index_t *index)
 {
@@ -134,6 +164,11 @@ sd_index_tick(sd_index_t *index)
     g_debug("index revision %" G_GUINT64_FORMAT, (guint64)rev);
     index->revision = rev;
     index->have_revision = TRUE;
+    /* Any change counts here, a revision lower than before included (an
+     * index replaced by another); a worker may have bumped for it
+     * already, and one bump more only costs each thread a reopen. */
+    if (rev > atomic_load(&index->newest))
+        atomic_store(&index->newest, rev);
     sd_index_bump(index);
     return TRUE;
 }
@@ -157,10 +192,12 @@ sd_index_thread_db(sd_index_t *index, GError **error)
     /* The generation is read before reopening: a commit that lands in
      * between bumps it again, and the next query reopens once more. */
     if (t->db && t->generation != gen) {
-        if (xc_db_reopen(t->db) == XC_OK)
+        if (xc_db_reopen(t->db) == XC_OK) {
             t->generation = gen;
-        else
+            (void)note_revision(index, t->db, &t->generation);
+        } else {
             g_clear_pointer(&t->db, xc_db_close);
+        }
     }
     /* A thread without a handle tries again on every request: opening a
      * missing index fails fast, and this is how the index is served as
@@ -170,6 +207,7 @@ sd_index_thread_db(sd_index_t *index, GError **error)
         if (!t->db)
             return NULL;
         t->generation = gen;
+        (void)note_revision(index, t->db, &t->generation);
     }
     return t->db;
 }
@@ -179,8 +217,10 @@ sd_index_thread_reopen(sd_index_t *index, GError **error)
 {
     thread_db_t *t = g_private_get(&thread_db_key);
 
-    if (t && t->db && xc_db_reopen(t->db) == XC_OK)
+    if (t && t->db && xc_db_reopen(t->db) == XC_OK) {
+        (void)note_revision(index, t->db, &t->generation);
         return TRUE;
+    }
     if (t)
         g_clear_pointer(&t->db, xc_db_close);
     return sd_index_thread_db(index, error) != NULL;

@@ -1,6 +1,7 @@
 /* query.c -- turns a checked /search request into an xc_query_t: the
  * user's text through Xapian's parser, the facet filters as boolean
  * terms. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "schema.h"
@@ -28,6 +29,7 @@ void
 sd_search_req_clear(sd_search_req_t *req)
 {
     g_clear_pointer(&req->q, g_free);
+    g_clear_pointer(&req->corrected, g_free);
     g_clear_pointer(&req->filters, g_ptr_array_unref);
 }
 
@@ -82,23 +84,47 @@ sd_search_req_add_filter(sd_search_req_t *req, const char *prefix,
     g_ptr_array_add(f->values, g_steal_pointer(&slug));
 }
 
-xc_query_t *
-sd_query_build(xc_db_t *db, const sd_search_req_t *req, GError **error)
+const sd_filter_t *
+sd_search_req_filter(const sd_search_req_t *req, const char *prefix)
 {
+    guint i;
+
+    for (i = 0; i < req->filters->len; i++) {
+        const sd_filter_t *f = g_ptr_array_index(req->filters, i);
+
+        if (g_str_equal(f->prefix, prefix))
+            return f;
+    }
+    return NULL;
+}
+
+xc_query_t *
+sd_query_build(xc_db_t *db, const sd_search_req_t *req,
+               unsigned parse_flags, const char *skip_prefix,
+               GError **error)
+{
+    const char *text = req->use_corrected ? req->corrected : req->q;
     xc_query_t *q = NULL;
     xc_status_t st;
     guint i;
 
-    /* Synonyms expand acronyms and organization aliases; spelling
-     * correction ("corrected") comes with the full API. */
-    st = xc_query_parse(db, req->q ? req->q : "", XC_PARSE_SYNONYMS, &q);
+    /* Synonyms always expand acronyms and organization aliases. */
+    st = xc_query_parse(db, text ? text : "",
+                        parse_flags | XC_PARSE_SYNONYMS, &q);
+    /* Counting every match (exact totals, facets) is what can take long
+     * on a large index; past the bound the counts become estimates. */
+    if (st == XC_OK)
+        st = xc_query_set_time_limit(q, SD_QUERY_SECONDS);
     if (st != XC_OK) {
         sd_index_fail(db, st, "cannot parse query", error);
+        xc_query_free(q);
         return NULL;
     }
     for (i = 0; i < req->filters->len; i++) {
         const sd_filter_t *f = g_ptr_array_index(req->filters, i);
 
+        if (skip_prefix && g_str_equal(f->prefix, skip_prefix))
+            continue;
         st = xc_query_filter(q, f->prefix,
                              (const char *const *)f->values->pdata,
                              f->values->len);
@@ -109,4 +135,89 @@ sd_query_build(xc_db_t *db, const sd_search_req_t *req, GError **error)
         }
     }
     return q;
+}
+
+/* Operators of the query syntax, which are not words to correct. */
+static const char *const operators[] = {
+    "AND", "OR", "NOT", "XOR", "NEAR", "ADJ", NULL,
+};
+
+/* Appends to @out the word @word (@len bytes), or its spelling
+ * correction when the index has no such word but a close one.  Returns
+ * TRUE when it corrected. */
+static gboolean
+correct_word(xc_db_t *db, GString *out, const char *word, size_t len)
+{
+    g_autofree char *lower = g_utf8_strdown(word, (gssize)len);
+    char *suggestion = NULL;
+    uint64_t freq = 0;
+    gboolean done = FALSE;
+    const char *p;
+
+    /* Short words and anything with digits are too easily "corrected"
+     * into another real word (a year, an acronym). */
+    for (p = lower; *p; p++)
+        if (g_ascii_isdigit(*p))
+            goto keep;
+    if (g_utf8_strlen(lower, -1) < 4
+        || xc_db_termfreq(db, lower, &freq) != XC_OK || freq > 0)
+        goto keep;
+    if (xc_db_spell(db, lower, &suggestion) == XC_OK && suggestion
+        && *suggestion) {
+        g_string_append(out, suggestion);
+        done = TRUE;
+    }
+    free(suggestion);
+    if (done)
+        return TRUE;
+keep:
+    g_string_append_len(out, word, (gssize)len);
+    return FALSE;
+}
+
+/* Xapian's own correction (FLAG_SPELLING_CORRECTION) also "corrects"
+ * words the index has ("prisons" into the more frequent "prison"), so
+ * the words are checked here: only a word that no document contains is
+ * replaced, by the closest word of the spelling data.  Field values
+ * ("org:unodc", "year:2019") and operators are left alone. */
+char *
+sd_query_correct(xc_db_t *db, const char *q)
+{
+    g_autoptr(GString) out = g_string_new(NULL);
+    gboolean changed = FALSE;
+    const char *p = q;
+
+    while (*p) {
+        const char *end = p;
+        size_t i;
+        gboolean literal = FALSE;
+
+        if (g_ascii_isspace(*p)) {
+            g_string_append_c(out, *p++);
+            continue;
+        }
+        while (*end && !g_ascii_isspace(*end))
+            end++;
+        if (memchr(p, ':', (size_t)(end - p)))
+            literal = TRUE;
+        for (i = 0; operators[i] && !literal; i++)
+            if ((size_t)(end - p) == strlen(operators[i])
+                && strncmp(p, operators[i], (size_t)(end - p)) == 0)
+                literal = TRUE;
+        while (p < end) {
+            const char *w = p;
+
+            if (literal || !g_unichar_isalnum(g_utf8_get_char(p))) {
+                const char *next = literal ? end : g_utf8_next_char(p);
+
+                g_string_append_len(out, p, next - p);
+                p = next;
+                continue;
+            }
+            while (p < end && g_unichar_isalnum(g_utf8_get_char(p)))
+                p = g_utf8_next_char(p);
+            changed |= correct_word(db, out, w, (size_t)(p - w));
+        }
+    }
+    return changed ? g_strdup(out->str) : NULL;
 }

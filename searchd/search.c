@@ -1,5 +1,6 @@
-/* search.c -- ctmap-search, the command-line client: one /search request
- * over the daemon's Unix socket, printed for people or as raw JSON. */
+/* search.c -- ctmap-search, the command-line client: one /search (or
+ * /suggest) request over the daemon's Unix socket, printed for people or
+ * as raw JSON. */
 #include <locale.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,7 +18,9 @@
 typedef struct {
     char *socket_path;
     gboolean json;
-    char **org, **theme, **country, **kind, **type, **year;
+    gboolean suggest;
+    char **org, **theme, **country, **kind, **type, **year, **lang;
+    char **section, **status;
     int limit;
     int offset;
 } options_t;
@@ -32,6 +35,9 @@ options_clear(options_t *o)
     g_strfreev(o->kind);
     g_strfreev(o->type);
     g_strfreev(o->year);
+    g_strfreev(o->lang);
+    g_strfreev(o->section);
+    g_strfreev(o->status);
 }
 
 static size_t
@@ -178,6 +184,7 @@ print_hit(JsonObject *hit, gboolean tty)
     const char *type = get_string(hit, "type");
     const char *status = get_string(hit, "status");
     const char *snippet = get_string(hit, "snippet");
+    const char *label = get_string(hit, "label");
     g_autofree char *meta = NULL;
 
     if (!url)
@@ -195,6 +202,8 @@ print_hit(JsonObject *hit, gboolean tty)
     meta = g_strjoinv(" \xC2\xB7 ", (char **)parts->pdata);
     if (*meta)
         g_print("   %s\n", meta);
+    if (label)
+        g_print("   [%s]\n", label);
     if (url)
         g_print("   %s\n", url);
     if (snippet && *snippet) {
@@ -213,8 +222,13 @@ print_results(JsonObject *root, gboolean tty)
     JsonArray *a = hits && JSON_NODE_HOLDS_ARRAY(hits)
         ? json_node_get_array(hits) : NULL;
     guint n = a ? json_array_get_length(a) : 0;
+    const char *corrected = get_string(root, "corrected");
     guint i;
 
+    if (corrected && json_object_get_boolean_member_with_default(
+                         root, "corrected_applied", FALSE))
+        g_print("Showing results for \"%s\" (nothing matched \"%s\")\n\n",
+                corrected, get_string(root, "query"));
     for (i = 0; i < n; i++) {
         JsonNode *e = json_array_get_element(a, i);
 
@@ -225,6 +239,32 @@ print_results(JsonObject *root, gboolean tty)
             json_object_get_boolean_member_with_default(root, "total_exact",
                                                         TRUE) ? "" : "about ",
             json_object_get_int_member_with_default(root, "total", 0));
+    if (corrected && !json_object_get_boolean_member_with_default(
+                         root, "corrected_applied", FALSE))
+        g_print("Did you mean \"%s\"?\n", corrected);
+    return n;
+}
+
+/* Prints /suggest's reply, one suggestion a line; returns how many. */
+static guint
+print_suggestions(JsonObject *root)
+{
+    JsonNode *s = json_object_get_member(root, "suggestions");
+    JsonArray *a = s && JSON_NODE_HOLDS_ARRAY(s) ? json_node_get_array(s)
+        : NULL;
+    guint n = a ? json_array_get_length(a) : 0;
+    guint i;
+
+    for (i = 0; i < n; i++) {
+        JsonNode *e = json_array_get_element(a, i);
+        JsonObject *o;
+
+        if (!JSON_NODE_HOLDS_OBJECT(e))
+            continue;
+        o = json_node_get_object(e);
+        g_print("%s\t%" G_GINT64_FORMAT "\n", get_string(o, "text"),
+                json_object_get_int_member_with_default(o, "count", 0));
+    }
     return n;
 }
 
@@ -260,6 +300,14 @@ main(int argc, char **argv)
          "Only entries or documents", "entry|document"},
         {"year", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.year,
          "Only this year", "YYYY"},
+        {"lang", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.lang,
+         "Only this language", "en|ru|..."},
+        {"section", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.section,
+         "Only this section of the mapping", "A-E"},
+        {"status", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.status,
+         "Only documents with this status", "indexed|title-only|..."},
+        {"suggest", 0, 0, G_OPTION_ARG_NONE, &o.suggest,
+         "Print completions of QUERY (text, tab, count) instead", NULL},
         {"limit", 'n', 0, G_OPTION_ARG_INT, &o.limit,
          "Number of results (default 10, at most 100)", "N"},
         {"offset", 0, 0, G_OPTION_ARG_INT, &o.offset,
@@ -268,7 +316,7 @@ main(int argc, char **argv)
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("QUERY...");
     g_autoptr(GError) error = NULL;
-    g_autoptr(GString) url = g_string_new("http://localhost/search");
+    g_autoptr(GString) url = g_string_new(NULL);
     g_autoptr(GString) body = g_string_new(NULL);
     g_autoptr(JsonParser) parser = json_parser_new();
     g_autofree char *q = NULL;
@@ -291,6 +339,13 @@ main(int argc, char **argv)
         options_clear(&o);
         return 2;
     }
+    if (o.suggest && (o.org || o.theme || o.country || o.kind || o.type
+                      || o.year || o.lang || o.section || o.status
+                      || o.offset >= 0)) {
+        g_printerr("ctmap-search: --suggest takes no filters or offset\n");
+        options_clear(&o);
+        return 2;
+    }
     if (!o.socket_path)
         o.socket_path = g_strdup(DEFAULT_SOCKET);
     q = g_strjoinv(" ", argv + 1);
@@ -301,6 +356,8 @@ main(int argc, char **argv)
         options_clear(&o);
         return 2;
     }
+    g_string_append(url, o.suggest ? "http://localhost/suggest"
+                                   : "http://localhost/search");
     append_param(url, curl, "q", q);
     append_all(url, curl, "org", o.org);
     append_all(url, curl, "theme", o.theme);
@@ -308,6 +365,9 @@ main(int argc, char **argv)
     append_all(url, curl, "kind", o.kind);
     append_all(url, curl, "type", o.type);
     append_all(url, curl, "year", o.year);
+    append_all(url, curl, "lang", o.lang);
+    append_all(url, curl, "section", o.section);
+    append_all(url, curl, "status", o.status);
     if (o.limit >= 0)
         g_string_append_printf(url, "&limit=%d", o.limit);
     if (o.offset >= 0)
@@ -340,10 +400,13 @@ main(int argc, char **argv)
         goto out;
     }
     if (o.json) {
-        JsonNode *hits = json_object_get_member(root, "hits");
+        JsonNode *hits = json_object_get_member(root, o.suggest
+                                                ? "suggestions" : "hits");
 
         n = hits && JSON_NODE_HOLDS_ARRAY(hits)
             ? json_array_get_length(json_node_get_array(hits)) : 0;
+    } else if (o.suggest) {
+        n = print_suggestions(root);
     } else {
         n = print_results(root, isatty(STDOUT_FILENO));
     }

@@ -14,6 +14,9 @@ G_BEGIN_DECLS
 #define SD_MAX_URI          8192    /* longer request targets get 414 */
 #define SD_MAX_LIMIT        100     /* larger limits are capped */
 #define SD_MAX_OFFSET       10000   /* larger offsets get 400 */
+#define SD_MAX_QUERY        1024    /* bytes of q; longer gets 400 */
+/* Seconds a search may spend counting matches beyond its page. */
+#define SD_QUERY_SECONDS    1.0
 #define SD_DEFAULT_LIMIT    10
 /* Matches counted exactly before totals become Xapian's estimate. */
 #define SD_EXACT_TOTAL      10000
@@ -98,10 +101,16 @@ typedef struct {
 /* A /search request after its parameters were checked. */
 typedef struct {
     char *q;                    /* NULL when absent */
+    /* q with misspelt words corrected (sd_query_correct()), or NULL;
+     * searched instead of q when use_corrected (q found nothing). */
+    char *corrected;
+    gboolean use_corrected;
     GPtrArray *filters;         /* (element-type sd_filter_t) */
     size_t offset;
     size_t limit;
     int sort;                   /* xc_sort_t, or -1 for the default */
+    guint facets;               /* bit i: facet field i (facets.c) */
+    gboolean diversify;         /* the page is cut from the window */
 } sd_search_req_t;
 
 void sd_search_req_init(sd_search_req_t *req);
@@ -112,13 +121,83 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(sd_search_req_t, sd_search_req_clear)
 void sd_search_req_add_filter(sd_search_req_t *req, const char *prefix,
                               const char *value);
 /* Returns: (transfer full) (nullable): @req as an xc_query_t bound to
- * @db; SD_ERROR_BAD_QUERY when q cannot be parsed. */
+ * @db, its text parsed with @parse_flags (XC_PARSE_*), every filter but
+ * the one on @skip_prefix (NULL: none skipped) applied;
+ * SD_ERROR_BAD_QUERY when the text cannot be parsed. */
 xc_query_t *sd_query_build(xc_db_t *db, const sd_search_req_t *req,
+                           unsigned parse_flags, const char *skip_prefix,
                            GError **error);
+/* Returns: (transfer full) (nullable): @q with each word that no
+ * document contains replaced by its spelling correction, or NULL when
+ * no word needed one. */
+char *sd_query_correct(xc_db_t *db, const char *q);
+/* Returns: (transfer none) (nullable): the filter of @req on @prefix. */
+const sd_filter_t *sd_search_req_filter(const sd_search_req_t *req,
+                                        const char *prefix);
 /* Returns: (transfer full): @text as the indexer slugs facet values:
  * lower case, runs of anything but letters and digits become one '-',
  * no '-' at either end. */
 char *sd_query_slug(const char *text);
+
+/* ---------------------------------------------------------------- Facets */
+
+/* Adds the facet fields named in @value ("org,theme") to req->facets;
+ * SD_ERROR_BAD_PARAMETER naming an unknown one. */
+gboolean sd_facets_parse(sd_search_req_t *req, const char *value,
+                         GError **error);
+/* Fills @slots (room for SD_MAX_FACETS) with the value slots the main
+ * search must count: the requested fields without an active filter.
+ * Returns how many. */
+size_t sd_facets_main_slots(const sd_search_req_t *req, unsigned *slots);
+/* Adds "facets": {...} to @b: counts of the main search @m (NULL when
+ * nothing was searched), and for each requested field with an active
+ * filter one more search without that filter, so that a selected value's
+ * siblings keep their counts (disjunctive facets). */
+gboolean sd_facets_add(xc_db_t *db, const sd_search_req_t *req,
+                       xc_mset_t *m, JsonBuilder *b, GError **error);
+#define SD_MAX_FACETS 16
+/* Returns: (transfer none) (nullable): the object stored under
+ * XC_META_LABELS ({"org": {slug: label}, ...}) at @db's revision, parsed
+ * once per revision and thread; NULL when the index has none. */
+JsonObject *sd_facets_labels(xc_db_t *db);
+
+/* ---------------------------------------------------------------- Ranking */
+
+/* Relevance-ranked pages within the first SD_DIVERSIFY_WINDOW hits are
+ * cut from that window reordered: a near-duplicate of a higher hit (the
+ * same title, or an entry and a document it cites) moves down
+ * SD_DIVERSIFY_DEMOTE places. */
+#define SD_DIVERSIFY_WINDOW 30
+#define SD_DIVERSIFY_DEMOTE 10
+
+/* One hit of a page: where it is in the mset, its rank when reordered. */
+typedef struct {
+    size_t index;               /* into the xc_mset_t */
+    unsigned rank;              /* 1-based; 0: Xapian's rank stands */
+    char *duplicate_of;         /* owned; the id it near-duplicates */
+} sd_rank_slot_t;
+
+/* Frees the members of an sd_rank_slot_t (a GArray clear func). */
+void sd_rank_slot_clear(gpointer data);
+/* Returns: (transfer full) (nullable): the page as sd_rank_slot_t: with
+ * @diversify, @m holds the whole window and the page is [@offset,
+ * @offset + @limit) of it reordered; otherwise @m is the page. */
+GArray *sd_rank_page(xc_db_t *db, xc_mset_t *m, size_t offset, size_t limit,
+                     gboolean diversify, GError **error);
+/* Returns: (transfer none) (nullable): the label a hit with @status
+ * carries ("Title only (no link known)"), NULL for full text. */
+const char *sd_facets_status_label(const char *status);
+
+/* ---------------------------------------------------------------- Suggest */
+
+#define SD_DEFAULT_SUGGEST  8
+#define SD_MAX_SUGGEST      50
+
+/* Returns: (transfer full) (nullable): {"query", "suggestions":
+ * [{"text", "count", "source"}], "took_ms"}: at most @limit completions
+ * of @q, phrases and the last word, most documents first. */
+JsonNode *sd_suggest(xc_db_t *db, const char *q, size_t limit,
+                     GError **error);
 
 /* ---------------------------------------------------------------- Snippets */
 
@@ -156,15 +235,36 @@ JsonNode *sd_json_parse(const char *text);
 /* A libmicrohttpd daemon serving one listening socket. */
 typedef struct sd_http sd_http_t;
 
-/* Starts serving the bound, listening socket @fd with a pool of
- * @threads, answering through @app (which must outlive it).  The socket
- * is handed over: on success and on failure alike the caller must not
- * close it.  Returns: (transfer full) (nullable): free with
- * sd_http_free(). */
-sd_http_t *sd_http_start(int fd, unsigned threads, sd_app_t *app,
+/* Requests being read or answered at once beyond which new ones get 503
+ * "busy", before libmicrohttpd's own connection limit drops them
+ * unanswered. */
+#define SD_BUSY_MARGIN      64
+/* Request bodies (GET has none) larger than this get 413. */
+#define SD_MAX_BODY         (16 * 1024)
+
+/* How one listening socket is served. */
+typedef struct {
+    unsigned threads;
+    unsigned timeout;           /* seconds a connection may idle */
+    unsigned max_connections;
+    /* Peers allowed by SO_PEERCRED (uid in allow_uids or primary gid in
+     * allow_gids); both NULL: no check.  Borrowed: must outlive the
+     * daemon. */
+    const GArray *allow_uids;
+    const GArray *allow_gids;
+} sd_http_opts_t;
+
+/* Starts serving the bound, listening socket @fd as @opts says,
+ * answering through @app (which must outlive it).  The socket is handed
+ * over: on success and on failure alike the caller must not close it.
+ * Returns: (transfer full) (nullable): free with sd_http_free(). */
+sd_http_t *sd_http_start(int fd, const sd_http_opts_t *opts, sd_app_t *app,
                          GError **error);
-/* Stops accepting connections; requests in flight complete. */
+/* Stops accepting connections; requests in flight go on. */
 void sd_http_quiesce(sd_http_t *h);
+/* Waits at most @ms for the requests in flight to be answered; returns
+ * TRUE when none is left. */
+gboolean sd_http_drain(sd_http_t *h, unsigned ms);
 /* Stops serving, closes connections and the socket; accepts NULL. */
 void sd_http_free(sd_http_t *h);
 

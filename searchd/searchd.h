@@ -18,9 +18,12 @@ G_BEGIN_DECLS
     X(SD_ERROR_BAD_PARAMETER, "bad-parameter", 400)                     \
     X(SD_ERROR_BAD_QUERY, "bad-query", 400)                             \
     X(SD_ERROR_NOT_FOUND, "not-found", 404)                             \
+    X(SD_ERROR_FORBIDDEN, "forbidden", 403)                             \
     X(SD_ERROR_METHOD_NOT_ALLOWED, "method-not-allowed", 405)           \
+    X(SD_ERROR_TOO_LARGE, "request-too-large", 413)                     \
     X(SD_ERROR_URI_TOO_LONG, "uri-too-long", 414)                       \
     X(SD_ERROR_NO_INDEX, "no-index", 503)                               \
+    X(SD_ERROR_BUSY, "busy", 503)                                       \
     X(SD_ERROR_INDEX_MODIFIED, "index-modified", 503)                   \
     X(SD_ERROR_INDEX, "index-error", 500)                               \
     X(SD_ERROR_INTERNAL, "internal", 500)
@@ -44,6 +47,10 @@ unsigned sd_error_http_status(int code);
 #define SD_DEFAULT_DATA_DIR     "var"
 #define SD_DEFAULT_SOCKET_MODE  "0660"
 #define SD_MAX_THREADS          256
+#define SD_DEFAULT_TIMEOUT      10      /* seconds a connection may idle */
+#define SD_MAX_TIMEOUT          3600
+#define SD_DEFAULT_CONNECTIONS  1024
+#define SD_MAX_CONNECTIONS      65536
 
 /* The command line, parsed.  Strings are owned by the struct and freed by
  * sd_config_clear(); the ones derived from --data-dir are NULL until
@@ -58,6 +65,14 @@ typedef struct {
     char *www_dir;              /* --www, default the source tree's www */
     int threads;                /* --threads, default number of cores */
     gboolean foreground;        /* --foreground, accepted; always true */
+    char *socket_group;         /* --socket-group NAME|GID, or NULL */
+    int socket_gid;             /* resolved from socket_group, or -1 */
+    char **allow_uid_text;      /* --allow-uid USER|UID, repeatable */
+    char **allow_gid_text;      /* --allow-gid GROUP|GID, repeatable */
+    GArray *allow_uids;         /* (element-type guint) resolved; NULL: */
+    GArray *allow_gids;         /* no allow-list (the socket mode rules) */
+    int timeout;                /* --timeout, seconds a connection idles */
+    int max_connections;        /* --max-connections */
 } sd_config_t;
 
 /* Sets every default that does not depend on another option. */

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -15,7 +16,9 @@
 #include "searchd-int.h"
 
 #define LISTEN_BACKLOG  128
-#define TICK_MS         1000
+#define TICK_MS         500
+/* How long SIGTERM waits for requests in flight to be answered. */
+#define DRAIN_MS        10000
 
 struct sd_server {
     char *socket_path;
@@ -24,6 +27,8 @@ struct sd_server {
     sd_app_t app;
     sd_http_t *http_unix;
     sd_http_t *http_tcp;        /* --listen, or NULL */
+    GArray *allow_uids;         /* the HTTP daemons borrow these */
+    GArray *allow_gids;
     GMainLoop *loop;
     guint sources[4];           /* signals and the tick */
     dev_t sock_dev;             /* identity of the socket file we bound, */
@@ -78,7 +83,7 @@ clear_stale_socket(const struct sockaddr_un *sun, GError **error)
 /* Returns the listening Unix socket at @path with permissions @mode, or
  * -1. */
 static int
-bind_unix(sd_server_t *srv, unsigned mode, GError **error)
+bind_unix(sd_server_t *srv, unsigned mode, int gid, GError **error)
 {
     struct sockaddr_un sun;
     struct stat st;
@@ -107,7 +112,8 @@ bind_unix(sd_server_t *srv, unsigned mode, GError **error)
         fail_errno(error, err, "cannot bind", srv->socket_path);
         return -1;
     }
-    if (chmod(srv->socket_path, (mode_t)mode) != 0
+    if ((gid >= 0 && chown(srv->socket_path, (uid_t)-1, (gid_t)gid) != 0)
+        || chmod(srv->socket_path, (mode_t)mode) != 0
         || listen(fd, LISTEN_BACKLOG) != 0
         || stat(srv->socket_path, &st) != 0) {
         err = errno;
@@ -173,13 +179,14 @@ on_hup(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
-/* The tick, once a second; its duties:
+/* The tick, twice a second; its duties:
  * - reopen the main thread's own index handle (or open it once the
  *   indexer has created the index),
  * - read the index revision,
  * - when it changed, bump the generation counter so that each HTTP
  *   thread reopens its own handle before its next query.
- * This is how a commit by the indexer is served within a second. */
+ * This is how a commit by the indexer is served within half a second
+ * (DESIGN.md asks for one). */
 static gboolean
 on_tick(gpointer data)
 {
@@ -207,6 +214,10 @@ server_stop(sd_server_t *srv)
     memset(srv->sources, 0, sizeof(srv->sources));
     sd_http_quiesce(srv->http_unix);
     sd_http_quiesce(srv->http_tcp);
+    if (!sd_http_drain(srv->http_unix, DRAIN_MS)
+        || !sd_http_drain(srv->http_tcp, DRAIN_MS))
+        g_warning("stopping with requests still in flight after %d s",
+                  DRAIN_MS / 1000);
     if (srv->sock_ino && lstat(srv->socket_path, &st) == 0
         && st.st_dev == srv->sock_dev && st.st_ino == srv->sock_ino)
         unlink(srv->socket_path);
@@ -214,10 +225,28 @@ server_stop(sd_server_t *srv)
     g_clear_pointer(&srv->http_tcp, sd_http_free);
 }
 
+/* Each connection is a descriptor: the soft limit (often 1024) would
+ * make --max-connections a lie, so it is raised to the hard one. */
+static void
+raise_fd_limit(void)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
 sd_server_t *
 sd_server_new(const sd_config_t *cfg, GError **error)
 {
     g_autoptr(sd_server_t) srv = g_new0(sd_server_t, 1);
+    sd_http_opts_t opts = {
+        .threads = (unsigned)cfg->threads,
+        .timeout = (unsigned)cfg->timeout,
+        .max_connections = (unsigned)cfg->max_connections,
+    };
     int fd, tcp_fd = -1;
 
     srv->socket_path = g_strdup(cfg->socket_path);
@@ -226,6 +255,11 @@ sd_server_new(const sd_config_t *cfg, GError **error)
     srv->app.index = srv->index;
     srv->app.www_dir = srv->www_dir;
     srv->loop = g_main_loop_new(NULL, FALSE);
+    if (cfg->allow_uids)
+        srv->allow_uids = g_array_ref(cfg->allow_uids);
+    if (cfg->allow_gids)
+        srv->allow_gids = g_array_ref(cfg->allow_gids);
+    raise_fd_limit();
     /* The default socket lives in the data directory, which may not
      * exist before the first indexer run; a failure here shows up as a
      * failure to bind. */
@@ -246,22 +280,22 @@ sd_server_new(const sd_config_t *cfg, GError **error)
         if (tcp_fd < 0)
             return NULL;
     }
-    fd = bind_unix(srv, cfg->socket_mode, error);
+    fd = bind_unix(srv, cfg->socket_mode, cfg->socket_gid, error);
     if (fd < 0) {
         if (tcp_fd >= 0)
             close(tcp_fd);
         return NULL;
     }
     if (tcp_fd >= 0) {
-        srv->http_tcp = sd_http_start(tcp_fd, (unsigned)cfg->threads,
-                                      &srv->app, error);
+        srv->http_tcp = sd_http_start(tcp_fd, &opts, &srv->app, error);
         if (!srv->http_tcp) {
             close(fd);
             return NULL;
         }
     }
-    srv->http_unix = sd_http_start(fd, (unsigned)cfg->threads, &srv->app,
-                                   error);
+    opts.allow_uids = srv->allow_uids;
+    opts.allow_gids = srv->allow_gids;
+    srv->http_unix = sd_http_start(fd, &opts, &srv->app, error);
     if (!srv->http_unix)
         return NULL;
     sd_index_tick(srv->index);
@@ -286,5 +320,9 @@ sd_server_free(sd_server_t *srv)
     g_main_loop_unref(srv->loop);
     g_free(srv->socket_path);
     g_free(srv->www_dir);
+    if (srv->allow_uids)
+        g_array_unref(srv->allow_uids);
+    if (srv->allow_gids)
+        g_array_unref(srv->allow_gids);
     g_free(srv);
 }

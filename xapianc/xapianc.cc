@@ -50,6 +50,7 @@ struct xc_query {
     bool has_corrected = false;
     bool empty = false;
     std::string desc;
+    double time_limit = 0.0;    /* xc_query_set_time_limit(); 0: none */
 };
 
 struct xc_mset {
@@ -1034,6 +1035,21 @@ xc_query_describe(xc_query_t *q)
     }
 }
 
+/* Xapian's time limit turns check_at_least off once it expires: the match
+ * stops looking at documents the page does not need, so totals and facet
+ * counts become estimates while the page itself stays the best one.  It
+ * cannot interrupt the match outright (Xapian 1.4 has no way to). */
+xc_status_t
+xc_query_set_time_limit(xc_query_t *q, double seconds)
+{
+    if (!q)
+        return XC_ERR_INVALID;
+    if (!(seconds >= 0))
+        return invalid(q->db->err, "xc_query_set_time_limit: negative");
+    q->time_limit = seconds;
+    return XC_OK;
+}
+
 /* ---------------------------------------------------------------- Search */
 
 xc_status_t
@@ -1055,6 +1071,8 @@ xc_search(xc_query_t *q, const xc_search_opts_t *opts, xc_mset_t **out)
         Xapian::Enquire enq(db->db);
         enq.set_query(q->query);
         enq.set_weighting_scheme(Xapian::BM25Weight());
+        if (q->time_limit > 0)
+            enq.set_time_limit(q->time_limit);
         switch (opts->sort) {
         case XC_SORT_RELEVANCE:
             enq.set_sort_by_relevance();
@@ -1158,6 +1176,22 @@ xc_mset_hit(xc_mset_t *m, size_t i, xc_hit_t *hit)
         hit->weight = it.get_weight();
         hit->percent = it.get_percent();
         hit->data = m->data.c_str();
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(m->db->err, std::current_exception());
+    }
+}
+
+/* Only the docid: the MSet holds it, so no document is read. */
+xc_status_t
+xc_mset_docid(xc_mset_t *m, size_t i, unsigned *docid)
+{
+    if (!m)
+        return XC_ERR_INVALID;
+    if (!docid || i >= m->mset.size())
+        return invalid(m->db->err, "xc_mset_docid: no such hit");
+    try {
+        *docid = *m->mset[static_cast<Xapian::doccount>(i)];
         return XC_OK;
     } catch (...) {
         return xc__fail(m->db->err, std::current_exception());

@@ -115,6 +115,10 @@ int xc_query_is_empty(const xc_query_t *q);
 const char *xc_query_corrected(const xc_query_t *q);
 /* Returns: (transfer none): the query's description, for debugging. */
 const char *xc_query_describe(xc_query_t *q);
+/* Bounds the time xc_search() spends counting @q's matches beyond the
+ * page: after @seconds (0: no bound, the default) totals and facet counts
+ * are estimates.  XC_ERR_INVALID for a negative @seconds. */
+xc_status_t xc_query_set_time_limit(xc_query_t *q, double seconds);
 
 /* ---------------------------------------------------------------- Search */
 
@@ -157,6 +161,9 @@ typedef struct {
     const char *data;           /* (transfer none) JSON record */
 } xc_hit_t;
 xc_status_t xc_mset_hit(xc_mset_t *m, size_t i, xc_hit_t *hit);
+/* *@docid: the document id of hit @i, without reading the document (a
+ * cache key for what a caller derived from it at the same revision). */
+xc_status_t xc_mset_docid(xc_mset_t *m, size_t i, unsigned *docid);
 
 /* *@value: (transfer full) the value in @slot of hit @i. */
 xc_status_t xc_mset_value(xc_mset_t *m, size_t i, unsigned slot,

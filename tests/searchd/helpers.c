@@ -5,6 +5,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -221,6 +224,30 @@ fx_index(const fx_doc_t *docs, size_t n)
     cr_assert_eq(xc_dbw_close(w), XC_OK);
 }
 
+void
+fx_label(const char *field, const char *slug, const char *label)
+{
+    g_autofree char *json = g_strdup_printf("{\"%s\": {\"%s\": \"%s\"}}",
+                                            field, slug, label);
+    xc_dbw_t *w = NULL;
+    char *msg = NULL;
+
+    cr_assert_eq(xc_dbw_open(fx.index, 0, &w, &msg), XC_OK, "%s",
+                 msg ? msg : "?");
+    cr_assert_eq(xc_dbw_set_metadata(w, XC_META_LABELS, json), XC_OK);
+    cr_assert_eq(xc_dbw_close(w), XC_OK);
+}
+
+void
+fx_index_mapping(void)
+{
+    const char *argv[] = {CTMAP_INDEXER_BIN, "--quiet", "--offline",
+                          "--data-dir", fx.dir, NULL};
+    g_autofree char *err = NULL;
+
+    cr_assert_eq(fx_run(argv, NULL, &err), 0, "ctmap-indexer: %s", err);
+}
+
 /* ---------------------------------------------------------------- Process */
 
 void
@@ -364,7 +391,9 @@ fx_start(const char *const *extra)
         fx_http_t r;
         int status;
 
-        if (fx_http(fx.sock, "GET", "/health", &r) && r.status == 200) {
+        /* Any answer will do: an allow-list may refuse this very
+         * process. */
+        if (fx_http(fx.sock, "GET", "/health", &r) && r.status > 0) {
             fx_http_clear(&r);
             return;
         }
@@ -478,6 +507,102 @@ fx_get(const char *target, fx_http_t *out)
 {
     cr_assert(fx_http(fx.sock, "GET", target, out),
               "daemon unreachable for %s", target);
+}
+
+gboolean
+fx_wait_total(const char *query, gint64 total, int ms)
+{
+    gint64 deadline = g_get_monotonic_time() + (gint64)ms * 1000;
+
+    do {
+        fx_http_t r;
+        gboolean done;
+
+        fx_get(query, &r);
+        done = r.status == 200
+            && json_object_get_int_member(fx_obj(r.json), "total") == total;
+        fx_http_clear(&r);
+        if (done)
+            return TRUE;
+        g_usleep(20000);
+    } while (g_get_monotonic_time() < deadline);
+    return FALSE;
+}
+
+/* ---------------------------------------------------------------- Raw */
+
+int
+fx_raw_connect(void)
+{
+    struct sockaddr_un sun;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    cr_assert_geq(fd, 0);
+    memset(&sun, 0, sizeof(sun));
+    sun.sun_family = AF_UNIX;
+    g_strlcpy(sun.sun_path, fx.sock, sizeof(sun.sun_path));
+    cr_assert_eq(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), 0,
+                 "connect: %s", g_strerror(errno));
+    return fd;
+}
+
+gboolean
+fx_raw_send(int fd, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
+
+        if (n <= 0)
+            return FALSE;
+        data += n;
+        len -= (size_t)n;
+    }
+    return TRUE;
+}
+
+char *
+fx_raw_read(int fd, int ms, gboolean *closed)
+{
+    gint64 deadline = g_get_monotonic_time() + (gint64)ms * 1000;
+    GString *out = g_string_new(NULL);
+    char buf[4096];
+
+    if (closed)
+        *closed = FALSE;
+    for (;;) {
+        gint64 left = (deadline - g_get_monotonic_time()) / 1000;
+        struct pollfd p = {fd, POLLIN, 0};
+        ssize_t n;
+
+        if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+            break;
+        n = recv(fd, buf, sizeof(buf), 0);
+        if (n <= 0) {
+            if (closed)
+                *closed = TRUE;
+            break;
+        }
+        g_string_append_len(out, buf, n);
+        /* One reply is enough: its headers and Content-Length bytes. */
+        {
+            const char *end = strstr(out->str, "\r\n\r\n");
+            const char *cl = strstr(out->str, "Content-Length: ");
+
+            if (end && cl && cl < end
+                && out->len >= (size_t)(end + 4 - out->str)
+                   + g_ascii_strtoull(cl + 16, NULL, 10))
+                break;
+        }
+    }
+    return g_string_free(out, FALSE);
+}
+
+long
+fx_raw_status(const char *reply)
+{
+    if (!g_str_has_prefix(reply, "HTTP/1."))
+        return 0;
+    return (long)g_ascii_strtoll(reply + 9, NULL, 10);
 }
 
 /* ---------------------------------------------------------------- JSON */

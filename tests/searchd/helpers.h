@@ -51,8 +51,14 @@ void fx_fini(void);
 int fx_stop(void);
 /* Writes @docs (one commit) into the index at fx.index, creating it. */
 void fx_index(const fx_doc_t *docs, size_t n);
+/* Indexes the embedded mapping into fx.index with the real
+ * ctmap-indexer (offline: cited links are not fetched). */
+void fx_index_mapping(void);
+/* Stores the labels metadata {"@field": {"@slug": "@label"}} (one
+ * commit). */
+void fx_label(const char *field, const char *slug, const char *label);
 /* Starts ctmap-searchd on fx.sock with @extra arguments (NULL-terminated,
- * may be NULL) and waits until /health answers. */
+ * may be NULL) and waits until /health answers (with any status). */
 void fx_start(const char *const *extra);
 /* Runs ctmap-searchd with @argv (NULL-terminated) to completion and
  * returns its exit status; *@err receives its stderr. */
@@ -76,6 +82,21 @@ int fx_http(const char *sock, const char *method, const char *target,
 void fx_http_clear(fx_http_t *r);
 /* GET @target on fx.sock, asserting the daemon answered. */
 void fx_get(const char *target, fx_http_t *out);
+
+/* Polls GET @query until its "total" is @total, for at most @ms;
+ * returns whether it got there. */
+gboolean fx_wait_total(const char *query, gint64 total, int ms);
+
+/* Raw connections to fx.sock, for what curl will not send: a request
+ * that stops half-way, a megabyte of request line, many at once. */
+int fx_raw_connect(void);
+/* Sends all of @data; FALSE when the daemon closed the connection. */
+gboolean fx_raw_send(int fd, const char *data, size_t len);
+/* Returns: (transfer full): what arrives within @ms, up to the end of
+ * one reply; *@closed (may be NULL) says whether the daemon closed. */
+char *fx_raw_read(int fd, int ms, gboolean *closed);
+/* Returns: the status of the raw HTTP reply @reply, 0 if none. */
+long fx_raw_status(const char *reply);
 
 /* JSON accessors for assertions. */
 JsonObject *fx_obj(JsonNode *node);

@@ -325,6 +325,18 @@ Test(api, errors_are_json)
     fx_get("/search?q=%ZZ", &r);
     assert_error(&r, 400, "bad-parameter");
     fx_http_clear(&r);
+    fx_get("/suggest?q=%C3%28", &r);
+    assert_error(&r, 400, "bad-parameter");
+    fx_http_clear(&r);
+    fx_get("/search?q=x%", &r);
+    assert_error(&r, 400, "bad-parameter");
+    fx_http_clear(&r);
+    fx_get("/search?offset=99999999999999999999999", &r);
+    assert_error(&r, 400, "bad-parameter");
+    fx_http_clear(&r);
+    fx_get("/search?limit=-5", &r);
+    assert_error(&r, 400, "bad-parameter");
+    fx_http_clear(&r);
 
     fx_get("/search?q=year:2020..abc", &r);
     assert_error(&r, 400, "bad-query");
@@ -362,6 +374,18 @@ Test(api, awkward_queries_answer_200)
     fx_get("/search?q=AND+OR+(", &r);
     cr_assert_eq(r.status, 200, "%s", r.body);
     fx_http_clear(&r);
+    /* Unbalanced brackets still find what the words find. */
+    fx_get("/search?q=(prisoners+OR+(extremist", &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_gt(json_object_get_int_member(fx_obj(r.json), "total"), 0);
+    fx_http_clear(&r);
+    fx_get("/search?q=prisoners)+%5B%5D%22%22)", &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_gt(json_object_get_int_member(fx_obj(r.json), "total"), 0);
+    fx_http_clear(&r);
+    fx_get("/suggest?q=(pri%22", &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    fx_http_clear(&r);
     fx_get("/search?q=%D0%BF%D1%80%D0%B8%D0%B2%D0%B5%D1%82&sort=date", &r);
     cr_assert_eq(r.status, 200, "%s", r.body);
     fx_http_clear(&r);
@@ -375,6 +399,9 @@ Test(api, search_page_is_served)
     cr_assert_eq(r.status, 200);
     cr_assert_str_eq(r.content_type, "text/html; charset=utf-8");
     cr_assert(strstr(r.body, "fetch("));
+    /* The page asks for facets and suggestions. */
+    cr_assert(strstr(r.body, "\"suggest?\""));
+    cr_assert(strstr(r.body, "params.set(\"facets\""));
     fx_http_clear(&r);
     fx_get("/../CMakeLists.txt", &r);
     cr_assert_eq(r.status, 404);
@@ -394,6 +421,11 @@ Test(api, daemon_stops_cleanly_after_every_endpoint)
         "/search?q=%FF", "/search?bogus=1", "/doc/d-0000000000000002",
         "/doc/nope", "/stats", "/health", "/", "/missing",
         "/search?q=%22unbalanced", "/search?limit=1000&sort=date",
+        "/search?q=prisoners&org=unodc&country=kazakhstan&facets=org,"
+        "country,type,lang,year,theme,kind,section,status",
+        "/search?q=reintegraton&facets=org", "/search?facets=nope",
+        "/search?q=radicalization&offset=2&limit=2",
+        "/suggest?q=re", "/suggest?q=unodc+pri&limit=50", "/suggest",
     };
     g_autofree char *log = NULL;
     fx_http_t r;

@@ -103,3 +103,46 @@ Test(client, bad_arguments_exit_2)
     cr_assert_eq(fx_run(argv, NULL, &err), 2);
     cr_assert(strstr(err, "--limit"), "%s", err);
 }
+
+Test(client, correction_and_labels_are_shown)
+{
+    const char *fixed[] = {CTMAP_SEARCH_BIN, "--socket", fx.sock,
+                           "reintegraton", NULL};
+    const char *label[] = {CTMAP_SEARCH_BIN, "--socket", fx.sock,
+                           "--status", "unreachable", "--section", "D",
+                           "--lang", "en", NULL};
+    g_autofree char *out = NULL;
+    g_autofree char *out2 = NULL;
+
+    cr_assert_eq(fx_run(fixed, &out, NULL), 0);
+    cr_assert(strstr(out, "Showing results for \"reintegration\" (nothing "
+                     "matched \"reintegraton\")"), "%s", out);
+    cr_assert_eq(fx_run(label, &out2, NULL), 0);
+    cr_assert(strstr(out2, "1. Report on prisons in Central Asia"), "%s",
+              out2);
+    cr_assert(strstr(out2, "   [Link unreachable]\n"), "%s", out2);
+    cr_assert(strstr(out2, "1 of 1 results"), "%s", out2);
+}
+
+Test(client, suggest_prints_completions)
+{
+    const char *argv[] = {CTMAP_SEARCH_BIN, "--socket", fx.sock,
+                          "--suggest", "reint", NULL};
+    const char *none[] = {CTMAP_SEARCH_BIN, "--socket", fx.sock,
+                          "--suggest", "zzyzz", NULL};
+    const char *bad[] = {CTMAP_SEARCH_BIN, "--socket", fx.sock,
+                         "--suggest", "--org", "unodc", "reint", NULL};
+    const char *json[] = {CTMAP_SEARCH_BIN, "--socket", fx.sock,
+                          "--suggest", "--json", "reint", NULL};
+    g_autofree char *out = NULL;
+    g_autofree char *out2 = NULL;
+    g_autofree char *err = NULL;
+
+    cr_assert_eq(fx_run(argv, &out, NULL), 0);
+    cr_assert(g_str_has_prefix(out, "reintegration\t1\n"), "%s", out);
+    cr_assert_eq(fx_run(none, NULL, NULL), 1);
+    cr_assert_eq(fx_run(bad, NULL, &err), 2);
+    cr_assert(strstr(err, "--suggest"), "%s", err);
+    cr_assert_eq(fx_run(json, &out2, NULL), 0);
+    cr_assert(strstr(out2, "\"suggestions\""), "%s", out2);
+}

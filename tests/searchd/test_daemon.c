@@ -15,27 +15,6 @@
 
 TestSuite(daemon, .init = fx_init, .fini = fx_fini, .timeout = 60);
 
-/* Polls /search?@query until it reports @total, for at most @ms. */
-static gboolean
-wait_for_total(const char *query, gint64 total, int ms)
-{
-    gint64 deadline = g_get_monotonic_time() + (gint64)ms * 1000;
-
-    do {
-        fx_http_t r;
-        gboolean done;
-
-        fx_get(query, &r);
-        done = r.status == 200
-            && json_object_get_int_member(fx_obj(r.json), "total") == total;
-        fx_http_clear(&r);
-        if (done)
-            return TRUE;
-        g_usleep(20000);
-    } while (g_get_monotonic_time() < deadline);
-    return FALSE;
-}
-
 Test(daemon, missing_index_is_503_until_it_appears)
 {
     fx_http_t r;
@@ -63,7 +42,7 @@ Test(daemon, missing_index_is_503_until_it_appears)
     fx_http_clear(&r);
 
     fx_index(fx_corpus, fx_corpus_len);
-    cr_assert(wait_for_total("/search", 5, 2000),
+    cr_assert(fx_wait_total("/search", 5, 2000),
               "index not served within 2 s");
     fx_get("/health", &r);
     cr_assert(json_object_get_boolean_member(fx_obj(r.json), "index"));
@@ -89,9 +68,9 @@ Test(daemon, new_commit_is_served_without_restart)
         fx_http_clear(&r);
     }
     fx_index(extra, G_N_ELEMENTS(extra));
-    cr_assert(wait_for_total("/search", 6, 2000),
+    cr_assert(fx_wait_total("/search", 6, 2000),
               "new commit not served within 2 s");
-    cr_assert(wait_for_total("/search?q=border+guards", 1, 2000));
+    cr_assert(fx_wait_total("/search?q=border+guards", 1, 2000));
 }
 
 Test(daemon, second_daemon_on_same_socket_refuses)
@@ -231,6 +210,12 @@ Test(daemon, bad_arguments_exit_2)
         {"--listen", "localhost", NULL, NULL},
         {"--listen", "127.0.0.1:0", NULL, NULL},
         {"--socket", long_sock, NULL, NULL},
+        {"--socket-group", "no-such-group-xyz", NULL, NULL},
+        {"--allow-uid", "no-such-user-xyz", NULL, NULL},
+        {"--allow-gid", "no-such-group-xyz", NULL, NULL},
+        {"--allow-uid", "0", "--listen", "127.0.0.1:8080"},
+        {"--timeout", "0", NULL, NULL},
+        {"--max-connections", "0", NULL, NULL},
         {"--no-such-option", NULL, NULL, NULL},
         {"stray", NULL, NULL, NULL},
     };
@@ -238,7 +223,8 @@ Test(daemon, bad_arguments_exit_2)
 
     for (i = 0; i < G_N_ELEMENTS(cases); i++) {
         const char *argv[] = {CTMAP_SEARCHD_BIN, "--data-dir", fx.dir,
-                              cases[i][0], cases[i][1], NULL};
+                              cases[i][0], cases[i][1], cases[i][2],
+                              cases[i][3], NULL};
         g_autofree char *err = NULL;
 
         cr_assert_eq(fx_run(argv, NULL, &err), 2, "%s %s", cases[i][0],
@@ -259,59 +245,4 @@ Test(daemon, unbindable_socket_exits_1)
 
     cr_assert_eq(fx_run(argv, NULL, &err), 1);
     cr_assert(strstr(err, "cannot bind"), "%s", err);
-}
-
-typedef struct {
-    gint stop;                  /* atomic */
-    gint requests;              /* atomic */
-    gint failures;              /* atomic */
-} hammer_t;
-
-static gpointer
-hammer(gpointer data)
-{
-    hammer_t *h = data;
-
-    while (!g_atomic_int_get(&h->stop)) {
-        fx_http_t r;
-
-        if (!fx_http(fx.sock, "GET", "/search?q=border+OR+prisoners", &r)
-            || r.status != 200)
-            g_atomic_int_inc(&h->failures);
-        g_atomic_int_inc(&h->requests);
-        fx_http_clear(&r);
-    }
-    return NULL;
-}
-
-/* Readers never see an error while the indexer commits again and again:
- * stale handles are reopened, XC_ERR_MODIFIED is retried. */
-Test(daemon, queries_succeed_during_commits)
-{
-    hammer_t h = {0, 0, 0};
-    GThread *threads[3];
-    size_t i;
-
-    fx_index(fx_corpus, fx_corpus_len);
-    fx_start(NULL);
-    for (i = 0; i < G_N_ELEMENTS(threads); i++)
-        threads[i] = g_thread_new("hammer", hammer, &h);
-    for (i = 0; i < 15; i++) {
-        g_autofree char *id = g_strdup_printf("e-%016zx", i + 0x100);
-        g_autofree char *text = g_strdup_printf("Border post number %zu.",
-                                                i);
-        const fx_doc_t doc = {
-            id, "entry", "Border post", NULL, {"iom"}, {"IOM"},
-            {"borders"}, {"turkmenistan"}, {"2021"}, "project", "A", "en",
-            "indexed", 1, {text}};
-
-        fx_index(&doc, 1);
-    }
-    g_atomic_int_set(&h.stop, 1);
-    for (i = 0; i < G_N_ELEMENTS(threads); i++)
-        g_thread_join(threads[i]);
-    cr_assert_gt(g_atomic_int_get(&h.requests), 0);
-    cr_assert_eq(g_atomic_int_get(&h.failures), 0, "%d of %d failed",
-                 h.failures, h.requests);
-    cr_assert(wait_for_total("/search?type=entry&org=iom", 15, 2000));
 }

@@ -73,7 +73,7 @@ check(const char *name, const char *target, long status)
 
 Test(golden, search)
 {
-    check("search", "/search?q=reintegration", 200);
+    check("search", "/search?q=reintegration&facets=org,type", 200);
 }
 
 Test(golden, browse)

@@ -1313,3 +1313,28 @@ Test(xapianc, stored_text_is_packed_and_reads_back_unchanged)
     g_free(postlist);
     g_string_free(text, TRUE);
 }
+
+Test(xapianc, time_limit_keeps_results_and_refuses_negative)
+{
+    build(corpus, G_N_ELEMENTS(corpus));
+    xc_db_t *db = open_reader();
+    xc_query_t *q = NULL;
+    xc_mset_t *m = NULL;
+    xc_search_opts_t opts = {.offset = 0, .limit = 10,
+                             .sort = XC_SORT_RELEVANCE,
+                             .collapse_slot = -1, .check_at_least = 100};
+    uint64_t total = 0;
+    int exact = 0;
+
+    cr_assert_eq(xc_query_parse(db, "", 0, &q), XC_OK);
+    cr_expect_eq(xc_query_set_time_limit(q, -1.0), XC_ERR_INVALID);
+    cr_expect_eq(xc_query_set_time_limit(NULL, 1.0), XC_ERR_INVALID);
+    cr_assert_eq(xc_query_set_time_limit(q, 0.5), XC_OK);
+    cr_assert_eq(xc_search(q, &opts, &m), XC_OK, "%s", xc_errmsg(db));
+    xc_mset_total(m, &total, &exact);
+    cr_expect_eq(total, 4);
+    cr_expect_eq(xc_mset_size(m), 4);
+    xc_mset_free(m);
+    xc_query_free(q);
+    xc_db_close(db);
+}

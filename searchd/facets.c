@@ -1,0 +1,291 @@
+/* facets.c -- facet counts over every match, disjunctive per field, with
+ * the human labels the indexer stored in the index metadata. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema.h"
+#include "searchd-int.h"
+
+/* The facet fields, in the order replies list them.  @labels is the
+ * member of XC_META_LABELS holding the field's labels, or NULL when they
+ * come from @builtin (or, failing both, the value itself). */
+typedef struct {
+    const char *name;
+    unsigned slot;
+    const char *prefix;
+    const char *labels;
+    const char *const *builtin;     /* value, label, value, label, NULL */
+} facet_field_t;
+
+static const char *const type_labels[] = {
+    "entry", "Mapping entry", "document", "Cited document", NULL,
+};
+
+/* The languages extract/lang.c identifies. */
+static const char *const lang_labels[] = {
+    "en", "English", "ru", "Russian", "kk", "Kazakh", "ky", "Kyrgyz",
+    "tg", "Tajik", "uz", "Uzbek", "tk", "Turkmen", "uk", "Ukrainian",
+    "be", "Belarusian", "fr", "French", "de", "German", "es", "Spanish",
+    "ar", "Arabic", "fa", "Persian", "tr", "Turkish", "zh", "Chinese",
+    NULL,
+};
+
+static const char *const section_labels[] = {
+    "a", "A", "b", "B", "c", "C", "d", "D", "e", "E", NULL,
+};
+
+static const char *const status_labels[] = {
+    "indexed", "Full text", "unchanged", "Full text",
+    "title-only", "Title only (no link known)",
+    "unreachable", "Link unreachable", "unsupported", "Unsupported format",
+    "local-path", "Link to a local disk", "too-large", "Too large",
+    "broken", "Could not be read", NULL,
+};
+
+static const facet_field_t fields[] = {
+    {"org", XC_SLOT_ORG, XC_PREFIX_ORG, "org", NULL},
+    {"theme", XC_SLOT_THEME, XC_PREFIX_THEME, "theme", NULL},
+    {"country", XC_SLOT_COUNTRY, XC_PREFIX_COUNTRY, "country", NULL},
+    {"kind", XC_SLOT_KIND, XC_PREFIX_KIND, "kind", NULL},
+    {"type", XC_SLOT_TYPE, XC_PREFIX_TYPE, NULL, type_labels},
+    {"lang", XC_SLOT_LANG, XC_PREFIX_LANG, NULL, lang_labels},
+    {"year", XC_SLOT_YEAR, XC_PREFIX_YEAR, NULL, NULL},
+    {"section", XC_SLOT_SECTION, XC_PREFIX_SECTION, NULL, section_labels},
+    {"status", XC_SLOT_STATUS, XC_PREFIX_STATUS, NULL, status_labels},
+};
+
+G_STATIC_ASSERT(G_N_ELEMENTS(fields) <= SD_MAX_FACETS);
+
+/* Statuses whose record has the whole text carry no label. */
+const char *
+sd_facets_status_label(const char *status)
+{
+    size_t i;
+
+    if (!status || g_str_equal(status, "indexed")
+        || g_str_equal(status, "unchanged"))
+        return NULL;
+    for (i = 0; status_labels[i]; i += 2)
+        if (g_str_equal(status_labels[i], status))
+            return status_labels[i + 1];
+    return status;
+}
+
+gboolean
+sd_facets_parse(sd_search_req_t *req, const char *value, GError **error)
+{
+    g_auto(GStrv) names = g_strsplit(value, ",", -1);
+    size_t i, k;
+
+    for (i = 0; names[i]; i++) {
+        const char *name = g_strstrip(names[i]);
+        gboolean found = FALSE;
+
+        if (!*name)
+            continue;
+        for (k = 0; k < G_N_ELEMENTS(fields) && !found; k++)
+            if (g_str_equal(fields[k].name, name)) {
+                req->facets |= 1u << k;
+                found = TRUE;
+            }
+        if (!found) {
+            g_set_error(error, SD_ERROR, SD_ERROR_BAD_PARAMETER,
+                        "unknown facet '%s'; facets are org, theme, "
+                        "country, kind, type, lang, year, section, status",
+                        name);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+size_t
+sd_facets_main_slots(const sd_search_req_t *req, unsigned *slots)
+{
+    size_t k, n = 0;
+
+    for (k = 0; k < G_N_ELEMENTS(fields); k++)
+        if ((req->facets & (1u << k))
+            && !sd_search_req_filter(req, fields[k].prefix))
+            slots[n++] = fields[k].slot;
+    return n;
+}
+
+/* ---------------------------------------------------------------- Labels */
+
+/* The labels of one index revision, per HTTP thread: the metadata is a
+ * few kilobytes of JSON, parsed once per revision rather than once per
+ * request, and a thread-local copy needs no lock. */
+typedef struct {
+    uint64_t revision;
+    gboolean loaded;
+    JsonNode *root;             /* owned; NULL when the index has none */
+} labels_cache_t;
+
+static void
+labels_cache_free(gpointer data)
+{
+    labels_cache_t *c = data;
+
+    if (c->root)
+        json_node_unref(c->root);
+    g_free(c);
+}
+
+static GPrivate labels_key = G_PRIVATE_INIT(labels_cache_free);
+
+/* A metadata read that fails leaves labels out rather than failing the
+ * search. */
+JsonObject *
+sd_facets_labels(xc_db_t *db)
+{
+    labels_cache_t *c = g_private_get(&labels_key);
+    uint64_t rev = 0;
+    char *text = NULL;
+
+    if (!c) {
+        c = g_new0(labels_cache_t, 1);
+        g_private_set(&labels_key, c);
+    }
+    if (xc_db_revision(db, &rev) != XC_OK)
+        return NULL;
+    if (!c->loaded || c->revision != rev) {
+        g_clear_pointer(&c->root, json_node_unref);
+        if (xc_db_get_metadata(db, XC_META_LABELS, &text) == XC_OK)
+            c->root = sd_json_parse(text);
+        free(text);
+        if (c->root && !JSON_NODE_HOLDS_OBJECT(c->root))
+            g_clear_pointer(&c->root, json_node_unref);
+        c->revision = rev;
+        c->loaded = TRUE;
+    }
+    return c->root ? json_node_get_object(c->root) : NULL;
+}
+
+/* Returns: (transfer none): the label of @value in @field. */
+static const char *
+label_of(const facet_field_t *field, JsonObject *labels, const char *value)
+{
+    size_t i;
+
+    if (field->labels && labels
+        && json_object_has_member(labels, field->labels)) {
+        JsonNode *n = json_object_get_member(labels, field->labels);
+
+        if (JSON_NODE_HOLDS_OBJECT(n)) {
+            JsonObject *o = json_node_get_object(n);
+            JsonNode *l = json_object_get_member(o, value);
+
+            if (l && JSON_NODE_HOLDS_VALUE(l)
+                && json_node_get_value_type(l) == G_TYPE_STRING)
+                return json_node_get_string(l);
+        }
+    }
+    for (i = 0; field->builtin && field->builtin[i]; i += 2)
+        if (g_str_equal(field->builtin[i], value))
+            return field->builtin[i + 1];
+    return value;
+}
+
+/* ---------------------------------------------------------------- Counts */
+
+typedef struct {
+    const facet_field_t *field;
+    JsonObject *labels;
+    const sd_filter_t *filter;  /* the field's active filter, or NULL */
+    JsonBuilder *b;
+} emit_ctx_t;
+
+static int
+emit_value(const char *value, uint64_t count, void *rock)
+{
+    emit_ctx_t *ctx = rock;
+    gboolean selected = FALSE;
+    guint i;
+
+    for (i = 0; ctx->filter && i < ctx->filter->values->len; i++)
+        if (g_str_equal(g_ptr_array_index(ctx->filter->values, i), value))
+            selected = TRUE;
+    json_builder_begin_object(ctx->b);
+    json_builder_set_member_name(ctx->b, "value");
+    json_builder_add_string_value(ctx->b, value);
+    json_builder_set_member_name(ctx->b, "label");
+    json_builder_add_string_value(ctx->b,
+                                  label_of(ctx->field, ctx->labels, value));
+    json_builder_set_member_name(ctx->b, "count");
+    json_builder_add_int_value(ctx->b, (gint64)count);
+    json_builder_set_member_name(ctx->b, "selected");
+    json_builder_add_boolean_value(ctx->b, selected);
+    json_builder_end_object(ctx->b);
+    return 0;
+}
+
+/* Counts @field for @req with the field's own filter lifted: OR within a
+ * field means its other values stay choices while one is selected. */
+static xc_mset_t *
+search_without(xc_db_t *db, const sd_search_req_t *req,
+               const facet_field_t *field, GError **error)
+{
+    xc_search_opts_t opts = {
+        .offset = 0,
+        .limit = 0,
+        .sort = XC_SORT_RELEVANCE,
+        .facet_slots = &field->slot,
+        .n_facet_slots = 1,
+        .collapse_slot = -1,
+        .check_at_least = 0,
+    };
+    xc_query_t *q = sd_query_build(db, req, 0, field->prefix, error);
+    xc_mset_t *m = NULL;
+    xc_status_t st;
+
+    if (!q)
+        return NULL;
+    st = xc_search(q, &opts, &m);
+    xc_query_free(q);
+    if (st != XC_OK) {
+        sd_index_fail(db, st, "facet count failed", error);
+        return NULL;
+    }
+    return m;
+}
+
+gboolean
+sd_facets_add(xc_db_t *db, const sd_search_req_t *req, xc_mset_t *m,
+              JsonBuilder *b, GError **error)
+{
+    JsonObject *labels = req->facets ? sd_facets_labels(db) : NULL;
+    size_t k;
+
+    json_builder_set_member_name(b, "facets");
+    json_builder_begin_object(b);
+    for (k = 0; k < G_N_ELEMENTS(fields); k++) {
+        emit_ctx_t ctx = {&fields[k], labels, NULL, b};
+        xc_mset_t *own = NULL;
+        xc_status_t st = XC_OK;
+
+        if (!(req->facets & (1u << k)))
+            continue;
+        ctx.filter = sd_search_req_filter(req, fields[k].prefix);
+        json_builder_set_member_name(b, fields[k].name);
+        json_builder_begin_array(b);
+        /* No main search (text without terms): every count is 0, and
+         * no value is listed. */
+        if (m && ctx.filter) {
+            own = search_without(db, req, &fields[k], error);
+            if (!own)
+                return FALSE;
+            st = xc_mset_facets(own, fields[k].slot, emit_value, &ctx);
+        } else if (m) {
+            st = xc_mset_facets(m, fields[k].slot, emit_value, &ctx);
+        }
+        if (st != XC_OK) {
+            xc_mset_free(own);
+            return sd_index_fail(db, st, "cannot read facets", error);
+        }
+        xc_mset_free(own);
+        json_builder_end_array(b);
+    }
+    json_builder_end_object(b);
+    return TRUE;
+}

@@ -1,0 +1,303 @@
+/* rank.c -- the order of a result page: BM25 as Xapian ranks it, with
+ * near-duplicates (an entry and the documents it cites, the same title
+ * twice) moved down so that they do not crowd the first page. */
+#include <string.h>
+
+#include "searchd-int.h"
+
+/* Bytes of letters and digits of a title that make it "the same" title:
+ * enough to tell programmes apart, few enough that "..., Kyrgyzstan, and
+ * Iraq." and "... & Kyrgyzstan" are one. */
+#define TITLE_KEY_BYTES     48
+/* Shorter titles ("Report", "Handbook") say nothing about sameness. */
+#define TITLE_KEY_MIN       16
+
+void
+sd_rank_slot_clear(gpointer data)
+{
+    g_free(((sd_rank_slot_t *)data)->duplicate_of);
+}
+
+/* Returns: (transfer full) (nullable): the sameness key of @title. */
+static char *
+title_key(const char *title)
+{
+    g_autofree char *lower = g_utf8_strdown(title, -1);
+    GString *key = g_string_new(NULL);
+    const char *p;
+
+    for (p = lower; *p && key->len < TITLE_KEY_BYTES;
+         p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+
+        if (g_unichar_isalnum(c))
+            g_string_append_unichar(key, c);
+    }
+    if (key->len < TITLE_KEY_MIN) {
+        g_string_free(key, TRUE);
+        return NULL;
+    }
+    return g_string_free(key, FALSE);
+}
+
+/* What ranking needs of one hit, read from its record once per index
+ * revision and HTTP thread: parsing 30 records per query would cost more
+ * than the search. */
+typedef struct {
+    char *id;                   /* NULL when the record has none */
+    char *title_key;            /* NULL for short or missing titles */
+    GPtrArray *links;           /* ids it cites and ids citing it */
+} hit_keys_t;
+
+static void
+hit_keys_free(gpointer data)
+{
+    hit_keys_t *k = data;
+
+    g_free(k->id);
+    g_free(k->title_key);
+    g_ptr_array_unref(k->links);
+    g_free(k);
+}
+
+static hit_keys_t *
+hit_keys_new(JsonObject *o)
+{
+    static const char *const links[] = {"cites", "cited_by"};
+    hit_keys_t *k = g_new0(hit_keys_t, 1);
+    const char *title;
+    size_t n;
+    guint i;
+
+    k->links = g_ptr_array_new_with_free_func(g_free);
+    if (!o)
+        return k;
+    k->id = g_strdup(json_object_get_string_member_with_default(o, "id",
+                                                                NULL));
+    title = json_object_get_string_member_with_default(o, "title", NULL);
+    k->title_key = title ? title_key(title) : NULL;
+    for (n = 0; n < G_N_ELEMENTS(links); n++) {
+        JsonNode *node = json_object_get_member(o, links[n]);
+        JsonArray *a;
+
+        if (!node || !JSON_NODE_HOLDS_ARRAY(node))
+            continue;
+        a = json_node_get_array(node);
+        for (i = 0; i < json_array_get_length(a); i++) {
+            const char *other = json_array_get_string_element(a, i);
+
+            if (other)
+                g_ptr_array_add(k->links, g_strdup(other));
+        }
+    }
+    return k;
+}
+
+/* Entries beyond which the cache starts over, bounding its memory on a
+ * large index. */
+#define MAX_CACHED_HITS     100000
+
+typedef struct {
+    uint64_t revision;
+    gboolean loaded;
+    GHashTable *by_docid;       /* docid -> hit_keys_t (owned) */
+} keys_cache_t;
+
+static void
+keys_cache_free(gpointer data)
+{
+    keys_cache_t *c = data;
+
+    if (c->by_docid)
+        g_hash_table_unref(c->by_docid);
+    g_free(c);
+}
+
+static GPrivate keys_key = G_PRIVATE_INIT(keys_cache_free);
+
+/* Returns: (transfer none) (nullable): the keys of hit @i. */
+static const hit_keys_t *
+hit_keys(xc_db_t *db, xc_mset_t *m, size_t i, GError **error)
+{
+    keys_cache_t *c = g_private_get(&keys_key);
+    g_autoptr(JsonNode) node = NULL;
+    unsigned docid = 0;
+    uint64_t rev = 0;
+    hit_keys_t *k;
+    xc_hit_t hit;
+    xc_status_t st;
+
+    if (!c) {
+        c = g_new0(keys_cache_t, 1);
+        g_private_set(&keys_key, c);
+    }
+    st = xc_db_revision(db, &rev);
+    if (st == XC_OK)
+        st = xc_mset_docid(m, i, &docid);
+    if (st != XC_OK) {
+        sd_index_fail(db, st, "cannot read hit", error);
+        return NULL;
+    }
+    if (!c->by_docid || !c->loaded || c->revision != rev
+        || g_hash_table_size(c->by_docid) >= MAX_CACHED_HITS) {
+        if (c->by_docid)
+            g_hash_table_unref(c->by_docid);
+        c->by_docid = g_hash_table_new_full(g_direct_hash, g_direct_equal,
+                                            NULL, hit_keys_free);
+        c->revision = rev;
+        c->loaded = TRUE;
+    }
+    k = g_hash_table_lookup(c->by_docid, GUINT_TO_POINTER(docid));
+    if (k)
+        return k;
+    st = xc_mset_hit(m, i, &hit);
+    if (st != XC_OK) {
+        sd_index_fail(db, st, "cannot read hit", error);
+        return NULL;
+    }
+    node = sd_json_parse(hit.data);
+    k = hit_keys_new(node && JSON_NODE_HOLDS_OBJECT(node)
+                     ? json_node_get_object(node) : NULL);
+    g_hash_table_insert(c->by_docid, GUINT_TO_POINTER(docid), k);
+    return k;
+}
+
+/* Adds the keys under which hit @k is someone's near-duplicate: its id,
+ * the ids it cites or is cited by, and its title's key.  Each maps to
+ * the id of @k. */
+static void
+add_keys(const hit_keys_t *k, GHashTable *keys)
+{
+    guint i;
+
+    g_hash_table_insert(keys, g_strconcat("id:", k->id, NULL),
+                        g_strdup(k->id));
+    if (k->title_key)
+        g_hash_table_insert(keys, g_strconcat("title:", k->title_key, NULL),
+                            g_strdup(k->id));
+    for (i = 0; i < k->links->len; i++)
+        g_hash_table_insert(keys, g_strconcat("id:",
+                                              (char *)g_ptr_array_index(
+                                                  k->links, i), NULL),
+                            g_strdup(k->id));
+}
+
+/* Returns: (transfer none) (nullable): the id of the hit already kept
+ * that @k near-duplicates. */
+static const char *
+find_original(const hit_keys_t *k, GHashTable *keys)
+{
+    g_autofree char *by_id = g_strconcat("id:", k->id, NULL);
+    const char *orig = g_hash_table_lookup(keys, by_id);
+
+    if (!orig && k->title_key) {
+        g_autofree char *by_title = g_strconcat("title:", k->title_key,
+                                                NULL);
+
+        orig = g_hash_table_lookup(keys, by_title);
+    }
+    return orig;
+}
+
+typedef struct {
+    size_t index;
+    double key;
+    char *duplicate_of;         /* owned */
+} entry_t;
+
+static void
+entry_clear(gpointer data)
+{
+    g_free(((entry_t *)data)->duplicate_of);
+}
+
+static gint
+by_key(gconstpointer a, gconstpointer b)
+{
+    const entry_t *x = a, *y = b;
+
+    return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/* Gives each near-duplicate in @all the key that puts it right after the
+ * SD_DIVERSIFY_DEMOTE-th distinct hit following it, or at the end of the
+ * window, in its order, when fewer follow: a first page of up to that
+ * many hits then holds distinct hits only, whenever there are enough. */
+static void
+place_duplicates(GArray *all)
+{
+    g_autoptr(GArray) distinct = g_array_new(FALSE, FALSE, sizeof(size_t));
+    size_t i, before = 0;
+
+    for (i = 0; i < all->len; i++)
+        if (!g_array_index(all, entry_t, i).duplicate_of)
+            g_array_append_val(distinct, i);
+    for (i = 0; i < all->len; i++) {
+        entry_t *e = &g_array_index(all, entry_t, i);
+        size_t target;
+
+        if (!e->duplicate_of) {
+            before++;
+            continue;
+        }
+        target = before + SD_DIVERSIFY_DEMOTE - 1;
+        /* The fraction keeps duplicates placed at one spot in order. */
+        e->key = target < distinct->len
+            ? (double)g_array_index(distinct, size_t, target) + 0.5
+              + (double)i / (double)(all->len + 1)
+            : (double)all->len + (double)i;
+    }
+}
+
+/* The window is reordered as a whole, and only ever within itself, so
+ * pages cut from it are consistent with each other and with the pages
+ * after it (which Xapian ranks unchanged). */
+GArray *
+sd_rank_page(xc_db_t *db, xc_mset_t *m, size_t offset, size_t limit,
+             gboolean diversify, GError **error)
+{
+    GArray *page = g_array_new(FALSE, TRUE, sizeof(sd_rank_slot_t));
+    g_autoptr(GArray) all = g_array_new(FALSE, TRUE, sizeof(entry_t));
+    g_autoptr(GHashTable) keys = NULL;
+    size_t n = xc_mset_size(m), i;
+
+    g_array_set_clear_func(page, sd_rank_slot_clear);
+    g_array_set_clear_func(all, entry_clear);
+    if (!diversify) {
+        for (i = 0; i < n; i++) {
+            sd_rank_slot_t s = {i, 0, NULL};
+
+            g_array_append_val(page, s);
+        }
+        return page;
+    }
+    keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    for (i = 0; i < n; i++) {
+        entry_t e = {i, (double)i, NULL};
+        const hit_keys_t *k = hit_keys(db, m, i, error);
+        const char *orig;
+
+        if (!k) {
+            g_array_unref(page);
+            return NULL;
+        }
+        if (k->id) {
+            orig = find_original(k, keys);
+            if (orig)
+                e.duplicate_of = g_strdup(orig);
+            else
+                add_keys(k, keys);
+        }
+        g_array_append_val(all, e);
+    }
+    place_duplicates(all);
+    g_array_sort(all, by_key);
+    for (i = offset; i < all->len && i < offset + limit; i++) {
+        entry_t *e = &g_array_index(all, entry_t, i);
+        sd_rank_slot_t s = {e->index, (unsigned)i + 1, e->duplicate_of};
+
+        e->duplicate_of = NULL;     /* moved to the page */
+        g_array_append_val(page, s);
+    }
+    return page;
+}

@@ -1,0 +1,351 @@
+/* test_mapping.c -- the daemon over the index the real indexer builds
+ * from the embedded mapping: acronyms and organization aliases expanded
+ * both ways, labels from the vocabularies, suggestions, ranking. */
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "helpers.h"
+
+static void
+setup(void)
+{
+    fx_init();
+    fx_index_mapping();
+    fx_start(NULL);
+}
+
+TestSuite(mapping, .init = setup, .fini = fx_fini, .timeout = 120);
+
+/* Returns: (transfer full) (nullable): the title and whole text of @id,
+ * lower case; NULL while the thread that answers has not seen the
+ * commit that added @id yet (each thread reopens within a second). */
+static char *
+doc_text(const char *id)
+{
+    g_autofree char *target = g_strconcat("/doc/", id, NULL);
+    fx_http_t r;
+    JsonObject *o;
+    char *text;
+
+    fx_get(target, &r);
+    if (r.status == 404) {
+        fx_http_clear(&r);
+        return NULL;
+    }
+    cr_assert_eq(r.status, 200, "%s: %s", target, r.body);
+    o = fx_obj(r.json);
+    text = g_utf8_strdown(json_object_get_string_member(o, "text"), -1);
+    {
+        g_autofree char *title = g_utf8_strdown(
+            json_object_get_string_member(o, "title"), -1);
+        char *both = g_strconcat(title, "\n", text, NULL);
+
+        g_free(text);
+        text = both;
+    }
+    fx_http_clear(&r);
+    return text;
+}
+
+/* GETs /search?q=@q@more into @r; returns its hits. */
+static JsonArray *
+search_hits(fx_http_t *r, const char *q, const char *more)
+{
+    g_autofree char *esc = g_uri_escape_string(q, NULL, FALSE);
+    g_autofree char *target = g_strconcat("/search?q=", esc, more, NULL);
+
+    fx_get(target, r);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    return fx_member_arr(fx_obj(r->json), "hits");
+}
+
+/* Returns the id of the first of the top 100 hits for @q (and the
+ * parameters @more) whose text has @has and lacks @lacks (both lower
+ * case), or NULL: a hit that only the synonym can have found. */
+static char *
+hit_found_by_synonym(const char *q, const char *more, const char *has,
+                     const char *lacks)
+{
+    g_autofree char *params = g_strconcat("&limit=100", more, NULL);
+    char *found = NULL;
+    fx_http_t r;
+    JsonArray *hits = search_hits(&r, q, params);
+    guint i;
+
+    for (i = 0; i < json_array_get_length(hits) && !found; i++) {
+        const char *id = json_object_get_string_member(
+            json_array_get_object_element(hits, i), "id");
+        g_autofree char *text = doc_text(id);
+
+        if (text && strstr(text, has) && !strstr(text, lacks))
+            found = g_strdup(id);
+    }
+    fx_http_clear(&r);
+    return found;
+}
+
+Test(mapping, acronym_finds_its_expansion)
+{
+    g_autofree char *id = hit_found_by_synonym(
+        "FTF", "", "foreign terrorist fighters", "ftf");
+
+    cr_assert_not_null(id, "FTF did not find 'foreign terrorist fighters'");
+}
+
+Test(mapping, expansion_finds_its_acronym)
+{
+    g_autofree char *id = hit_found_by_synonym(
+        "foreign terrorist fighters", "", "ftf", "foreign terrorist fighters");
+
+    cr_assert_not_null(id, "the phrase did not find 'FTF'");
+}
+
+Test(mapping, organization_alias_finds_the_acronym)
+{
+    g_autofree char *id = hit_found_by_synonym(
+        "UN Office on Drugs and Crime", "", "unodc", "drugs and crime");
+
+    cr_assert_not_null(id, "the alias did not find 'UNODC'");
+}
+
+/* The mapping never spells UNODC out, so a document that does is added
+ * to its index (the synonyms are the mapping's). */
+Test(mapping, organization_acronym_finds_the_alias)
+{
+    static const fx_doc_t doc[] = {
+        {"d-00000000000000f1", "document", "Annual report", NULL,
+         {"x"}, {"X"}, {"prisons"}, {"kazakhstan"}, {"2021"},
+         "publication", "D", "en", "indexed", 1,
+         {"Prepared with the UN Office on Drugs and Crime in Almaty."}},
+    };
+    g_autofree char *id = NULL;
+    gint64 deadline = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
+
+    fx_index(doc, 1);
+    do {
+        g_clear_pointer(&id, g_free);
+        id = hit_found_by_synonym("UNODC", "&year=2021",
+                                  "drugs and crime", "unodc");
+        if (id)
+            break;
+        g_usleep(100000);
+    } while (g_get_monotonic_time() < deadline);
+    cr_assert_str_eq(id, "d-00000000000000f1");
+}
+
+Test(mapping, facet_labels_come_from_the_vocabularies)
+{
+    fx_http_t r;
+    JsonArray *org;
+    gboolean seen = FALSE;
+    guint i;
+
+    fx_get("/search?q=prisons&facets=org,theme,country,kind,type,lang,year",
+           &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    org = fx_member_arr(fx_member_obj(fx_obj(r.json), "facets"), "org");
+    for (i = 0; i < json_array_get_length(org); i++) {
+        JsonObject *v = json_array_get_object_element(org, i);
+
+        if (g_str_equal(json_object_get_string_member(v, "value"),
+                        "unoct")) {
+            cr_assert_str_eq(json_object_get_string_member(v, "label"),
+                             "UNOCT/UNCCT");
+            seen = TRUE;
+        }
+    }
+    cr_assert(seen, "%s", r.body);
+    fx_http_clear(&r);
+}
+
+/* Returns the suggestions of /suggest@query, asserting a 200 and that
+ * they come most documents first. */
+static JsonArray *
+suggestions(const char *query, fx_http_t *r)
+{
+    g_autofree char *target = g_strconcat("/suggest", query, NULL);
+    JsonArray *s;
+    guint i;
+
+    fx_get(target, r);
+    cr_assert_eq(r->status, 200, "%s: %s", target, r->body);
+    s = fx_member_arr(fx_obj(r->json), "suggestions");
+    for (i = 1; i < json_array_get_length(s); i++)
+        cr_assert_geq(json_object_get_int_member(
+                          json_array_get_object_element(s, i - 1), "count"),
+                      json_object_get_int_member(
+                          json_array_get_object_element(s, i), "count"),
+                      "%s", r->body);
+    return s;
+}
+
+static gboolean
+has_suggestion(JsonArray *s, const char *prefix)
+{
+    guint i;
+
+    for (i = 0; i < json_array_get_length(s); i++)
+        if (g_str_has_prefix(json_object_get_string_member(
+                                 json_array_get_object_element(s, i),
+                                 "text"), prefix))
+            return TRUE;
+    return FALSE;
+}
+
+Test(mapping, suggest_completes_names_and_words)
+{
+    fx_http_t r;
+    JsonArray *s;
+    JsonObject *first;
+
+    s = suggestions("?q=kyr", &r);
+    cr_assert_leq(json_array_get_length(s), 8);
+    first = json_array_get_object_element(s, 0);
+    cr_assert_str_eq(json_object_get_string_member(first, "text"),
+                     "Kyrgyzstan", "%s", r.body);
+    cr_assert_str_eq(json_object_get_string_member(first, "source"),
+                     "country");
+    cr_assert_gt(json_object_get_int_member(first, "count"), 10);
+    cr_assert(has_suggestion(s, "kyrgyz"), "%s", r.body);
+    fx_http_clear(&r);
+
+    /* The last word is completed after the words before it; titles
+     * complete the whole text. */
+    s = suggestions("?q=Returning+fo&limit=20", &r);
+    cr_assert(has_suggestion(s, "returning foreign"), "%s", r.body);
+    cr_assert(has_suggestion(s, "Returning Foreign Terrorist Fighters"),
+              "%s", r.body);
+    cr_assert_not(has_suggestion(s, "returning for "), "%s", r.body);
+    fx_http_clear(&r);
+
+    /* Organizations by their label, themes by a word inside. */
+    s = suggestions("?q=unod", &r);
+    cr_assert(has_suggestion(s, "UNODC"), "%s", r.body);
+    fx_http_clear(&r);
+    s = suggestions("?q=terrorist+fi", &r);
+    cr_assert(has_suggestion(s, "Foreign terrorist fighters"), "%s",
+              r.body);
+    fx_http_clear(&r);
+}
+
+Test(mapping, suggest_limits_and_errors)
+{
+    fx_http_t r;
+
+    cr_assert_eq(json_array_get_length(suggestions("?q=p&limit=3", &r)), 3);
+    fx_http_clear(&r);
+    cr_assert_eq(json_array_get_length(suggestions("?q=", &r)), 0);
+    fx_http_clear(&r);
+    cr_assert_eq(json_array_get_length(suggestions("", &r)), 0);
+    fx_http_clear(&r);
+    cr_assert_eq(json_array_get_length(suggestions("?q=zzzzqx", &r)), 0);
+    fx_http_clear(&r);
+    cr_assert_leq(json_array_get_length(suggestions("?q=a&limit=999", &r)),
+                  50);
+    fx_http_clear(&r);
+    fx_get("/suggest?q=a&limit=x", &r);
+    cr_assert_eq(r.status, 400, "%s", r.body);
+    fx_http_clear(&r);
+    fx_get("/suggest?q=a&colour=red", &r);
+    cr_assert_eq(r.status, 400, "%s", r.body);
+    fx_http_clear(&r);
+    fx_get("/suggest?q=a&q=b", &r);
+    cr_assert_eq(r.status, 400, "%s", r.body);
+    fx_http_clear(&r);
+}
+
+static int
+by_double(gconstpointer a, gconstpointer b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* Fast: the phrase list is built once per revision and thread, so after
+ * a warm-up a suggestion takes well under a millisecond in a release
+ * build (took_ms, measured in the daemon; the bounds here leave room for
+ * sanitizer builds on a loaded machine). */
+Test(mapping, suggest_is_fast_once_warm)
+{
+    static const char *const prefixes[] = {
+        "p", "pri", "un", "terror", "returning fo", "kyrg", "cyber",
+    };
+    g_autoptr(GArray) took = g_array_new(FALSE, FALSE, sizeof(double));
+    fx_http_t r;
+    size_t i;
+    int round;
+
+    for (round = 0; round < 3; round++)
+        for (i = 0; i < G_N_ELEMENTS(prefixes); i++) {
+            g_autofree char *esc = g_uri_escape_string(prefixes[i], NULL,
+                                                       FALSE);
+            g_autofree char *q = g_strconcat("?q=", esc, NULL);
+            double ms;
+
+            suggestions(q, &r);
+            ms = json_object_get_double_member(fx_obj(r.json), "took_ms");
+            fx_http_clear(&r);
+            if (round > 0)
+                g_array_append_val(took, ms);
+        }
+    g_array_sort(took, by_double);
+    cr_log_info("suggest: median %.3f ms, max %.3f ms",
+                g_array_index(took, double, took->len / 2),
+                g_array_index(took, double, took->len - 1));
+    cr_assert_lt(g_array_index(took, double, took->len / 2), 5.0);
+    cr_assert_lt(g_array_index(took, double, took->len - 1), 50.0);
+}
+
+/* Returns: (transfer full): the ids of the page @offset/@limit of @q. */
+static GPtrArray *
+page_ids(const char *q, int offset, int limit, gboolean *has_duplicate)
+{
+    g_autofree char *params = g_strdup_printf("&offset=%d&limit=%d",
+                                              offset, limit);
+    GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+    fx_http_t r;
+    JsonArray *hits = search_hits(&r, q, params);
+    guint i;
+
+    for (i = 0; i < json_array_get_length(hits); i++) {
+        JsonObject *h = json_array_get_object_element(hits, i);
+
+        cr_assert_eq(json_object_get_int_member(h, "rank"),
+                     offset + (int)i + 1);
+        g_ptr_array_add(ids, g_strdup(json_object_get_string_member(h,
+                                                                    "id")));
+        if (has_duplicate && json_object_has_member(h, "duplicate_of"))
+            *has_duplicate = TRUE;
+    }
+    fx_http_clear(&r);
+    return ids;
+}
+
+/* "returning foreign terrorist fighters" matches an entry, the document
+ * it cites (the same title) and an entry repeated under another theme:
+ * the first page shows one of each, the others follow. */
+Test(mapping, near_duplicates_do_not_crowd_the_first_page)
+{
+    const char *q = "returning foreign terrorist fighters";
+    gboolean dup = FALSE;
+    g_autoptr(GPtrArray) first = page_ids(q, 0, 10, &dup);
+    g_autoptr(GPtrArray) second = page_ids(q, 10, 10, NULL);
+    g_autoptr(GPtrArray) both = page_ids(q, 0, 20, NULL);
+    guint i;
+
+    cr_assert_not(dup, "a near-duplicate on the first page");
+    cr_assert_eq(first->len, 10);
+    /* Pages cut from the window agree with each other. */
+    for (i = 0; i < 20; i++)
+        cr_assert_str_eq(g_ptr_array_index(both, i),
+                         g_ptr_array_index(i < 10 ? first : second,
+                                           i < 10 ? i : i - 10));
+    /* Past the window, pages are Xapian's order. */
+    {
+        g_autoptr(GPtrArray) far = page_ids(q, 30, 5, NULL);
+
+        cr_assert_eq(far->len, 5);
+    }
+}
