@@ -79,27 +79,6 @@ parse_starts(const char *text)
     return starts;
 }
 
-/* Returns: (transfer full): page *@n (0-based) of @text, or its last page
- * when there are fewer, and then sets *@n to that page's number. */
-static char *
-page_text(const char *text, unsigned *n)
-{
-    const char *start = text;
-    const char *end;
-    unsigned k;
-
-    for (k = 0; k < *n; k++) {
-        const char *ff = strchr(start, XC_PAGE_SEP);
-
-        if (!ff)
-            break;
-        start = ff + 1;
-    }
-    *n = k;
-    end = strchr(start, XC_PAGE_SEP);
-    return end ? g_strndup(start, (gsize)(end - start)) : g_strdup(start);
-}
-
 char *
 sd_snippet_plain(const char *text, size_t max)
 {
@@ -150,31 +129,20 @@ sd_snippet_plain(const char *text, size_t max)
 char *
 sd_snippet_for_hit(xc_mset_t *m, size_t i, unsigned *page, GError **error)
 {
-    char *text = NULL, *pages = NULL, *snippet = NULL;
-    size_t len = 0, pages_len = 0;
+    char *pages = NULL, *one = NULL, *snippet = NULL;
+    size_t pages_len = 0;
     g_autoptr(GArray) starts = NULL;
     g_autoptr(GArray) pos = g_array_new(FALSE, FALSE, sizeof(unsigned));
-    g_autofree char *one = NULL;
     unsigned best;
     char *result = NULL;
     xc_status_t st;
 
     *page = 0;
-    st = xc_mset_value(m, i, XC_SLOT_TEXT, &text, &len);
-    if (st == XC_OK)
-        st = xc_mset_value(m, i, XC_SLOT_PAGES, &pages, &pages_len);
+    st = xc_mset_value(m, i, XC_SLOT_PAGES, &pages, &pages_len);
     if (st == XC_OK)
         st = xc_mset_positions(m, i, collect_position, pos);
-    if (st != XC_OK) {
-        g_set_error(error, SD_ERROR, st == XC_ERR_MODIFIED
-                    ? SD_ERROR_INDEX_MODIFIED : SD_ERROR_INDEX,
-                    "cannot read hit: %s", xc_strerror(st));
-        goto out;
-    }
-    if (!text || !*text) {
-        result = g_strdup("");
-        goto out;
-    }
+    if (st != XC_OK)
+        goto fail;
     starts = parse_starts(pages);
     best = sd_snippet_best_page((const unsigned *)(void *)starts->data,
                                 starts->len,
@@ -183,23 +151,31 @@ sd_snippet_for_hit(xc_mset_t *m, size_t i, unsigned *page, GError **error)
     /* Browsing and boolean-only queries have no positions: the snippet
      * is then the start of the text, escaped by hand, since there is
      * nothing for Xapian to highlight. */
-    if (best == NO_PAGE) {
-        best = 0;
-        *page = 1;
-        one = page_text(text, &best);
-        result = sd_snippet_plain(one, SD_SNIPPET_BYTES);
+    unsigned want = best == NO_PAGE ? 0 : best;
+    st = xc_mset_passage(m, i, &want, &one, NULL);
+    if (st != XC_OK)
+        goto fail;
+    *page = want + 1;
+    if (!*one) {
+        *page = 0;
+        result = g_strdup("");
         goto out;
     }
-    one = page_text(text, &best);
-    *page = best + 1;
-    st = xc_mset_snippet(m, one, SD_SNIPPET_BYTES, &snippet);
-    if (st == XC_OK && snippet && *snippet)
-        result = g_strdup(snippet);
-    else
+    if (best != NO_PAGE) {
+        st = xc_mset_snippet(m, one, SD_SNIPPET_BYTES, &snippet);
+        if (st == XC_OK && snippet && *snippet)
+            result = g_strdup(snippet);
+    }
+    if (!result)
         result = sd_snippet_plain(one, SD_SNIPPET_BYTES);
+    goto out;
 
+fail:
+    g_set_error(error, SD_ERROR, st == XC_ERR_MODIFIED
+                ? SD_ERROR_INDEX_MODIFIED : SD_ERROR_INDEX,
+                "cannot read hit: %s", xc_strerror(st));
 out:
-    free(text);
+    free(one);
     free(pages);
     free(snippet);
     return result;

@@ -52,12 +52,15 @@ enum {
     XC_SLOT_DATE = 10,      /* "YYYYMMDD", sortable; newest first on browse */
     XC_SLOT_HASH = 11,      /* content hash (hex) for incremental runs */
     XC_SLOT_TEXT = 12,      /* full text; pages/passages split by '\f';
-                             * xapianc stores it deflated (the values of
-                             * Glass are not compressed) and hands it back
-                             * inflated */
+                             * xapianc stores it deflated in blocks (the
+                             * values of Glass are not compressed) and
+                             * hands it back inflated */
     XC_SLOT_PAGES = 13,     /* term position where each page starts, as
                              * decimal numbers separated by spaces */
-    XC_SLOT_COUNT
+    XC_SLOT_COUNT,
+    /* This slot and those after it hold the further blocks of a long
+     * XC_SLOT_TEXT; only xapianc reads them. */
+    XC_SLOT_TEXT_MORE = 256
 };
 
 /* ---------------------------------------------------------------- Metadata */

@@ -168,6 +168,13 @@ xc_status_t xc_mset_docid(xc_mset_t *m, size_t i, unsigned *docid);
 /* *@value: (transfer full) the value in @slot of hit @i. */
 xc_status_t xc_mset_value(xc_mset_t *m, size_t i, unsigned slot,
                           char **value, size_t *len);
+/* *@text: (transfer full) passage *@n (0-based) of hit @i's full text
+ * (XC_SLOT_TEXT, passages split by XC_PAGE_SEP), or its last passage when
+ * it has fewer, and then *@n is set to that one's number.  Only the block
+ * holding it is read, so this costs the same on a 1,000-page text as on a
+ * one-page one. */
+xc_status_t xc_mset_passage(xc_mset_t *m, size_t i, unsigned *n,
+                            char **text, size_t *len);
 
 /* Calls @cb for each distinct facet value counted in @slot, most frequent
  * first (ties by value). */

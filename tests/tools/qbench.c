@@ -13,6 +13,8 @@
  * the list, then P timed passes, starting at a different line so that the
  * clients do not ask the same thing at the same moment.  Output, one line:
  *   mode clients requests errors p50_ms p95_ms p99_ms qps
+ * With --each FILE, also writes each target's fastest timed latency (of
+ * client 0), slowest first: "ms target" -- where the tail comes from.
  */
 #include <curl/curl.h>
 #include <glib.h>
@@ -28,6 +30,7 @@ typedef struct {
     unsigned passes;
     unsigned first;             /* index of the first target */
     GArray *latencies;          /* (element-type double) ms, timed only */
+    double *best;               /* per target: fastest timed latency, ms */
     unsigned errors;
     char *error;                /* first error, for the message */
 } client_t;
@@ -101,7 +104,10 @@ client_run(gpointer data)
         for (guint i = 0; i < n; i++) {
             const char *t = g_ptr_array_index(c->targets, (c->first + i) % n);
             double ms = one_request(c, curl, t);
+            guint k = (c->first + i) % n;
             g_array_append_val(c->latencies, ms);
+            if (p == 0 || ms < c->best[k])
+                c->best[k] = ms;
         }
     if (curl)
         curl_easy_cleanup(curl);
@@ -123,6 +129,39 @@ percentile(const GArray *sorted, double p)
         return 0;
     guint i = (guint)(p * (sorted->len - 1) + 0.5);
     return g_array_index(sorted, double, i);
+}
+
+typedef struct {
+    double ms;
+    const char *target;
+} timing_t;
+
+static gint
+cmp_timing_desc(gconstpointer a, gconstpointer b)
+{
+    return cmp_double(&((const timing_t *)b)->ms, &((const timing_t *)a)->ms);
+}
+
+static gboolean
+write_each(const char *path, const GPtrArray *targets, const double *best,
+           GError **error)
+{
+    GArray *t = g_array_sized_new(FALSE, FALSE, sizeof(timing_t), targets->len);
+    GString *out = g_string_new(NULL);
+
+    for (guint i = 0; i < targets->len; i++) {
+        timing_t one = {best[i], g_ptr_array_index(targets, i)};
+        g_array_append_val(t, one);
+    }
+    g_array_sort(t, cmp_timing_desc);
+    for (guint i = 0; i < t->len; i++)
+        g_string_append_printf(out, "%.3f %s\n",
+                               g_array_index(t, timing_t, i).ms,
+                               g_array_index(t, timing_t, i).target);
+    gboolean ok = g_file_set_contents(path, out->str, (gssize)out->len, error);
+    g_string_free(out, TRUE);
+    g_array_unref(t);
+    return ok;
 }
 
 static GPtrArray *
@@ -147,7 +186,7 @@ read_targets(const char *path, GError **error)
 int
 main(int argc, char **argv)
 {
-    char *socket = NULL, *index = NULL;
+    char *socket = NULL, *index = NULL, *each = NULL;
     int clients = 1, passes = 3;
     GOptionEntry entries[] = {
         {"socket", 0, 0, G_OPTION_ARG_FILENAME, &socket,
@@ -158,6 +197,8 @@ main(int argc, char **argv)
          "Concurrent clients (default 1)", "N"},
         {"passes", 0, 0, G_OPTION_ARG_INT, &passes,
          "Timed passes over the list per client (default 3)", "P"},
+        {"each", 0, 0, G_OPTION_ARG_FILENAME, &each,
+         "Write each query's fastest latency here, slowest first", "FILE"},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
     GError *error = NULL;
     GOptionContext *ctx = g_option_context_new("QUERIES");
@@ -197,6 +238,7 @@ main(int argc, char **argv)
         c[i].passes = (unsigned)passes;
         c[i].first = (unsigned)i * targets->len / (unsigned)clients;
         c[i].latencies = g_array_new(FALSE, FALSE, sizeof(double));
+        c[i].best = g_new0(double, targets->len);
         threads[i] = g_thread_new("qbench", client_run, &c[i]);
     }
     GArray *all = g_array_new(FALSE, FALSE, sizeof(double));
@@ -216,6 +258,13 @@ main(int argc, char **argv)
         g_array_unref(c[i].latencies);
     }
     double wall_s = (double)(g_get_monotonic_time() - t0) / 1e6;
+    if (each && !write_each(each, targets, c[0].best, &error)) {
+        fprintf(stderr, "qbench: %s\n", error->message);
+        g_clear_error(&error);
+        rc = 1;
+    }
+    for (int i = 0; i < clients; i++)
+        g_free(c[i].best);
     g_array_sort(all, cmp_double);
     /* QPS over the timed requests: their summed latency spread over the
      * clients, which leaves out the warm-up pass. */
@@ -236,5 +285,6 @@ main(int argc, char **argv)
     curl_global_cleanup();
     g_free(socket);
     g_free(index);
+    g_free(each);
     return rc;
 }

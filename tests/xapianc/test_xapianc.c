@@ -1300,9 +1300,41 @@ Test(xapianc, stored_text_is_packed_and_reads_back_unchanged)
     cr_expect_eq(len, text->len);
     cr_expect(memcmp(v, text->str, text->len) == 0);
     free(v);
+
+    /* One passage is read from its block alone: the first, one in the
+     * middle, the last, and past the last (clamped, and said so). */
+    char **passages = g_strsplit(text->str, "\f", -1);
+    unsigned n_passages = g_strv_length(passages);
+    const unsigned wanted[] = {0, 1, n_passages / 2, n_passages - 1,
+                               n_passages + 5};
+    cr_assert_gt(n_passages, 100, "too few passages to span blocks");
+    for (size_t k = 0; k < G_N_ELEMENTS(wanted); k++) {
+        unsigned n = wanted[k];
+        unsigned expect = MIN(n, n_passages - 1);
+
+        cr_assert_eq(xc_mset_passage(m, 0, &n, &v, &len), XC_OK);
+        cr_expect_eq(n, expect, "asked %u", wanted[k]);
+        cr_expect_str_eq(v, passages[expect], "passage %u", expect);
+        cr_expect_eq(len, strlen(passages[expect]));
+        free(v);
+    }
+    g_strfreev(passages);
+    xc_mset_free(m);
+    xc_query_free(q);
+
+    /* Short and plain texts cut the same way. */
+    cr_assert_eq(xc_query_parse(db, "youth -dialogue", 0, &q), XC_OK);
+    cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
+    cr_assert_eq(xc_mset_size(m), 1);
+    unsigned n = 7;
+    cr_assert_eq(xc_mset_passage(m, 0, &n, &v, &len), XC_OK);
+    cr_expect_eq(n, 1);
+    cr_expect_str_eq(v, "pages");
+    free(v);
     xc_mset_free(m);
     xc_query_free(q);
     xc_db_close(db);
+
 
     /* Stored plainly, the text alone would take 2 MB of postlist.glass. */
     char *postlist = g_build_filename(dbpath, "postlist.glass", NULL);
