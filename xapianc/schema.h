@@ -69,6 +69,13 @@ enum {
 #define XC_META_LAST_RUN    "ctmap:last-run"    /* report summary, JSON */
 /* {"org": {slug: label}, "theme": {...}, ...} */
 #define XC_META_LABELS      "ctmap:labels"
+/* "1" when every document holding a multi-word synonym ("counter terrorism
+ * committee executive directorate") also holds its one-word synonyms
+ * ("cted") as terms at that position: xapianc's writer adds them, and the
+ * query then needs no phrase to expand an acronym.  Set when the first
+ * document goes into an empty index, "0" when synonyms change under
+ * documents written before. */
+#define XC_META_PHRASE_TERMS "ctmap:phrase-terms"
 #define XC_SCHEMA_VERSION   "1"
 
 /* Page separator inside XC_SLOT_TEXT. */

@@ -33,13 +33,24 @@ struct xc_db {
     std::string err;            /* message of the last failed call */
 };
 
+/* A multi-word synonym key and the one-word synonyms it stands for. */
+struct phrase_terms_t {
+    std::vector<std::string> words;     /* unstemmed, in order */
+    std::vector<std::string> terms;     /* "cted", and "Zcted" */
+};
+
 struct xc_dbw {
     Xapian::WritableDatabase db;
     Xapian::TermGenerator tg;   /* stemmer, stopper and spelling set up */
+    Xapian::Stem stem;
     Xapian::Document doc;       /* the document being built */
     std::string id;
     bool in_doc = false;
     bool in_txn = false;
+    /* From the synonym table, reloaded after it changes. */
+    std::vector<phrase_terms_t> phrases;
+    std::vector<std::string> phrase_words;  /* sorted, unique */
+    bool phrases_loaded = false;
     std::string err;
 };
 
@@ -59,6 +70,8 @@ struct xc_mset {
     Xapian::MSet mset;
     /* Facet counts per slot, already sorted for xc_mset_facets(). */
     std::map<unsigned, std::vector<std::pair<std::string, uint64_t>>> facets;
+    /* Matches counted one by one for facets: the exact total, or -1. */
+    int64_t counted = -1;
     std::string data;           /* backs xc_hit_t.data until the next call */
 };
 
@@ -569,6 +582,69 @@ class MultiValueCounter : public Xapian::MatchSpy {
     }
 };
 
+/* Counts the matches of a facet pass, and keeps their docids when some
+ * facet is counted from posting lists. */
+class MatchCollector : public Xapian::MatchSpy {
+  public:
+    bool keep;
+    uint64_t n = 0;
+    std::vector<Xapian::docid> ids;
+
+    explicit MatchCollector(bool k) : keep(k) {}
+
+    void
+    operator()(const Xapian::Document &doc, double) override
+    {
+        n++;
+        if (keep)
+            ids.push_back(doc.get_docid());
+    }
+};
+
+/* Counting a facet from the values of each match costs about ten times
+ * what reading one posting does (a value-stream step, a string split, a
+ * hash lookup against a varint decode), measured on the 100,000-document
+ * benchmark index; so posting lists win once the field's postings are
+ * fewer than this many times the matches. */
+const double XC_POSTINGS_PER_MATCH = 10.0;
+
+/* The facet values of @prefix's terms over the matches in @bits: each
+ * term's posting list walked against the bitmap. */
+void
+count_postings(const Xapian::Database &db, const std::string &prefix,
+               const std::vector<uint64_t> &bits,
+               std::vector<std::pair<std::string, uint64_t>> *out)
+{
+    for (auto t = db.allterms_begin(prefix); t != db.allterms_end(prefix);
+         ++t) {
+        std::string term = *t;
+        uint64_t n = 0;
+        for (auto p = db.postlist_begin(term); p != db.postlist_end(term);
+             ++p) {
+            Xapian::docid did = *p;
+            if (did / 64 < bits.size() && (bits[did / 64] >> (did % 64)) & 1)
+                n++;
+        }
+        if (n)
+            out->emplace_back(term.substr(prefix.size()), n);
+    }
+}
+
+/* Postings under @prefix, or 0 when some term is hashed (its value is
+ * then not in the term) and values must be read instead. */
+uint64_t
+prefix_postings(const Xapian::Database &db, const std::string &prefix)
+{
+    uint64_t n = 0;
+    for (auto t = db.allterms_begin(prefix); t != db.allterms_end(prefix);
+         ++t) {
+        if ((*t).size() >= XC_MAX_TERM)
+            return 0;
+        n += t.get_termfreq();
+    }
+    return n;
+}
+
 /* ---------------------------------------------------------------- Prefixes */
 
 /* Boolean field values typed in a query ("country:Kyrgyzstan") are
@@ -725,11 +801,35 @@ all_stopwords(const Xapian::Query &q, const Xapian::Stopper &stop)
  * an acronym.  The rewrite rebuilds only operators without parameters
  * (the ones synonym expansion can sit under) and leaves the rest as is.
  * The reverse direction ("foreign terrorist fighters" -> "ftf") needs no
- * help: FLAG_AUTO_MULTIWORD_SYNONYMS looks the phrase key up itself. */
+ * help: FLAG_AUTO_MULTIWORD_SYNONYMS looks the phrase key up itself.
+ * With @phrase_terms (XC_META_PHRASE_TERMS), every document holding such a
+ * phrase also holds the one-word synonym, so a synonym group that has one
+ * drops its phrases: they would find nothing new, at a position check per
+ * document. */
 Xapian::Query
-expand_phrases(const Xapian::Query &q, bool *changed)
+expand_phrases(const Xapian::Query &q, bool phrase_terms, bool *changed)
 {
     Xapian::Query::op op = q.get_type();
+
+    if (op == Xapian::Query::OP_SYNONYM && phrase_terms) {
+        std::vector<Xapian::Query> keep;
+        bool one_word = false;
+        for (size_t i = 0; i < q.get_num_subqueries(); i++) {
+            Xapian::Query sub = q.get_subquery(i);
+            bool leaf = sub.get_type() == Xapian::Query::LEAF_TERM;
+            bool spaced = leaf && (*sub.get_terms_begin()).find(' ')
+                                      != std::string::npos;
+            one_word = one_word || (leaf && !spaced);
+            if (!spaced)
+                keep.push_back(sub);
+        }
+        if (one_word && keep.size() < q.get_num_subqueries()) {
+            *changed = true;
+            if (keep.size() == 1)
+                return keep[0];
+            return Xapian::Query(op, keep.begin(), keep.end());
+        }
+    }
 
     if (op == Xapian::Query::LEAF_TERM) {
         std::string t = *q.get_terms_begin();
@@ -761,7 +861,8 @@ expand_phrases(const Xapian::Query &q, bool *changed)
         bool sub_changed = false;
         std::vector<Xapian::Query> subs;
         for (size_t i = 0; i < q.get_num_subqueries(); i++)
-            subs.push_back(expand_phrases(q.get_subquery(i), &sub_changed));
+            subs.push_back(expand_phrases(q.get_subquery(i), phrase_terms,
+                                          &sub_changed));
         if (!sub_changed)
             return q;
         *changed = true;
@@ -1126,7 +1227,9 @@ xc_query_parse(xc_db_t *db, const char *text, unsigned flags,
             q->query = Xapian::Query::MatchNothing;
         } else {
             bool changed = false;
-            q->query = expand_phrases(parsed, &changed);
+            q->query = expand_phrases(
+                parsed, db->db.get_metadata(XC_META_PHRASE_TERMS) == "1",
+                &changed);
         }
         *out = q.release();
         return XC_OK;
@@ -1212,6 +1315,9 @@ xc_query_set_time_limit(xc_query_t *q, double seconds)
 
 /* ---------------------------------------------------------------- Search */
 
+static void count_facets(const Xapian::Database &db, const xc_query_t *q,
+                         const xc_search_opts_t *opts, xc_mset_t *m);
+
 xc_status_t
 xc_search(xc_query_t *q, const xc_search_opts_t *opts, xc_mset_t **out)
 {
@@ -1246,43 +1352,89 @@ xc_search(xc_query_t *q, const xc_search_opts_t *opts, xc_mset_t **out)
             enq.set_collapse_key(
                 static_cast<Xapian::valueno>(opts->collapse_slot));
 
-        std::vector<std::unique_ptr<MultiValueCounter>> spies;
-        for (size_t i = 0; i < opts->n_facet_slots; i++) {
-            spies.emplace_back(
-                new MultiValueCounter(db->db, opts->facet_slots[i]));
-            enq.add_matchspy(spies.back().get());
-        }
-
         const size_t cap = 0xFFFFFFFFu;
         Xapian::doccount offset =
             static_cast<Xapian::doccount>(std::min(opts->offset, cap));
         Xapian::doccount limit =
             static_cast<Xapian::doccount>(std::min(opts->limit, cap));
-        /* Facets must count every match, not just those Xapian had to look
-         * at for this page, so then it checks them all. */
-        Xapian::doccount check = spies.empty()
-            ? static_cast<Xapian::doccount>(std::min(opts->check_at_least,
-                                                     cap))
-            : db->db.get_doccount();
-        m->mset = enq.get_mset(offset, limit, check);
-        enq.clear_matchspies();
-
-        for (size_t i = 0; i < spies.size(); i++) {
-            std::vector<std::pair<std::string, uint64_t>> v(
-                spies[i]->counts.begin(), spies[i]->counts.end());
-            std::sort(v.begin(), v.end(),
-                      [](const std::pair<std::string, uint64_t> &a,
-                         const std::pair<std::string, uint64_t> &b) {
-                          if (a.second != b.second)
-                              return a.second > b.second;
-                          return a.first < b.first;
-                      });
-            m->facets[opts->facet_slots[i]] = std::move(v);
-        }
+        m->mset = enq.get_mset(
+            offset, limit,
+            static_cast<Xapian::doccount>(std::min(opts->check_at_least,
+                                                   cap)));
+        if (opts->n_facet_slots)
+            count_facets(db->db, q, opts, m.get());
         *out = m.release();
         return XC_OK;
     } catch (...) {
         return xc__fail(db->err, std::current_exception());
+    }
+}
+
+/* Facets must count every match, not just those Xapian had to look at for
+ * the page, so they take a second pass over all of them, unweighted and
+ * unsorted: a ranked pass over 90,000 matches cost more than the page.
+ * Each field is counted either from the values of each match or from its
+ * terms' posting lists against a bitmap of the matches, whichever reads
+ * less (XC_POSTINGS_PER_MATCH); the page pass's estimate decides. */
+static void
+count_facets(const Xapian::Database &db, const xc_query_t *q,
+             const xc_search_opts_t *opts, xc_mset_t *m)
+{
+    Xapian::doccount estimate = m->mset.get_matches_estimated();
+    std::vector<std::unique_ptr<MultiValueCounter>> spies;
+    std::vector<int> spy_of(opts->n_facet_slots, -1);   /* -1: postings */
+    bool postings_wanted = false;
+
+    for (size_t i = 0; i < opts->n_facet_slots; i++) {
+        const char *prefix =
+            opts->facet_prefixes ? opts->facet_prefixes[i] : nullptr;
+        uint64_t postings = prefix ? prefix_postings(db, prefix) : 0;
+        if (postings && postings < XC_POSTINGS_PER_MATCH * estimate) {
+            postings_wanted = true;
+            continue;
+        }
+        spy_of[i] = static_cast<int>(spies.size());
+        spies.emplace_back(new MultiValueCounter(db, opts->facet_slots[i]));
+    }
+    MatchCollector all(postings_wanted);
+    Xapian::Enquire enq(db);
+    enq.set_query(q->query);
+    enq.set_weighting_scheme(Xapian::BoolWeight());
+    enq.set_docid_order(Xapian::Enquire::ASCENDING);
+    if (q->time_limit > 0)
+        enq.set_time_limit(q->time_limit);
+    enq.add_matchspy(&all);
+    for (auto &spy : spies)
+        enq.add_matchspy(spy.get());
+    Xapian::MSet pass = enq.get_mset(0, 0, db.get_doccount());
+    enq.clear_matchspies();
+    /* Unless the time limit cut the pass short, it saw every match; a
+     * collapsed page counts fewer than that. */
+    if (pass.get_matches_lower_bound() == pass.get_matches_upper_bound()
+        && opts->collapse_slot < 0)
+        m->counted = static_cast<int64_t>(all.n);
+
+    std::vector<uint64_t> bits;
+    if (postings_wanted) {
+        bits.assign(db.get_lastdocid() / 64 + 1, 0);
+        for (Xapian::docid did : all.ids)
+            bits[did / 64] |= uint64_t(1) << (did % 64);
+    }
+    for (size_t i = 0; i < opts->n_facet_slots; i++) {
+        std::vector<std::pair<std::string, uint64_t>> v;
+        if (spy_of[i] >= 0)
+            v.assign(spies[spy_of[i]]->counts.begin(),
+                     spies[spy_of[i]]->counts.end());
+        else
+            count_postings(db, opts->facet_prefixes[i], bits, &v);
+        std::sort(v.begin(), v.end(),
+                  [](const std::pair<std::string, uint64_t> &a,
+                     const std::pair<std::string, uint64_t> &b) {
+                      if (a.second != b.second)
+                          return a.second > b.second;
+                      return a.first < b.first;
+                  });
+        m->facets[opts->facet_slots[i]] = std::move(v);
     }
 }
 
@@ -1301,9 +1453,11 @@ xc_mset_total(const xc_mset_t *m, uint64_t *estimate, int *exact)
     int ex = 1;
     if (m) {
         try {
-            est = m->mset.get_matches_estimated();
-            ex = m->mset.get_matches_lower_bound() ==
-                 m->mset.get_matches_upper_bound();
+            est = m->counted >= 0 ? static_cast<uint64_t>(m->counted)
+                                  : m->mset.get_matches_estimated();
+            ex = m->counted >= 0
+                 || m->mset.get_matches_lower_bound() ==
+                        m->mset.get_matches_upper_bound();
         } catch (...) {
             est = 0;
             ex = 0;
@@ -1540,7 +1694,8 @@ xc_dbw_open(const char *path, int create, xc_dbw_t **out, char **errmsg)
         std::unique_ptr<xc_dbw_t> w(new xc_dbw_t());
         w->db = Xapian::WritableDatabase(
             path, create ? Xapian::DB_CREATE_OR_OPEN : Xapian::DB_OPEN);
-        w->tg.set_stemmer(make_stem());
+        w->stem = make_stem();
+        w->tg.set_stemmer(w->stem);
         w->tg.set_stopper(make_stopper());
         /* The database is needed for FLAG_SPELLING to record spelling
          * data. */
@@ -1775,6 +1930,109 @@ xc_dbw_set_data(xc_dbw_t *w, const char *data)
 
 /* Xapian 1.4 does not add the unique term for replace_document(term, doc),
  * so it is added here. */
+/* --------------------------------------------------------- Phrase terms */
+
+/* An acronym query expanded into its long form as a phrase checks term
+ * positions in every document holding all the words -- on this corpus,
+ * where "counter" and "terrorism" are in most documents, 90 ms for "cted"
+ * on 100,000 documents.  So the writer does that work once: where a
+ * document holds a multi-word synonym key, it gets the key's one-word
+ * synonyms as terms at the phrase's position (the stemmed form too, as
+ * the TermGenerator adds it), and expand_phrases() can leave the phrase
+ * out (XC_META_PHRASE_TERMS). */
+static void
+load_phrases(xc_dbw_t *w)
+{
+    w->phrases.clear();
+    w->phrase_words.clear();
+    for (auto k = w->db.synonym_keys_begin(); k != w->db.synonym_keys_end();
+         ++k) {
+        std::string key = *k;
+        if (key.find(' ') == std::string::npos)
+            continue;
+        phrase_terms_t ph;
+        for (auto t = w->db.synonyms_begin(key); t != w->db.synonyms_end(key);
+             ++t) {
+            std::string one = *t;
+            if (one.find(' ') != std::string::npos)
+                continue;
+            ph.terms.push_back(one);
+            ph.terms.push_back("Z" + w->stem(one));
+        }
+        if (ph.terms.empty())
+            continue;
+        size_t start = 0;
+        while (start <= key.size()) {
+            size_t end = key.find(' ', start);
+            if (end == std::string::npos)
+                end = key.size();
+            if (end > start)
+                ph.words.push_back(key.substr(start, end - start));
+            start = end + 1;
+        }
+        w->phrase_words.insert(w->phrase_words.end(), ph.words.begin(),
+                               ph.words.end());
+        w->phrases.push_back(std::move(ph));
+    }
+    std::sort(w->phrase_words.begin(), w->phrase_words.end());
+    w->phrase_words.erase(
+        std::unique(w->phrase_words.begin(), w->phrase_words.end()),
+        w->phrase_words.end());
+    w->phrases_loaded = true;
+}
+
+static void
+add_phrase_terms(xc_dbw_t *w)
+{
+    if (!w->phrases_loaded)
+        load_phrases(w);
+    if (w->phrases.empty())
+        return;
+    /* One merge of the document's sorted terms with the sorted phrase
+     * words collects the positions that can matter. */
+    std::map<std::string, std::vector<Xapian::termpos>> pos;
+    auto word = w->phrase_words.begin();
+    for (auto t = w->doc.termlist_begin();
+         t != w->doc.termlist_end() && word != w->phrase_words.end(); ++t) {
+        std::string term = *t;
+        while (word != w->phrase_words.end() && *word < term)
+            ++word;
+        if (word != w->phrase_words.end() && *word == term)
+            pos[term].assign(t.positionlist_begin(), t.positionlist_end());
+    }
+    for (const phrase_terms_t &ph : w->phrases) {
+        const std::vector<Xapian::termpos> *first = nullptr;
+        bool all = true;
+        for (const std::string &wd : ph.words) {
+            auto f = pos.find(wd);
+            if (f == pos.end() || f->second.empty()) {
+                all = false;
+                break;
+            }
+            if (!first)
+                first = &f->second;
+        }
+        if (!all)
+            continue;
+        for (Xapian::termpos p : *first) {
+            bool here = true;
+            for (size_t i = 1; i < ph.words.size() && here; i++) {
+                const std::vector<Xapian::termpos> &v = pos[ph.words[i]];
+                here = std::binary_search(v.begin(), v.end(),
+                                          p + static_cast<Xapian::termpos>(i));
+            }
+            if (!here)
+                continue;
+            for (const std::string &t : ph.terms) {
+                if (t[0] == 'Z')
+                    w->doc.add_term(t);
+                else
+                    w->doc.add_posting(t, p);
+            }
+        }
+    }
+}
+
 xc_status_t
 xc_dbw_end_doc(xc_dbw_t *w)
 {
@@ -1785,6 +2043,10 @@ xc_dbw_end_doc(xc_dbw_t *w)
     try {
         std::string idterm = hash_term(XC_PREFIX_ID + w->id);
         w->in_doc = false;
+        add_phrase_terms(w);
+        if (w->db.get_doccount() == 0
+            && w->db.get_metadata(XC_META_PHRASE_TERMS).empty())
+            w->db.set_metadata(XC_META_PHRASE_TERMS, "1");
         w->doc.add_boolean_term(idterm);
         w->db.replace_document(idterm, w->doc);
         w->doc = Xapian::Document();
@@ -1899,6 +2161,16 @@ xc_dbw_get_metadata(xc_dbw_t *w, const char *key, char **value)
 /* Both sides are normalized to their words, lower-cased and joined by
  * single spaces: that is the key FLAG_AUTO_MULTIWORD_SYNONYMS looks up,
  * and the form expand_phrases() turns into a phrase at query time. */
+/* Documents already written hold the phrase terms of the old synonyms:
+ * until a full rebuild, queries must check phrases again. */
+static void
+synonyms_changed(xc_dbw_t *w)
+{
+    w->phrases_loaded = false;
+    if (w->db.get_doccount() > 0)
+        w->db.set_metadata(XC_META_PHRASE_TERMS, "0");
+}
+
 xc_status_t
 xc_dbw_add_synonym(xc_dbw_t *w, const char *term, const char *synonym)
 {
@@ -1911,8 +2183,10 @@ xc_dbw_add_synonym(xc_dbw_t *w, const char *term, const char *synonym)
         std::string value = normalize_words(synonym);
         if (key.empty() || value.empty())
             return invalid(w->err, "xc_dbw_add_synonym: no words");
-        if (key != value)
+        if (key != value) {
             w->db.add_synonym(key, value);
+            synonyms_changed(w);
+        }
         return XC_OK;
     } catch (...) {
         return xc__fail(w->err, std::current_exception());
@@ -1928,8 +2202,10 @@ xc_dbw_clear_synonyms(xc_dbw_t *w, const char *term)
         return invalid(w->err, "xc_dbw_clear_synonyms: NULL term");
     try {
         std::string key = normalize_words(term);
-        if (!key.empty())
+        if (!key.empty()) {
             w->db.clear_synonyms(key);
+            synonyms_changed(w);
+        }
         return XC_OK;
     } catch (...) {
         return xc__fail(w->err, std::current_exception());

@@ -174,7 +174,7 @@ search_ids(xc_db_t *db, const char *text, unsigned flags, xc_sort_t sort)
 {
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
-    xc_search_opts_t opts = {0, 100, sort, NULL, 0, -1, 0};
+    xc_search_opts_t opts = {0, 100, sort, NULL, 0, -1, 0, NULL};
 
     cr_assert_eq(xc_query_parse(db, text, flags, &q), XC_OK,
                  "parse '%s': %s", text ? text : "(null)", xc_errmsg(db));
@@ -526,7 +526,7 @@ Test(xapianc, long_terms_are_hashed_consistently)
 
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
-    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, -1, 0};
+    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, -1, 0, NULL};
     const char *values[] = {host_b};
     cr_assert_eq(xc_query_parse(db, NULL, 0, &q), XC_OK);
     cr_assert_eq(xc_query_filter(q, XC_PREFIX_HOST, values, 1), XC_OK);
@@ -780,7 +780,7 @@ Test(xapianc, filters_or_within_a_call_and_across_calls)
     xc_db_t *db = open_reader();
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
-    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, -1, 0};
+    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, -1, 0, NULL};
     const char *countries[] = {"kg", "uz"};
     const char *types[] = {"entry"};
 
@@ -883,6 +883,65 @@ Test(xapianc, multiword_synonym_key_finds_the_acronym)
     xc_db_close(db);
 }
 
+/* Has @text's parsed query a phrase in it?  Its description says. */
+static gboolean
+query_has_phrase(xc_db_t *db, const char *text)
+{
+    xc_query_t *q = NULL;
+
+    cr_assert_eq(xc_query_parse(db, text, XC_PARSE_SYNONYMS, &q), XC_OK);
+    gboolean has = strstr(xc_query_describe(q), "PHRASE") != NULL;
+    xc_query_free(q);
+    return has;
+}
+
+/* Synonyms known before the documents: the writer gives every document
+ * with "foreign terrorist fighters" the term "ftf" at that place, so the
+ * acronym is searched without a phrase, and finds the same documents. */
+Test(xapianc, phrase_terms_let_an_acronym_skip_the_phrase)
+{
+    doc_t scattered = {"d-5", NULL, "Fighters abroad, foreign and "
+                       "terrorist.", NULL, NULL, NULL, NULL};
+    xc_dbw_t *w = open_writer();
+    char *meta = NULL;
+
+    cr_assert_eq(xc_dbw_add_synonym(w, "FTF", "Foreign Terrorist Fighters"),
+                 XC_OK);
+    cr_assert_eq(xc_dbw_add_synonym(w, "Foreign Terrorist Fighters", "FTF"),
+                 XC_OK);
+    for (size_t i = 0; i < G_N_ELEMENTS(corpus); i++)
+        put_doc(w, &corpus[i]);
+    put_doc(w, &scattered);
+    cr_assert_eq(xc_dbw_close(w), XC_OK);
+
+    xc_db_t *db = open_reader();
+    cr_assert_eq(xc_db_get_metadata(db, XC_META_PHRASE_TERMS, &meta), XC_OK);
+    cr_expect_str_eq(meta, "1");
+    free(meta);
+    cr_expect_not(query_has_phrase(db, "ftf"));
+    EXPECT_IDS(db, "ftf", XC_PARSE_SYNONYMS, "d-4,e-1");
+    EXPECT_IDS(db, "ftf AND kyrgyzstan", XC_PARSE_SYNONYMS, "e-1");
+    /* The term is where the phrase starts: "ftf returning" is not a
+     * phrase of e-1, "returning ftf" is. */
+    EXPECT_IDS(db, "\"returning ftf\"", XC_PARSE_SYNONYMS, "e-1");
+    EXPECT_IDS(db, "\"ftf returning\"", XC_PARSE_SYNONYMS, "");
+    xc_db_close(db);
+
+    /* A synonym added under written documents: they lack its terms, so
+     * phrases are checked again, with the same results. */
+    w = open_writer();
+    cr_assert_eq(xc_dbw_add_synonym(w, "PVE", "preventing violent "
+                                    "extremism"), XC_OK);
+    cr_assert_eq(xc_dbw_close(w), XC_OK);
+    db = open_reader();
+    cr_assert_eq(xc_db_get_metadata(db, XC_META_PHRASE_TERMS, &meta), XC_OK);
+    cr_expect_str_eq(meta, "0");
+    free(meta);
+    cr_expect(query_has_phrase(db, "ftf"));
+    EXPECT_IDS(db, "ftf", XC_PARSE_SYNONYMS, "d-4,e-1");
+    xc_db_close(db);
+}
+
 Test(xapianc, clear_synonyms_removes_expansion)
 {
     build(corpus, G_N_ELEMENTS(corpus));
@@ -906,7 +965,7 @@ Test(xapianc, hits_report_rank_weight_and_data)
     xc_db_t *db = open_reader();
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
-    xc_search_opts_t opts = {1, 1, XC_SORT_RELEVANCE, NULL, 0, -1, 0};
+    xc_search_opts_t opts = {1, 1, XC_SORT_RELEVANCE, NULL, 0, -1, 0, NULL};
     xc_hit_t hit;
     uint64_t total = 0;
     int exact = 0;
@@ -944,7 +1003,7 @@ Test(xapianc, check_at_least_makes_totals_exact)
     xc_db_t *db;
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
-    xc_search_opts_t opts = {0, 0, XC_SORT_RELEVANCE, NULL, 0, -1, 0};
+    xc_search_opts_t opts = {0, 0, XC_SORT_RELEVANCE, NULL, 0, -1, 0, NULL};
     const char *a[] = {"a"}, *b[] = {"b"};
     uint64_t total = 0;
     int exact = 1;
@@ -999,7 +1058,8 @@ Test(xapianc, collapse_keeps_best_hit_per_key)
     xc_db_t *db = open_reader();
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
-    xc_search_opts_t opts = {0, 10, XC_SORT_DATE, NULL, 0, XC_SLOT_TYPE, 0};
+    xc_search_opts_t opts = {0, 10, XC_SORT_DATE, NULL, 0, XC_SLOT_TYPE, 0,
+                             NULL};
 
     cr_assert_eq(xc_query_parse(db, NULL, 0, &q), XC_OK);
     cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
@@ -1047,7 +1107,7 @@ Test(xapianc, facets_count_every_match_and_each_value_once)
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
     const unsigned slots[] = {XC_SLOT_COUNTRY, XC_SLOT_TYPE};
-    xc_search_opts_t opts = {0, 2, XC_SORT_RELEVANCE, slots, 2, -1, 0};
+    xc_search_opts_t opts = {0, 2, XC_SORT_RELEVANCE, slots, 2, -1, 0, NULL};
     facet_rock_t r = {g_string_new(NULL), 0, 0};
     uint64_t total = 0;
     int exact = 0;
@@ -1088,6 +1148,39 @@ Test(xapianc, facets_count_every_match_and_each_value_once)
     cr_expect_str_eq(r.out->str, "uz=60,kz=20");
     xc_mset_free(m);
     xc_query_free(q);
+
+    /* With the fields' prefixes, many matches are counted from posting
+     * lists and few from values: the counts are the same either way. */
+    static const char *const prefixes[] = {XC_PREFIX_COUNTRY,
+                                           XC_PREFIX_TYPE};
+    static const struct {
+        const char *q, *country, *type;
+    } cases[] = {
+        {"common", "uz=60,kz=20", "document=60"},   /* postings */
+        {"unrelated", "tj=1", "entry=1"},           /* values */
+        {NULL, "uz=60,kz=20,tj=1", "document=60,entry=1"},
+    };
+    opts.facet_prefixes = prefixes;
+    opts.limit = 2;
+    for (size_t k = 0; k < G_N_ELEMENTS(cases); k++) {
+        cr_assert_eq(xc_query_parse(db, cases[k].q, 0, &q), XC_OK);
+        cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
+        g_string_truncate(r.out, 0);
+        r.calls = 0;
+        r.stop_after = 0;
+        cr_assert_eq(xc_mset_facets(m, XC_SLOT_COUNTRY, collect_facet, &r),
+                     XC_OK);
+        cr_expect_str_eq(r.out->str, cases[k].country, "%s",
+                         cases[k].q ? cases[k].q : "(all)");
+        g_string_truncate(r.out, 0);
+        cr_assert_eq(xc_mset_facets(m, XC_SLOT_TYPE, collect_facet, &r),
+                     XC_OK);
+        cr_expect_str_eq(r.out->str, cases[k].type);
+        xc_mset_total(m, &total, &exact);
+        cr_expect(exact);
+        xc_mset_free(m);
+        xc_query_free(q);
+    }
     g_string_free(r.out, TRUE);
     xc_db_close(db);
 }
@@ -1113,7 +1206,7 @@ positions_of(xc_db_t *db, const char *text)
 {
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
-    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, -1, 0};
+    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, -1, 0, NULL};
     GArray *a = g_array_new(FALSE, FALSE, sizeof(unsigned));
     GString *s = g_string_new(NULL);
 
@@ -1166,7 +1259,7 @@ Test(xapianc, snippet_marks_matches_and_escapes_html)
     xc_db_t *db = open_reader();
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
-    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, -1, 0};
+    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, -1, 0, NULL};
     char *s = NULL;
 
     cr_assert_eq(xc_query_parse(db, "fighters", 0, &q), XC_OK);
@@ -1292,7 +1385,7 @@ Test(xapianc, stored_text_is_packed_and_reads_back_unchanged)
 
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
-    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, -1, 0};
+    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, -1, 0, NULL};
     cr_assert_eq(xc_query_parse(db, "dialogue", 0, &q), XC_OK);
     cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
     cr_assert_eq(xc_mset_size(m), 1);
