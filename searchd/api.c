@@ -417,6 +417,7 @@ run_search(xc_db_t *db, sd_search_req_t *req, xc_mset_t **m,
          * documents fit many times over. */
         .check_at_least = SD_EXACT_TOTAL,
         .facet_prefixes = prefixes,
+        .check_seconds = SD_EXACT_SECONDS,
     };
     xc_query_t *q = sd_query_build(db, req, 0, NULL, error);
     xc_status_t st;

@@ -1337,8 +1337,12 @@ xc_search(xc_query_t *q, const xc_search_opts_t *opts, xc_mset_t **out)
         Xapian::Enquire enq(db->db);
         enq.set_query(q->query);
         enq.set_weighting_scheme(Xapian::BM25Weight());
-        if (q->time_limit > 0)
-            enq.set_time_limit(q->time_limit);
+        double limit_s = q->time_limit;
+        if (opts->check_seconds > 0
+            && (limit_s <= 0 || opts->check_seconds < limit_s))
+            limit_s = opts->check_seconds;
+        if (limit_s > 0)
+            enq.set_time_limit(limit_s);
         switch (opts->sort) {
         case XC_SORT_RELEVANCE:
             enq.set_sort_by_relevance();

@@ -147,6 +147,14 @@ typedef struct {
      * the same however many documents match; without, from the values of
      * each match.  May be NULL. */
     const char *const *facet_prefixes;
+    /* Give up counting check_at_least matches after this many seconds (0:
+     * no bound but the query's time limit): the page is still the best
+     * one, the total an estimate.  A rare phrase of common words is
+     * checked in every document holding both words before it is known
+     * there are fewer than check_at_least: 21 ms on 100,000 documents
+     * against 7 ms for the page alone.  Facet counts are not bounded by
+     * it. */
+    double check_seconds;
 } xc_search_opts_t;
 
 /* Runs @q.  The result is bound to @q's database. */
