@@ -417,7 +417,6 @@ run_search(xc_db_t *db, sd_search_req_t *req, xc_mset_t **m,
          * documents fit many times over. */
         .check_at_least = SD_EXACT_TOTAL,
         .facet_prefixes = prefixes,
-        .check_seconds = SD_EXACT_SECONDS,
     };
     xc_query_t *q = sd_query_build(db, req, 0, NULL, error);
     xc_status_t st;
@@ -437,6 +436,8 @@ run_search(xc_db_t *db, sd_search_req_t *req, xc_mset_t **m,
         xc_query_free(q);
         return TRUE;
     }
+    if (xc_query_is_positional(q))
+        opts.check_at_least = SD_EXACT_TOTAL_PHRASE;
     st = xc_search(q, &opts, m);
     xc_query_free(q);
     if (st != XC_OK)

@@ -80,6 +80,9 @@ sd_index_fail(xc_db_t *db, xc_status_t status, const char *what,
     case XC_ERR_NOT_FOUND:
         code = SD_ERROR_NOT_FOUND;
         break;
+    case XC_ERR_TIMEOUT:
+        code = SD_ERROR_TIMEOUT;
+        break;
     case XC_OK:
     case XC_ERR_LOCKED:
     case XC_ERR_INVALID:

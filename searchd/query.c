@@ -111,8 +111,9 @@ sd_query_build(xc_db_t *db, const sd_search_req_t *req,
     /* Synonyms always expand acronyms and organization aliases. */
     st = xc_query_parse(db, text ? text : "",
                         parse_flags | XC_PARSE_SYNONYMS, &q);
-    /* Counting every match (exact totals, facets) is what can take long
-     * on a large index; past the bound the counts become estimates. */
+    /* A search that runs past the bound (a huge OR counted for facets,
+     * say) is refused with 503 "timeout" rather than left to hold a
+     * thread. */
     if (st == XC_OK)
         st = xc_query_set_time_limit(q, SD_QUERY_SECONDS);
     if (st != XC_OK) {

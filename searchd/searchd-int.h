@@ -15,7 +15,7 @@ G_BEGIN_DECLS
 #define SD_MAX_LIMIT        100     /* larger limits are capped */
 #define SD_MAX_OFFSET       10000   /* larger offsets get 400 */
 #define SD_MAX_QUERY        1024    /* bytes of q; longer gets 400 */
-/* Seconds a search may spend counting matches beyond its page. */
+/* Seconds a search may take before it is refused (503 "timeout"). */
 #define SD_QUERY_SECONDS    1.0
 #define SD_DEFAULT_LIMIT    10
 /* Matches counted exactly before totals become Xapian's estimate.  Each
@@ -23,11 +23,11 @@ G_BEGIN_DECLS
  * cannot reach the page: on 100,000 documents, 10,000 cost a one-word
  * query a third of its time (scripts/bench/query). */
 #define SD_EXACT_TOTAL      1000
-/* ...and the time spent on that before giving up: a rare phrase of common
- * words must be checked in every document with both words before its
- * total is known (21 ms against 7 ms for the page, on 100,000 documents;
- * scripts/bench/query). */
-#define SD_EXACT_SECONDS    0.005
+/* ...or this many for a phrase, each a position check: a rare phrase of
+ * common words is otherwise checked in every document holding the words
+ * before its total is known (21 ms against 7 ms for the page alone on
+ * 100,000 documents; scripts/bench/query). */
+#define SD_EXACT_TOTAL_PHRASE 100
 #define SD_SNIPPET_BYTES    300
 
 /* ---------------------------------------------------------------- Index */

@@ -25,6 +25,7 @@ G_BEGIN_DECLS
     X(SD_ERROR_NO_INDEX, "no-index", 503)                               \
     X(SD_ERROR_BUSY, "busy", 503)                                       \
     X(SD_ERROR_INDEX_MODIFIED, "index-modified", 503)                   \
+    X(SD_ERROR_TIMEOUT, "timeout", 503)                                 \
     X(SD_ERROR_INDEX, "index-error", 500)                               \
     X(SD_ERROR_INTERNAL, "internal", 500)
 

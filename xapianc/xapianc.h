@@ -31,6 +31,7 @@ extern "C" {
     X(XC_ERR_INVALID, "invalid argument")                              \
     X(XC_ERR_XAPIAN, "xapian error")                                   \
     X(XC_ERR_NOMEM, "out of memory")                                   \
+    X(XC_ERR_TIMEOUT, "time limit exceeded")                           \
     X(XC_ERR_INTERNAL, "internal error")
 
 typedef enum {
@@ -115,10 +116,15 @@ int xc_query_is_empty(const xc_query_t *q);
 const char *xc_query_corrected(const xc_query_t *q);
 /* Returns: (transfer none): the query's description, for debugging. */
 const char *xc_query_describe(xc_query_t *q);
-/* Bounds the time xc_search() spends counting @q's matches beyond the
- * page: after @seconds (0: no bound, the default) totals and facet counts
- * are estimates.  XC_ERR_INVALID for a negative @seconds. */
+/* Bounds the time xc_search() may spend matching @q: past @seconds (0: no
+ * bound, the default) it stops and fails with XC_ERR_TIMEOUT, rather than
+ * return counts it did not finish.  XC_ERR_INVALID for a negative
+ * @seconds. */
 xc_status_t xc_query_set_time_limit(xc_query_t *q, double seconds);
+/* Non-zero when @q checks term positions (a phrase or NEAR): such a query
+ * costs a position check per candidate, so a caller may count fewer of
+ * its matches exactly. */
+int xc_query_is_positional(const xc_query_t *q);
 
 /* ---------------------------------------------------------------- Search */
 
@@ -147,14 +153,6 @@ typedef struct {
      * the same however many documents match; without, from the values of
      * each match.  May be NULL. */
     const char *const *facet_prefixes;
-    /* Give up counting check_at_least matches after this many seconds (0:
-     * no bound but the query's time limit): the page is still the best
-     * one, the total an estimate.  A rare phrase of common words is
-     * checked in every document holding both words before it is known
-     * there are fewer than check_at_least: 21 ms on 100,000 documents
-     * against 7 ms for the page alone.  Facet counts are not bounded by
-     * it. */
-    double check_seconds;
 } xc_search_opts_t;
 
 /* Runs @q.  The result is bound to @q's database. */
