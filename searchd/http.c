@@ -1,5 +1,14 @@
-/* http.c -- libmicrohttpd glue: one daemon per listening socket, each
- * request handed to the API and its reply sent back. */
+/* http.c -- libmicrohttpd glue: one daemon per listening socket, whose
+ * single thread does the I/O of every connection, and a pool of worker
+ * threads (--threads, one per core by default) that answer the requests.
+ *
+ * A request is handed to the pool with its connection suspended, and the
+ * worker resumes the connection with the reply.  Answering in
+ * libmicrohttpd's own thread pool tied each connection to the thread that
+ * happened to accept it: two kept-alive clients landed on one thread about
+ * half the time and waited on each other while the other core idled
+ * (scripts/bench/query: 2 clients gave 269 or 332 queries/s from one run
+ * to the next). */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -16,6 +25,7 @@
 
 struct sd_http {
     struct MHD_Daemon *daemon;
+    GThreadPool *workers;       /* answer requests; own the Xapian handles */
     int fd;                     /* ours to close once quiesced, else -1 */
     sd_app_t *app;
     sd_http_opts_t opts;
@@ -28,6 +38,11 @@ typedef struct {
     gboolean seen;              /* the handler was called once */
     gboolean answered;
     size_t body;                /* bytes of request body received */
+    /* Handed to a worker: the connection is suspended until it is done. */
+    struct MHD_Connection *conn;
+    char *method;
+    sd_reply_t reply;
+    gint done;                  /* atomic: reply is ready */
 } request_t;
 
 /* libmicrohttpd hands the access handler an unescaped path and parses
@@ -58,6 +73,8 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (!req)
         return;
     g_free(req->uri);
+    g_free(req->method);
+    sd_reply_clear(&req->reply);
     g_free(req);
     *con_cls = NULL;
     g_atomic_int_dec_and_test(&h->in_flight);
@@ -126,6 +143,8 @@ queue_reply(struct MHD_Connection *conn, sd_reply_t *reply)
         sd_reply_clear(reply);
         return MHD_NO;
     }
+    reply->body = NULL;         /* the response owns it now */
+    reply->len = 0;
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                             reply->content_type);
     if (reply->allow)
@@ -167,6 +186,11 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
     } else {
         refused = 0;
     }
+    if (g_atomic_int_get(&req->done)) {
+        /* Resumed: the worker's reply, sent once. */
+        g_atomic_int_set(&req->done, 0);
+        return queue_reply(conn, &req->reply);
+    }
     if (req->answered || *upload_data_size) {
         req->body += *upload_data_size;
         *upload_data_size = 0;
@@ -185,10 +209,26 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
                 : "too many requests at once; retry");
 
         sd_json_error_reply(error, &reply);
-    } else {
-        sd_api_handle(h->app, method, req->uri, &reply);
+        return queue_reply(conn, &reply);
     }
-    return queue_reply(conn, &reply);
+    /* To a worker; on_request() is called again once it resumes the
+     * connection, and sends the reply then. */
+    req->conn = conn;
+    req->method = g_strdup(method);
+    MHD_suspend_connection(conn);
+    g_thread_pool_push(h->workers, req, NULL);
+    return MHD_YES;
+}
+
+static void
+work(gpointer data, gpointer user_data)
+{
+    request_t *req = data;
+    sd_http_t *h = user_data;
+
+    sd_api_handle(h->app, req->method, req->uri, &req->reply);
+    g_atomic_int_set(&req->done, 1);
+    MHD_resume_connection(req->conn);
 }
 
 /* libmicrohttpd's own messages (a client that hung up, say) are of
@@ -204,20 +244,27 @@ sd_http_t *
 sd_http_start(int fd, const sd_http_opts_t *opts, sd_app_t *app,
               GError **error)
 {
-    /* MHD_USE_ITC is what MHD_quiesce_daemon() needs with a thread pool;
-     * MHD_USE_AUTO picks epoll on Linux. */
+    /* MHD_USE_ITC (part of MHD_ALLOW_SUSPEND_RESUME) is also what
+     * MHD_quiesce_daemon() needs; MHD_USE_AUTO picks epoll on Linux. */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO
-        | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+        | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     sd_http_t *h = g_new0(sd_http_t, 1);
 
     h->fd = -1;
     h->app = app;
     h->opts = *opts;
+    /* Exclusive: the threads start now and live as long as the pool, so
+     * each keeps its Xapian handle and caches. */
+    h->workers = g_thread_pool_new(work, h, opts->threads, TRUE, error);
+    if (!h->workers) {
+        close(fd);
+        g_free(h);
+        return NULL;
+    }
     h->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, h,
         MHD_OPTION_EXTERNAL_LOGGER, on_log, NULL,
         MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)opts->threads,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)opts->timeout,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int)opts->max_connections,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
@@ -232,6 +279,7 @@ sd_http_start(int fd, const sd_http_opts_t *opts, sd_app_t *app,
          * documented for failures; closing it here is harmless when it
          * did, as no other thread opens files at start-up. */
         close(fd);
+        g_thread_pool_free(h->workers, TRUE, TRUE);
         g_free(h);
         return NULL;
     }
@@ -271,6 +319,10 @@ sd_http_free(sd_http_t *h)
 {
     if (!h)
         return;
+    /* Workers finish what they hold and resume its connections first:
+     * libmicrohttpd must not be stopped with a connection suspended. */
+    if (h->workers)
+        g_thread_pool_free(h->workers, FALSE, TRUE);
     if (h->daemon)
         MHD_stop_daemon(h->daemon);
     /* After MHD_quiesce_daemon() the listening socket is ours again;
