@@ -403,7 +403,6 @@ run_search(xc_db_t *db, sd_search_req_t *req, xc_mset_t **m,
            GError **error)
 {
     unsigned slots[SD_MAX_FACETS];
-    const char *prefixes[SD_MAX_FACETS];
     xc_sort_t sort = req->sort >= 0 ? (xc_sort_t)req->sort
         : req->q ? XC_SORT_RELEVANCE : XC_SORT_DATE;
     xc_search_opts_t opts = {
@@ -411,12 +410,11 @@ run_search(xc_db_t *db, sd_search_req_t *req, xc_mset_t **m,
         .limit = req->limit,
         .sort = sort,
         .facet_slots = slots,
-        .n_facet_slots = sd_facets_main_slots(req, slots, prefixes),
+        .n_facet_slots = sd_facets_main_slots(req, slots),
         .collapse_slot = -1,
         /* Exact totals while they are cheap: the whole mapping and its
          * documents fit many times over. */
         .check_at_least = SD_EXACT_TOTAL,
-        .facet_prefixes = prefixes,
     };
     xc_query_t *q = sd_query_build(db, req, 0, NULL, error);
     xc_status_t st;

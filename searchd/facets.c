@@ -100,17 +100,14 @@ sd_facets_parse(sd_search_req_t *req, const char *value, GError **error)
 }
 
 size_t
-sd_facets_main_slots(const sd_search_req_t *req, unsigned *slots,
-                     const char **prefixes)
+sd_facets_main_slots(const sd_search_req_t *req, unsigned *slots)
 {
     size_t k, n = 0;
 
     for (k = 0; k < G_N_ELEMENTS(fields); k++)
         if ((req->facets & (1u << k))
-            && !sd_search_req_filter(req, fields[k].prefix)) {
-            prefixes[n] = fields[k].prefix;
+            && !sd_search_req_filter(req, fields[k].prefix))
             slots[n++] = fields[k].slot;
-        }
     return n;
 }
 
@@ -237,7 +234,6 @@ search_without(xc_db_t *db, const sd_search_req_t *req,
         .n_facet_slots = 1,
         .collapse_slot = -1,
         .check_at_least = 0,
-        .facet_prefixes = &field->prefix,
     };
     xc_query_t *q = sd_query_build(db, req, 0, field->prefix, error);
     xc_mset_t *m = NULL;

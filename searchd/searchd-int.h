@@ -153,11 +153,10 @@ char *sd_query_slug(const char *text);
  * SD_ERROR_BAD_PARAMETER naming an unknown one. */
 gboolean sd_facets_parse(sd_search_req_t *req, const char *value,
                          GError **error);
-/* Fills @slots and @prefixes (room for SD_MAX_FACETS each) with the value
- * slots and term prefixes the main search must count: the requested
- * fields without an active filter.  Returns how many. */
-size_t sd_facets_main_slots(const sd_search_req_t *req, unsigned *slots,
-                            const char **prefixes);
+/* Fills @slots (room for SD_MAX_FACETS) with the value slots the main
+ * search must count: the requested fields without an active filter.
+ * Returns how many. */
+size_t sd_facets_main_slots(const sd_search_req_t *req, unsigned *slots);
 /* Adds "facets": {...} to @b: counts of the main search @m (NULL when
  * nothing was searched), and for each requested field with an active
  * filter one more search without that filter, so that a selected value's

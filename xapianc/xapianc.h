@@ -147,12 +147,6 @@ typedef struct {
      * totals up to it are exact, beyond it estimated.  0 = only what the
      * page needs.  Facets imply every match, and then an exact total. */
     size_t check_at_least;
-    /* Per facet slot, the boolean-term prefix holding the same values
-     * (XC_PREFIX_ORG for XC_SLOT_ORG), or NULL.  With it, a facet over
-     * many matches is counted from the terms' posting lists, which costs
-     * the same however many documents match; without, from the values of
-     * each match.  May be NULL. */
-    const char *const *facet_prefixes;
 } xc_search_opts_t;
 
 /* Runs @q.  The result is bound to @q's database. */

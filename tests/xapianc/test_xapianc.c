@@ -174,7 +174,7 @@ search_ids(xc_db_t *db, const char *text, unsigned flags, xc_sort_t sort)
 {
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
-    xc_search_opts_t opts = {0, 100, sort, NULL, 0, -1, 0, NULL};
+    xc_search_opts_t opts = {0, 100, sort, NULL, 0, -1, 0};
 
     cr_assert_eq(xc_query_parse(db, text, flags, &q), XC_OK,
                  "parse '%s': %s", text ? text : "(null)", xc_errmsg(db));
@@ -526,7 +526,7 @@ Test(xapianc, long_terms_are_hashed_consistently)
 
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
-    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, -1, 0, NULL};
+    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, -1, 0};
     const char *values[] = {host_b};
     cr_assert_eq(xc_query_parse(db, NULL, 0, &q), XC_OK);
     cr_assert_eq(xc_query_filter(q, XC_PREFIX_HOST, values, 1), XC_OK);
@@ -780,7 +780,7 @@ Test(xapianc, filters_or_within_a_call_and_across_calls)
     xc_db_t *db = open_reader();
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
-    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, -1, 0, NULL};
+    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, -1, 0};
     const char *countries[] = {"kg", "uz"};
     const char *types[] = {"entry"};
 
@@ -965,7 +965,7 @@ Test(xapianc, hits_report_rank_weight_and_data)
     xc_db_t *db = open_reader();
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
-    xc_search_opts_t opts = {1, 1, XC_SORT_RELEVANCE, NULL, 0, -1, 0, NULL};
+    xc_search_opts_t opts = {1, 1, XC_SORT_RELEVANCE, NULL, 0, -1, 0};
     xc_hit_t hit;
     uint64_t total = 0;
     int exact = 0;
@@ -1003,7 +1003,7 @@ Test(xapianc, check_at_least_makes_totals_exact)
     xc_db_t *db;
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
-    xc_search_opts_t opts = {0, 0, XC_SORT_RELEVANCE, NULL, 0, -1, 0, NULL};
+    xc_search_opts_t opts = {0, 0, XC_SORT_RELEVANCE, NULL, 0, -1, 0};
     const char *a[] = {"a"}, *b[] = {"b"};
     uint64_t total = 0;
     int exact = 1;
@@ -1058,8 +1058,7 @@ Test(xapianc, collapse_keeps_best_hit_per_key)
     xc_db_t *db = open_reader();
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
-    xc_search_opts_t opts = {0, 10, XC_SORT_DATE, NULL, 0, XC_SLOT_TYPE, 0,
-                             NULL};
+    xc_search_opts_t opts = {0, 10, XC_SORT_DATE, NULL, 0, XC_SLOT_TYPE, 0};
 
     cr_assert_eq(xc_query_parse(db, NULL, 0, &q), XC_OK);
     cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
@@ -1086,28 +1085,37 @@ collect_facet(const char *value, uint64_t count, void *rock)
     return ++r->calls == r->stop_after;
 }
 
-Test(xapianc, facets_count_every_match_and_each_value_once)
+/* @n documents saying "common words" (every @swap-th one "words common"
+ * instead; 0: none), in kz and uz (every third, kz named twice) or in uz,
+ * and "d-x" in tj saying "unrelated". */
+static void
+put_country_docs(int n, int swap)
 {
     xc_dbw_t *w = open_writer();
-    char *id;
 
-    /* 60 matches, one page of 2: the counts must cover all 60. */
-    for (int i = 0; i < 60; i++) {
-        id = g_strdup_printf("d-%02d", i);
-        doc_t d = {id, NULL, "common words here", NULL,
-                   i % 3 == 0 ? "kz\nuz\nkz" : "uz", "document", NULL};
+    for (int i = 0; i < n; i++) {
+        char *id = g_strdup_printf("d-%04d", i);
+        doc_t d = {id, NULL, swap && i % swap == 0 ? "words common"
+                                                   : "common words",
+                   NULL, i % 3 == 0 ? "kz\nuz\nkz" : "uz", "document", NULL};
         put_doc(w, &d);
         g_free(id);
     }
     doc_t other = {"d-x", NULL, "unrelated", NULL, "tj", "entry", NULL};
     put_doc(w, &other);
     cr_assert_eq(xc_dbw_close(w), XC_OK);
+}
+
+Test(xapianc, facets_count_every_match_and_each_value_once)
+{
+    /* 60 matches, one page of 2: the counts must cover all 60. */
+    put_country_docs(60, 0);
 
     xc_db_t *db = open_reader();
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
     const unsigned slots[] = {XC_SLOT_COUNTRY, XC_SLOT_TYPE};
-    xc_search_opts_t opts = {0, 2, XC_SORT_RELEVANCE, slots, 2, -1, 0, NULL};
+    xc_search_opts_t opts = {0, 2, XC_SORT_RELEVANCE, slots, 2, -1, 0};
     facet_rock_t r = {g_string_new(NULL), 0, 0};
     uint64_t total = 0;
     int exact = 0;
@@ -1149,25 +1157,43 @@ Test(xapianc, facets_count_every_match_and_each_value_once)
     xc_mset_free(m);
     xc_query_free(q);
 
-    /* With the fields' prefixes, many matches are counted from posting
-     * lists and few from values: the counts are the same either way. */
-    static const char *const prefixes[] = {XC_PREFIX_COUNTRY,
-                                           XC_PREFIX_TYPE};
+    g_string_free(r.out, TRUE);
+    xc_db_close(db);
+}
+
+/* Past a couple of thousand matches facets are counted from per-revision
+ * columns of values, below from each match's values, and for a phrase
+ * from the docids of an unweighted match: the counts agree with what the
+ * documents say, whichever way. */
+Test(xapianc, facets_agree_however_they_are_counted)
+{
+    xc_dbw_t *w;
+
+    put_country_docs(2800, 4);
+
+    xc_db_t *db = open_reader();
+    static const unsigned slots[] = {XC_SLOT_COUNTRY, XC_SLOT_TYPE};
     static const struct {
         const char *q, *country, *type;
+        uint64_t total;
     } cases[] = {
-        {"common", "uz=60,kz=20", "document=60"},   /* postings */
-        {"unrelated", "tj=1", "entry=1"},           /* values */
-        {NULL, "uz=60,kz=20,tj=1", "document=60,entry=1"},
+        {"common", "uz=2800,kz=934", "document=2800", 2800},   /* columns */
+        {"unrelated", "tj=1", "entry=1", 1},                    /* values */
+        {NULL, "uz=2800,kz=934,tj=1", "document=2800,entry=1", 2801},
+        /* A phrase: an unweighted match collects the docids. */
+        {"\"common words\"", "uz=2100,kz=700", "document=2100", 2100},
+        {"\"words common\"", "uz=700,kz=234", "document=700", 700},
     };
-    opts.facet_prefixes = prefixes;
-    opts.limit = 2;
     for (size_t k = 0; k < G_N_ELEMENTS(cases); k++) {
+        xc_search_opts_t opts = {0, 2, XC_SORT_RELEVANCE, slots, 2, -1, 0};
+        facet_rock_t r = {g_string_new(NULL), 0, 0};
+        xc_query_t *q = NULL;
+        xc_mset_t *m = NULL;
+        uint64_t total = 0;
+        int exact = 0;
+
         cr_assert_eq(xc_query_parse(db, cases[k].q, 0, &q), XC_OK);
-        cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
-        g_string_truncate(r.out, 0);
-        r.calls = 0;
-        r.stop_after = 0;
+        cr_assert_eq(xc_search(q, &opts, &m), XC_OK, "%s", xc_errmsg(db));
         cr_assert_eq(xc_mset_facets(m, XC_SLOT_COUNTRY, collect_facet, &r),
                      XC_OK);
         cr_expect_str_eq(r.out->str, cases[k].country, "%s",
@@ -1177,11 +1203,34 @@ Test(xapianc, facets_count_every_match_and_each_value_once)
                      XC_OK);
         cr_expect_str_eq(r.out->str, cases[k].type);
         xc_mset_total(m, &total, &exact);
+        cr_expect_eq(total, cases[k].total);
         cr_expect(exact);
+        g_string_free(r.out, TRUE);
         xc_mset_free(m);
         xc_query_free(q);
     }
-    g_string_free(r.out, TRUE);
+
+    /* A new revision is read into new columns. */
+    doc_t late = {"d-late", NULL, "common", NULL, "tj", "entry", NULL};
+    w = open_writer();
+    put_doc(w, &late);
+    cr_assert_eq(xc_dbw_close(w), XC_OK);
+    cr_assert_eq(xc_db_reopen(db), XC_OK);
+    {
+        xc_search_opts_t opts = {0, 2, XC_SORT_RELEVANCE, slots, 1, -1, 0};
+        facet_rock_t r = {g_string_new(NULL), 0, 0};
+        xc_query_t *q = NULL;
+        xc_mset_t *m = NULL;
+
+        cr_assert_eq(xc_query_parse(db, "common", 0, &q), XC_OK);
+        cr_assert_eq(xc_search(q, &opts, &m), XC_OK, "%s", xc_errmsg(db));
+        cr_assert_eq(xc_mset_facets(m, XC_SLOT_COUNTRY, collect_facet, &r),
+                     XC_OK);
+        cr_expect_str_eq(r.out->str, "uz=2800,kz=934,tj=1");
+        g_string_free(r.out, TRUE);
+        xc_mset_free(m);
+        xc_query_free(q);
+    }
     xc_db_close(db);
 }
 
@@ -1206,7 +1255,7 @@ positions_of(xc_db_t *db, const char *text)
 {
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
-    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, -1, 0, NULL};
+    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, -1, 0};
     GArray *a = g_array_new(FALSE, FALSE, sizeof(unsigned));
     GString *s = g_string_new(NULL);
 
@@ -1259,7 +1308,7 @@ Test(xapianc, snippet_marks_matches_and_escapes_html)
     xc_db_t *db = open_reader();
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
-    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, -1, 0, NULL};
+    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, -1, 0};
     char *s = NULL;
 
     cr_assert_eq(xc_query_parse(db, "fighters", 0, &q), XC_OK);
@@ -1385,7 +1434,7 @@ Test(xapianc, stored_text_is_packed_and_reads_back_unchanged)
 
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
-    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, -1, 0, NULL};
+    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, -1, 0};
     cr_assert_eq(xc_query_parse(db, "dialogue", 0, &q), XC_OK);
     cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
     cr_assert_eq(xc_mset_size(m), 1);
