@@ -113,53 +113,34 @@ sd_facets_main_slots(const sd_search_req_t *req, unsigned *slots)
 
 /* ---------------------------------------------------------------- Labels */
 
-/* The labels of one index revision, per HTTP thread: the metadata is a
- * few kilobytes of JSON, parsed once per revision rather than once per
- * request, and a thread-local copy needs no lock. */
-typedef struct {
-    uint64_t revision;
-    gboolean loaded;
-    JsonNode *root;             /* owned; NULL when the index has none */
-} labels_cache_t;
+/* The labels of one index revision, per thread: the metadata is a few
+ * kilobytes of JSON, parsed once per revision rather than once per
+ * request.  A metadata read that fails leaves labels out rather than
+ * failing the search. */
+static GPrivate labels_key = G_PRIVATE_INIT(sd_rev_cache_free);
 
-static void
-labels_cache_free(gpointer data)
-{
-    labels_cache_t *c = data;
-
-    if (c->root)
-        json_node_unref(c->root);
-    g_free(c);
-}
-
-static GPrivate labels_key = G_PRIVATE_INIT(labels_cache_free);
-
-/* A metadata read that fails leaves labels out rather than failing the
- * search. */
 JsonObject *
 sd_facets_labels(xc_db_t *db)
 {
-    labels_cache_t *c = g_private_get(&labels_key);
     uint64_t rev = 0;
+    gboolean current = FALSE;
+    sd_rev_cache_t *c = sd_rev_cache_get(&labels_key, db, &rev, &current,
+                                         NULL);
     char *text = NULL;
 
-    if (!c) {
-        c = g_new0(labels_cache_t, 1);
-        g_private_set(&labels_key, c);
-    }
-    if (xc_db_revision(db, &rev) != XC_OK)
+    if (!c)
         return NULL;
-    if (!c->loaded || c->revision != rev) {
-        g_clear_pointer(&c->root, json_node_unref);
+    if (!current) {
+        JsonNode *root = NULL;
+
         if (xc_db_get_metadata(db, XC_META_LABELS, &text) == XC_OK)
-            c->root = sd_json_parse(text);
+            root = sd_json_parse(text);
         free(text);
-        if (c->root && !JSON_NODE_HOLDS_OBJECT(c->root))
-            g_clear_pointer(&c->root, json_node_unref);
-        c->revision = rev;
-        c->loaded = TRUE;
+        if (root && !JSON_NODE_HOLDS_OBJECT(root))
+            g_clear_pointer(&root, json_node_unref);
+        sd_rev_cache_set(c, rev, root, (GDestroyNotify)json_node_unref);
     }
-    return c->root ? json_node_get_object(c->root) : NULL;
+    return c->value ? json_node_get_object(c->value) : NULL;
 }
 
 /* Returns: (transfer none): the label of @value in @field. */

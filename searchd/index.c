@@ -228,3 +228,49 @@ sd_index_thread_reopen(sd_index_t *index, GError **error)
         g_clear_pointer(&t->db, xc_db_close);
     return sd_index_thread_db(index, error) != NULL;
 }
+
+/* ---------------------------------------------------------------- Caches */
+
+void
+sd_rev_cache_free(gpointer cache)
+{
+    sd_rev_cache_t *c = cache;
+
+    if (c && c->value && c->free_value)
+        c->free_value(c->value);
+    g_free(c);
+}
+
+sd_rev_cache_t *
+sd_rev_cache_get(GPrivate *key, xc_db_t *db, uint64_t *revision,
+                 gboolean *current, GError **error)
+{
+    sd_rev_cache_t *c = g_private_get(key);
+    xc_status_t st;
+
+    if (!c) {
+        c = g_new0(sd_rev_cache_t, 1);
+        g_private_set(key, c);
+    }
+    *revision = 0;
+    st = xc_db_revision(db, revision);
+    if (st != XC_OK) {
+        sd_index_fail(db, st, "cannot read the index revision", error);
+        return NULL;
+    }
+    *current = c->loaded && c->revision == *revision;
+    return c;
+}
+
+void
+sd_rev_cache_set(sd_rev_cache_t *c, uint64_t revision, gpointer value,
+                 GDestroyNotify free_value)
+{
+    if (c->value && c->free_value)
+        c->free_value(c->value);
+    c->value = value;
+    c->free_value = free_value;
+    c->revision = revision;
+    c->loaded = TRUE;
+    c->built_at = g_get_monotonic_time();
+}

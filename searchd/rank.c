@@ -97,57 +97,39 @@ hit_keys_new(JsonObject *o)
  * large index. */
 #define MAX_CACHED_HITS     100000
 
-typedef struct {
-    uint64_t revision;
-    gboolean loaded;
-    GHashTable *by_docid;       /* docid -> hit_keys_t (owned) */
-} keys_cache_t;
-
-static void
-keys_cache_free(gpointer data)
-{
-    keys_cache_t *c = data;
-
-    if (c->by_docid)
-        g_hash_table_unref(c->by_docid);
-    g_free(c);
-}
-
-static GPrivate keys_key = G_PRIVATE_INIT(keys_cache_free);
+/* docid -> hit_keys_t (owned), for one revision. */
+static GPrivate keys_key = G_PRIVATE_INIT(sd_rev_cache_free);
 
 /* Returns: (transfer none) (nullable): the keys of hit @i. */
 static const hit_keys_t *
 hit_keys(xc_db_t *db, xc_mset_t *m, size_t i, GError **error)
 {
-    keys_cache_t *c = g_private_get(&keys_key);
     g_autoptr(JsonNode) node = NULL;
     unsigned docid = 0;
     uint64_t rev = 0;
+    gboolean current = FALSE;
+    sd_rev_cache_t *c = sd_rev_cache_get(&keys_key, db, &rev, &current,
+                                         error);
+    GHashTable *by_docid;
     hit_keys_t *k;
     xc_hit_t hit;
     xc_status_t st;
 
-    if (!c) {
-        c = g_new0(keys_cache_t, 1);
-        g_private_set(&keys_key, c);
-    }
-    st = xc_db_revision(db, &rev);
-    if (st == XC_OK)
-        st = xc_mset_docid(m, i, &docid);
+    if (!c)
+        return NULL;
+    st = xc_mset_docid(m, i, &docid);
     if (st != XC_OK) {
         sd_index_fail(db, st, "cannot read hit", error);
         return NULL;
     }
-    if (!c->by_docid || !c->loaded || c->revision != rev
-        || g_hash_table_size(c->by_docid) >= MAX_CACHED_HITS) {
-        if (c->by_docid)
-            g_hash_table_unref(c->by_docid);
-        c->by_docid = g_hash_table_new_full(g_direct_hash, g_direct_equal,
-                                            NULL, hit_keys_free);
-        c->revision = rev;
-        c->loaded = TRUE;
-    }
-    k = g_hash_table_lookup(c->by_docid, GUINT_TO_POINTER(docid));
+    if (!current || !c->value
+        || g_hash_table_size(c->value) >= MAX_CACHED_HITS)
+        sd_rev_cache_set(c, rev,
+                         g_hash_table_new_full(g_direct_hash, g_direct_equal,
+                                               NULL, hit_keys_free),
+                         (GDestroyNotify)g_hash_table_unref);
+    by_docid = c->value;
+    k = g_hash_table_lookup(by_docid, GUINT_TO_POINTER(docid));
     if (k)
         return k;
     st = xc_mset_hit(m, i, &hit);
@@ -158,7 +140,7 @@ hit_keys(xc_db_t *db, xc_mset_t *m, size_t i, GError **error)
     node = sd_json_parse(hit.data);
     k = hit_keys_new(node && JSON_NODE_HOLDS_OBJECT(node)
                      ? json_node_get_object(node) : NULL);
-    g_hash_table_insert(c->by_docid, GUINT_TO_POINTER(docid), k);
+    g_hash_table_insert(by_docid, GUINT_TO_POINTER(docid), k);
     return k;
 }
 

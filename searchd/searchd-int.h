@@ -60,6 +60,32 @@ gboolean sd_index_thread_reopen(sd_index_t *index, GError **error);
 gboolean sd_index_fail(xc_db_t *db, xc_status_t status, const char *what,
                        GError **error);
 
+/* What a thread derives from one revision of the index (facet labels,
+ * ranking keys, suggestion phrases), kept per thread so that no lock is
+ * needed.  Each kind has its own
+ *     static GPrivate key = G_PRIVATE_INIT(sd_rev_cache_free);
+ */
+typedef struct {
+    uint64_t revision;          /* of @value, once loaded */
+    gboolean loaded;
+    gpointer value;             /* owned; may be NULL when loaded */
+    GDestroyNotify free_value;
+    gint64 built_at;            /* monotonic us of the last set */
+    gint64 build_us;            /* left to callers that time their builds */
+} sd_rev_cache_t;
+
+void sd_rev_cache_free(gpointer cache);
+/* Returns: (transfer none) (nullable): the calling thread's cache for
+ * @key, made empty on first use; *@revision is @db's revision and
+ * *@current whether the cache holds it.  NULL (and @error set) when the
+ * revision cannot be read. */
+sd_rev_cache_t *sd_rev_cache_get(GPrivate *key, xc_db_t *db,
+                                 uint64_t *revision, gboolean *current,
+                                 GError **error);
+/* Replaces @c's value with @value (transfer full) of @revision. */
+void sd_rev_cache_set(sd_rev_cache_t *c, uint64_t revision, gpointer value,
+                      GDestroyNotify free_value);
+
 /* ---------------------------------------------------------------- API */
 
 /* What the API needs from the server; owned by the server. */

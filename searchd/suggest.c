@@ -66,25 +66,8 @@ normalize(const char *text)
  * every other suggestion a rebuild (the list is then a little stale). */
 #define REBUILD_FACTOR      100
 
-typedef struct {
-    uint64_t revision;
-    gboolean loaded;
-    gint64 built_at;            /* monotonic, microseconds */
-    gint64 build_us;            /* how long the last build took */
-    GPtrArray *phrases;         /* (element-type phrase_t) */
-} phrase_cache_t;
-
-static void
-phrase_cache_free(gpointer data)
-{
-    phrase_cache_t *c = data;
-
-    if (c->phrases)
-        g_ptr_array_unref(c->phrases);
-    g_free(c);
-}
-
-static GPrivate phrase_key = G_PRIVATE_INIT(phrase_cache_free);
+/* (element-type phrase_t), for one revision. */
+static GPrivate phrase_key = G_PRIVATE_INIT(sd_rev_cache_free);
 
 /* Adds @text (or counts it once more when already there, by key). */
 static void
@@ -198,39 +181,28 @@ add_titles(xc_db_t *db, GPtrArray *phrases, GHashTable *by_key,
 static GPtrArray *
 phrases_get(xc_db_t *db, GError **error)
 {
-    phrase_cache_t *c = g_private_get(&phrase_key);
     g_autoptr(GHashTable) by_key = NULL;
     g_autoptr(GPtrArray) phrases = NULL;
     uint64_t rev = 0;
-    gint64 t0;
-    xc_status_t st;
+    gboolean current = FALSE;
+    sd_rev_cache_t *c = sd_rev_cache_get(&phrase_key, db, &rev, &current,
+                                         error);
+    gint64 t0 = g_get_monotonic_time();
 
-    if (!c) {
-        c = g_new0(phrase_cache_t, 1);
-        g_private_set(&phrase_key, c);
-    }
-    st = xc_db_revision(db, &rev);
-    if (st != XC_OK) {
-        sd_index_fail(db, st, "cannot read the revision", error);
+    if (!c)
         return NULL;
-    }
-    t0 = g_get_monotonic_time();
-    if (c->loaded && (c->revision == rev
+    if (c->loaded && (current
                       || t0 - c->built_at < c->build_us * REBUILD_FACTOR))
-        return c->phrases;
+        return c->value;
     phrases = g_ptr_array_new_with_free_func(phrase_free);
     by_key = g_hash_table_new(g_str_hash, g_str_equal);
     add_labels(db, phrases, by_key);
     if (!add_titles(db, phrases, by_key, error))
         return NULL;
-    if (c->phrases)
-        g_ptr_array_unref(c->phrases);
-    c->phrases = g_steal_pointer(&phrases);
-    c->revision = rev;
-    c->loaded = TRUE;
-    c->built_at = g_get_monotonic_time();
+    sd_rev_cache_set(c, rev, g_steal_pointer(&phrases),
+                     (GDestroyNotify)g_ptr_array_unref);
     c->build_us = c->built_at - t0;
-    return c->phrases;
+    return c->value;
 }
 
 /* ---------------------------------------------------------------- Matching */
