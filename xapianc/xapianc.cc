@@ -729,7 +729,7 @@ class DeadlineSpy : public Xapian::MatchSpy {
 };
 
 /* Counts the matches of a facet pass, and keeps their docids when some
- * facet is counted from posting lists. */
+ * facet is counted from a column. */
 class MatchCollector : public Xapian::MatchSpy {
   public:
     bool keep;
