@@ -1518,15 +1518,7 @@ Test(xapianc, time_limit_keeps_results_and_refuses_negative)
  * limit it runs as if there were none. */
 Test(xapianc, time_limit_stops_a_long_search)
 {
-    xc_dbw_t *w = open_writer();
-    for (int i = 0; i < 2000; i++) {
-        char *id = g_strdup_printf("d-%04d", i);
-        doc_t d = {id, NULL, "common word", NULL, i % 2 ? "kz" : "uz",
-                   "document", NULL};
-        put_doc(w, &d);
-        g_free(id);
-    }
-    cr_assert_eq(xc_dbw_close(w), XC_OK);
+    put_country_docs(2000, 0);
 
     xc_db_t *db = open_reader();
     static const unsigned slots[] = {XC_SLOT_COUNTRY};
