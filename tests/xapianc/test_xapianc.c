@@ -665,14 +665,20 @@ Test(xapianc, slug_folds_to_dashes)
     free(none);
 }
 
-/* Each field's slot is its own, and the query prefix of a field names it
- * as a query would: "site:" for the host, none for org (free text) and
- * year (ranges). */
+/* Each field's slot is its own (and none of the other slots), and the
+ * query prefix of a field names it as a query would: "site:" for the
+ * host, none for org (free text) and year (ranges). */
 Test(xapianc, field_table_is_consistent)
 {
+    static const unsigned others[] = {XC_SLOT_DATE, XC_SLOT_HASH,
+                                      XC_SLOT_TEXT, XC_SLOT_PAGES};
+
     for (size_t i = 0; i < XC_FIELD_N; i++) {
-        cr_expect_lt(xc_fields[i].slot, XC_SLOT_DATE, "%s",
+        cr_expect_lt(xc_fields[i].slot, XC_SLOT_TEXT_MORE, "%s",
                      xc_fields[i].name);
+        for (size_t k = 0; k < G_N_ELEMENTS(others); k++)
+            cr_expect_neq(xc_fields[i].slot, others[k], "%s",
+                          xc_fields[i].name);
         for (size_t k = 0; k < i; k++) {
             cr_expect_neq(xc_fields[i].slot, xc_fields[k].slot);
             cr_expect_str_neq(xc_fields[i].name, xc_fields[k].name);
