@@ -50,6 +50,8 @@ const corpus_term_t *match_theme(const corpus_vocab_t *vocab,
                                  const char *text);
 char *lead_of(const char *text);
 gboolean org_cell_is_title(const corpus_vocab_t *vocab, const char *cell);
+GPtrArray *find_years(const char *text, gint64 edition_year);
+char *cue_clauses(const char *text, const char *const *cues, char **rest);
 #endif
 
 G_END_DECLS

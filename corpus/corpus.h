@@ -114,9 +114,18 @@ typedef struct {
     char *kind;                 /* kind slug (kinds.tsv) */
     char *kind_raw;             /* the kind/objective cell as written */
     char *orgs_raw;             /* the organization cell as written */
-    GPtrArray *orgs;            /* (element-type utf8) org slugs */
-    GPtrArray *countries;       /* (element-type utf8) country slugs */
-    GPtrArray *years;           /* (element-type utf8) "2019" ... */
+    GPtrArray *orgs;            /* (element-type utf8) org slugs: the
+                                 * cell's, then implementers the text
+                                 * names (all the text names when the
+                                 * cell names none) */
+    GPtrArray *countries;       /* (element-type utf8) country slugs of
+                                 * the activity (not its donors) */
+    GPtrArray *donors;          /* (element-type utf8) country slugs
+                                 * named only as paying ("co-funded by
+                                 * ... the Netherlands") */
+    GPtrArray *years;           /* (element-type utf8) "2019" ...: when
+                                 * it happened or was published, not
+                                 * resolution years or horizons */
     char *text;                 /* plain text; list items one per line */
     GPtrArray *titles;          /* (element-type utf8) italic titles */
     GPtrArray *links;           /* (element-type corpus_link_t) */

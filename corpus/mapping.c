@@ -29,6 +29,7 @@ corpus_entry_free(corpus_entry_t *entry)
     g_free(entry->orgs_raw);
     g_clear_pointer(&entry->orgs, g_ptr_array_unref);
     g_clear_pointer(&entry->countries, g_ptr_array_unref);
+    g_clear_pointer(&entry->donors, g_ptr_array_unref);
     g_clear_pointer(&entry->years, g_ptr_array_unref);
     g_free(entry->text);
     g_clear_pointer(&entry->titles, g_ptr_array_unref);
@@ -667,9 +668,83 @@ cmp_str(gconstpointer a, gconstpointer b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Every year 1990-2030 written as four digits on its own. */
-static GPtrArray *
-find_years(const char *text)
+/* Whether the @n bytes of @text before @at name a resolution: the year
+ * written after its number is when the Security Council adopted it. */
+static gboolean
+names_resolution(const char *text, const char *at, gsize n)
+{
+    const char *from = at - text > (gssize)n ? at - n : text;
+    g_autofree char *lower = g_ascii_strdown(from, at - from);
+
+    return strstr(lower, "resolution") || strstr(lower, "scr");
+}
+
+/* Whether the text just before @at (a year) is the number of a
+ * resolution: "1373 (2001)", "2370/2017", after a mention of
+ * resolutions. */
+static gboolean
+resolution_year(const char *text, const char *at)
+{
+    const char *q = at;
+    guint digits = 0;
+
+    if (q > text && q[-1] == '(')
+        q--;
+    else if (q > text && q[-1] == '/')
+        q--;
+    else
+        return FALSE;
+    if (*q == '(' && q > text && q[-1] == ' ')
+        q--;
+    while (q > text && g_ascii_isdigit(q[-1])) {
+        q--;
+        digits++;
+    }
+    return digits >= 3 && names_resolution(text, q, 80);
+}
+
+static const char *const month_names[] = {
+    "January", "February", "March", "April", "May", "June", "July",
+    "August", "September", "October", "November", "December", "Jan",
+    "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov",
+    "Dec", NULL
+};
+
+/* Whether the year at @at (4 digits) ends a name and lies past
+ * @edition_year: "NSHR 2030", "Agenda 2030" are a strategy's horizon, not
+ * when anything happened.  A year in a range ("2021-2025"), after a month
+ * or after a lower-case word ("planned in 2021") is an activity's. */
+static gboolean
+horizon_year(const char *text, const char *at, gint64 year,
+             gint64 edition_year)
+{
+    const char *end = at + 4;
+    const char *w;
+    g_autofree char *word = NULL;
+
+    if (edition_year <= 0 || year <= edition_year)
+        return FALSE;
+    if (*end == '-' || *end == '/' || g_str_has_prefix(end, "\u2013")
+        || g_str_has_prefix(end, " -") || g_str_has_prefix(end, " \u2013"))
+        return FALSE;
+    if (at - text < 2 || at[-1] != ' ')
+        return FALSE;
+    w = at - 1;
+    while (w > text && g_ascii_isalnum(w[-1]))
+        w--;
+    if (w == at - 1 || !g_ascii_isupper(*w))
+        return FALSE;
+    word = g_strndup(w, at - 1 - w);
+    return !g_strv_contains(month_names, word);
+}
+
+/* The years an activity happened or was published in: 1990-2030 written
+ * as four digits on their own, except a resolution's adoption year
+ * ("resolution 2396 (2017)"), a UN document symbol's ("S/2017/375") and a
+ * name's horizon (horizon_year()).  Those stay in the text, not in the
+ * facet.  @edition_year: the mapping's own year, 0 when unknown. */
+CTMAP_TESTABLE GPtrArray *
+find_years(const char *text, gint64 edition_year)
 {
     GPtrArray *years = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
@@ -691,11 +766,100 @@ find_years(const char *text)
         y = g_ascii_strtoll(buf, NULL, 10);
         if (y < 1990 || y > 2030 || g_hash_table_contains(seen, buf))
             continue;
+        if (resolution_year(text, text + i)
+            || (i >= 2 && text[i - 1] == '/' && text[i - 2] == 'S')
+            || horizon_year(text, text + i, y, edition_year))
+            continue;
         g_ptr_array_add(years, g_strdup(buf));
         g_hash_table_add(seen, g_ptr_array_index(years, years->len - 1));
     }
     g_ptr_array_sort(years, cmp_str);
     return years;
+}
+
+/* Cues of a clause that names who pays for an activity: the countries
+ * named from the cue to the end of its sentence are donors, not where the
+ * activity takes place ("co-funded by the EU, UNCCT-UNOCT and the
+ * Government of the Netherlands", "launched ... with the support of
+ * France, Germany, Japan, and the United States", "the following bodies
+ * are donors: ..."). "co-founded by" is the mapping's own typo. */
+static const char *const donor_cues[] = {
+    "funded by", "co-founded by", "financed by", "supported by",
+    "with the support of", "are donors", "donors:", NULL
+};
+
+/* Cues of a clause that names who carries an activity out: organizations
+ * named there join the entry's ("implemented by Hedayah", "implemented
+ * in Tajikistan by the International Partnership for Human Rights",
+ * "conducted by RCRS", "developed by Hedayah ... and Search for Common
+ * Ground"). */
+static const char *const implementer_cues[] = {
+    "implemented by", "implemented in", "conducted by", "developed by",
+    "organized by", "organised by", "produced by", NULL
+};
+
+/* Where the sentence or clause holding @s ends: a full stop before a
+ * space or the end, a semicolon or a line break. */
+static const char *
+clause_end(const char *s)
+{
+    for (; *s; s++) {
+        if (*s == ';' || *s == '\n')
+            return s;
+        if (*s == '.' && (s[1] == '\0' || g_ascii_isspace(s[1])))
+            return s;
+    }
+    return s;
+}
+
+/* The clauses of @text that follow one of @cues (case-insensitive, at a
+ * word start), each up to clause_end(), joined by line breaks.  With
+ * @rest, also @text with those clauses blanked out (same length).
+ * Returns: (transfer full). */
+CTMAP_TESTABLE char *
+cue_clauses(const char *text, const char *const *cues, char **rest)
+{
+    g_autofree char *lower = g_ascii_strdown(text, -1);
+    GString *out = g_string_new("");
+    char *blank = rest ? g_strdup(text) : NULL;
+
+    for (int c = 0; cues[c]; c++) {
+        gsize n = strlen(cues[c]);
+
+        for (const char *at = strstr(lower, cues[c]); at;
+             at = strstr(at + n, cues[c])) {
+            const char *from = at + n;
+            const char *to = clause_end(from);
+
+            if (at > lower && g_ascii_isalnum(at[-1]))
+                continue;
+            g_string_append_len(out, text + (from - lower), to - from);
+            g_string_append_c(out, '\n');
+            if (blank)
+                memset(blank + (from - lower), ' ', to - from);
+        }
+    }
+    if (rest)
+        *rest = blank;
+    return g_string_free(out, FALSE);
+}
+
+/* The first four-digit number in @edition ("mapping-2020-07"), or 0. */
+static gint64
+edition_year(const char *edition)
+{
+    for (const char *s = edition ? edition : ""; *s; s++) {
+        char buf[5];
+
+        if (!g_ascii_isdigit(s[0]) || !g_ascii_isdigit(s[1])
+            || !g_ascii_isdigit(s[2]) || !g_ascii_isdigit(s[3])
+            || (s > edition && g_ascii_isdigit(s[-1])))
+            continue;
+        memcpy(buf, s, 4);
+        buf[4] = '\0';
+        return g_ascii_strtoll(buf, NULL, 10);
+    }
+    return 0;
 }
 
 /* Where a link starts in @s, or NULL. */
@@ -905,8 +1069,11 @@ build_entry(parser_t *p, const row_t *r, const char *edition)
     corpus_entry_t *e = g_new0(corpus_entry_t, 1);
     g_autoptr(GPtrArray) orgs = NULL;
     g_autoptr(GPtrArray) countries = NULL;
+    g_autoptr(GPtrArray) donors = NULL;
     g_autoptr(GHashTable) seen_links = NULL;
     g_autofree char *all = NULL;
+    g_autofree char *donor_text = NULL;
+    g_autofree char *activity_text = NULL;
 
     e->section = r->intro ? 0 : r->section;
     e->edition = g_strdup(edition ? edition : "");
@@ -976,15 +1143,56 @@ build_entry(parser_t *p, const row_t *r, const char *edition)
     e->orgs = slugs_of(orgs);
 
     all = g_strjoin("\n", e->kind_raw, e->orgs_raw, e->text, NULL);
-    countries = corpus_vocab_scan(p->vocab, CORPUS_VOCAB_COUNTRY, all);
+    donor_text = cue_clauses(all, donor_cues, &activity_text);
+    countries = corpus_vocab_scan(p->vocab, CORPUS_VOCAB_COUNTRY,
+                                  activity_text);
     e->countries = slugs_of(countries);
-    e->years = find_years(all);
+    donors = corpus_vocab_scan(p->vocab, CORPUS_VOCAB_COUNTRY, donor_text);
+    e->donors = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < donors->len; i++) {
+        const corpus_term_t *t = g_ptr_array_index(donors, i);
+
+        if (!g_ptr_array_find_with_equal_func(e->countries, t->slug,
+                                              g_str_equal, NULL))
+            g_ptr_array_add(e->donors, g_strdup(t->slug));
+    }
+    e->years = find_years(all, edition_year(edition));
     seen_links = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                        NULL);
     add_links(e, seen_links, e->text);
     add_links(e, seen_links, e->kind_raw);
     add_links(e, seen_links, e->orgs_raw);
     return e;
+}
+
+/* Adds to @e's organizations those its text names as implementers
+ * (implementer_cues) and, when the organization cell names none
+ * ("Policy Brief"), every one its text names -- a link to
+ * osce-academy.net counts.  Called once the id is made: the id hashes the
+ * cell's organizations only, so it stays what it was before. */
+static void
+add_text_orgs(parser_t *p, corpus_entry_t *e)
+{
+    g_autofree char *clauses = NULL;
+    g_autoptr(GPtrArray) named = NULL;
+
+    if (!*e->orgs_raw && e->section == 0)
+        return;
+    if (e->orgs->len == 0) {
+        g_autofree char *spaced = g_strdelimit(g_strdup(e->text), "-./", ' ');
+
+        named = corpus_vocab_scan(p->vocab, CORPUS_VOCAB_ORG, spaced);
+    } else {
+        clauses = cue_clauses(e->text, implementer_cues, NULL);
+        named = corpus_vocab_scan(p->vocab, CORPUS_VOCAB_ORG, clauses);
+    }
+    for (guint i = 0; i < named->len; i++) {
+        const corpus_term_t *t = g_ptr_array_index(named, i);
+
+        if (!g_ptr_array_find_with_equal_func(e->orgs, t->slug, g_str_equal,
+                                              NULL))
+            g_ptr_array_add(e->orgs, g_strdup(t->slug));
+    }
 }
 
 /* "e-" + 16 hex digits of SHA-256 over what identifies an activity:
@@ -1078,6 +1286,7 @@ build_entries(parser_t *p, const char *edition)
             e->id = entry_id(e, ++ordinal + 1);
         }
         g_hash_table_insert(ids, e->id, e);
+        add_text_orgs(p, e);
         row_entry[i] = (gint)entries->len;
         g_ptr_array_add(entries, e);
     }

@@ -81,6 +81,8 @@ typedef struct {
     GPtrArray *orgs;            /* slugs, as the facets and terms use */
     GPtrArray *themes;
     GPtrArray *countries;
+    GPtrArray *donors;          /* entries: countries named only as paying
+                                 * (stored in the record, not a facet) */
     GPtrArray *years;
     GPtrArray *org_names;       /* words to index under XO: labels, names,
                                  * aliases and the cell as written */

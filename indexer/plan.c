@@ -52,6 +52,7 @@ ix_source_new(ix_source_type_t type, const char *id)
     src->orgs = g_ptr_array_new_with_free_func(g_free);
     src->themes = g_ptr_array_new_with_free_func(g_free);
     src->countries = g_ptr_array_new_with_free_func(g_free);
+    src->donors = g_ptr_array_new_with_free_func(g_free);
     src->years = g_ptr_array_new_with_free_func(g_free);
     src->org_names = g_ptr_array_new_with_free_func(g_free);
     src->links = g_ptr_array_new_with_free_func(g_free);
@@ -87,6 +88,7 @@ ix_source_free(ix_source_t *src)
     g_ptr_array_unref(src->orgs);
     g_ptr_array_unref(src->themes);
     g_ptr_array_unref(src->countries);
+    g_ptr_array_unref(src->donors);
     g_ptr_array_unref(src->years);
     g_ptr_array_unref(src->org_names);
     g_ptr_array_unref(src->links);
@@ -447,6 +449,7 @@ plan_entry(ix_plan_t *plan, const corpus_vocab_t *vocab,
         ix_strset_add(src->themes, e->theme);
     ix_strset_merge(src->themes, e->themes);
     ix_strset_merge(src->countries, e->countries);
+    ix_strset_merge(src->donors, e->donors);
     ix_strset_merge(src->years, e->years);
     for (guint i = 0; i < e->orgs->len; i++)
         add_org_names(src->org_names, vocab, g_ptr_array_index(e->orgs, i));

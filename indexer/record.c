@@ -69,6 +69,8 @@ ix_record_build(const ix_source_t *src, const corpus_vocab_t *vocab)
     add_labels(b, "theme_labels", src->themes, vocab, CORPUS_VOCAB_THEME);
     add_nullable(b, "section", section);
     add_strings(b, "country", src->countries);
+    if (entry)
+        add_strings(b, "donor", src->donors);
     add_nullable(b, "kind", src->kind);
     add_strings(b, "year", src->years);
     add_nullable(b, "lang", src->lang);

@@ -536,6 +536,115 @@ Test(mapping, page_break_inside_a_word_in_a_cell)
     cr_assert_null(entry_at(m, 4));
 }
 
+/* ------------------------------------------------ Tags to facet on */
+
+static gboolean
+years_are(const char *text, gint64 edition, const char *const *want)
+{
+    g_autoptr(GPtrArray) got = find_years(text, edition);
+    guint n = g_strv_length((char **)want);
+
+    if (got->len != n)
+        return FALSE;
+    for (guint i = 0; i < n; i++)
+        if (strcmp(g_ptr_array_index(got, i), want[i]) != 0)
+            return FALSE;
+    return TRUE;
+}
+
+/* Issue 12: a year tag says when the activity happened or was published;
+ * a resolution's adoption year, a document symbol's and a name's horizon
+ * stay in the text only. */
+Test(mapping, years_leave_out_resolutions_symbols_and_horizons)
+{
+    static const char *const y2019[] = {"2019", NULL};
+    static const char *const y2018[] = {"2018", NULL};
+    static const char *const range[] = {"2021", "2025", NULL};
+    static const char *const none[] = {NULL};
+
+    cr_assert(years_are("UNSC resolution 2396 (2017), a workshop in 2019",
+                        2020, y2019));
+    cr_assert(years_are("resolutions (incl. 1373 (2001), 1624 (2005) and "
+                        "2462 (2019))", 2020, none));
+    cr_assert(years_are("supporting SCR.2370/2017 in 2019", 2020, y2019));
+    cr_assert(years_are("Framework (S/2017/375) implemented in 2019", 2020,
+                        y2019));
+    cr_assert(years_are("the NSHR 2030 and its Action Plan", 2020, none));
+    /* Without the mapping's year nothing is a horizon. */
+    static const char *const y2030[] = {"2030", NULL};
+    cr_assert(years_are("the NSHR 2030 and its Action Plan", 0, y2030));
+    cr_assert(years_are("the programme for 2021-2025", 2020, range));
+    cr_assert(years_are("the programme for 2021 \u2013 2025", 2020, range));
+    cr_assert(years_are("a workshop planned in 2021", 2020,
+                        (const char *const[]){"2021", NULL}));
+    cr_assert(years_are("in November 2021", 2020,
+                        (const char *const[]){"2021", NULL}));
+    /* An event named with its (past) year happened then. */
+    cr_assert(years_are("FIFA World Cup 2018 in Russia", 2020, y2018));
+    /* Not a resolution: a national action plan consulted on in 2019. */
+    cr_assert(years_are("consultations on NAP 1325 (2019)", 2020, y2019));
+}
+
+Test(mapping, entry_years_on_sample_rows)
+{
+    const corpus_entry_t *e = entry_at(map, 237);     /* NSHR 2030 */
+    const corpus_entry_t *c = entry_at(map, 58);      /* CTED resolutions */
+
+    cr_assert(strv_has(e->years, "2020") && strv_has(e->years, "2021"));
+    cr_assert_not(strv_has(e->years, "2030"));
+    cr_assert(strv_has(c->years, "2020"));
+    cr_assert_not(strv_has(c->years, "2001"));
+    cr_assert_not(strv_has(c->years, "2017"));
+    for (guint i = 0; i < map->entries->len; i++) {
+        const corpus_entry_t *x = g_ptr_array_index(map->entries, i);
+
+        cr_assert_not(strv_has(x->years, "2030"), "line %u",
+                      x->first_line);
+    }
+}
+
+/* Countries named only as paying are donors, not where the activity is;
+ * a country named both ways is the activity's. */
+Test(mapping, donors_are_not_countries_of_the_activity)
+{
+    const corpus_entry_t *g = entry_at(map, 195);     /* "with the support
+                                                       * of France, ..." */
+    const corpus_entry_t *v = entry_at(map, 238);     /* co-funded by the
+                                                       * Netherlands */
+    const corpus_entry_t *j = entry_at(map, 106);     /* supported by Japan */
+    const corpus_entry_t *t = entry_at(map, 156);     /* in Tajikistan ...
+                                                       * supported by UN
+                                                       * Women, Tajikistan */
+
+    cr_assert_eq(g->countries->len, 0);
+    cr_assert(strv_has(g->donors, "france") && strv_has(g->donors, "japan")
+              && strv_has(g->donors, "germany")
+              && strv_has(g->donors, "united-states"));
+    cr_assert(strv_has(v->countries, "kazakhstan"));
+    cr_assert_not(strv_has(v->countries, "netherlands"));
+    cr_assert(strv_has(v->donors, "netherlands"));
+    cr_assert(strv_has(j->donors, "japan"));
+    cr_assert_not(strv_has(j->countries, "japan"));
+    cr_assert(strv_has(j->countries, "kazakhstan"));
+    cr_assert(strv_has(t->countries, "tajikistan"));
+    cr_assert_eq(t->donors->len, 0);
+}
+
+/* Implementers the text names join the cell's organizations; a cell that
+ * names none takes what the text names.  (Ids hash the cell's only:
+ * tests/relevance/judgments.tsv, judged before, still names them.) */
+Test(mapping, implementers_join_organizations)
+{
+    const corpus_entry_t *s = entry_at(map, 103);     /* STRIVE Global */
+    const corpus_entry_t *f = entry_at(map, 237);     /* EU-FPI2, IPHR */
+    const corpus_entry_t *b = entry_at(map, 317);     /* "Policy Brief" */
+
+    cr_assert(strv_has(s->orgs, "eu") && strv_has(s->orgs, "hedayah"));
+    cr_assert_str_eq(g_ptr_array_index(s->orgs, 0), "eu");
+    cr_assert(strv_has(f->orgs, "iphr") && strv_has(f->orgs, "khoma"));
+    cr_assert(strv_has(b->orgs, "osce-academy"));
+}
+
 Test(mapping, lead_titles)
 {
     g_autofree char *a = lead_of("In Kazakhstan:\nReturning fighters");
