@@ -1,6 +1,8 @@
-/* suggest.c -- suggestions for the search box: completions of known
- * phrases (organizations, themes, countries, kinds, titles) and of the
- * last word typed, ranked by how many documents they would find. */
+/* suggest.c -- suggestions for the search box: known phrases
+ * (organizations, themes, countries, kinds, titles) holding the typed
+ * words in order, and completions of the last word typed that continue
+ * the words before it as a phrase of the indexed text, ranked by how many
+ * documents they would find. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +20,9 @@
  * ranking is then over the first terms in order); longer prefixes have
  * few enough to rank them all. */
 static const size_t max_word_scan[] = {0, 1000, 4000, 20000};
+/* Completions after earlier words are each checked as a phrase (one
+ * positional match), the most frequent words first, this many at most. */
+#define MAX_PHRASE_CHECKS   24
 
 typedef struct {
     char *text;                 /* as shown */
@@ -234,21 +239,32 @@ by_count(gconstpointer a, gconstpointer b)
     return g_strcmp0(x->text, y->text);
 }
 
-/* Where @needle starts a word of @key: 0 at the start, 1 inside, -1
- * nowhere. */
+/* How the words of @q (the last one a prefix, the others whole words or
+ * their beginnings) occur in @key, in order: 0 together at its start, 1
+ * together inside, 2 apart; -1 not all in order. */
 static int
-word_match(const char *key, const char *needle)
+word_match(const char *key, const char *q)
 {
-    const char *p = key;
+    g_auto(GStrv) kw = g_strsplit(key, " ", -1);
+    g_auto(GStrv) qw = g_strsplit(q, " ", -1);
+    guint k, i = 0, first = 0;
+    gboolean together = TRUE;
 
-    if (g_str_has_prefix(key, needle))
-        return 0;
-    while ((p = strchr(p, ' ')) != NULL) {
-        p++;
-        if (g_str_has_prefix(p, needle))
-            return 1;
+    for (k = 0; kw[k] && qw[i]; k++) {
+        if (!*qw[i] || !g_str_has_prefix(kw[k], qw[i])) {
+            if (i > 0)
+                together = FALSE;
+            continue;
+        }
+        if (i == 0)
+            first = k;
+        i++;
     }
-    return -1;
+    if (qw[i] && *qw[i])
+        return -1;
+    if (!together)
+        return 2;
+    return first == 0 ? 0 : 1;
 }
 
 static void
@@ -282,6 +298,29 @@ static const char *const stopwords[] = {
     "were", "with", NULL,
 };
 
+/* Whether @term is a word a person types: letters, with single hyphens
+ * or apostrophes between them -- not an identifier's fragment
+ * ("cbrn_module_", "a1b2"). */
+static gboolean
+is_word(const char *term)
+{
+    const char *p;
+    gunichar prev = 0;
+
+    for (p = term; *p; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+
+        if (c == '-' || c == '\'' || c == 0x2019) {
+            if (!g_unichar_isalpha(prev) || !p[1])
+                return FALSE;
+        } else if (!g_unichar_isalpha(c)) {
+            return FALSE;
+        }
+        prev = c;
+    }
+    return TRUE;
+}
+
 /* Index terms that are words a person would type: no prefix (those
  * start with a capital), not a one- or two-letter word, no stopword. */
 static int
@@ -291,7 +330,7 @@ collect_word(const char *term, uint64_t freq, void *rock)
     suggestion_t s;
 
     if (g_utf8_strlen(term, -1) < 3 || g_ascii_isupper(term[0])
-        || g_strv_contains(stopwords, term))
+        || g_strv_contains(stopwords, term) || !is_word(term))
         return 0;
     s.text = g_strconcat(ctx->head, term, NULL);
     s.count = freq;
@@ -299,6 +338,64 @@ collect_word(const char *term, uint64_t freq, void *rock)
     s.tier = 0;
     g_array_append_val(ctx->out, s);
     return 0;
+}
+
+/* The documents holding @text as a phrase (0 when it does not parse). */
+static gboolean
+phrase_count(xc_db_t *db, const char *text, uint64_t *count, GError **error)
+{
+    g_autofree char *quoted = g_strdup_printf("\"%s\"", text);
+    xc_search_opts_t opts = {.limit = 0, .collapse_slot = -1,
+                             .check_at_least = SD_EXACT_TOTAL};
+    xc_query_t *q = NULL;
+    xc_mset_t *m = NULL;
+    xc_status_t st;
+    int exact;
+
+    *count = 0;
+    st = xc_query_parse(db, quoted, XC_PARSE_DEFAULT, &q);
+    if (st == XC_ERR_QUERY)
+        return TRUE;
+    if (st == XC_OK)
+        st = xc_search(q, &opts, &m);
+    if (st == XC_OK)
+        xc_mset_total(m, count, &exact);
+    xc_mset_free(m);
+    xc_query_free(q);
+    if (st != XC_OK)
+        return sd_index_fail(db, st, "cannot count a phrase", error);
+    return TRUE;
+}
+
+/* Keeps, of the word completions @words (sorted, most frequent first),
+ * those whose text the index holds as a phrase, counted as one; the
+ * others follow the earlier words nowhere. */
+static gboolean
+keep_phrases(xc_db_t *db, GArray *words, GError **error)
+{
+    guint i, kept = 0;
+
+    for (i = 0; i < words->len; i++) {
+        suggestion_t *s = &g_array_index(words, suggestion_t, i);
+        uint64_t n = 0;
+
+        if (i < MAX_PHRASE_CHECKS && !phrase_count(db, s->text, &n, error))
+            return FALSE;
+        if (!n) {
+            g_clear_pointer(&s->text, g_free);
+            continue;
+        }
+        s->count = n;
+        if (kept != i) {
+            /* Moved: the slot left behind must not free the text when
+             * g_array_set_size() clears it. */
+            g_array_index(words, suggestion_t, kept) = *s;
+            s->text = NULL;
+        }
+        kept++;
+    }
+    g_array_set_size(words, kept);
+    return TRUE;
 }
 
 /* Moves up to @n suggestions from @from (sorted) to @to, skipping texts
@@ -366,6 +463,11 @@ sd_suggest(xc_db_t *db, const char *q, size_t limit, GError **error)
         }
         g_array_sort(phr, by_count);
         g_array_sort(words, by_count);
+        if (*head) {
+            if (!keep_phrases(db, words, error))
+                return NULL;
+            g_array_sort(words, by_count);
+        }
         /* Half the list for phrases, which name things, the rest for
          * words; either fills what the other leaves empty. */
         take(phr, &next_p, out, seen, (limit + 1) / 2);
