@@ -577,6 +577,20 @@ api_doc(api_ctx_t *ctx, const char *id, GPtrArray *params, GError **error)
 
         json_object_set_string_member(json_node_get_object(node), "text",
                                       valid);
+        /* Page by page too, for a reader that links each page
+         * (url#page=N); only when there is more than one. */
+        if (pages[0] && pages[1]) {
+            JsonArray *by_page = json_array_sized_new(g_strv_length(pages));
+            size_t i;
+
+            for (i = 0; pages[i]; i++) {
+                g_autofree char *page = g_utf8_make_valid(pages[i], -1);
+
+                json_array_add_string_element(by_page, page);
+            }
+            json_object_set_array_member(json_node_get_object(node),
+                                         "text_pages", by_page);
+        }
     }
 
 out:

@@ -227,6 +227,21 @@ Test(api, doc_returns_record_and_text)
     cr_assert_eq(member_int(o, "pages"), 3);
     cr_assert(strstr(json_object_get_string_member(o, "text"),
                      "policy makers.\n\nChapter two."), "%s", r.body);
+    {
+        JsonArray *pages = fx_member_arr(o, "text_pages");
+
+        cr_assert_eq(json_array_get_length(pages), 3, "%s", r.body);
+        cr_assert(g_str_has_prefix(json_array_get_string_element(pages, 1),
+                                   "Chapter two."), "%s", r.body);
+        cr_assert(g_str_has_suffix(json_array_get_string_element(pages, 0),
+                                   "policy makers."), "%s", r.body);
+    }
+    fx_http_clear(&r);
+    /* One page: the text alone. */
+    fx_get("/doc/e-0000000000000001", &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_not(json_object_has_member(fx_obj(r.json), "text_pages"),
+                  "%s", r.body);
     fx_http_clear(&r);
     fx_get("/doc/d-ffffffffffffffff", &r);
     assert_error(&r, 404, "not-found");
