@@ -345,8 +345,7 @@ static gboolean
 phrase_count(xc_db_t *db, const char *text, uint64_t *count, GError **error)
 {
     g_autofree char *quoted = g_strdup_printf("\"%s\"", text);
-    xc_search_opts_t opts = {.limit = 0, .collapse_slot = -1,
-                             .check_at_least = SD_EXACT_TOTAL};
+    xc_search_opts_t opts = {.limit = 0, .check_at_least = SD_EXACT_TOTAL};
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
     xc_status_t st;
