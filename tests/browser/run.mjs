@@ -383,6 +383,9 @@ await step("russian", async () => {
         "the button in Russian");
   check(/результат/.test(await page.$eval("#status", (e) => e.textContent)),
         "the status line in Russian");
+  check(await page.$eval("#hits li", (e) => e.lang) === "en",
+        "English hits keep lang=en inside the Russian page");
+  await screenshot("russian-page");
   await page.click("#ui-lang");
   await page.waitForFunction(() => document.documentElement.lang === "en");
   check(!urlParams().has("ui"), "English drops ui from the URL");
