@@ -51,7 +51,7 @@
       t_entry: "Mapping entry", t_document: "Cited document",
       s_indexed: "Full text", s_unchanged: "Full text",
       "s_title-only": "Known by title only",
-      s_unreachable: "Link unreachable", s_unreachableSince: "Link unreachable since {0}",
+      s_unreachable: "Link unreachable", s_unreachableSince: "Link unreachable (last read on {0})",
       "s_local-path": "Link to a local disk", s_unsupported: "Unsupported format",
       "s_too-large": "Too large to read", s_broken: "Could not be read",
       l_en: "English", l_ru: "Russian",
@@ -63,6 +63,7 @@
       d_links: "Links", d_fetched: "Fetched",
       cites: "Documents it cites", citedBy: "Entries that cite it",
       versions: "Other languages", text: "Text", noText: "No text was read.",
+      textFromMapping: "What the mapping says (the document itself was not read)",
       notFound: "No such record.",
       error: "The search failed: {0}"
     },
@@ -100,7 +101,7 @@
       t_entry: "Запись картирования", t_document: "Цитируемый документ",
       s_indexed: "Полный текст", s_unchanged: "Полный текст",
       "s_title-only": "Известно только название",
-      s_unreachable: "Ссылка недоступна", s_unreachableSince: "Ссылка недоступна с {0}",
+      s_unreachable: "Ссылка недоступна", s_unreachableSince: "Ссылка недоступна (последний раз прочитана {0})",
       "s_local-path": "Ссылка на локальный диск", s_unsupported: "Неподдерживаемый формат",
       "s_too-large": "Слишком большой файл", s_broken: "Не удалось прочитать",
       l_en: "английский", l_ru: "русский",
@@ -112,6 +113,7 @@
       d_links: "Ссылки", d_fetched: "Загружено",
       cites: "Цитируемые документы", citedBy: "Записи, которые его цитируют",
       versions: "На других языках", text: "Текст", noText: "Текст не прочитан.",
+      textFromMapping: "Что сказано в картировании (сам документ не прочитан)",
       notFound: "Такой записи нет.",
       error: "Поиск не удался: {0}"
     }
@@ -582,7 +584,8 @@
         }
         if (rec.fetched_at) dlRow(dl, "d_fetched", rec.fetched_at.slice(0, 10));
       }
-      detailEl.appendChild(el("h2", null, t("text")));
+      detailEl.appendChild(el("h2", null, rec.type === "document" &&
+                              !fullText(rec) ? t("textFromMapping") : t("text")));
       var text = el("div", "text");
       if (rec.lang) text.lang = rec.lang;
       var pages = rec.text_pages || [rec.text || ""];
