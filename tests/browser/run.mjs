@@ -260,6 +260,37 @@ await step("suggestion-by-keyboard", async () => {
   check(await total() > 0, `the suggestion '${chosen}' finds hits`);
 });
 
+await step("escape-closes-suggestions", async () => {
+  await typeQuery("prison");
+  await page.waitForSelector("#suggestions [role=option]", { visible: true });
+  await page.keyboard.press("Escape");
+  await page.waitForFunction(() => document.getElementById("suggestions").hidden);
+  check(await page.$eval("#q", (e) => e.value) === "prison",
+        "Escape closes the list and keeps the text");
+  check(await page.$eval("#q", (e) => e.getAttribute("aria-expanded")) ===
+        "false", "combobox says it is collapsed");
+});
+
+await step("facets-years-and-more", async () => {
+  await page.goto(`${base}/`);
+  await settled();
+  const years = await page.$$eval("#facets [data-field=year] input",
+                                  (l) => l.map((e) => e.value));
+  check(years.length > 1 &&
+        years.every((y, i) => i === 0 || years[i - 1] < y),
+        "years in order: " + years.join(" "));
+  const shown = await page.$$eval("#facets [data-field=org] label",
+                                  (l) => l.length);
+  await page.click("#facets [data-field=org] .more");
+  await page.waitForFunction((n) => document.querySelectorAll(
+    "#facets [data-field=org] label").length > n, {}, shown);
+  check(await page.$eval("#facets [data-field=org] .more",
+                         (e) => e.getAttribute("aria-expanded")) === "true",
+        "show more says it is expanded");
+  check(await page.evaluate(() => document.activeElement.classList
+                            .contains("more")), "focus stays on the button");
+});
+
 await step("facet-filters", async () => {
   await page.goto(`${base}/?q=prisons`);
   await settled();
@@ -348,10 +379,15 @@ await step("detail-view", async () => {
   await screenshot("detail-document");
   check(await page.$$eval("#detail .cited-by li", (l) => l.length) > 0,
         "the document lists the entries citing it");
+  const docUrl = page.url();
   await page.goBack();
   await page.waitForSelector("#detail .cites li", { visible: true });
   await page.goBack();
   await page.waitForSelector("#hits li .title", { visible: true });
+  // A shared link opens the same record.
+  await page.goto(docUrl);
+  await page.waitForSelector("#detail .cited-by li", { visible: true });
+  check(await page.$eval("#results", (e) => e.hidden), "only the record shows");
 });
 
 await step("phone", async () => {
