@@ -74,7 +74,10 @@ normalize(const char *text)
 /* (element-type phrase_t), for one revision. */
 static GPrivate phrase_key = G_PRIVATE_INIT(sd_rev_cache_free);
 
-/* Adds @text (or counts it once more when already there, by key). */
+/* Adds @text; when already there (by key), a title several documents
+ * share counts each, while a label met again under another source (a
+ * theme named like an acronym's expansion) keeps the larger count:
+ * those count the same documents twice. */
 static void
 add_phrase(GPtrArray *phrases, GHashTable *by_key, const char *text,
            uint64_t count, const char *source)
@@ -86,7 +89,10 @@ add_phrase(GPtrArray *phrases, GHashTable *by_key, const char *text,
         return;
     p = g_hash_table_lookup(by_key, key);
     if (p) {
-        p->count += count;
+        if (g_str_equal(p->source, source))
+            p->count += count;
+        else
+            p->count = MAX(p->count, count);
         return;
     }
     p = g_new0(phrase_t, 1);
@@ -98,22 +104,31 @@ add_phrase(GPtrArray *phrases, GHashTable *by_key, const char *text,
     g_hash_table_insert(by_key, p->key, p);
 }
 
-/* The labels of the vocabularies, each counted by its boolean term. */
-static void
-add_labels(xc_db_t *db, GPtrArray *phrases, GHashTable *by_key)
+static gboolean phrase_count(xc_db_t *db, const char *text, uint64_t *count,
+                             GError **error);
+
+/* The labels of the vocabularies, each counted by its boolean term, and
+ * the long forms: organization names (counted as their organization)
+ * and acronym expansions (counted as the phrase). */
+static gboolean
+add_labels(xc_db_t *db, GPtrArray *phrases, GHashTable *by_key,
+           GError **error)
 {
     static const struct {
-        const char *field;
-        const char *prefix;
+        const char *member;     /* of XC_META_LABELS */
+        const char *prefix;     /* NULL: count as a phrase */
+        const char *source;
     } fields[] = {
-        {"org", XC_PREFIX_ORG}, {"theme", XC_PREFIX_THEME},
-        {"country", XC_PREFIX_COUNTRY}, {"kind", XC_PREFIX_KIND},
+        {"org", XC_PREFIX_ORG, "org"}, {"theme", XC_PREFIX_THEME, "theme"},
+        {"country", XC_PREFIX_COUNTRY, "country"},
+        {"kind", XC_PREFIX_KIND, "kind"},
+        {"org_names", XC_PREFIX_ORG, "org"}, {"acronym_names", NULL, "acronym"},
     };
     JsonObject *labels = sd_facets_labels(db);
     size_t k;
 
     for (k = 0; labels && k < G_N_ELEMENTS(fields); k++) {
-        JsonNode *n = json_object_get_member(labels, fields[k].field);
+        JsonNode *n = json_object_get_member(labels, fields[k].member);
         g_autoptr(GList) slugs = NULL;
         GList *l;
 
@@ -123,18 +138,26 @@ add_labels(xc_db_t *db, GPtrArray *phrases, GHashTable *by_key)
         for (l = slugs; l; l = l->next) {
             JsonNode *v = json_object_get_member(json_node_get_object(n),
                                                  l->data);
-            g_autofree char *term = g_strconcat(fields[k].prefix, l->data,
-                                                NULL);
+            g_autofree char *term = NULL;
             uint64_t count = 0;
+            const char *text;
 
             if (!JSON_NODE_HOLDS_VALUE(v)
-                || json_node_get_value_type(v) != G_TYPE_STRING
-                || xc_db_termfreq(db, term, &count) != XC_OK || !count)
+                || json_node_get_value_type(v) != G_TYPE_STRING)
                 continue;
-            add_phrase(phrases, by_key, json_node_get_string(v), count,
-                       fields[k].field);
+            text = json_node_get_string(v);
+            if (fields[k].prefix) {
+                term = g_strconcat(fields[k].prefix, l->data, NULL);
+                if (xc_db_termfreq(db, term, &count) != XC_OK)
+                    continue;
+            } else if (!phrase_count(db, text, &count, error)) {
+                return FALSE;
+            }
+            if (count)
+                add_phrase(phrases, by_key, text, count, fields[k].source);
         }
     }
+    return TRUE;
 }
 
 static int
@@ -201,8 +224,8 @@ phrases_get(xc_db_t *db, GError **error)
         return c->value;
     phrases = g_ptr_array_new_with_free_func(phrase_free);
     by_key = g_hash_table_new(g_str_hash, g_str_equal);
-    add_labels(db, phrases, by_key);
-    if (!add_titles(db, phrases, by_key, error))
+    if (!add_labels(db, phrases, by_key, error)
+        || !add_titles(db, phrases, by_key, error))
         return NULL;
     sd_rev_cache_set(c, rev, g_steal_pointer(&phrases),
                      (GDestroyNotify)g_ptr_array_unref);

@@ -272,6 +272,15 @@ Test(mapping, suggest_follows_the_earlier_words)
     cr_assert(has_suggestion(s, "Returning Foreign Terrorist Fighters "
                                 "Detention"), "%s", r.body);
     fx_http_clear(&r);
+    /* Long forms: organization names, acronym expansions. */
+    s = suggestions("?q=united+nations+office+on+dr", &r);
+    cr_assert(has_suggestion(s, "United Nations Office on Drugs and Crime"),
+              "%s", r.body);
+    fx_http_clear(&r);
+    s = suggestions("?q=weapons+of+ma", &r);
+    cr_assert(has_suggestion(s, "weapons of mass destruction"), "%s", r.body);
+    fx_http_clear(&r);
+
     s = suggestions("?q=detention+terrorist&limit=20", &r);
     cr_assert_not(has_suggestion(s, "Returning Foreign Terrorist Fighters "
                                     "Detention"), "%s", r.body);
