@@ -698,6 +698,7 @@
       .then(function (r) {
         if (seq !== suggestSeq || document.activeElement !== q) return;
         listbox.textContent = "";
+        listbox.dataset.query = text;   /* what the options complete */
         active = -1;
         q.removeAttribute("aria-activedescendant");
         r.suggestions.forEach(function (s, i) {

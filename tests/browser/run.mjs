@@ -224,7 +224,11 @@ await step("typing-suggests-and-searches", async () => {
   await page.goto(`${base}/`);
   await settled();
   await typeQuery("returning fo");
-  await page.waitForSelector("#suggestions [role=option]", { visible: true });
+  await page.waitForFunction(() => {
+    const l = document.getElementById("suggestions");
+    return !l.hidden && l.dataset.query === "returning fo" &&
+      l.querySelector("[role=option]");
+  });
   const opts = await page.$$eval("#suggestions [role=option]", (o) =>
     o.map((e) => ({ text: e.dataset.text, count: e.querySelector(".count")
                      ?.textContent })));
@@ -262,7 +266,10 @@ await step("suggestion-by-keyboard", async () => {
 
 await step("escape-closes-suggestions", async () => {
   await typeQuery("prison");
-  await page.waitForSelector("#suggestions [role=option]", { visible: true });
+  await page.waitForFunction(() => {
+    const l = document.getElementById("suggestions");
+    return !l.hidden && l.dataset.query === "prison";
+  });
   await page.keyboard.press("Escape");
   await page.waitForFunction(() => document.getElementById("suggestions").hidden);
   check(await page.$eval("#q", (e) => e.value) === "prison",
@@ -388,6 +395,47 @@ await step("detail-view", async () => {
   await page.goto(docUrl);
   await page.waitForSelector("#detail .cited-by li", { visible: true });
   check(await page.$eval("#results", (e) => e.hidden), "only the record shows");
+});
+
+await step("accessibility", async () => {
+  await page.goto(`${base}/?q=prisons&type=document`);
+  await settled();
+  // WCAG contrast of every text the page draws, against the first
+  // opaque background behind it.
+  const low = await page.evaluate(() => {
+    const rgb = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+    const lum = ([r, g, b]) => {
+      const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92
+                                          : ((v + 0.055) / 1.055) ** 2.4; };
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const bg = (e) => {
+      for (; e; e = e.parentElement) {
+        const c = rgb(getComputedStyle(e).backgroundColor);
+        if (c.length === 3 || c[3] > 0) return c;
+      }
+      return [255, 255, 255];
+    };
+    const bad = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const e = n.parentElement;
+      if (!n.textContent.trim() || !e.offsetParent) continue;
+      const a = lum(rgb(getComputedStyle(e).color)), b = lum(bg(e));
+      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+      if (ratio < 4.5) bad.push(`${e.tagName}.${e.className} ${ratio.toFixed(2)}`);
+    }
+    return bad;
+  });
+  check(low.length === 0, "contrast under 4.5:1: " + low.slice(0, 5).join(", "));
+  const unlabelled = await page.$$eval("input, select, button", (l) =>
+    l.filter((e) => e.offsetParent && !(e.labels && e.labels.length) &&
+             !e.getAttribute("aria-label") && !e.textContent.trim())
+      .map((e) => e.outerHTML.slice(0, 60)));
+  check(unlabelled.length === 0, "controls without a label: " + unlabelled);
+  const hitLangs = await page.$$eval("#hits li", (l) => l.map((e) => e.lang));
+  check(hitLangs.length > 0 && hitLangs.every((x) => x === "en" || x === "ru"),
+        "each hit says its language: " + hitLangs);
 });
 
 await step("phone", async () => {
