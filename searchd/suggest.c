@@ -107,6 +107,45 @@ add_phrase(GPtrArray *phrases, GHashTable *by_key, const char *text,
 static gboolean phrase_count(xc_db_t *db, const char *text, uint64_t *count,
                              GError **error);
 
+/* Adds the phrases of @member of XC_META_LABELS ({slug: text}), each
+ * counted by its boolean term @prefix + slug, or as a phrase when
+ * @prefix is NULL. */
+static gboolean
+add_member(xc_db_t *db, JsonObject *labels, const char *member,
+           const char *prefix, const char *source, GPtrArray *phrases,
+           GHashTable *by_key, GError **error)
+{
+    JsonNode *n = json_object_get_member(labels, member);
+    g_autoptr(GList) slugs = NULL;
+    GList *l;
+
+    if (!n || !JSON_NODE_HOLDS_OBJECT(n))
+        return TRUE;
+    slugs = json_object_get_members(json_node_get_object(n));
+    for (l = slugs; l; l = l->next) {
+        JsonNode *v = json_object_get_member(json_node_get_object(n),
+                                             l->data);
+        g_autofree char *term = NULL;
+        uint64_t count = 0;
+        const char *text;
+
+        if (!JSON_NODE_HOLDS_VALUE(v)
+            || json_node_get_value_type(v) != G_TYPE_STRING)
+            continue;
+        text = json_node_get_string(v);
+        if (prefix) {
+            term = g_strconcat(prefix, l->data, NULL);
+            if (xc_db_termfreq(db, term, &count) != XC_OK)
+                continue;
+        } else if (!phrase_count(db, text, &count, error)) {
+            return FALSE;
+        }
+        if (count)
+            add_phrase(phrases, by_key, text, count, source);
+    }
+    return TRUE;
+}
+
 /* The labels of the vocabularies, each counted by its boolean term, and
  * the long forms: organization names (counted as their organization)
  * and acronym expansions (counted as the phrase). */
@@ -115,48 +154,26 @@ add_labels(xc_db_t *db, GPtrArray *phrases, GHashTable *by_key,
            GError **error)
 {
     static const struct {
-        const char *member;     /* of XC_META_LABELS */
-        const char *prefix;     /* NULL: count as a phrase */
+        const char *member;
+        const char *prefix;
         const char *source;
-    } fields[] = {
-        {"org", XC_PREFIX_ORG, "org"}, {"theme", XC_PREFIX_THEME, "theme"},
-        {"country", XC_PREFIX_COUNTRY, "country"},
-        {"kind", XC_PREFIX_KIND, "kind"},
-        {"org_names", XC_PREFIX_ORG, "org"}, {"acronym_names", NULL, "acronym"},
+    } long_forms[] = {
+        {"org_names", XC_PREFIX_ORG, "org"},
+        {"acronym_names", NULL, "acronym"},
     };
     JsonObject *labels = sd_facets_labels(db);
     size_t k;
 
-    for (k = 0; labels && k < G_N_ELEMENTS(fields); k++) {
-        JsonNode *n = json_object_get_member(labels, fields[k].member);
-        g_autoptr(GList) slugs = NULL;
-        GList *l;
-
-        if (!n || !JSON_NODE_HOLDS_OBJECT(n))
-            continue;
-        slugs = json_object_get_members(json_node_get_object(n));
-        for (l = slugs; l; l = l->next) {
-            JsonNode *v = json_object_get_member(json_node_get_object(n),
-                                                 l->data);
-            g_autofree char *term = NULL;
-            uint64_t count = 0;
-            const char *text;
-
-            if (!JSON_NODE_HOLDS_VALUE(v)
-                || json_node_get_value_type(v) != G_TYPE_STRING)
-                continue;
-            text = json_node_get_string(v);
-            if (fields[k].prefix) {
-                term = g_strconcat(fields[k].prefix, l->data, NULL);
-                if (xc_db_termfreq(db, term, &count) != XC_OK)
-                    continue;
-            } else if (!phrase_count(db, text, &count, error)) {
-                return FALSE;
-            }
-            if (count)
-                add_phrase(phrases, by_key, text, count, fields[k].source);
-        }
-    }
+    /* The fields with a vocabulary are those XC_META_LABELS has. */
+    for (k = 0; labels && k < XC_FIELD_N; k++)
+        if (!add_member(db, labels, xc_fields[k].name, xc_fields[k].prefix,
+                        xc_fields[k].name, phrases, by_key, error))
+            return FALSE;
+    for (k = 0; labels && k < G_N_ELEMENTS(long_forms); k++)
+        if (!add_member(db, labels, long_forms[k].member,
+                        long_forms[k].prefix, long_forms[k].source, phrases,
+                        by_key, error))
+            return FALSE;
     return TRUE;
 }
 
