@@ -489,6 +489,16 @@ await step("caching", async () => {
     return r.status;
   }, r1.etag);
   check(st === 304, `If-None-Match answers 304 (got ${st})`);
+  // nginx's micro-cache: the same search twice, the second from nginx.
+  const xc = await page.evaluate(async () => {
+    const out = [];
+    for (let i = 0; i < 2; i++) {
+      const r = await fetch("suggest?q=micro+cache+check", { cache: "no-store" });
+      out.push(r.headers.get("x-cache"));
+    }
+    return out;
+  });
+  check(xc[0] === "MISS" && xc[1] === "HIT", "micro-cache MISS then HIT: " + xc);
 });
 
 check(consoleErrors.length === 0, "no console errors: " + consoleErrors.join("\n"));
