@@ -64,7 +64,7 @@
       cites: "Documents it cites", citedBy: "Entries that cite it",
       versions: "Other languages", text: "Text", noText: "No text was read.",
       textFromMapping: "What the mapping says (the document itself was not read)",
-      notFound: "No such record.",
+      notFound: "No such record.", untitled: "(untitled)",
       error: "The search failed: {0}"
     },
     ru: {
@@ -114,7 +114,7 @@
       cites: "Цитируемые документы", citedBy: "Записи, которые его цитируют",
       versions: "На других языках", text: "Текст", noText: "Текст не прочитан.",
       textFromMapping: "Что сказано в картировании (сам документ не прочитан)",
-      notFound: "Такой записи нет.",
+      notFound: "Такой записи нет.", untitled: "(без названия)",
       error: "Поиск не удался: {0}"
     }
   };
@@ -321,7 +321,7 @@
   }
 
   function recordTitleLink(rec, cls) {
-    var a = el("a", cls, rec.title || "(untitled)");
+    var a = el("a", cls, rec.title || t("untitled"));
     a.href = recordLink(rec.id);
     a.addEventListener("click", function (ev) { openRecord(ev, rec.id); });
     if (rec.lang && rec.lang !== state.ui) a.lang = rec.lang;
@@ -548,7 +548,7 @@
         go(s);
       });
       detailEl.appendChild(back);
-      var h1 = el("h1", null, rec.title || "(untitled)");
+      var h1 = el("h1", null, rec.title || t("untitled"));
       if (rec.lang) h1.lang = rec.lang;
       detailEl.appendChild(h1);
       document.title = rec.title + " — " + t("site");
@@ -775,13 +775,13 @@
     filtersEl.classList.toggle("open", open);
     toggle.setAttribute("aria-expanded", open ? "true" : "false");
   });
+  /* The site name: the landing page, in the same language. */
   $("home").addEventListener("click", function (ev) {
     ev.preventDefault();
-    var s = fromUrl();
-    go({q: "", type: "", f: s.f && FACETS.reduce(function (o, f) {
-      o[f] = [];
-      return o;
-    }, {}), offset: 0, doc: "", ui: state.ui});
+    var s = {q: "", type: "", f: {}, offset: 0, doc: "", ui: state.ui};
+    FACETS.forEach(function (f) { s.f[f] = []; });
+    typingEntry = false;
+    go(s);
   });
   window.addEventListener("popstate", function () {
     typingEntry = false;
