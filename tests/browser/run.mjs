@@ -342,6 +342,7 @@ await step("empty-filter-stays-visible", async () => {
         "the ticked CSTO box is still shown");
   check(await page.$("#chips [data-field=org][data-value=csto]") !== null,
         "the CSTO chip is shown");
+  await screenshot("empty-filter-visible");
   await page.click("#clear-all");
   await page.waitForFunction(() =>
     !new URL(location.href).searchParams.has("org"));
