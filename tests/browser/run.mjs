@@ -502,6 +502,19 @@ await step("caching", async () => {
   check(xc[0] === "MISS" && xc[1] === "HIT", "micro-cache MISS then HIT: " + xc);
 });
 
+await step("nginx-json-errors", async () => {
+  // Past nginx's 8 KiB request line: its 414, in the API's JSON shape.
+  const r = await getJson(`${base}/search?q=${"x".repeat(9000)}`);
+  check(r.status === 414, `a 9000-byte target: 414 (got ${r.status})`);
+  let code = null;
+  try { code = JSON.parse(r.body).error.code; } catch (e) { /* not JSON */ }
+  check(code === "uri-too-long", "nginx's 414 is JSON: " + r.body.slice(0, 80));
+  // Under it: the daemon's own JSON error, through the micro-cache.
+  const d = await getJson(`${base}/search?q=${"x".repeat(2000)}`);
+  check(d.status === 400 && /"bad-parameter"/.test(d.body),
+        `a 2000-byte q: the daemon's 400 (got ${d.status})`);
+});
+
 check(consoleErrors.length === 0, "no console errors: " + consoleErrors.join("\n"));
 await browser.close();
 cleanup();
