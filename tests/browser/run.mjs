@@ -517,6 +517,15 @@ await step("nginx-json-errors", async () => {
 
 check(consoleErrors.length === 0, "no console errors: " + consoleErrors.join("\n"));
 await browser.close();
+// The daemon stops cleanly; in a sanitizer build a leak or a memory
+// error met on the way makes that exit non-zero.
+const sdCode = sd.exitCode !== null ? sd.exitCode : await new Promise((r) => {
+  const t = setTimeout(() => r("no exit within 20 s"), 20000);
+  sd.on("exit", (code, sig) => { clearTimeout(t); r(sig || code); });
+  sd.kill("SIGTERM");
+});
+check(sdCode === 0, `ctmap-searchd stopped with ${sdCode}: ` +
+      fs.readFileSync(path.join(work, "searchd.log"), "utf8").slice(-2000));
 cleanup();
 if (failures) {
   console.error(`browser: ${failures} check(s) failed; screenshots in ${screens}`);
