@@ -346,8 +346,9 @@
         note.lang = state.ui;
         li.appendChild(note);
       }
-      var link = h.page_url || h.url;
-      if (link && fullText(h)) {
+      /* A link to a local disk leads nowhere for a visitor. */
+      var link = h.status === "local-path" ? null : h.page_url || h.url;
+      if (link) {
         var a = el("a", "ext", h.page ? t("openPage", h.page) : link);
         a.href = link;
         a.lang = state.ui;
