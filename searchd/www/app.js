@@ -509,16 +509,17 @@
     dl.appendChild(dd);
   }
 
-  /* Lists the records @ids (fetched one by one) under a heading. */
+  /* Lists the records @ids (fetched one by one) under a heading; the
+   * promise settles once every one is in. */
   function relatedList(parent, cls, heading, ids) {
-    if (!ids || !ids.length) return;
+    if (!ids || !ids.length) return Promise.resolve();
     parent.appendChild(el("h2", null, heading));
     var ul = el("ul", cls);
     parent.appendChild(ul);
-    ids.forEach(function (id) {
+    return Promise.all(ids.map(function (id) {
       var li = el("li");
       ul.appendChild(li);
-      fetchJson("doc/" + encodeURIComponent(id)).then(function (rec) {
+      return fetchJson("doc/" + encodeURIComponent(id)).then(function (rec) {
         li.appendChild(recordTitleLink(rec, rec.type === "document" ? "doc" : "entry"));
         var meta = [statusWords(rec)];
         if (rec.type === "entry") meta = [(rec.org_labels || []).join(", "), years(rec)];
@@ -531,7 +532,7 @@
           li.appendChild(a);
         }
       }).catch(function () { li.textContent = id; });
-    });
+    }));
   }
 
   function showDetail(id) {
@@ -603,9 +604,10 @@
       });
       if (!text.childNodes.length) text.appendChild(el("p", null, t("noText")));
       detailEl.appendChild(text);
-      relatedList(detailEl, "versions", t("versions"), rec.versions);
-      relatedList(detailEl, "cites", t("cites"), rec.cites);
-      relatedList(detailEl, "cited-by", t("citedBy"), rec.cited_by);
+      return Promise.all([
+        relatedList(detailEl, "versions", t("versions"), rec.versions),
+        relatedList(detailEl, "cites", t("cites"), rec.cites),
+        relatedList(detailEl, "cited-by", t("citedBy"), rec.cited_by)]);
     }).catch(function (e) {
       if (seq !== searchSeq) return;
       detailEl.appendChild(el("p", "error",

@@ -371,7 +371,7 @@ await step("detail-view", async () => {
     "Enhancing Cooperation Dialogue Civil Society")}&type=entry`);
   await settled();
   await page.click("#hits li .title");
-  await page.waitForSelector("#detail .cites li", { visible: true });
+  await page.waitForSelector("#detail .cites li a.doc", { visible: true });
   await settled();
   check(urlParams().has("doc"), "the detail view has its own URL");
   const cited = await page.$$eval("#detail .cites li", (l) =>
@@ -383,18 +383,19 @@ await step("detail-view", async () => {
   check(await page.$eval("#detail", (e) => /Mapping edition/.test(e.textContent)),
         "the mapping edition is shown");
   await page.click("#detail .cites li a.doc");
-  await page.waitForSelector("#detail .cited-by li", { visible: true });
+  await page.waitForSelector("#detail .cited-by li a.entry", { visible: true });
+  await settled();
   await screenshot("detail-document");
   check(await page.$$eval("#detail .cited-by li", (l) => l.length) > 0,
         "the document lists the entries citing it");
   const docUrl = page.url();
   await page.goBack();
-  await page.waitForSelector("#detail .cites li", { visible: true });
+  await page.waitForSelector("#detail .cites li a.doc", { visible: true });
   await page.goBack();
   await page.waitForSelector("#hits li .title", { visible: true });
   // A shared link opens the same record.
   await page.goto(docUrl);
-  await page.waitForSelector("#detail .cited-by li", { visible: true });
+  await page.waitForSelector("#detail .cited-by li a.entry", { visible: true });
   check(await page.$eval("#results", (e) => e.hidden), "only the record shows");
 });
 
