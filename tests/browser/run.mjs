@@ -10,7 +10,10 @@
 // Waits are for selectors and conditions, never fixed sleeps, with
 // generous timeouts: the machine may be busy.
 //
-// Usage: node run.mjs SOURCE_DIR OUT_DIR SEARCHD INDEXER
+// Besides the mapping, a folder holding one fixture PDF of mkpdf (three
+// pages) is indexed, for the reading of a document page by page.
+//
+// Usage: node run.mjs SOURCE_DIR OUT_DIR SEARCHD INDEXER MKPDF
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
@@ -18,9 +21,9 @@ import net from "node:net";
 import path from "node:path";
 import puppeteer from "puppeteer-core";
 
-const [srcDir, outDir, searchdBin, indexerBin] = process.argv.slice(2);
-if (!indexerBin) {
-  console.error("usage: node run.mjs SOURCE_DIR OUT_DIR SEARCHD INDEXER");
+const [srcDir, outDir, searchdBin, indexerBin, mkpdfBin] = process.argv.slice(2);
+if (!mkpdfBin) {
+  console.error("usage: node run.mjs SOURCE_DIR OUT_DIR SEARCHD INDEXER MKPDF");
   process.exit(2);
 }
 const CHROMIUM = process.env.CTMAP_CHROMIUM || "/usr/bin/chromium";
@@ -88,8 +91,15 @@ async function until(what, fn, ms = WAIT) {
 
 const data = path.join(work, "data");
 const sock = path.join(work, "sd.sock");
-const idx = spawnSync(indexerBin, ["--quiet", "--offline", "--data-dir", data],
-                      { encoding: "utf8" });
+const pdfs = path.join(work, "pdfs"), repo = path.join(work, "repository");
+const mk = spawnSync(mkpdfBin, [pdfs], { encoding: "utf8" });
+if (mk.status !== 0) die("mkpdf failed: " + mk.stderr);
+fs.mkdirSync(repo);
+fs.copyFileSync(path.join(pdfs, "english.pdf"), path.join(repo, "handbook.pdf"));
+const idx = spawnSync(indexerBin, [
+  "--quiet", "--offline", "--data-dir", data,
+  "--mapping", path.join(srcDir, "corpus/mapping-2020-07.txt"),
+  "--repository", repo], { encoding: "utf8" });
 if (idx.status !== 0) die("ctmap-indexer failed: " + idx.stderr);
 
 const sdLog = fs.openSync(path.join(work, "searchd.log"), "w");
@@ -397,6 +407,26 @@ await step("detail-view", async () => {
   await page.goto(docUrl);
   await page.waitForSelector("#detail .cited-by li a.entry", { visible: true });
   check(await page.$eval("#results", (e) => e.hidden), "only the record shows");
+});
+
+await step("document-by-page", async () => {
+  await page.goto(`${base}/?q=${encodeURIComponent("community engagement border districts")}&type=document`);
+  await settled();
+  const titles = await hitTitles();
+  check(/Handbook/.test(titles[0] || ""), "the PDF is the first hit: " + titles[0]);
+  check(/#page=2$/.test(await page.$eval("#hits li .ext", (e) => e.href)),
+        "the hit links the page of its snippet");
+  await page.click("#hits li .title");
+  await page.waitForSelector("#detail .page-no", { visible: true });
+  await settled();
+  const pages = await page.$$eval("#detail .page-no", (l) =>
+    l.map((e) => ({ text: e.textContent, href: e.href })));
+  check(pages.length === 3, `three pages (${pages.length})`);
+  check(pages[1] && /#page=2$/.test(pages[1].href) && pages[1].text === "Page 2",
+        "page 2 links url#page=2: " + JSON.stringify(pages[1]));
+  check(await page.$eval("#detail .text", (e) =>
+    /Page two describes community engagement/.test(e.textContent)),
+        "the text of the pages is shown");
 });
 
 await step("accessibility", async () => {
