@@ -102,9 +102,17 @@ const idx = spawnSync(indexerBin, [
   "--repository", repo], { encoding: "utf8" });
 if (idx.status !== 0) die("ctmap-indexer failed: " + idx.stderr);
 
+// As root, the deployment of the README: nginx's workers run as
+// www-data and reach the socket through its group (--socket-group).
+const asDeployed = process.getuid() === 0 &&
+  spawnSync("id", ["www-data"]).status === 0;
+const sdArgs = ["--data-dir", data, "--socket", sock, "--threads", "2"];
+if (asDeployed) {
+  sdArgs.push("--socket-group", "www-data");
+  fs.chmodSync(work, 0o711);        // the workers pass through to the socket
+}
 const sdLog = fs.openSync(path.join(work, "searchd.log"), "w");
-const sd = spawn(searchdBin, ["--data-dir", data, "--socket", sock,
-                              "--threads", "2"],
+const sd = spawn(searchdBin, sdArgs,
                  { stdio: ["ignore", sdLog, sdLog] });
 children.push(sd);
 await until("ctmap-searchd's /health", async () =>
@@ -131,7 +139,7 @@ daemon off;
 worker_processes 1;
 pid ${work}/nginx.pid;
 error_log ${work}/nginx-error.log warn;
-${process.getuid() === 0 ? "user root root;" : ""}
+${asDeployed ? "user www-data www-data;" : ""}
 events { worker_connections 256; }
 http {
   access_log ${work}/nginx-access.log;
