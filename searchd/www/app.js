@@ -539,17 +539,17 @@
     var seq = ++searchSeq;
     busy(true);
     detailEl.textContent = "";
+    var back = el("button", "back", t("back"));
+    back.type = "button";
+    back.addEventListener("click", function () {
+      var s = copy(state);
+      s.doc = "";
+      typingEntry = false;
+      go(s);
+    });
+    detailEl.appendChild(back);
     fetchJson("doc/" + encodeURIComponent(id)).then(function (rec) {
       if (seq !== searchSeq) return;
-      var back = el("button", "back", t("back"));
-      back.type = "button";
-      back.addEventListener("click", function () {
-        var s = copy(state);
-        s.doc = "";
-        typingEntry = false;
-        go(s);
-      });
-      detailEl.appendChild(back);
       var h1 = el("h1", null, rec.title || t("untitled"));
       if (rec.lang) h1.lang = rec.lang;
       detailEl.appendChild(h1);

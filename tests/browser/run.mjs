@@ -415,6 +415,17 @@ await step("detail-view", async () => {
   await page.goto(docUrl);
   await page.waitForSelector("#detail .cited-by li a.entry", { visible: true });
   check(await page.$eval("#results", (e) => e.hidden), "only the record shows");
+  // An unknown record says so, and leads back to the search.
+  await page.goto(`${base}/?q=prisons&doc=d-ffffffffffffffff`);
+  await page.waitForSelector("#detail .error", { visible: true });
+  await settled();
+  check(/No such record/.test(await page.$eval("#detail .error",
+                                              (e) => e.textContent)),
+        "an unknown record is named as such");
+  await page.click("#detail .back");
+  await page.waitForSelector("#hits li .title", { visible: true });
+  check(urlParams().get("q") === "prisons" && !urlParams().has("doc"),
+        "Back to the results keeps the search");
 });
 
 await step("document-by-page", async () => {
@@ -554,7 +565,12 @@ await step("nginx-json-errors", async () => {
         `a 2000-byte q: the daemon's 400 (got ${d.status})`);
 });
 
-check(consoleErrors.length === 0, "no console errors: " + consoleErrors.join("\n"));
+// The one error asked for: the unknown record's 404.
+const unexpected = consoleErrors.filter((e) =>
+  !/Failed to load resource.*\/doc\/d-ffffffffffffffff"/.test(e));
+check(unexpected.length === consoleErrors.length - 1,
+      "the unknown record's 404 is logged once");
+check(unexpected.length === 0, "no console errors: " + unexpected.join("\n"));
 await browser.close();
 // The daemon stops cleanly; in a sanitizer build a leak or a memory
 // error met on the way makes that exit non-zero.
