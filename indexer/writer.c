@@ -185,9 +185,11 @@ synonym_pairs(const corpus_vocab_t *vocab)
     return pairs;
 }
 
+/* {slug: label} of @kind under @name; with @long_form {slug: name}
+ * instead, for the terms whose name differs from their label. */
 static void
 labels_member(JsonBuilder *b, const char *name, const corpus_vocab_t *vocab,
-              corpus_vocab_kind_t kind)
+              corpus_vocab_kind_t kind, gboolean long_form)
 {
     const GPtrArray *items = corpus_vocab_items(vocab, kind);
 
@@ -196,8 +198,11 @@ labels_member(JsonBuilder *b, const char *name, const corpus_vocab_t *vocab,
     for (guint i = 0; items && i < items->len; i++) {
         const corpus_term_t *t = g_ptr_array_index(items, i);
 
+        if (long_form && (!t->name || !*t->name
+                          || g_ascii_strcasecmp(t->name, t->label) == 0))
+            continue;
         json_builder_set_member_name(b, t->slug);
-        json_builder_add_string_value(b, t->label);
+        json_builder_add_string_value(b, long_form ? t->name : t->label);
     }
     json_builder_end_object(b);
 }
@@ -222,7 +227,10 @@ labels_json(const corpus_vocab_t *vocab)
     json_builder_begin_object(b);
     for (size_t i = 0; i < G_N_ELEMENTS(vocabs); i++)
         labels_member(b, xc_fields[vocabs[i].field].name, vocab,
-                      vocabs[i].kind);
+                      vocabs[i].kind, FALSE);
+    /* The long forms a visitor may type, offered by /suggest. */
+    labels_member(b, "org_names", vocab, CORPUS_VOCAB_ORG, TRUE);
+    labels_member(b, "acronym_names", vocab, CORPUS_VOCAB_ACRONYM, TRUE);
     json_builder_end_object(b);
     root = json_builder_get_root(b);
     return json_to_string(root, FALSE);

@@ -493,6 +493,20 @@ api_doc(api_ctx_t *ctx, const char *id, GPtrArray *params, GError **error)
 
         json_object_set_string_member(json_node_get_object(node), "text",
                                       valid);
+        /* Page by page too, for a reader that links each page
+         * (url#page=N); only when there is more than one. */
+        if (pages[0] && pages[1]) {
+            JsonArray *by_page = json_array_sized_new(g_strv_length(pages));
+            size_t i;
+
+            for (i = 0; pages[i]; i++) {
+                g_autofree char *page = g_utf8_make_valid(pages[i], -1);
+
+                json_array_add_string_element(by_page, page);
+            }
+            json_object_set_array_member(json_node_get_object(node),
+                                         "text_pages", by_page);
+        }
     }
 
 out:
@@ -663,18 +677,43 @@ api_health(api_ctx_t *ctx, const char *arg, GPtrArray *params,
 typedef JsonNode *(*route_fn)(api_ctx_t *ctx, const char *arg,
                               GPtrArray *params, GError **error);
 
+/* How long a cache may keep an answer without asking again: answers
+ * of one index revision never change, so 5 s (nginx's micro-cache too)
+ * only delays a new revision a little; /stats and /health are about the
+ * daemon now, so they are revalidated every time. */
+#define CACHE_REVISION "public, max-age=5"
+#define CACHE_NOW "no-cache"
+
 /* A path ending in '/' is a prefix; the rest of the path is passed on as
- * the route's argument. */
+ * the route's argument.  Every answer carries an ETag made of the index
+ * revision and the request target. */
 static const struct {
     const char *path;
     route_fn run;
+    const char *cache_control;
 } routes[] = {
-    {"/search", api_search},
-    {"/suggest", api_suggest},
-    {"/doc/", api_doc},
-    {"/stats", api_stats},
-    {"/health", api_health},
+    {"/search", api_search, CACHE_REVISION},
+    {"/suggest", api_suggest, CACHE_REVISION},
+    {"/doc/", api_doc, CACHE_REVISION},
+    {"/stats", api_stats, CACHE_NOW},
+    {"/health", api_health, CACHE_NOW},
 };
+
+/* Returns: (transfer full): the ETag of the answer to @uri from @db's
+ * revision, quoted: "r<revision>-<first 16 hex of SHA-256(@uri)>". */
+static char *
+api_etag(api_ctx_t *ctx, const char *uri)
+{
+    g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256,
+                                                         uri, -1);
+    xc_db_t *db = api_db(ctx, NULL);
+    uint64_t rev = 0;
+
+    if (db && xc_db_revision(db, &rev) != XC_OK)
+        rev = 0;
+    return g_strdup_printf("\"r%" G_GUINT64_FORMAT "-%.16s\"", (guint64)rev,
+                           sum);
+}
 
 void
 sd_api_handle(sd_app_t *app, const char *method, const char *uri,
@@ -688,6 +727,7 @@ sd_api_handle(sd_app_t *app, const char *method, const char *uri,
         || g_str_equal(method, "HEAD");
     api_ctx_t ctx = {app};
     route_fn run = NULL;
+    const char *cache_control = NULL;
     const char *arg = "";
     size_t i;
 
@@ -705,6 +745,7 @@ sd_api_handle(sd_app_t *app, const char *method, const char *uri,
         if (g_str_has_suffix(rp, "/") ? g_str_has_prefix(path, rp)
             : g_str_equal(path, rp)) {
             run = routes[i].run;
+            cache_control = routes[i].cache_control;
             arg = path + strlen(rp);
         }
     }
@@ -733,10 +774,13 @@ sd_api_handle(sd_app_t *app, const char *method, const char *uri,
     if (!root)
         goto fail;
     sd_json_reply(root, 200, reply);
+    reply->etag = api_etag(&ctx, uri);
+    reply->cache_control = cache_control;
     return;
 
 fail:
     sd_json_error_reply(error, reply);
+    reply->cache_control = "no-store";
     if (error->code == SD_ERROR_METHOD_NOT_ALLOWED)
         reply->allow = "GET, HEAD";
 }

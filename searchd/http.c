@@ -41,6 +41,7 @@ typedef struct {
     /* Handed to a worker: the connection is suspended until it is done. */
     struct MHD_Connection *conn;
     char *method;
+    char *if_none_match;        /* the header, for the worker; or NULL */
     sd_reply_t reply;
     gint done;                  /* atomic: reply is ready */
 } request_t;
@@ -74,6 +75,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     g_free(req->uri);
     g_free(req->method);
+    g_free(req->if_none_match);
     sd_reply_clear(&req->reply);
     g_free(req);
     *con_cls = NULL;
@@ -145,8 +147,14 @@ queue_reply(struct MHD_Connection *conn, sd_reply_t *reply)
     }
     reply->body = NULL;         /* the response owns it now */
     reply->len = 0;
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-                            reply->content_type);
+    if (reply->status != 304)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                reply->content_type);
+    if (reply->etag)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, reply->etag);
+    if (reply->cache_control)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+                                reply->cache_control);
     if (reply->allow)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, reply->allow);
     if (reply->status == 503)
@@ -215,6 +223,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
      * connection, and sends the reply then. */
     req->conn = conn;
     req->method = g_strdup(method);
+    req->if_none_match = g_strdup(MHD_lookup_connection_value(
+        conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH));
     MHD_suspend_connection(conn);
     g_thread_pool_push(h->workers, req, NULL);
     return MHD_YES;
@@ -227,6 +237,7 @@ work(gpointer data, gpointer user_data)
     sd_http_t *h = user_data;
 
     sd_api_handle(h->app, req->method, req->uri, &req->reply);
+    sd_reply_revalidate(&req->reply, req->if_none_match);
     g_atomic_int_set(&req->done, 1);
     MHD_resume_connection(req->conn);
 }

@@ -61,5 +61,34 @@ void
 sd_reply_clear(sd_reply_t *reply)
 {
     g_clear_pointer(&reply->body, g_free);
+    g_clear_pointer(&reply->etag, g_free);
     reply->len = 0;
+}
+
+/* RFC 9110 13.1.2: a list of entity tags, or "*"; compared weakly (a
+ * W/ prefix ignored), as If-None-Match requires. */
+void
+sd_reply_revalidate(sd_reply_t *reply, const char *if_none_match)
+{
+    g_auto(GStrv) tags = NULL;
+    const char *ours;
+    gboolean match = FALSE;
+    size_t i;
+
+    if (!if_none_match || !reply->etag || reply->status != 200)
+        return;
+    ours = g_str_has_prefix(reply->etag, "W/") ? reply->etag + 2 : reply->etag;
+    tags = g_strsplit(if_none_match, ",", -1);
+    for (i = 0; tags[i] && !match; i++) {
+        const char *tag = g_strstrip(tags[i]);
+
+        if (g_str_has_prefix(tag, "W/"))
+            tag += 2;
+        match = g_str_equal(tag, "*") || g_str_equal(tag, ours);
+    }
+    if (!match)
+        return;
+    g_clear_pointer(&reply->body, g_free);
+    reply->len = 0;
+    reply->status = 304;
 }

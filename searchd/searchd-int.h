@@ -101,6 +101,8 @@ typedef struct {
     size_t len;
     const char *content_type;   /* static string */
     const char *allow;          /* static string or NULL (405) */
+    char *etag;                 /* owned, quoted; NULL: none */
+    const char *cache_control;  /* static string or NULL */
 } sd_reply_t;
 
 #define SD_JSON_TYPE "application/json; charset=utf-8"
@@ -110,8 +112,11 @@ typedef struct {
  * an HTTP thread and uses that thread's index handle. */
 void sd_api_handle(sd_app_t *app, const char *method, const char *uri,
                    sd_reply_t *reply);
-/* Frees the body of @reply; the struct itself is the caller's. */
+/* Frees the body and ETag of @reply; the struct itself is the caller's. */
 void sd_reply_clear(sd_reply_t *reply);
+/* Turns a 200 @reply whose ETag is one of @if_none_match (the request's
+ * If-None-Match header, NULL when absent) into a bodiless 304. */
+void sd_reply_revalidate(sd_reply_t *reply, const char *if_none_match);
 
 /* A decoded query-string parameter. */
 typedef struct {

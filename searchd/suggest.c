@@ -1,6 +1,8 @@
-/* suggest.c -- suggestions for the search box: completions of known
- * phrases (organizations, themes, countries, kinds, titles) and of the
- * last word typed, ranked by how many documents they would find. */
+/* suggest.c -- suggestions for the search box: known phrases
+ * (organizations, themes, countries, kinds, titles) holding the typed
+ * words in order, and completions of the last word typed that continue
+ * the words before it as a phrase of the indexed text, ranked by how many
+ * documents they would find. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +20,9 @@
  * ranking is then over the first terms in order); longer prefixes have
  * few enough to rank them all. */
 static const size_t max_word_scan[] = {0, 1000, 4000, 20000};
+/* Completions after earlier words are each checked as a phrase (one
+ * positional match), the most frequent words first, this many at most. */
+#define MAX_PHRASE_CHECKS   24
 
 typedef struct {
     char *text;                 /* as shown */
@@ -69,7 +74,10 @@ normalize(const char *text)
 /* (element-type phrase_t), for one revision. */
 static GPrivate phrase_key = G_PRIVATE_INIT(sd_rev_cache_free);
 
-/* Adds @text (or counts it once more when already there, by key). */
+/* Adds @text; when already there (by key), a title several documents
+ * share counts each, while a label met again under another source (a
+ * theme named like an acronym's expansion) keeps the larger count:
+ * those count the same documents twice. */
 static void
 add_phrase(GPtrArray *phrases, GHashTable *by_key, const char *text,
            uint64_t count, const char *source)
@@ -81,7 +89,10 @@ add_phrase(GPtrArray *phrases, GHashTable *by_key, const char *text,
         return;
     p = g_hash_table_lookup(by_key, key);
     if (p) {
-        p->count += count;
+        if (g_str_equal(p->source, source))
+            p->count += count;
+        else
+            p->count = MAX(p->count, count);
         return;
     }
     p = g_new0(phrase_t, 1);
@@ -93,38 +104,77 @@ add_phrase(GPtrArray *phrases, GHashTable *by_key, const char *text,
     g_hash_table_insert(by_key, p->key, p);
 }
 
-/* The labels of the vocabularies, each counted by its boolean term. */
-static void
-add_labels(xc_db_t *db, GPtrArray *phrases, GHashTable *by_key)
+static gboolean phrase_count(xc_db_t *db, const char *text, uint64_t *count,
+                             GError **error);
+
+/* Adds the phrases of @member of XC_META_LABELS ({slug: text}), each
+ * counted by its boolean term @prefix + slug, or as a phrase when
+ * @prefix is NULL. */
+static gboolean
+add_member(xc_db_t *db, JsonObject *labels, const char *member,
+           const char *prefix, const char *source, GPtrArray *phrases,
+           GHashTable *by_key, GError **error)
 {
+    JsonNode *n = json_object_get_member(labels, member);
+    g_autoptr(GList) slugs = NULL;
+    GList *l;
+
+    if (!n || !JSON_NODE_HOLDS_OBJECT(n))
+        return TRUE;
+    slugs = json_object_get_members(json_node_get_object(n));
+    for (l = slugs; l; l = l->next) {
+        JsonNode *v = json_object_get_member(json_node_get_object(n),
+                                             l->data);
+        g_autofree char *term = NULL;
+        uint64_t count = 0;
+        const char *text;
+
+        if (!JSON_NODE_HOLDS_VALUE(v)
+            || json_node_get_value_type(v) != G_TYPE_STRING)
+            continue;
+        text = json_node_get_string(v);
+        if (prefix) {
+            term = g_strconcat(prefix, l->data, NULL);
+            if (xc_db_termfreq(db, term, &count) != XC_OK)
+                continue;
+        } else if (!phrase_count(db, text, &count, error)) {
+            return FALSE;
+        }
+        if (count)
+            add_phrase(phrases, by_key, text, count, source);
+    }
+    return TRUE;
+}
+
+/* The labels of the vocabularies, each counted by its boolean term, and
+ * the long forms: organization names (counted as their organization)
+ * and acronym expansions (counted as the phrase). */
+static gboolean
+add_labels(xc_db_t *db, GPtrArray *phrases, GHashTable *by_key,
+           GError **error)
+{
+    static const struct {
+        const char *member;
+        const char *prefix;
+        const char *source;
+    } long_forms[] = {
+        {"org_names", XC_PREFIX_ORG, "org"},
+        {"acronym_names", NULL, "acronym"},
+    };
     JsonObject *labels = sd_facets_labels(db);
     size_t k;
 
     /* The fields with a vocabulary are those XC_META_LABELS has. */
-    for (k = 0; labels && k < XC_FIELD_N; k++) {
-        const xc_field_info_t *field = &xc_fields[k];
-        JsonNode *n = json_object_get_member(labels, field->name);
-        g_autoptr(GList) slugs = NULL;
-        GList *l;
-
-        if (!n || !JSON_NODE_HOLDS_OBJECT(n))
-            continue;
-        slugs = json_object_get_members(json_node_get_object(n));
-        for (l = slugs; l; l = l->next) {
-            JsonNode *v = json_object_get_member(json_node_get_object(n),
-                                                 l->data);
-            g_autofree char *term = g_strconcat(field->prefix, l->data,
-                                                NULL);
-            uint64_t count = 0;
-
-            if (!JSON_NODE_HOLDS_VALUE(v)
-                || json_node_get_value_type(v) != G_TYPE_STRING
-                || xc_db_termfreq(db, term, &count) != XC_OK || !count)
-                continue;
-            add_phrase(phrases, by_key, json_node_get_string(v), count,
-                       field->name);
-        }
-    }
+    for (k = 0; labels && k < XC_FIELD_N; k++)
+        if (!add_member(db, labels, xc_fields[k].name, xc_fields[k].prefix,
+                        xc_fields[k].name, phrases, by_key, error))
+            return FALSE;
+    for (k = 0; labels && k < G_N_ELEMENTS(long_forms); k++)
+        if (!add_member(db, labels, long_forms[k].member,
+                        long_forms[k].prefix, long_forms[k].source, phrases,
+                        by_key, error))
+            return FALSE;
+    return TRUE;
 }
 
 static int
@@ -191,8 +241,8 @@ phrases_get(xc_db_t *db, GError **error)
         return c->value;
     phrases = g_ptr_array_new_with_free_func(phrase_free);
     by_key = g_hash_table_new(g_str_hash, g_str_equal);
-    add_labels(db, phrases, by_key);
-    if (!add_titles(db, phrases, by_key, error))
+    if (!add_labels(db, phrases, by_key, error)
+        || !add_titles(db, phrases, by_key, error))
         return NULL;
     sd_rev_cache_set(c, rev, g_steal_pointer(&phrases),
                      (GDestroyNotify)g_ptr_array_unref);
@@ -229,21 +279,32 @@ by_count(gconstpointer a, gconstpointer b)
     return g_strcmp0(x->text, y->text);
 }
 
-/* Where @needle starts a word of @key: 0 at the start, 1 inside, -1
- * nowhere. */
+/* How the words of @q (the last one a prefix, the others whole words or
+ * their beginnings) occur in @key, in order: 0 together at its start, 1
+ * together inside, 2 apart; -1 not all in order. */
 static int
-word_match(const char *key, const char *needle)
+word_match(const char *key, const char *q)
 {
-    const char *p = key;
+    g_auto(GStrv) kw = g_strsplit(key, " ", -1);
+    g_auto(GStrv) qw = g_strsplit(q, " ", -1);
+    guint k, i = 0, first = 0;
+    gboolean together = TRUE;
 
-    if (g_str_has_prefix(key, needle))
-        return 0;
-    for (p = strchr(p, ' '); p; p = strchr(p, ' ')) {
-        p++;
-        if (g_str_has_prefix(p, needle))
-            return 1;
+    for (k = 0; kw[k] && qw[i]; k++) {
+        if (!*qw[i] || !g_str_has_prefix(kw[k], qw[i])) {
+            if (i > 0)
+                together = FALSE;
+            continue;
+        }
+        if (i == 0)
+            first = k;
+        i++;
     }
-    return -1;
+    if (qw[i] && *qw[i])
+        return -1;
+    if (!together)
+        return 2;
+    return first == 0 ? 0 : 1;
 }
 
 static void
@@ -277,6 +338,29 @@ static const char *const stopwords[] = {
     "were", "with", NULL,
 };
 
+/* Whether @term is a word a person types: letters, with single hyphens
+ * or apostrophes between them -- not an identifier's fragment
+ * ("cbrn_module_", "a1b2"). */
+static gboolean
+is_word(const char *term)
+{
+    const char *p;
+    gunichar prev = 0;
+
+    for (p = term; *p; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+
+        if (c == '-' || c == '\'' || c == 0x2019) {
+            if (!g_unichar_isalpha(prev) || !p[1])
+                return FALSE;
+        } else if (!g_unichar_isalpha(c)) {
+            return FALSE;
+        }
+        prev = c;
+    }
+    return TRUE;
+}
+
 /* Index terms that are words a person would type: no prefix (those
  * start with a capital), not a one- or two-letter word, no stopword. */
 static int
@@ -286,7 +370,7 @@ collect_word(const char *term, uint64_t freq, void *rock)
     suggestion_t s;
 
     if (g_utf8_strlen(term, -1) < 3 || g_ascii_isupper(term[0])
-        || g_strv_contains(stopwords, term))
+        || g_strv_contains(stopwords, term) || !is_word(term))
         return 0;
     s.text = g_strconcat(ctx->head, term, NULL);
     s.count = freq;
@@ -294,6 +378,63 @@ collect_word(const char *term, uint64_t freq, void *rock)
     s.tier = 0;
     g_array_append_val(ctx->out, s);
     return 0;
+}
+
+/* The documents holding @text as a phrase (0 when it does not parse). */
+static gboolean
+phrase_count(xc_db_t *db, const char *text, uint64_t *count, GError **error)
+{
+    g_autofree char *quoted = g_strdup_printf("\"%s\"", text);
+    xc_search_opts_t opts = {.limit = 0, .check_at_least = SD_EXACT_TOTAL};
+    xc_query_t *q = NULL;
+    xc_mset_t *m = NULL;
+    xc_status_t st;
+    int exact;
+
+    *count = 0;
+    st = xc_query_parse(db, quoted, XC_PARSE_DEFAULT, &q);
+    if (st == XC_ERR_QUERY)
+        return TRUE;
+    if (st == XC_OK)
+        st = xc_search(q, &opts, &m);
+    if (st == XC_OK)
+        xc_mset_total(m, count, &exact);
+    xc_mset_free(m);
+    xc_query_free(q);
+    if (st != XC_OK)
+        return sd_index_fail(db, st, "cannot count a phrase", error);
+    return TRUE;
+}
+
+/* Keeps, of the word completions @words (sorted, most frequent first),
+ * those whose text the index holds as a phrase, counted as one; the
+ * others follow the earlier words nowhere. */
+static gboolean
+keep_phrases(xc_db_t *db, GArray *words, GError **error)
+{
+    guint i, kept = 0;
+
+    for (i = 0; i < words->len; i++) {
+        suggestion_t *s = &g_array_index(words, suggestion_t, i);
+        uint64_t n = 0;
+
+        if (i < MAX_PHRASE_CHECKS && !phrase_count(db, s->text, &n, error))
+            return FALSE;
+        if (!n) {
+            g_clear_pointer(&s->text, g_free);
+            continue;
+        }
+        s->count = n;
+        if (kept != i) {
+            /* Moved: the slot left behind must not free the text when
+             * g_array_set_size() clears it. */
+            g_array_index(words, suggestion_t, kept) = *s;
+            s->text = NULL;
+        }
+        kept++;
+    }
+    g_array_set_size(words, kept);
+    return TRUE;
 }
 
 /* Moves up to @n suggestions from @from (sorted) to @to, skipping texts
@@ -361,6 +502,11 @@ sd_suggest(xc_db_t *db, const char *q, size_t limit, GError **error)
         }
         g_array_sort(phr, by_count);
         g_array_sort(words, by_count);
+        if (*head) {
+            if (!keep_phrases(db, words, error))
+                return NULL;
+            g_array_sort(words, by_count);
+        }
         /* Half the list for phrases, which name things, the rest for
          * words; either fills what the other leaves empty. */
         take(phr, &next_p, out, seen, (limit + 1) / 2);

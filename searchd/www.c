@@ -1,5 +1,7 @@
 /* www.c -- the search page: static files under one directory, and
- * nothing outside it. */
+ * nothing outside it.  Each carries an ETag from its size and
+ * modification time and "no-cache", so browsers revalidate (a 304 when
+ * unchanged) and see a new page as soon as it is installed. */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,5 +68,10 @@ sd_www_serve(const char *www_dir, const char *path, sd_reply_t *reply)
     reply->body = data;
     reply->len = len;
     reply->content_type = type;
+    reply->etag = g_strdup_printf("\"f%llx-%llx.%lx\"",
+                                  (unsigned long long)st.st_size,
+                                  (unsigned long long)st.st_mtim.tv_sec,
+                                  (unsigned long)st.st_mtim.tv_nsec);
+    reply->cache_control = "no-cache";
     return TRUE;
 }

@@ -145,7 +145,9 @@ enum {
 
 #define XC_META_SCHEMA      "ctmap:schema"      /* XC_SCHEMA_VERSION */
 #define XC_META_LAST_RUN    "ctmap:last-run"    /* report summary, JSON */
-/* {"org": {slug: label}, "theme": {...}, ...} */
+/* {"org": {slug: label}, "theme": {...}, ...}; "org_names" and
+ * "acronym_names" map slugs to the long forms (organization names,
+ * acronym expansions) where they differ from the label. */
 #define XC_META_LABELS      "ctmap:labels"
 /* "1" when every document holding a multi-word synonym ("counter terrorism
  * committee executive directorate") also holds its one-word synonyms

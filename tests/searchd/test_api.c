@@ -1,6 +1,7 @@
 /* test_api.c -- the HTTP API of a running ctmap-searchd over a small real
  * index: ranking, filters, browsing, pages, snippets, errors. */
 #include <string.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
@@ -226,6 +227,21 @@ Test(api, doc_returns_record_and_text)
     cr_assert_eq(member_int(o, "pages"), 3);
     cr_assert(strstr(json_object_get_string_member(o, "text"),
                      "policy makers.\n\nChapter two."), "%s", r.body);
+    {
+        JsonArray *pages = fx_member_arr(o, "text_pages");
+
+        cr_assert_eq(json_array_get_length(pages), 3, "%s", r.body);
+        cr_assert(g_str_has_prefix(json_array_get_string_element(pages, 1),
+                                   "Chapter two."), "%s", r.body);
+        cr_assert(g_str_has_suffix(json_array_get_string_element(pages, 0),
+                                   "policy makers."), "%s", r.body);
+    }
+    fx_http_clear(&r);
+    /* One page: the text alone. */
+    fx_get("/doc/e-0000000000000001", &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_not(json_object_has_member(fx_obj(r.json), "text_pages"),
+                  "%s", r.body);
     fx_http_clear(&r);
     fx_get("/doc/d-ffffffffffffffff", &r);
     assert_error(&r, 404, "not-found");
@@ -398,10 +414,14 @@ Test(api, search_page_is_served)
     fx_get("/", &r);
     cr_assert_eq(r.status, 200);
     cr_assert_str_eq(r.content_type, "text/html; charset=utf-8");
-    cr_assert(strstr(r.body, "fetch("));
+    cr_assert(strstr(r.body, "<script src=\"app.js\">"));
+    fx_http_clear(&r);
     /* The page asks for facets and suggestions. */
+    fx_get("/app.js", &r);
+    cr_assert_eq(r.status, 200);
+    cr_assert_str_eq(r.content_type, "text/javascript; charset=utf-8");
     cr_assert(strstr(r.body, "\"suggest?\""));
-    cr_assert(strstr(r.body, "params.set(\"facets\""));
+    cr_assert(strstr(r.body, "p.set(\"facets\""));
     fx_http_clear(&r);
     fx_get("/../CMakeLists.txt", &r);
     cr_assert_eq(r.status, 404);
@@ -409,6 +429,93 @@ Test(api, search_page_is_served)
     fx_get("/%2e%2e/CMakeLists.txt", &r);
     cr_assert_eq(r.status, 404);
     fx_http_clear(&r);
+}
+
+/* Returns: (transfer full): the raw reply to GET @target with the extra
+ * header lines @headers ("" for none), on a connection of its own. */
+static char *
+raw_get(const char *target, const char *headers)
+{
+    g_autofree char *req = g_strdup_printf(
+        "GET %s HTTP/1.1\r\nHost: ctmap\r\n%sConnection: close\r\n\r\n",
+        target, headers);
+    int fd = fx_raw_connect();
+    char *reply;
+
+    cr_assert(fx_raw_send(fd, req, strlen(req)));
+    reply = fx_raw_read(fd, 5000, NULL);
+    close(fd);
+    return reply;
+}
+
+/* Returns: (transfer full) (nullable): the value of header @name in the
+ * raw reply @reply. */
+static char *
+raw_header(const char *reply, const char *name)
+{
+    g_auto(GStrv) lines = g_strsplit(reply, "\r\n", -1);
+    size_t n = strlen(name);
+
+    for (size_t i = 1; lines[i] && *lines[i]; i++)
+        if (g_ascii_strncasecmp(lines[i], name, n) == 0 && lines[i][n] == ':')
+            return g_strstrip(g_strdup(lines[i] + n + 1));
+    return NULL;
+}
+
+/* ETag and Cache-Control on API answers and files; If-None-Match with
+ * the same tag gets a bodiless 304, another tag the answer; a new index
+ * revision changes the tag. */
+Test(api, etag_and_not_modified)
+{
+    static const fx_doc_t extra[] = {
+        {"e-00000000000000ab", "entry", "Prison reform workshop", NULL,
+         {"iom"}, {"IOM"}, {"prisons"}, {"turkmenistan"}, {"2021"},
+         "workshop", "A", "en", "indexed", 1, {"Prison reform."}},
+    };
+    static const char *const targets[] = {"/search?q=prisons", "/suggest?q=pri",
+                                          "/app.js", "/"};
+    g_autofree char *first = NULL;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(targets); i++) {
+        g_autofree char *a = raw_get(targets[i], "");
+        g_autofree char *etag = raw_header(a, "ETag");
+        g_autofree char *cc = raw_header(a, "Cache-Control");
+        g_autofree char *inm = NULL;
+        g_autofree char *b = NULL;
+        g_autofree char *c = NULL;
+        g_autofree char *etag_b = NULL;
+
+        cr_assert_eq(fx_raw_status(a), 200, "%s: %s", targets[i], a);
+        cr_assert_not_null(etag, "%s: no ETag: %s", targets[i], a);
+        cr_assert(etag[0] == '"' && g_str_has_suffix(etag, "\""), "%s", etag);
+        cr_assert_not_null(cc, "%s: no Cache-Control", targets[i]);
+        inm = g_strdup_printf("If-None-Match: \"x\", %s\r\n", etag);
+        b = raw_get(targets[i], inm);
+        cr_assert_eq(fx_raw_status(b), 304, "%s: %s", targets[i], b);
+        cr_assert(g_str_has_suffix(b, "\r\n\r\n"), "304 has a body: %s", b);
+        etag_b = raw_header(b, "ETag");
+        cr_assert_str_eq(etag_b, etag);
+        c = raw_get(targets[i], "If-None-Match: \"r0-other\"\r\n");
+        cr_assert_eq(fx_raw_status(c), 200, "%s: %s", targets[i], c);
+        if (i == 0)
+            first = g_steal_pointer(&etag);
+    }
+    {
+        g_autofree char *e = raw_get("/search?q=%FF", "");
+        g_autofree char *cc = raw_header(e, "Cache-Control");
+
+        cr_assert_eq(fx_raw_status(e), 400);
+        cr_assert_null(raw_header(e, "ETag"), "an error has no ETag");
+        cr_assert_str_eq(cc, "no-store");
+    }
+    fx_index(extra, G_N_ELEMENTS(extra));
+    cr_assert(fx_wait_total("/search", (gint64)fx_corpus_len + 1, 2000));
+    {
+        g_autofree char *a = raw_get(targets[0], "");
+        g_autofree char *etag = raw_header(a, "ETag");
+
+        cr_assert_str_neq(etag, first, "a new revision keeps the ETag");
+    }
 }
 
 /* Every endpoint and error path, then a clean stop: in a sanitizer build

@@ -229,6 +229,64 @@ Test(mapping, suggest_completes_names_and_words)
     fx_http_clear(&r);
 }
 
+/* Word completions continue the earlier words as a phrase the text
+ * holds, counted as that phrase; identifier fragments are never words;
+ * phrases hold the typed words in order, not only side by side. */
+Test(mapping, suggest_follows_the_earlier_words)
+{
+    fx_http_t r;
+    JsonArray *s;
+    gboolean word_seen = FALSE;
+    guint i;
+
+    s = suggestions("?q=returning+fo&limit=20", &r);
+    for (i = 0; i < json_array_get_length(s); i++) {
+        JsonObject *o = json_array_get_object_element(s, i);
+        const char *text = json_object_get_string_member(o, "text");
+        g_autofree char *lower = g_utf8_strdown(text, -1);
+
+        cr_assert(strstr(lower, "returning fo"), "%s", r.body);
+        if (g_str_equal(json_object_get_string_member(o, "source"), "word")
+            && !word_seen) {
+            word_seen = TRUE;
+            /* "force" is a frequent word, but never after "returning". */
+            cr_assert_str_eq(text, "returning foreign", "%s", r.body);
+            cr_assert_lt(json_object_get_int_member(o, "count"), 17,
+                         "counted as the phrase: %s", r.body);
+        }
+    }
+    cr_assert(word_seen, "%s", r.body);
+    fx_http_clear(&r);
+
+    s = suggestions("?q=terrorist+fi&limit=20", &r);
+    cr_assert(has_suggestion(s, "terrorist fighters"), "%s", r.body);
+    cr_assert_not(has_suggestion(s, "terrorist file"), "%s", r.body);
+    fx_http_clear(&r);
+
+    s = suggestions("?q=cbrn&limit=20", &r);
+    cr_assert(has_suggestion(s, "WMD / CBRN"), "%s", r.body);
+    cr_assert_not(has_suggestion(s, "cbrn_"), "%s", r.body);
+    fx_http_clear(&r);
+
+    s = suggestions("?q=terrorist+detention&limit=20", &r);
+    cr_assert(has_suggestion(s, "Returning Foreign Terrorist Fighters "
+                                "Detention"), "%s", r.body);
+    fx_http_clear(&r);
+    /* Long forms: organization names, acronym expansions. */
+    s = suggestions("?q=united+nations+office+on+dr", &r);
+    cr_assert(has_suggestion(s, "United Nations Office on Drugs and Crime"),
+              "%s", r.body);
+    fx_http_clear(&r);
+    s = suggestions("?q=weapons+of+ma", &r);
+    cr_assert(has_suggestion(s, "weapons of mass destruction"), "%s", r.body);
+    fx_http_clear(&r);
+
+    s = suggestions("?q=detention+terrorist&limit=20", &r);
+    cr_assert_not(has_suggestion(s, "Returning Foreign Terrorist Fighters "
+                                    "Detention"), "%s", r.body);
+    fx_http_clear(&r);
+}
+
 Test(mapping, suggest_limits_and_errors)
 {
     fx_http_t r;
