@@ -741,6 +741,23 @@ api_health(api_ctx_t *ctx, const char *arg, GPtrArray *params,
     return json_builder_get_root(b);
 }
 
+/* /metrics: the /stats object, which metrics.c renders as gauges (with
+ * the request counters) in the Prometheus text format; a JSON null when
+ * there is no index yet, since the counters are still worth scraping. */
+static JsonNode *
+api_metrics(api_ctx_t *ctx, const char *arg, GPtrArray *params,
+            GError **error)
+{
+    JsonNode *stats;
+
+    if (!no_params(params, error))
+        return NULL;
+    if (!api_db(ctx, NULL))
+        return json_node_new(JSON_NODE_NULL);
+    stats = api_stats(ctx, arg, params, error);
+    return stats;
+}
+
 typedef JsonNode *(*route_fn)(api_ctx_t *ctx, const char *arg,
                               GPtrArray *params, GError **error);
 
@@ -755,6 +772,7 @@ static const struct {
     {"/doc/", api_doc},
     {"/stats", api_stats},
     {"/health", api_health},
+    {"/metrics", api_metrics},
 };
 
 void
@@ -787,6 +805,7 @@ sd_api_handle(sd_app_t *app, const char *method, const char *uri,
             : g_str_equal(path, rp)) {
             run = routes[i].run;
             arg = path + strlen(rp);
+            reply->endpoint = rp;
         }
     }
     if (!run) {
@@ -795,6 +814,7 @@ sd_api_handle(sd_app_t *app, const char *method, const char *uri,
                         "no such endpoint: %s", path);
             goto fail;
         }
+        reply->endpoint = "page";
         if (readonly)
             return;
         sd_reply_clear(reply);
@@ -813,6 +833,11 @@ sd_api_handle(sd_app_t *app, const char *method, const char *uri,
     }
     if (!root)
         goto fail;
+    if (run == api_metrics) {
+        sd_metrics_reply(JSON_NODE_HOLDS_NULL(root) ? NULL : root,
+                         sd_index_generation(app->index), reply);
+        return;
+    }
     sd_json_reply(root, 200, reply);
     return;
 
