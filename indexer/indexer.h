@@ -460,6 +460,11 @@ JsonNode *ix_report_build(const ix_plan_t *plan, const ix_counts_t *counts,
                           gint64 finished);
 /* Writes @report to @path atomically (temporary file, then rename). */
 gboolean ix_report_write(JsonNode *report, const char *path, GError **error);
+/* Writes the node-exporter textfile of a run to @path, replacing it
+ * whole: start and end (real-time us), @exit_code, and the counts of
+ * @report's summary (nullable: a run that stopped before it had any). */
+gboolean ix_metrics_write(const char *path, JsonNode *report, gint64 started,
+                          gint64 finished, int exit_code, GError **error);
 
 G_END_DECLS
 

@@ -40,6 +40,7 @@ typedef struct {
     gboolean allow_private;
     gboolean strict;
     char *report;
+    char *metrics_file;
     gboolean quiet;
     char *corpus_dir;
     int max_shrink;
@@ -102,10 +103,14 @@ parse_options(options_t *o, int *argc, char ***argv, GError **error)
           NULL },
         { "report", 0, 0, G_OPTION_ARG_FILENAME, &o->report,
           "Report file (default: DIR/report.json)", "FILE" },
+        { "metrics-file", 0, 0, G_OPTION_ARG_FILENAME, &o->metrics_file,
+          "Write the run's summary for node-exporter's textfile collector",
+          "FILE" },
         { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet,
           "Print nothing but errors", NULL },
         { "corpus-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->corpus_dir,
-          "Vocabularies and embedded mapping (default: the source tree's)",
+          "Vocabularies and embedded mapping (default: " CTMAP_CORPUS_DIR
+          ")",
           "DIR" },
         { NULL, 0, 0, 0, NULL, NULL, NULL }
     };
@@ -527,6 +532,17 @@ main(int argc, char **argv)
         print_summary(report, report_path);
 
 out:
+    /* Failed runs are written too: they are what the alerts are for.  A
+     * metrics file that cannot be written is a warning only, since the
+     * index itself is as the exit code says. */
+    if (o.metrics_file) {
+        g_autoptr(GError) merr = NULL;
+
+        if (!ix_metrics_write(o.metrics_file, report, started,
+                              g_get_real_time(), rc, &merr))
+            fprintf(stderr, "ctmap-indexer: warning: --metrics-file: %s\n",
+                    merr->message);
+    }
     /* A fresh database that was not swapped in is of no use to anyone. */
     ix_writer_close(g_steal_pointer(&w));
     ix_store_remove(build_path);
@@ -537,6 +553,7 @@ out:
     g_free(o.urls);
     g_strfreev(o.mirrors);
     g_free(o.report);
+    g_free(o.metrics_file);
     g_free(o.corpus_dir);
     return rc;
 }

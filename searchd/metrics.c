@@ -95,14 +95,15 @@ sd_metrics_observe(const sd_reply_t *reply, double seconds)
     g_mutex_unlock(&lock);
 }
 
-/* Prometheus wants "." as the decimal separator whatever the locale:
- * g_ascii_dtostr() gives the shortest round-tripping form. */
+/* Prometheus wants "." as the decimal separator whatever the locale;
+ * nine significant digits print bucket bounds as written ("0.0005"),
+ * where the shortest round-trip form gave 0.00050000000000000001. */
 static void
 append_double(GString *out, double v)
 {
     char buf[G_ASCII_DTOSTR_BUF_SIZE];
 
-    g_string_append(out, g_ascii_dtostr(buf, sizeof(buf), v));
+    g_string_append(out, g_ascii_formatd(buf, sizeof(buf), "%.9g", v));
 }
 
 static void
