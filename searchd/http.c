@@ -214,6 +214,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
                 : "too many requests at once; retry");
 
         sd_json_error_reply(error, &reply);
+        reply.endpoint = "refused";     /* no route saw it */
         return queue_reply(conn, &reply, req->started);
     }
     /* To a worker; on_request() is called again once it resumes the

@@ -22,7 +22,9 @@ static const double buckets[] = {
 #define N_BUCKETS G_N_ELEMENTS(buckets)
 
 /* One endpoint's counts.  Keyed by the endpoint name, a static string
- * (api.c's route paths, "page" or "other"), so there are a handful. */
+ * (api.c's route paths, "page" for the search page's files, "refused"
+ * for requests refused before routing, "other" for unknown paths), so
+ * there are a handful. */
 typedef struct {
     const char *endpoint;
     GArray *statuses;           /* status_count_t, in order of first use */

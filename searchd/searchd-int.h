@@ -107,8 +107,9 @@ typedef struct {
     size_t len;
     const char *content_type;   /* static string */
     const char *allow;          /* static string or NULL (405) */
-    /* For /metrics: the route that answered (static string; NULL when
-     * none did) and the API error code ("busy"; NULL on success). */
+    /* For /metrics: the route that answered (static string: a route's
+     * path, "page", "refused" before routing; NULL when none matched)
+     * and the API error code ("busy"; NULL on success). */
     const char *endpoint;
     const char *error_code;
 } sd_reply_t;

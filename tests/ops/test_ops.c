@@ -419,6 +419,48 @@ Test(metrics, reopens_and_revision_follow_commits)
     cr_assert_gt(sample(after, "ctmap_index_reopens_total"), reopens);
 }
 
+/* A daemon past --max-connections refuses with 503 busy: counted as a
+ * busy rejection, under the endpoint "refused". */
+Test(metrics, busy_refusals_are_counted)
+{
+    const char *extra[] = {"--max-connections", "70", NULL};
+    const char *line = "GET /health HTTP/1.1\r\n";
+    g_autoptr(GHashTable) s = NULL;
+    int fds[8], busy = 0;
+    gint64 deadline;
+    fx_http_t r;
+    size_t i;
+
+    fx_start(extra);
+    /* Requests begun and not finished hold their places. */
+    for (i = 0; i < G_N_ELEMENTS(fds); i++) {
+        fds[i] = fx_raw_connect();
+        cr_assert(fx_raw_send(fds[i], line, strlen(line)));
+    }
+    deadline = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
+    do {
+        g_usleep(50000);
+        fx_get("/health", &r);
+        busy += r.status == 503;
+        fx_http_clear(&r);
+    } while (!busy && g_get_monotonic_time() < deadline);
+    cr_assert_gt(busy, 0, "never busy");
+    for (i = 0; i < G_N_ELEMENTS(fds); i++)
+        close(fds[i]);
+    deadline = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
+    do {
+        g_usleep(50000);
+        fx_get("/health", &r);
+        i = r.status;
+        fx_http_clear(&r);
+    } while (i != 200 && g_get_monotonic_time() < deadline);
+    cr_assert_eq(i, 200, "still busy");
+    s = scrape();
+    cr_assert_eq(sample(s, "ctmap_busy_rejections_total"), busy);
+    cr_assert_eq(sample(s, "ctmap_requests_total{endpoint=\"refused\","
+                           "status=\"503\"}"), busy);
+}
+
 Test(metrics, scrape_without_an_index_says_index_down)
 {
     g_autoptr(GHashTable) s = NULL;
