@@ -748,14 +748,11 @@ static JsonNode *
 api_metrics(api_ctx_t *ctx, const char *arg, GPtrArray *params,
             GError **error)
 {
-    JsonNode *stats;
-
     if (!no_params(params, error))
         return NULL;
     if (!api_db(ctx, NULL))
         return json_node_new(JSON_NODE_NULL);
-    stats = api_stats(ctx, arg, params, error);
-    return stats;
+    return api_stats(ctx, arg, params, error);
 }
 
 typedef JsonNode *(*route_fn)(api_ctx_t *ctx, const char *arg,
