@@ -39,7 +39,7 @@ rm_rf(const char *path)
 
     if (dir) {
         const char *name;
-        while ((name = g_dir_read_name(dir))) {
+        for (name = g_dir_read_name(dir); name; name = g_dir_read_name(dir)) {
             char *child = g_build_filename(path, name, NULL);
             rm_rf(child);
             g_free(child);
