@@ -545,23 +545,34 @@ slot_start(extract_pool_t *pool, slot_t *s, GError **error)
 }
 
 /* NULL: $CTMAP_EXTRACT_WORKER, else ctmap-extract-worker beside the
- * running executable (the build and install layouts both put it there). */
+ * running executable (the build tree puts it there), else in the
+ * compiled-in CTMAP_WORKER_DIR (installed: /usr/lib/ctmap, off $PATH as
+ * Debian wants for programs only other programs run). */
 static char *
 find_worker(const char *worker_path)
 {
     const char *env = g_getenv("CTMAP_EXTRACT_WORKER");
     g_autofree char *self = NULL;
     g_autofree char *dir = NULL;
+    g_autofree char *beside = NULL;
 
     if (worker_path)
         return g_strdup(worker_path);
     if (env && *env)
         return g_strdup(env);
     self = g_file_read_link("/proc/self/exe", NULL);
-    if (!self)
-        return g_strdup("ctmap-extract-worker");
-    dir = g_path_get_dirname(self);
-    return g_build_filename(dir, "ctmap-extract-worker", NULL);
+    if (self) {
+        dir = g_path_get_dirname(self);
+        beside = g_build_filename(dir, "ctmap-extract-worker", NULL);
+        if (g_file_test(beside, G_FILE_TEST_IS_EXECUTABLE))
+            return g_steal_pointer(&beside);
+    }
+#ifdef CTMAP_WORKER_DIR
+    return g_build_filename(CTMAP_WORKER_DIR, "ctmap-extract-worker", NULL);
+#else
+    return beside ? g_steal_pointer(&beside)
+                  : g_strdup("ctmap-extract-worker");
+#endif
 }
 
 /* Replies carry at most max_text bytes of text, which JSON escaping can

@@ -22,6 +22,7 @@ ix_run_opts_clear(ix_run_opts_t *o)
     g_free(o->urls);
     g_strfreev(o->mirrors);
     g_free(o->report);
+    g_free(o->metrics_file);
     g_free(o->corpus_dir);
     ix_run_opts_init(o);
 }
@@ -96,10 +97,14 @@ ix_run_opts_parse(ix_run_opts_t *o, int *argc, char ***argv, GError **error)
           NULL },
         { "report", 0, 0, G_OPTION_ARG_FILENAME, &o->report,
           "Report file (default: DIR/report.json)", "FILE" },
+        { "metrics-file", 0, 0, G_OPTION_ARG_FILENAME, &o->metrics_file,
+          "Write the run's summary for node-exporter's textfile collector",
+          "FILE" },
         { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet,
           "Print nothing but errors", NULL },
         { "corpus-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->corpus_dir,
-          "Vocabularies and embedded mapping (default: the source tree's)",
+          "Vocabularies and embedded mapping (default: " CTMAP_CORPUS_DIR
+          ")",
           "DIR" },
         { NULL, 0, 0, 0, NULL, NULL, NULL }
     };

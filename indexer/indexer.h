@@ -494,6 +494,11 @@ JsonNode *ix_report_build(const ix_plan_t *plan, const ix_counts_t *counts,
                           gint64 finished);
 /* Writes @report to @path atomically (temporary file, then rename). */
 gboolean ix_report_write(JsonNode *report, const char *path, GError **error);
+/* Writes the node-exporter textfile of a run to @path, replacing it
+ * whole: start and end (real-time us), @exit_code, and the counts of
+ * @report's summary (nullable: a run that stopped before it had any). */
+gboolean ix_metrics_write(const char *path, JsonNode *report, gint64 started,
+                          gint64 finished, int exit_code, GError **error);
 
 /* ---------------------------------------------------------------- Run */
 
@@ -512,6 +517,7 @@ typedef struct {
     gboolean allow_private;
     gboolean strict;
     char *report;               /* default DATA_DIR/report.json */
+    char *metrics_file;         /* NULL: none (main.c writes it) */
     gboolean quiet;
     char *corpus_dir;           /* default CTMAP_CORPUS_DIR */
     int max_shrink;             /* percent, 0..100; default 20 */
@@ -533,6 +539,11 @@ typedef struct {
      * extraction workers; --strict and unreachable documents): exit 1. */
     gboolean failed;
     char *report_path;          /* owned */
+    /* For --metrics-file, written once the exit code is known: the
+     * run's start (real-time us) and its report (owned; NULL when the
+     * run stopped before it had one). */
+    gint64 started;
+    JsonNode *report;
 } ix_run_result_t;
 
 void ix_run_result_clear(ix_run_result_t *r);

@@ -6,6 +6,25 @@
 
 #include "indexer.h"
 
+/* --metrics-file, once the exit code is known.  Failed runs are written
+ * too: they are what the alerts are for.  A file that cannot be written
+ * is a warning only: the index is as the exit code says.  A bad command
+ * line may leave the option unparsed, and then no file is written. */
+static void
+write_metrics(const ix_run_opts_t *o, const ix_run_result_t *result, int rc)
+{
+    g_autoptr(GError) error = NULL;
+    gint64 now = g_get_real_time();
+
+    if (!o->metrics_file)
+        return;
+    if (!ix_metrics_write(o->metrics_file, result->report,
+                          result->started ? result->started : now, now, rc,
+                          &error))
+        fprintf(stderr, "ctmap-indexer: warning: --metrics-file: %s\n",
+                error->message);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -24,6 +43,7 @@ main(int argc, char **argv)
     } else if (result.failed) {
         rc = 1;
     }
+    write_metrics(&o, &result, rc);
     ix_run_result_clear(&result);
     ix_run_opts_clear(&o);
     return rc;

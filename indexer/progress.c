@@ -27,13 +27,25 @@ static const char *const stage_names[IX_STAGE_N] = {
     "fetched", "extracted", "indexed"
 };
 
+/* NO_COLOR counts when set and not empty, as the convention says. */
+static gboolean
+no_color(void)
+{
+    const char *v = g_getenv("NO_COLOR");
+
+    return v && *v;
+}
+
 ix_progress_t *
 ix_progress_new(gboolean quiet)
 {
     ix_progress_t *p = g_new0(ix_progress_t, 1);
 
     p->quiet = quiet;
-    p->tty = isatty(STDERR_FILENO);
+    /* The bar redraws its line with terminal escapes: only on a
+     * terminal, and not when NO_COLOR (https://no-color.org) asks for
+     * none; plain lines otherwise, as journald wants them. */
+    p->tty = isatty(STDERR_FILENO) && !no_color();
     p->started = g_get_monotonic_time();
     return p;
 }

@@ -494,7 +494,8 @@ ix_run(const ix_run_opts_t *o, ix_run_result_t *result, GError **error)
     GError *local = NULL;
     gboolean ok = TRUE;
 
-    *result = (ix_run_result_t){.report_path = g_strdup(o->report)};
+    *result = (ix_run_result_t){.report_path = g_strdup(o->report),
+                                .started = r.started};
     r.notes = g_ptr_array_new_with_free_func(g_free);
     for (size_t i = 0; i < G_N_ELEMENTS(steps) && ok; i++) {
         g_debug("step %s", steps[i].name);
@@ -502,6 +503,8 @@ ix_run(const ix_run_opts_t *o, ix_run_result_t *result, GError **error)
     }
     if (!ok)
         g_propagate_error(error, local);
+    if (r.report)
+        result->report = json_node_ref(r.report);
     run_clear(&r);
     return ok;
 }
@@ -510,4 +513,5 @@ void
 ix_run_result_clear(ix_run_result_t *res)
 {
     g_clear_pointer(&res->report_path, g_free);
+    g_clear_pointer(&res->report, json_node_unref);
 }

@@ -674,6 +674,20 @@ api_health(api_ctx_t *ctx, const char *arg, GPtrArray *params,
     return json_builder_get_root(b);
 }
 
+/* /metrics: the /stats object, which metrics.c renders as gauges (with
+ * the request counters) in the Prometheus text format; a JSON null when
+ * there is no index yet, since the counters are still worth scraping. */
+static JsonNode *
+api_metrics(api_ctx_t *ctx, const char *arg, GPtrArray *params,
+            GError **error)
+{
+    if (!no_params(params, error))
+        return NULL;
+    if (!api_db(ctx, NULL))
+        return json_node_new(JSON_NODE_NULL);
+    return api_stats(ctx, arg, params, error);
+}
+
 typedef JsonNode *(*route_fn)(api_ctx_t *ctx, const char *arg,
                               GPtrArray *params, GError **error);
 
@@ -697,6 +711,7 @@ static const struct {
     {"/doc/", api_doc, CACHE_REVISION},
     {"/stats", api_stats, CACHE_NOW},
     {"/health", api_health, CACHE_NOW},
+    {"/metrics", api_metrics, CACHE_NOW},
 };
 
 /* Returns: (transfer full): the ETag of the answer to @uri from @db's
@@ -747,6 +762,7 @@ sd_api_handle(sd_app_t *app, const char *method, const char *uri,
             run = routes[i].run;
             cache_control = routes[i].cache_control;
             arg = path + strlen(rp);
+            reply->endpoint = rp;
         }
     }
     if (!run) {
@@ -755,6 +771,7 @@ sd_api_handle(sd_app_t *app, const char *method, const char *uri,
                         "no such endpoint: %s", path);
             goto fail;
         }
+        reply->endpoint = "page";
         if (readonly)
             return;
         sd_reply_clear(reply);
@@ -773,6 +790,11 @@ sd_api_handle(sd_app_t *app, const char *method, const char *uri,
     }
     if (!root)
         goto fail;
+    if (run == api_metrics) {
+        sd_metrics_reply(JSON_NODE_HOLDS_NULL(root) ? NULL : root,
+                         sd_index_generation(app->index), reply);
+        return;
+    }
     sd_json_reply(root, 200, reply);
     reply->etag = api_etag(&ctx, uri);
     reply->cache_control = cache_control;

@@ -209,6 +209,16 @@ print_hit(JsonObject *hit, gboolean tty)
     g_print("\n");
 }
 
+/* Matches are bold on a terminal, unless NO_COLOR (https://no-color.org)
+ * is set and not empty: then no escape at all. */
+static gboolean
+use_bold(void)
+{
+    const char *no_color = g_getenv("NO_COLOR");
+
+    return isatty(STDOUT_FILENO) && !(no_color && *no_color);
+}
+
 /* Prints the reply for people; returns the number of hits. */
 static guint
 print_results(JsonObject *root, gboolean tty)
@@ -439,7 +449,7 @@ main(int argc, char **argv)
     } else if (o.suggest) {
         n = print_suggestions(root);
     } else {
-        n = print_results(root, isatty(STDOUT_FILENO));
+        n = print_results(root, use_bold());
     }
     status = n > 0 ? 0 : 1;
 

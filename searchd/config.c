@@ -87,7 +87,8 @@ sd_config_parse(sd_config_t *cfg, int *argc, char ***argv, GError **error)
         {"max-connections", 0, 0, G_OPTION_ARG_INT, &cfg->max_connections,
          "Connections served at once (default: 1024)", "N"},
         {"www", 0, 0, G_OPTION_ARG_FILENAME, &cfg->www_dir,
-         "Directory of the search page served at /", "DIR"},
+         "Directory of the search page served at / (default: "
+         CTMAP_SEARCHD_WWW ")", "DIR"},
         {"foreground", 'f', 0, G_OPTION_ARG_NONE, &cfg->foreground,
          "Stay in the foreground (this version always does)", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL}

@@ -35,6 +35,7 @@ struct sd_http {
 /* What one request keeps between the callbacks of libmicrohttpd. */
 typedef struct {
     char *uri;                  /* raw request target, still escaped */
+    gint64 started;             /* monotonic us of the request line */
     gboolean seen;              /* the handler was called once */
     gboolean answered;
     size_t body;                /* bytes of request body received */
@@ -58,6 +59,7 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 
     (void)conn;
     req->uri = g_strdup(uri);
+    req->started = g_get_monotonic_time();
     g_atomic_int_inc(&h->in_flight);
     return req;
 }
@@ -134,11 +136,14 @@ refusal(sd_http_t *h, struct MHD_Connection *conn, const request_t *req)
 }
 
 static enum MHD_Result
-queue_reply(struct MHD_Connection *conn, sd_reply_t *reply)
+queue_reply(struct MHD_Connection *conn, sd_reply_t *reply, gint64 started)
 {
     struct MHD_Response *resp;
     enum MHD_Result ret;
 
+    /* Counted before it is sent, so a client that reads /metrics after
+     * its reply always finds its request there. */
+    sd_metrics_observe(reply, (g_get_monotonic_time() - started) / 1e6);
     resp = MHD_create_response_from_buffer_with_free_callback(
         reply->len, reply->body, g_free);
     if (!resp) {
@@ -197,7 +202,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
     if (g_atomic_int_get(&req->done)) {
         /* Resumed: the worker's reply, sent once. */
         g_atomic_int_set(&req->done, 0);
-        return queue_reply(conn, &req->reply);
+        return queue_reply(conn, &req->reply, req->started);
     }
     if (req->answered || *upload_data_size) {
         req->body += *upload_data_size;
@@ -217,7 +222,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
                 : "too many requests at once; retry");
 
         sd_json_error_reply(error, &reply);
-        return queue_reply(conn, &reply);
+        reply.endpoint = "refused";     /* no route saw it */
+        return queue_reply(conn, &reply, req->started);
     }
     /* To a worker; on_request() is called again once it resumes the
      * connection, and sends the reply then. */

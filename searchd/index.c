@@ -179,6 +179,19 @@ sd_index_tick(sd_index_t *index)
     return TRUE;
 }
 
+gboolean
+sd_index_revision(const sd_index_t *index, uint64_t *revision)
+{
+    *revision = index->revision;
+    return index->have_revision;
+}
+
+guint
+sd_index_generation(sd_index_t *index)
+{
+    return (guint)g_atomic_int_get(&index->generation);
+}
+
 void
 sd_index_bump(sd_index_t *index)
 {

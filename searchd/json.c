@@ -55,6 +55,7 @@ sd_json_error_reply(const GError *error, sd_reply_t *reply)
     json_builder_end_object(b);
     root = json_builder_get_root(b);
     sd_json_reply(root, sd_error_http_status(code), reply);
+    reply->error_code = sd_error_code(code);
 }
 
 void

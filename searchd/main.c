@@ -27,8 +27,6 @@ main(int argc, char **argv)
     g_autoptr(sd_server_t) srv = sd_server_new(&cfg, &error);
     if (!srv)
         return sd_die(1, error);                /* cannot bind or start */
-    g_printerr("ctmap-searchd %s: serving %s (index %s, %d threads)\n",
-               CTMAP_VERSION, cfg.socket_path, cfg.index_dir, cfg.threads);
     sd_server_run(srv);                         /* until SIGTERM/SIGINT */
     return 0;
 }

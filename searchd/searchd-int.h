@@ -48,6 +48,12 @@ void sd_index_free(sd_index_t *index);
 gboolean sd_index_tick(sd_index_t *index);
 /* Forces every thread to reopen before its next query (SIGHUP). */
 void sd_index_bump(sd_index_t *index);
+/* Main thread: the revision its handle last read; FALSE when there is
+ * no index yet. */
+gboolean sd_index_revision(const sd_index_t *index, uint64_t *revision);
+/* Any thread: how many times the threads were told to reopen (new
+ * revisions seen, SIGHUP). */
+guint sd_index_generation(sd_index_t *index);
 /* Returns: (transfer none) (nullable): the calling thread's handle,
  * opened or reopened as needed; SD_ERROR_NO_INDEX when the index does
  * not exist yet. */
@@ -103,6 +109,11 @@ typedef struct {
     const char *allow;          /* static string or NULL (405) */
     char *etag;                 /* owned, quoted; NULL: none */
     const char *cache_control;  /* static string or NULL */
+    /* For /metrics: the route that answered (static string: a route's
+     * path, "page", "refused" before routing; NULL when none matched)
+     * and the API error code ("busy"; NULL on success). */
+    const char *endpoint;
+    const char *error_code;
 } sd_reply_t;
 
 #define SD_JSON_TYPE "application/json; charset=utf-8"
@@ -341,6 +352,34 @@ void sd_http_free(sd_http_t *h);
  * when there is no such file (or it lies outside @www_dir). */
 gboolean sd_www_serve(const char *www_dir, const char *path,
                       sd_reply_t *reply);
+
+/* ---------------------------------------------------------------- Metrics */
+
+#define SD_METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
+/* Counts one answered request: @reply's endpoint, status and error code,
+ * and @seconds from its request line to its reply.  Any thread. */
+void sd_metrics_observe(const sd_reply_t *reply, double seconds);
+/* Fills @reply with the metrics text: the request counters, and the
+ * index gauges from @stats (the /stats object; NULL when there is no
+ * index) and @reopens (sd_index_generation()). */
+void sd_metrics_reply(JsonNode *stats, guint reopens, sd_reply_t *reply);
+
+/* ---------------------------------------------------------------- systemd */
+
+/* Socket activation: *@fd receives the listening socket systemd passed
+ * (LISTEN_FDS, for this LISTEN_PID), made non-blocking, or -1 when none
+ * was passed.  FALSE when what was passed is not one listening stream
+ * socket. */
+gboolean sd_notify_listen_fd(int *fd, GError **error);
+/* Returns: (transfer full): the address @fd listens on, for the log. */
+char *sd_notify_describe_fd(int fd);
+/* sd_notify() messages to the service manager ($NOTIFY_SOCKET; no-ops
+ * without one).  READY=1 and STATUS= name the revision served. */
+void sd_notify_ready(sd_index_t *index);
+void sd_notify_status(sd_index_t *index);
+void sd_notify_reloading(void);
+void sd_notify_stopping(void);
 
 G_END_DECLS
 

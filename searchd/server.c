@@ -33,6 +33,10 @@ struct sd_server {
     guint sources[4];           /* signals and the tick */
     dev_t sock_dev;             /* identity of the socket file we bound, */
     ino_t sock_ino;             /* so that we only ever unlink our own */
+    /* Where we listen, for the start-up log line; a socket passed by
+     * systemd is described by its address and never unlinked (sock_ino
+     * stays 0): its unit owns the file. */
+    char *listening;
     gboolean stopped;
 };
 
@@ -163,6 +167,8 @@ on_quit(gpointer data)
 {
     sd_server_t *srv = data;
 
+    sd_notify_stopping();
+    g_message("stopping: answering the requests in flight");
     g_main_loop_quit(srv->loop);
     return G_SOURCE_CONTINUE;
 }
@@ -174,8 +180,11 @@ on_hup(gpointer data)
 {
     sd_server_t *srv = data;
 
+    sd_notify_reloading();
+    g_message("SIGHUP: every thread reopens the index");
     sd_index_bump(srv->index);
     sd_index_tick(srv->index);
+    sd_notify_ready(srv->index);
     return G_SOURCE_CONTINUE;
 }
 
@@ -191,8 +200,13 @@ static gboolean
 on_tick(gpointer data)
 {
     sd_server_t *srv = data;
+    uint64_t rev = 0;
 
-    sd_index_tick(srv->index);
+    if (sd_index_tick(srv->index) && sd_index_revision(srv->index, &rev)) {
+        g_message("index revision %" G_GUINT64_FORMAT ": threads reopen",
+                  (guint64)rev);
+        sd_notify_status(srv->index);
+    }
     return G_SOURCE_CONTINUE;
 }
 
@@ -280,11 +294,33 @@ sd_server_new(const sd_config_t *cfg, GError **error)
         if (tcp_fd < 0)
             return NULL;
     }
-    fd = bind_unix(srv, cfg->socket_mode, cfg->socket_gid, error);
-    if (fd < 0) {
+    /* Socket-activated, the unit's socket replaces --socket, its mode
+     * and group (SocketMode=, SocketGroup=). */
+    if (!sd_notify_listen_fd(&fd, error)) {
         if (tcp_fd >= 0)
             close(tcp_fd);
         return NULL;
+    }
+    if (fd >= 0) {
+        g_autofree char *where = sd_notify_describe_fd(fd);
+
+        srv->listening = g_strdup_printf("%s (passed by systemd)", where);
+    } else {
+        fd = bind_unix(srv, cfg->socket_mode, cfg->socket_gid, error);
+        if (fd < 0) {
+            if (tcp_fd >= 0)
+                close(tcp_fd);
+            return NULL;
+        }
+        srv->listening = g_strdup_printf("%s (mode %04o)", srv->socket_path,
+                                         cfg->socket_mode);
+    }
+    if (cfg->listen) {
+        char *both = g_strdup_printf("%s and %s", srv->listening,
+                                     cfg->listen);
+
+        g_free(srv->listening);
+        srv->listening = both;
     }
     if (tcp_fd >= 0) {
         srv->http_tcp = sd_http_start(tcp_fd, &opts, &srv->app, error);
@@ -306,6 +342,18 @@ sd_server_new(const sd_config_t *cfg, GError **error)
 void
 sd_server_run(sd_server_t *srv)
 {
+    uint64_t rev = 0;
+
+    if (sd_index_revision(srv->index, &rev))
+        g_message("ctmap-searchd %s: listening on %s; index revision %"
+                  G_GUINT64_FORMAT, CTMAP_VERSION, srv->listening,
+                  (guint64)rev);
+    else
+        g_message("ctmap-searchd %s: listening on %s; no index yet",
+                  CTMAP_VERSION, srv->listening);
+    /* Every listener is up and the index opened (or known absent): a
+     * client systemd queued on the socket is answered from now on. */
+    sd_notify_ready(srv->index);
     g_main_loop_run(srv->loop);
     server_stop(srv);
 }
@@ -320,6 +368,7 @@ sd_server_free(sd_server_t *srv)
     g_main_loop_unref(srv->loop);
     g_free(srv->socket_path);
     g_free(srv->www_dir);
+    g_free(srv->listening);
     if (srv->allow_uids)
         g_array_unref(srv->allow_uids);
     if (srv->allow_gids)

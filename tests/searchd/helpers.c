@@ -395,11 +395,9 @@ daemon_argv(const char *const *extra)
     return argv;
 }
 
-void
-fx_start(const char *const *extra)
+pid_t
+fx_spawn(const char *const *argv)
 {
-    g_autoptr(GPtrArray) argv = daemon_argv(extra);
-    gint64 deadline = g_get_monotonic_time() + (gint64)START_MS * 1000;
     int log_fd = open(fx.log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
                       0600);
     pid_t pid;
@@ -409,11 +407,21 @@ fx_start(const char *const *extra)
     cr_assert_geq(pid, 0);
     if (pid == 0) {
         dup2(log_fd, STDERR_FILENO);
-        execv(CTMAP_SEARCHD_BIN, (char **)argv->pdata);
+        execvp(argv[0], (char **)argv);
         _exit(127);
     }
     close(log_fd);
     fx.pid = pid;
+    return pid;
+}
+
+void
+fx_start(const char *const *extra)
+{
+    g_autoptr(GPtrArray) argv = daemon_argv(extra);
+    gint64 deadline = g_get_monotonic_time() + (gint64)START_MS * 1000;
+    pid_t pid = fx_spawn((const char *const *)argv->pdata);
+
     /* Poll /health rather than sleeping: start-up takes as long as it
      * takes, within a bound. */
     for (;;) {

@@ -60,6 +60,9 @@ void fx_label(const char *field, const char *slug, const char *label);
 /* Starts ctmap-searchd on fx.sock with @extra arguments (NULL-terminated,
  * may be NULL) and waits until /health answers (with any status). */
 void fx_start(const char *const *extra);
+/* Starts @argv (NULL-terminated; argv[0] looked up in $PATH) with its
+ * stderr in fx.log, as fx.pid, which fx_stop() stops; returns the pid. */
+pid_t fx_spawn(const char *const *argv);
 /* Runs ctmap-searchd with @argv (NULL-terminated) to completion and
  * returns its exit status; *@err receives its stderr. */
 int fx_run(const char *const *argv, char **out, char **err);
