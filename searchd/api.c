@@ -113,6 +113,16 @@ struct param_spec {
     const char *prefix;         /* filters: the XC_PREFIX_* of the field */
 };
 
+static guint
+count_char(const char *s, char c)
+{
+    guint n = 0;
+
+    for (; *s; s++)
+        n += *s == c;
+    return n;
+}
+
 static gboolean
 param_q(sd_search_req_t *req, const param_spec_t *spec, const char *value,
         GError **error)
@@ -121,6 +131,12 @@ param_q(sd_search_req_t *req, const param_spec_t *spec, const char *value,
         g_set_error(error, SD_ERROR, SD_ERROR_BAD_PARAMETER,
                     "parameter '%s' is longer than %d bytes", spec->name,
                     SD_MAX_QUERY);
+        return FALSE;
+    }
+    if (count_char(value, '*') > SD_MAX_WILDCARDS) {
+        g_set_error(error, SD_ERROR, SD_ERROR_BAD_PARAMETER,
+                    "parameter '%s' has more than %d wildcards", spec->name,
+                    SD_MAX_WILDCARDS);
         return FALSE;
     }
     g_free(req->q);
@@ -347,6 +363,7 @@ build_hit(xc_db_t *db, xc_mset_t *m, const sd_rank_slot_t *slot,
         node = json_node_init_object(json_node_alloc(), json_object_new());
     }
     o = json_node_get_object(node);
+    sd_limits_cap_title(o);
     json_object_set_int_member(o, "rank", slot->rank ? (gint64)slot->rank
                                : (gint64)hit.rank + 1);
     /* Documents known by title alone, or whose link failed, rank on what
@@ -570,6 +587,7 @@ api_doc(api_ctx_t *ctx, const char *id, GPtrArray *params, GError **error)
         g_clear_pointer(&node, json_node_unref);
         node = json_node_init_object(json_node_alloc(), json_object_new());
     }
+    sd_limits_cap_title(json_node_get_object(node));
     {
         g_auto(GStrv) pages = g_strsplit(text ? text : "", "\f", -1);
         g_autofree char *joined = g_strjoinv("\n\n", pages);
@@ -776,6 +794,11 @@ sd_api_handle(sd_app_t *app, const char *method, const char *uri,
     if (strlen(uri) > SD_MAX_URI) {
         g_set_error(&error, SD_ERROR, SD_ERROR_URI_TOO_LONG,
                     "request target longer than %d bytes", SD_MAX_URI);
+        goto fail;
+    }
+    if (sd_limits_count_params(uri) > SD_MAX_PARAMS) {
+        g_set_error(&error, SD_ERROR, SD_ERROR_BAD_PARAMETER,
+                    "more than %d query parameters", SD_MAX_PARAMS);
         goto fail;
     }
     if (!sd_api_parse_uri(uri, &path, &params, &error))

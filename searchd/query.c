@@ -147,7 +147,8 @@ static const char *const operators[] = {
  * correction when the index has no such word but a close one.  Returns
  * TRUE when it corrected. */
 static gboolean
-correct_word(xc_db_t *db, GString *out, const char *word, size_t len)
+correct_word(xc_db_t *db, GString *out, const char *word, size_t len,
+             guint *spelled)
 {
     g_autofree char *lower = g_utf8_strdown(word, (gssize)len);
     char *suggestion = NULL;
@@ -161,7 +162,8 @@ correct_word(xc_db_t *db, GString *out, const char *word, size_t len)
         if (g_ascii_isdigit(*p))
             goto keep;
     if (g_utf8_strlen(lower, -1) < 4
-        || xc_db_termfreq(db, lower, &freq) != XC_OK || freq > 0)
+        || xc_db_termfreq(db, lower, &freq) != XC_OK || freq > 0
+        || ++*spelled > SD_MAX_SPELLED)
         goto keep;
     if (xc_db_spell(db, lower, &suggestion) == XC_OK && suggestion
         && *suggestion) {
@@ -186,6 +188,7 @@ sd_query_correct(xc_db_t *db, const char *q)
 {
     g_autoptr(GString) out = g_string_new(NULL);
     gboolean changed = FALSE;
+    guint spelled = 0;
     const char *p = q;
 
     while (*p) {
@@ -217,7 +220,8 @@ sd_query_correct(xc_db_t *db, const char *q)
             }
             while (p < end && g_unichar_isalnum(g_utf8_get_char(p)))
                 p = g_utf8_next_char(p);
-            changed |= correct_word(db, out, w, (size_t)(p - w));
+            changed |= correct_word(db, out, w, (size_t)(p - w),
+                                    &spelled);
         }
     }
     return changed ? g_strdup(out->str) : NULL;

@@ -1392,6 +1392,14 @@ xc_query_parse(xc_db_t *db, const char *text, unsigned flags,
          * lives, which is all we need it for. */
         YearProcessor *year = new YearProcessor(db->db);
         qp.add_boolean_prefix("year", year->release());
+        /* A wildcard or a partial word is expanded into an OR of the
+         * words it matches before matching starts, out of reach of the
+         * time limit: "wq*" over 2M distinct words ran for minutes.  The
+         * most frequent XC_MAX_EXPANSION are kept. */
+        qp.set_max_expansion(XC_MAX_EXPANSION,
+                             Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT,
+                             Xapian::QueryParser::FLAG_WILDCARD |
+                                 Xapian::QueryParser::FLAG_PARTIAL);
 
         unsigned extra = 0;
         if (flags & XC_PARSE_SPELLING)

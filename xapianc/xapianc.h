@@ -94,6 +94,9 @@ xc_status_t xc_db_allterms(xc_db_t *db, const char *prefix, size_t max,
 #define XC_PARSE_SPELLING  1u   /* compute a corrected query string */
 #define XC_PARSE_SYNONYMS  2u   /* expand synonyms (acronyms, aliases) */
 #define XC_PARSE_PARTIAL   4u   /* last word is a prefix (search box) */
+/* Words a wildcard ("wq*") or a partial last word expands to at most,
+ * the most frequent first. */
+#define XC_MAX_EXPANSION   100
 
 /* Parses @text with the Xapian query syntax, the English+Russian stemmer,
  * and the field prefixes of DESIGN.md (title: org: theme: country: kind:
