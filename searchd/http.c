@@ -27,6 +27,9 @@
  * (an HTML body, the connection closed).  The pool is mapped, so a
  * small request touches little of it. */
 #define CONNECTION_MEMORY   (128 * 1024)
+/* Bytes of a reply the kernel may buffer per connection (it doubles
+ * this): what a slow client can still receive after it is cut off. */
+#define SEND_BUFFER         (64 * 1024)
 /* How often replies past their deadline are looked for. */
 #define REAP_MS             250
 
@@ -125,6 +128,7 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 {
     sd_http_t *h = cls;
     conn_t *c = *socket_context;
+    int sndbuf = SEND_BUFFER;
 
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         const union MHD_ConnectionInfo *info = MHD_get_connection_info(
@@ -132,6 +136,13 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 
         c = g_new0(conn_t, 1);
         c->fd = info ? info->connect_fd : -1;
+        /* A fixed send buffer: left to autotuning, the kernel took
+         * 2.7 MB of a reply for a client with a 4 KB window, and went
+         * on trickling it out for minutes after the connection was
+         * closed for being slow. */
+        if (c->fd >= 0)
+            (void)setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+                             sizeof(sndbuf));
         g_mutex_lock(&h->lock);
         g_hash_table_add(h->conns, c);
         g_mutex_unlock(&h->lock);
@@ -168,7 +179,15 @@ reap(gpointer data)
         conn_t *c = key;
 
         if (c->deadline && now > c->deadline && c->fd >= 0) {
+            /* Linger 0: libmicrohttpd's close() then resets the
+             * connection, dropping what the kernel still buffers for
+             * this client (megabytes over TCP) instead of trickling it
+             * out after a FIN. */
+            struct linger off = {1, 0};
+
             g_debug("reply not read within %u s; closing", h->opts.timeout);
+            (void)setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &off,
+                             sizeof(off));
             (void)shutdown(c->fd, SHUT_RDWR);
             c->deadline = 0;
         }
