@@ -363,7 +363,7 @@ Test(hostile, wildcards_expand_to_a_hundred_words_at_most)
     cr_assert_eq(json_object_get_int_member(fx_obj(r.json), "total"), 10,
                  "%s", r.body);
     fx_http_clear(&r);
-    /* The search box's partial last word is capped the same way. */
+    /* Suggestions from a prefix are capped by their own limit. */
     fx_get("/suggest?q=wq", &r);
     cr_assert_eq(r.status, 200, "%s", r.body);
     fx_http_clear(&r);
