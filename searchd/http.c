@@ -365,8 +365,10 @@ reserve_reply(sd_http_t *h, sd_reply_t *reply)
     }
 }
 
-/* Queues @reply, which reserve_reply() has counted; every reply carries
- * a Content-Security-Policy and nosniff, and must be read by the client
+/* Queues @reply, counted by reserve_reply() here, in libmicrohttpd's
+ * thread, so that a reply never queued (its client hung up while a
+ * worker answered) is never counted.  Every reply carries a
+ * Content-Security-Policy and nosniff, and must be read by the client
  * within --timeout seconds. */
 static enum MHD_Result
 queue_reply(sd_http_t *h, struct MHD_Connection *conn, sd_reply_t *reply)
@@ -376,6 +378,7 @@ queue_reply(sd_http_t *h, struct MHD_Connection *conn, sd_reply_t *reply)
     queued_t *q = g_new(queued_t, 1);
     conn_t *c = conn_of(conn);
 
+    reserve_reply(h, reply);
     q->body = reply->body;
     q->len = reply->len;
     reply->body = NULL;         /* q owns it now */
@@ -457,7 +460,6 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
         sd_json_error_reply(error, &reply);
         if (refused == SD_ERROR_METHOD_NOT_ALLOWED)
             reply.allow = "GET, HEAD";
-        reserve_reply(h, &reply);
         return queue_reply(h, conn, &reply);
     }
     /* To a worker; on_request() is called again once it resumes the
@@ -476,7 +478,6 @@ work(gpointer data, gpointer user_data)
     sd_http_t *h = user_data;
 
     sd_api_handle(h->app, req->method, req->uri, &req->reply);
-    reserve_reply(h, &req->reply);
     g_atomic_int_set(&req->done, 1);
     MHD_resume_connection(req->conn);
 }
