@@ -35,6 +35,9 @@ G_BEGIN_DECLS
  * 100,000 documents; scripts/bench/query). */
 #define SD_EXACT_TOTAL_PHRASE 100
 #define SD_SNIPPET_BYTES    300
+/* Bytes of a document's text in one /doc reply (the default and the
+ * largest text_limit). */
+#define SD_DOC_TEXT_BYTES   (1024 * 1024)
 
 /* ---------------------------------------------------------------- Index */
 
