@@ -21,12 +21,13 @@
 
 /* Per-connection memory: the request line and headers, and a record
  * for each header and query parameter.  Large enough that a target of
- * several times SD_MAX_URI, or headers of several times
- * SD_MAX_HEADER_BYTES, still reach the checks here, which answer in
- * JSON; only beyond it does libmicrohttpd answer 414 or 431 by itself
- * (an HTML body, the connection closed).  The pool is mapped, so a
- * small request touches little of it. */
-#define CONNECTION_MEMORY   (128 * 1024)
+ * about 60 KB (seven times SD_MAX_URI), or headers of about 30 KB (twice
+ * SD_MAX_HEADER_BYTES), still reach the checks here, which answer in
+ * JSON; only beyond does libmicrohttpd answer 414 or 431 by itself (an
+ * HTML body, the connection closed).  libmicrohttpd zeroes the whole
+ * pool between two requests of a kept-alive connection, so this is what
+ * each such connection costs: 64 MB at --max-connections 1024. */
+#define CONNECTION_MEMORY   (64 * 1024)
 /* Bytes of a reply the kernel may buffer per connection (it doubles
  * this): what a slow client can still receive after it is cut off. */
 #define SEND_BUFFER         (64 * 1024)
