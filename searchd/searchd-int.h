@@ -18,6 +18,8 @@ G_BEGIN_DECLS
 /* Wildcards ("wq*") in one q, each expanded to XC_MAX_EXPANSION words
  * at most; more get 400. */
 #define SD_MAX_WILDCARDS    8
+/* Words one wildcard may match; more get 400 "type more of the word". */
+#define SD_MAX_WILDCARD_WORDS 20000
 /* Unknown words of one q looked up in the spelling data, each a scan of
  * its trigrams; the rest are left as typed. */
 #define SD_MAX_SPELLED      8
