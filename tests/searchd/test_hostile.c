@@ -665,3 +665,30 @@ Test(hostile, doc_pages_end_at_characters)
     cr_assert_eq(r.status, 400, "%s", r.body);
     fx_http_clear(&r);
 }
+
+/* The Host rule on its own, for the forms the TCP test does not send:
+ * IPv6 listeners, empty and malformed ports. */
+Test(hostile, host_rule_units)
+{
+    const char *extra[] = {"ctmap.example", NULL};
+    sd_hosts_t *v4 = sd_limits_hosts_new("127.0.0.1:8080", extra);
+    sd_hosts_t *v6 = sd_limits_hosts_new("[::1]:8080", NULL);
+
+    cr_assert(sd_limits_host_allowed(NULL, "anything"));
+    cr_assert(sd_limits_host_allowed(v4, NULL));
+    cr_assert(sd_limits_host_allowed(v4, "127.0.0.1:8080"));
+    cr_assert(sd_limits_host_allowed(v4, "CTMAP.example"));
+    cr_assert_not(sd_limits_host_allowed(v4, "127.0.0.1:"));
+    cr_assert_not(sd_limits_host_allowed(v4, "127.0.0.1:80800"));
+    cr_assert_not(sd_limits_host_allowed(v4, "ctmap.example.evil"));
+    cr_assert_not(sd_limits_host_allowed(v4, ""));
+    cr_assert(sd_limits_host_allowed(v6, "[::1]:8080"));
+    cr_assert(sd_limits_host_allowed(v6, "[::1]"));
+    cr_assert_not(sd_limits_host_allowed(v6, "[::1"));
+    cr_assert_not(sd_limits_host_allowed(v6, "[::2]:8080"));
+    cr_assert_eq(sd_limits_count_params("/search"), 0);
+    cr_assert_eq(sd_limits_count_params("/search?"), 1);
+    cr_assert_eq(sd_limits_count_params("/search?q=a&&b"), 3);
+    sd_limits_hosts_free(v4);
+    sd_limits_hosts_free(v6);
+}
