@@ -166,6 +166,36 @@ Test(hostile, oversized_headers_are_json_431)
     assert_health();
 }
 
+/* Past what fits in its connection memory libmicrohttpd answers by
+ * itself (431 or 414, HTML) and may drop the request without telling;
+ * the slot comes back all the same, when the connection closes. */
+Test(hostile, requests_libmicrohttpd_refuses_itself_give_their_slot_back)
+{
+    const char *extra[] = {"--max-connections", "70", NULL};
+    g_autoptr(GString) headers = g_string_new(
+        "GET /health HTTP/1.1\r\nHost: x\r\n");
+    g_autoptr(GString) line = g_string_new("GET /search?q=");
+    int i;
+
+    for (i = 0; i < 1000; i++)
+        g_string_append_printf(headers, "X-Filler-%d: %0100d\r\n", i, i);
+    g_string_append(headers, "\r\n");
+    while (line->len < 200 * 1024)
+        g_string_append(line, "abcdefgh+");
+    g_string_append(line, " HTTP/1.1\r\nHost: x\r\n\r\n");
+    fx_start(extra);
+    for (i = 0; i < 20; i++) {
+        long status = 0;
+        g_autofree char *reply = exchange(i % 2 ? line->str : headers->str,
+                                          &status);
+
+        cr_assert(status == 431 || status == 414 || (!status && !*reply),
+                  "%.300s", reply);
+    }
+    assert_health();
+    assert_stops_with_nothing_in_flight();
+}
+
 /* ---------------------------------------------------------------- Item 5 */
 
 Test(hostile, every_reply_carries_csp_and_nosniff)
