@@ -10,6 +10,7 @@
 
 #include "extract.h"
 #include "indexer-int.h"
+#include "schema.h"
 
 /* Inputs handed to the pool at a time: enough to keep every worker busy,
  * few enough that their bytes (memory-mapped) stay modest. */
@@ -54,6 +55,20 @@ first_line(const extract_result_t *r)
         return g_strndup(text, end - text);
     }
     return NULL;
+}
+
+/* Returns: (transfer full): @title cut to XC_MAX_TITLE_CHARS with
+ * XC_CUT_MARK, so that a PDF's 10 MB /Title is not stored and shown in
+ * every hit and report. */
+static char *
+capped_title(const char *title)
+{
+    g_autofree char *head = NULL;
+
+    if (g_utf8_strlen(title, -1) <= XC_MAX_TITLE_CHARS)
+        return g_strdup(title);
+    head = g_utf8_substring(title, 0, XC_MAX_TITLE_CHARS);
+    return g_strconcat(head, XC_CUT_MARK, NULL);
 }
 
 typedef struct {
@@ -130,7 +145,7 @@ on_done(guint index, extract_result_t *r, const GError *error,
     spool_text(b->plan, src);
     if (r->title && *r->title) {
         g_free(src->title);
-        src->title = g_strdup(r->title);
+        src->title = capped_title(r->title);
     } else {
         g_autofree char *line = first_line(r);
 

@@ -113,6 +113,16 @@ struct param_spec {
     const char *prefix;         /* filters: the XC_PREFIX_* of the field */
 };
 
+static guint
+count_char(const char *s, char c)
+{
+    guint n = 0;
+
+    for (; *s; s++)
+        n += *s == c;
+    return n;
+}
+
 static gboolean
 param_q(sd_search_req_t *req, const param_spec_t *spec, const char *value,
         GError **error)
@@ -121,6 +131,12 @@ param_q(sd_search_req_t *req, const param_spec_t *spec, const char *value,
         g_set_error(error, SD_ERROR, SD_ERROR_BAD_PARAMETER,
                     "parameter '%s' is longer than %d bytes", spec->name,
                     SD_MAX_QUERY);
+        return FALSE;
+    }
+    if (count_char(value, '*') > SD_MAX_WILDCARDS) {
+        g_set_error(error, SD_ERROR, SD_ERROR_BAD_PARAMETER,
+                    "parameter '%s' has more than %d wildcards", spec->name,
+                    SD_MAX_WILDCARDS);
         return FALSE;
     }
     g_free(req->q);
@@ -345,6 +361,7 @@ build_hit(xc_db_t *db, xc_mset_t *m, const sd_rank_slot_t *slot,
         node = json_node_init_object(json_node_alloc(), json_object_new());
     }
     o = json_node_get_object(node);
+    sd_limits_cap_title(o);
     json_object_set_int_member(o, "rank", slot->rank ? (gint64)slot->rank
                                : (gint64)hit.rank + 1);
     /* Documents known by title alone, or whose link failed, rank on what
@@ -450,16 +467,85 @@ api_search(api_ctx_t *ctx, const char *arg, GPtrArray *params,
     return json_builder_get_root(b);
 }
 
+/* Reads /doc's text_offset and text_limit into @offset and @limit. */
+static gboolean
+doc_params(GPtrArray *params, gint64 *offset, gint64 *limit, GError **error)
+{
+    static const param_spec_t specs[] = {
+        {"text_offset", FALSE, NULL, NULL},
+        {"text_limit", FALSE, NULL, NULL},
+    };
+    gboolean seen[G_N_ELEMENTS(specs)] = {FALSE};
+    gint64 *out[G_N_ELEMENTS(specs)] = {offset, limit};
+    const gint64 max[G_N_ELEMENTS(specs)] = {G_MAXINT32, SD_DOC_TEXT_BYTES};
+    guint i, k;
+
+    for (i = 0; i < params->len; i++) {
+        const sd_param_t *p = g_ptr_array_index(params, i);
+
+        for (k = 0; k < G_N_ELEMENTS(specs); k++)
+            if (g_str_equal(p->name, specs[k].name))
+                break;
+        if (k == G_N_ELEMENTS(specs)) {
+            g_set_error(error, SD_ERROR, SD_ERROR_BAD_PARAMETER,
+                        "unknown parameter '%s'", p->name);
+            return FALSE;
+        }
+        if (seen[k]) {
+            g_set_error(error, SD_ERROR, SD_ERROR_BAD_PARAMETER,
+                        "parameter '%s' given more than once", p->name);
+            return FALSE;
+        }
+        seen[k] = TRUE;
+        if (!parse_count(&specs[k], p->value, max[k], out[k], error))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* Sets "text" of @o to the part of @text (whole: @len bytes) from byte
+ * @offset, moved back to the start of a character, and at most @limit
+ * bytes, cut at a character too.  A text that is not whole says where it
+ * is: "text_bytes" (the whole) and "text_next" (the offset to ask for
+ * next, or null). */
+static void
+set_doc_text(JsonObject *o, const char *text, gint64 len, gint64 offset,
+             gint64 limit)
+{
+    const char *start = text + MIN(offset, len);
+    const char *end;
+    g_autofree char *part = NULL;
+
+    if (start > text && start < text + len)
+        start = g_utf8_find_prev_char(text, start + 1);
+    end = start + MIN(limit, text + len - start);
+    if (end < text + len)
+        end = g_utf8_find_prev_char(start, end + 1);
+    part = g_strndup(start, (gsize)(end - start));
+    json_object_set_string_member(o, "text", part);
+    if (start == text && end == text + len)
+        return;
+    json_object_set_int_member(o, "text_bytes", len);
+    if (end < text + len)
+        json_object_set_int_member(o, "text_next", end - text);
+    else
+        json_object_set_null_member(o, "text_next");
+}
+
+/* /doc/ID: the record and its text, SD_DOC_TEXT_BYTES of it at most per
+ * reply (text_offset and text_limit page through more), so that a
+ * document of 20 MB of text is not one 20 MB reply. */
 static JsonNode *
 api_doc(api_ctx_t *ctx, const char *id, GPtrArray *params, GError **error)
 {
     char *data = NULL, *text = NULL;
     size_t len = 0;
+    gint64 offset = 0, limit = SD_DOC_TEXT_BYTES;
     JsonNode *node = NULL;
     xc_db_t *db;
     xc_status_t st;
 
-    if (!no_params(params, error))
+    if (!doc_params(params, &offset, &limit, error))
         return NULL;
     if (!*id || strchr(id, '/')) {
         g_set_error(error, SD_ERROR, SD_ERROR_NOT_FOUND,
@@ -486,16 +572,19 @@ api_doc(api_ctx_t *ctx, const char *id, GPtrArray *params, GError **error)
         g_clear_pointer(&node, json_node_unref);
         node = json_node_init_object(json_node_alloc(), json_object_new());
     }
+    sd_limits_cap_title(json_node_get_object(node));
     {
         g_auto(GStrv) pages = g_strsplit(text ? text : "", "\f", -1);
         g_autofree char *joined = g_strjoinv("\n\n", pages);
         g_autofree char *valid = g_utf8_make_valid(joined, -1);
 
-        json_object_set_string_member(json_node_get_object(node), "text",
-                                      valid);
+        gint64 n = (gint64)strlen(valid);
+
+        set_doc_text(json_node_get_object(node), valid, n, offset, limit);
         /* Page by page too, for a reader that links each page
-         * (url#page=N); only when there is more than one. */
-        if (pages[0] && pages[1]) {
+         * (url#page=N); only when there is more than one and the whole
+         * text fits in this reply, so paging keeps its bound. */
+        if (pages[0] && pages[1] && offset == 0 && n <= limit) {
             JsonArray *by_page = json_array_sized_new(g_strv_length(pages));
             size_t i;
 
@@ -750,6 +839,11 @@ sd_api_handle(sd_app_t *app, const char *method, const char *uri,
     if (strlen(uri) > SD_MAX_URI) {
         g_set_error(&error, SD_ERROR, SD_ERROR_URI_TOO_LONG,
                     "request target longer than %d bytes", SD_MAX_URI);
+        goto fail;
+    }
+    if (sd_limits_count_params(uri) > SD_MAX_PARAMS) {
+        g_set_error(&error, SD_ERROR, SD_ERROR_BAD_PARAMETER,
+                    "more than %d query parameters", SD_MAX_PARAMS);
         goto fail;
     }
     if (!sd_api_parse_uri(uri, &path, &params, &error))

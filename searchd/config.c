@@ -56,6 +56,7 @@ sd_config_init(sd_config_t *cfg)
     cfg->foreground = TRUE;
     cfg->timeout = SD_DEFAULT_TIMEOUT;
     cfg->max_connections = SD_DEFAULT_CONNECTIONS;
+    cfg->max_reply_mb = SD_DEFAULT_REPLY_MB;
 }
 
 gboolean
@@ -86,6 +87,12 @@ sd_config_parse(sd_config_t *cfg, int *argc, char ***argv, GError **error)
          "S"},
         {"max-connections", 0, 0, G_OPTION_ARG_INT, &cfg->max_connections,
          "Connections served at once (default: 1024)", "N"},
+        {"max-reply-memory", 0, 0, G_OPTION_ARG_INT, &cfg->max_reply_mb,
+         "MB of replies waiting to be read by their clients; past it "
+         "new replies are 503 (default: 256; 0: no bound)", "MB"},
+        {"allow-host", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cfg->allow_hosts,
+         "A Host name --listen answers for besides its address and "
+         "localhost (repeatable; others get 421)", "NAME"},
         {"www", 0, 0, G_OPTION_ARG_FILENAME, &cfg->www_dir,
          "Directory of the search page served at / (default: "
          CTMAP_SEARCHD_WWW ")", "DIR"},
@@ -292,6 +299,12 @@ sd_config_validate(sd_config_t *cfg, GError **error)
                     cfg->max_connections, SD_MAX_CONNECTIONS);
         return FALSE;
     }
+    if (cfg->max_reply_mb < 0 || cfg->max_reply_mb > SD_MAX_REPLY_MB) {
+        g_set_error(error, SD_ERROR, SD_ERROR_BAD_ARGUMENT,
+                    "--max-reply-memory %d: must be between 0 and %d",
+                    cfg->max_reply_mb, SD_MAX_REPLY_MB);
+        return FALSE;
+    }
     if (!cfg->www_dir)
         cfg->www_dir = g_strdup(CTMAP_SEARCHD_WWW);
     return TRUE;
@@ -309,6 +322,7 @@ sd_config_clear(sd_config_t *cfg)
     g_clear_pointer(&cfg->socket_group, g_free);
     g_clear_pointer(&cfg->allow_uid_text, g_strfreev);
     g_clear_pointer(&cfg->allow_gid_text, g_strfreev);
+    g_clear_pointer(&cfg->allow_hosts, g_strfreev);
     g_clear_pointer(&cfg->allow_uids, g_array_unref);
     g_clear_pointer(&cfg->allow_gids, g_array_unref);
 }

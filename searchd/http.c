@@ -11,6 +11,7 @@
  * to the next). */
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -18,10 +19,33 @@
 
 #include "searchd-int.h"
 
-/* Per-connection memory; large enough that a request target somewhat
- * over SD_MAX_URI still reaches the API, which answers 414 in JSON.
- * Beyond it libmicrohttpd answers 414 by itself. */
+/* Per-connection memory: the request line and headers, and a record
+ * for each header and query parameter.  Large enough that a target of
+ * about 60 KB (seven times SD_MAX_URI), or headers of about 30 KB (twice
+ * SD_MAX_HEADER_BYTES), still reach the checks here, which answer in
+ * JSON; only beyond does libmicrohttpd answer 414 or 431 by itself (an
+ * HTML body, the connection closed).  libmicrohttpd zeroes the whole
+ * pool between two requests of a kept-alive connection, so this is what
+ * each such connection costs: 64 MB at --max-connections 1024. */
 #define CONNECTION_MEMORY   (64 * 1024)
+/* Bytes of a reply the kernel may buffer per connection (it doubles
+ * this): what a slow client can still receive after it is cut off. */
+#define SEND_BUFFER         (64 * 1024)
+/* How often replies past their deadline are looked for. */
+#define REAP_MS             250
+
+typedef struct request request_t;
+
+/* One connection, from libmicrohttpd's NOTIFY_CONNECTION "started" to
+ * "closed" (which it sends before it closes the socket, and whatever
+ * happened to the request on it). */
+typedef struct {
+    request_t *req;             /* the request begun on it, or NULL */
+    int fd;                     /* its socket */
+    gint64 deadline;            /* monotonic us by which the reply must
+                                 * be read; 0: none pending.  Under
+                                 * sd_http.lock. */
+} conn_t;
 
 struct sd_http {
     struct MHD_Daemon *daemon;
@@ -30,10 +54,18 @@ struct sd_http {
     sd_app_t *app;
     sd_http_opts_t opts;
     gint in_flight;             /* atomic: requests begun, not completed */
+    GMutex lock;                /* guards conns and each conn's deadline */
+    GHashTable *conns;          /* conn_t set, owned */
+    guint reaper;               /* GSource id */
 };
 
+/* Bytes of reply bodies queued and not yet sent, over every listener:
+ * the memory that clients who do not read can make the daemon hold. */
+static gsize reply_bytes;
+
 /* What one request keeps between the callbacks of libmicrohttpd. */
-typedef struct {
+struct request {
+    conn_t *conn_ctx;           /* its connection's record */
     char *uri;                  /* raw request target, still escaped */
     gint64 started;             /* monotonic us of the request line */
     gboolean seen;              /* the handler was called once */
@@ -45,21 +77,158 @@ typedef struct {
     char *if_none_match;        /* the header, for the worker; or NULL */
     sd_reply_t reply;
     gint done;                  /* atomic: reply is ready */
-} request_t;
+};
+
+/* A reply body queued for sending: counted in reply_bytes until
+ * libmicrohttpd frees it. */
+typedef struct {
+    char *body;
+    size_t len;
+} queued_t;
+
+static void
+queued_free(void *data)
+{
+    queued_t *q = data;
+
+    g_atomic_pointer_add(&reply_bytes, -(gssize)q->len);
+    g_free(q->body);
+    g_free(q);
+}
+
+static conn_t *
+conn_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(
+        conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+    return info ? info->socket_context : NULL;
+}
+
+/* Ends @req: frees it and returns its slot.  Called once, from
+ * on_completed() or, when libmicrohttpd dropped the request without
+ * saying so (it does after some of its own errors), from the
+ * connection's close. */
+static void
+request_end(sd_http_t *h, request_t *req)
+{
+    if (req->conn_ctx) {
+        g_mutex_lock(&h->lock);
+        req->conn_ctx->req = NULL;
+        req->conn_ctx->deadline = 0;
+        g_mutex_unlock(&h->lock);
+    }
+    g_free(req->uri);
+    g_free(req->method);
+    g_free(req->if_none_match);
+    sd_reply_clear(&req->reply);
+    g_free(req);
+    g_atomic_int_dec_and_test(&h->in_flight);
+}
+
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+              enum MHD_ConnectionNotificationCode toe)
+{
+    sd_http_t *h = cls;
+    conn_t *c = *socket_context;
+    int sndbuf = SEND_BUFFER;
+
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *info = MHD_get_connection_info(
+            conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+        c = g_new0(conn_t, 1);
+        c->fd = info ? info->connect_fd : -1;
+        /* A fixed send buffer: left to autotuning, the kernel took
+         * 2.7 MB of a reply for a client with a 4 KB window, and went
+         * on trickling it out for minutes after the connection was
+         * closed for being slow. */
+        if (c->fd >= 0)
+            (void)setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+                             sizeof(sndbuf));
+        g_mutex_lock(&h->lock);
+        g_hash_table_add(h->conns, c);
+        g_mutex_unlock(&h->lock);
+        *socket_context = c;
+        return;
+    }
+    if (!c)
+        return;
+    if (c->req)
+        request_end(h, c->req);
+    g_mutex_lock(&h->lock);
+    g_hash_table_remove(h->conns, c);
+    g_mutex_unlock(&h->lock);
+    g_free(c);
+    *socket_context = NULL;
+}
+
+/* Shuts down the sockets of replies not read by their deadline; the
+ * I/O thread then sees the error and closes the connection.  The lock
+ * is the one on_connection() takes before libmicrohttpd closes a
+ * socket, so a descriptor shut down here is always still the
+ * connection's. */
+static gboolean
+reap(gpointer data)
+{
+    sd_http_t *h = data;
+    gint64 now = g_get_monotonic_time();
+    GHashTableIter it;
+    gpointer key;
+
+    g_mutex_lock(&h->lock);
+    g_hash_table_iter_init(&it, h->conns);
+    while (g_hash_table_iter_next(&it, &key, NULL)) {
+        conn_t *c = key;
+
+        if (c->deadline && now > c->deadline && c->fd >= 0) {
+            /* Linger 0: libmicrohttpd's close() then resets the
+             * connection, dropping what the kernel still buffers for
+             * this client (megabytes over TCP) instead of trickling it
+             * out after a FIN. */
+            struct linger off = {1, 0};
+
+            g_debug("reply not read within %u s; closing", h->opts.timeout);
+            (void)setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &off,
+                             sizeof(off));
+            (void)shutdown(c->fd, SHUT_RDWR);
+            c->deadline = 0;
+        }
+    }
+    g_mutex_unlock(&h->lock);
+    return G_SOURCE_CONTINUE;
+}
 
 /* libmicrohttpd hands the access handler an unescaped path and parses
  * the query string its own way; the raw target, seen here before that,
  * lets the API decode it with its own rules ('+', %XX, UTF-8 checks) and
- * measure its length. */
+ * measure its length.
+ *
+ * libmicrohttpd then stores a record per query parameter in the
+ * connection's memory; a thousand of them in a 2 KB target exhaust it,
+ * and libmicrohttpd 0.9.75 drops the request half-way (no reply, no
+ * NOTIFY_COMPLETED).  Past SD_MAX_PARAMS the query string is cut off
+ * before it parses it: @uri points into its own request buffer, where
+ * the query string follows the '?' that it is about to overwrite.  The
+ * API, which reads the copy made here, answers 400. */
 static void *
 on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     sd_http_t *h = cls;
     request_t *req = g_new0(request_t, 1);
+    conn_t *c = conn_of(conn);
 
-    (void)conn;
     req->uri = g_strdup(uri);
     req->started = g_get_monotonic_time();
+    if (sd_limits_count_params(uri) > SD_MAX_PARAMS)
+        ((char *)strchr(uri, '?'))[1] = '\0';
+    if (c) {
+        if (c->req)             /* never seen; belt and braces */
+            request_end(h, c->req);
+        c->req = req;
+        req->conn_ctx = c;
+    }
     g_atomic_int_inc(&h->in_flight);
     return req;
 }
@@ -75,13 +244,8 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)toe;
     if (!req)
         return;
-    g_free(req->uri);
-    g_free(req->method);
-    g_free(req->if_none_match);
-    sd_reply_clear(&req->reply);
-    g_free(req);
     *con_cls = NULL;
-    g_atomic_int_dec_and_test(&h->in_flight);
+    request_end(h, req);
 }
 
 static gboolean
@@ -115,43 +279,126 @@ peer_allowed(const sd_http_t *h, struct MHD_Connection *conn)
         || id_listed(h->opts.allow_gids, (guint)cred.gid);
 }
 
+static enum MHD_Result
+add_header_bytes(void *cls, enum MHD_ValueKind kind, const char *key,
+                 const char *value)
+{
+    size_t *n = cls;
+
+    (void)kind;
+    *n += strlen(key) + (value ? strlen(value) : 0) + 4;
+    return MHD_YES;
+}
+
 /* Returns the error that refuses the request before the API sees it
- * (0: none): a peer not allowed, a body too large, the server too busy. */
+ * (0: none), its message in *@why: a peer not allowed, a foreign Host,
+ * a method or target form not served, a transfer coding not understood,
+ * headers or a body too large, the server too busy. */
 static int
-refusal(sd_http_t *h, struct MHD_Connection *conn, const request_t *req)
+refusal(sd_http_t *h, struct MHD_Connection *conn, const request_t *req,
+        const char *method, const char **why)
 {
     const char *length;
+    size_t header_bytes = 0;
 
-    if (!peer_allowed(h, conn))
+    if (!peer_allowed(h, conn)) {
+        *why = "this user may not query the daemon";
         return SD_ERROR_FORBIDDEN;
+    }
+    if (!sd_limits_host_allowed(h->opts.hosts, MHD_lookup_connection_value(
+                                    conn, MHD_HEADER_KIND,
+                                    MHD_HTTP_HEADER_HOST))) {
+        *why = "this server does not answer for that Host";
+        return SD_ERROR_MISDIRECTED;
+    }
+    if (!g_str_equal(method, MHD_HTTP_METHOD_GET)
+        && !g_str_equal(method, MHD_HTTP_METHOD_HEAD)) {
+        *why = "method not allowed; use GET";
+        return SD_ERROR_METHOD_NOT_ALLOWED;
+    }
+    if (!sd_limits_target_ok(req->uri)) {
+        *why = "the request target must be a path";
+        return SD_ERROR_BAD_REQUEST;
+    }
+    if (!sd_limits_coding_ok(MHD_lookup_connection_value(
+                                 conn, MHD_HEADER_KIND,
+                                 MHD_HTTP_HEADER_TRANSFER_ENCODING))) {
+        *why = "transfer coding not implemented; use chunked or none";
+        return SD_ERROR_NOT_IMPLEMENTED;
+    }
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, add_header_bytes,
+                              &header_bytes);
+    if (header_bytes > SD_MAX_HEADER_BYTES) {
+        *why = "request headers too large";
+        return SD_ERROR_HEADERS_TOO_LARGE;
+    }
     length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                          MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (req->body > SD_MAX_BODY
-        || (length && g_ascii_strtoull(length, NULL, 10) > SD_MAX_BODY))
+        || (length && g_ascii_strtoull(length, NULL, 10) > SD_MAX_BODY)) {
+        *why = "request body too large";
         return SD_ERROR_TOO_LARGE;
+    }
     if ((unsigned)g_atomic_int_get(&h->in_flight) + SD_BUSY_MARGIN
-        > h->opts.max_connections)
+        > h->opts.max_connections) {
+        *why = "too many requests at once; retry";
         return SD_ERROR_BUSY;
+    }
     return 0;
 }
 
+/* Counts @reply among the replies waiting to be read, or turns it into
+ * a 503 when holding it would take them past --max-reply-memory. */
+static void
+reserve_reply(sd_http_t *h, sd_reply_t *reply)
+{
+    gsize limit = h->opts.max_reply_bytes;
+    gsize before = (gsize)g_atomic_pointer_add(&reply_bytes,
+                                               (gssize)reply->len);
+
+    if (limit && before + reply->len > limit) {
+        g_autoptr(GError) error = g_error_new(
+            SD_ERROR, SD_ERROR_BUSY, "%s",
+            "too many replies waiting to be read; retry");
+
+        g_atomic_pointer_add(&reply_bytes, -(gssize)reply->len);
+        sd_reply_clear(reply);
+        sd_json_error_reply(error, reply);
+        reply->allow = NULL;
+        /* Small: counted, never refused. */
+        g_atomic_pointer_add(&reply_bytes, (gssize)reply->len);
+    }
+}
+
+/* Queues @reply, counted by reserve_reply() here, in libmicrohttpd's
+ * thread, so that a reply never queued (its client hung up while a
+ * worker answered) is never counted.  Every reply carries a
+ * Content-Security-Policy and nosniff, and must be read by the client
+ * within --timeout seconds. */
 static enum MHD_Result
-queue_reply(struct MHD_Connection *conn, sd_reply_t *reply, gint64 started)
+queue_reply(sd_http_t *h, struct MHD_Connection *conn, sd_reply_t *reply,
+            gint64 started)
 {
     struct MHD_Response *resp;
     enum MHD_Result ret;
+    queued_t *q = g_new(queued_t, 1);
+    conn_t *c = conn_of(conn);
 
+    reserve_reply(h, reply);
     /* Counted before it is sent, so a client that reads /metrics after
-     * its reply always finds its request there. */
+     * its reply always finds its request there; after reserve_reply(),
+     * so a reply turned into a 503 counts as one. */
     sd_metrics_observe(reply, (g_get_monotonic_time() - started) / 1e6);
-    resp = MHD_create_response_from_buffer_with_free_callback(
-        reply->len, reply->body, g_free);
+    q->body = reply->body;
+    q->len = reply->len;
+    reply->body = NULL;         /* q owns it now */
+    reply->len = 0;
+    resp = MHD_create_response_from_buffer_with_free_callback_cls(
+        q->len, q->body, queued_free, q);
     if (!resp) {
-        sd_reply_clear(reply);
+        queued_free(q);
         return MHD_NO;
     }
-    reply->body = NULL;         /* the response owns it now */
-    reply->len = 0;
     if (reply->status != 304)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                                 reply->content_type);
@@ -160,12 +407,21 @@ queue_reply(struct MHD_Connection *conn, sd_reply_t *reply, gint64 started)
     if (reply->cache_control)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
                                 reply->cache_control);
+    MHD_add_response_header(resp, "Content-Security-Policy",
+                            sd_limits_csp(reply->content_type));
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     if (reply->allow)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, reply->allow);
     if (reply->status == 503)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
     ret = MHD_queue_response(conn, reply->status, resp);
     MHD_destroy_response(resp);
+    if (c) {
+        g_mutex_lock(&h->lock);
+        c->deadline = g_get_monotonic_time()
+            + (gint64)h->opts.timeout * G_USEC_PER_SEC;
+        g_mutex_unlock(&h->lock);
+    }
     return ret;
 }
 
@@ -177,6 +433,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
     sd_http_t *h = cls;
     request_t *req = *con_cls;
     sd_reply_t reply = {0};
+    const char *why = NULL;
     int refused;
 
     (void)url;
@@ -187,7 +444,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
         return MHD_NO;
     if (!req->seen) {
         req->seen = TRUE;
-        refused = refusal(h, conn, req);
+        refused = refusal(h, conn, req, method, &why);
         /* GET and HEAD are answered once the request is complete (the
          * second call), since a reply queued earlier makes
          * libmicrohttpd close the connection instead of keeping it
@@ -202,7 +459,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
     if (g_atomic_int_get(&req->done)) {
         /* Resumed: the worker's reply, sent once. */
         g_atomic_int_set(&req->done, 0);
-        return queue_reply(conn, &req->reply, req->started);
+        return queue_reply(h, conn, &req->reply, req->started);
     }
     if (req->answered || *upload_data_size) {
         req->body += *upload_data_size;
@@ -210,20 +467,17 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
         if (req->answered || req->body <= SD_MAX_BODY)
             return MHD_YES;
         refused = SD_ERROR_TOO_LARGE;
+        why = "request body too large";
     }
     req->answered = TRUE;
     if (refused) {
-        g_autoptr(GError) error = g_error_new(
-            SD_ERROR, refused, "%s",
-            refused == SD_ERROR_FORBIDDEN
-                ? "this user may not query the daemon"
-            : refused == SD_ERROR_TOO_LARGE
-                ? "request body too large"
-                : "too many requests at once; retry");
+        g_autoptr(GError) error = g_error_new(SD_ERROR, refused, "%s", why);
 
         sd_json_error_reply(error, &reply);
         reply.endpoint = "refused";     /* no route saw it */
-        return queue_reply(conn, &reply, req->started);
+        if (refused == SD_ERROR_METHOD_NOT_ALLOWED)
+            reply.allow = "GET, HEAD";
+        return queue_reply(h, conn, &reply, req->started);
     }
     /* To a worker; on_request() is called again once it resumes the
      * connection, and sends the reply then. */
@@ -278,6 +532,8 @@ sd_http_start(int fd, const sd_http_opts_t *opts, sd_app_t *app,
         g_free(h);
         return NULL;
     }
+    g_mutex_init(&h->lock);
+    h->conns = g_hash_table_new(NULL, NULL);
     h->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, h,
         MHD_OPTION_EXTERNAL_LOGGER, on_log, NULL,
@@ -287,6 +543,7 @@ sd_http_start(int fd, const sd_http_opts_t *opts, sd_app_t *app,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
         MHD_OPTION_END);
     if (!h->daemon) {
         g_set_error(error, SD_ERROR, SD_ERROR_CANNOT_START,
@@ -297,9 +554,12 @@ sd_http_start(int fd, const sd_http_opts_t *opts, sd_app_t *app,
          * did, as no other thread opens files at start-up. */
         close(fd);
         g_thread_pool_free(h->workers, TRUE, TRUE);
+        g_hash_table_unref(h->conns);
+        g_mutex_clear(&h->lock);
         g_free(h);
         return NULL;
     }
+    h->reaper = g_timeout_add(REAP_MS, reap, h);
     return h;
 }
 
@@ -346,5 +606,9 @@ sd_http_free(sd_http_t *h)
      * otherwise MHD_stop_daemon() has closed it. */
     if (h->fd >= 0)
         close(h->fd);
+    if (h->reaper)
+        g_source_remove(h->reaper);
+    g_hash_table_unref(h->conns);
+    g_mutex_clear(&h->lock);
     g_free(h);
 }

@@ -15,6 +15,14 @@ G_BEGIN_DECLS
 #define SD_MAX_LIMIT        100     /* larger limits are capped */
 #define SD_MAX_OFFSET       10000   /* larger offsets get 400 */
 #define SD_MAX_QUERY        1024    /* bytes of q; longer gets 400 */
+/* Wildcards ("wq*") in one q, each expanded to XC_MAX_EXPANSION words
+ * at most; more get 400. */
+#define SD_MAX_WILDCARDS    8
+/* Words one wildcard may match; more get 400 "type more of the word". */
+#define SD_MAX_WILDCARD_WORDS 20000
+/* Unknown words of one q looked up in the spelling data, each a scan of
+ * its trigrams; the rest are left as typed. */
+#define SD_MAX_SPELLED      8
 /* Seconds a search may take before it is refused (503 "timeout"). */
 #define SD_QUERY_SECONDS    1.0
 #define SD_DEFAULT_LIMIT    10
@@ -29,6 +37,9 @@ G_BEGIN_DECLS
  * 100,000 documents; scripts/bench/query). */
 #define SD_EXACT_TOTAL_PHRASE 100
 #define SD_SNIPPET_BYTES    300
+/* Bytes of a document's text in one /doc reply (the default and the
+ * largest text_limit). */
+#define SD_DOC_TEXT_BYTES   (1024 * 1024)
 
 /* ---------------------------------------------------------------- Index */
 
@@ -318,12 +329,49 @@ typedef struct sd_http sd_http_t;
 #define SD_BUSY_MARGIN      64
 /* Request bodies (GET has none) larger than this get 413. */
 #define SD_MAX_BODY         (16 * 1024)
+/* Query parameters in one request target; more get 400. */
+#define SD_MAX_PARAMS       256
+/* Bytes of request headers (names and values); more get 431. */
+#define SD_MAX_HEADER_BYTES (16 * 1024)
+
+/* ---------------------------------------------------------------- Limits */
+
+/* The Host names a TCP listener answers for (DNS rebinding): its own
+ * address, localhost and --allow-host names, on its own port or none. */
+typedef struct {
+    char **names;               /* lower case, NULL-terminated */
+    gint64 port;
+} sd_hosts_t;
+
+/* Returns: (transfer full): the names for --listen @listen plus @extra
+ * (may be NULL); free with sd_limits_hosts_free(). */
+sd_hosts_t *sd_limits_hosts_new(const char *listen,
+                                const char *const *extra);
+void sd_limits_hosts_free(sd_hosts_t *hosts);
+/* Whether a request with Host @value (NULL: none) may be answered;
+ * @hosts NULL allows any (the Unix socket). */
+gboolean sd_limits_host_allowed(const sd_hosts_t *hosts, const char *value);
+/* Returns: the number of query parameters in the raw target @uri, as
+ * libmicrohttpd would store them. */
+guint sd_limits_count_params(const char *uri);
+/* Whether the raw target @uri names a resource (not "*" or host:port). */
+gboolean sd_limits_target_ok(const char *uri);
+/* Whether a request's Transfer-Encoding (NULL: none) is understood. */
+gboolean sd_limits_coding_ok(const char *transfer_encoding);
+/* Returns: (transfer none): the Content-Security-Policy of a reply of
+ * @content_type. */
+const char *sd_limits_csp(const char *content_type);
+/* Cuts the "title" of @record (a stored record) to XC_MAX_TITLE_CHARS,
+ * for records indexed before the indexer did. */
+void sd_limits_cap_title(JsonObject *record);
 
 /* How one listening socket is served. */
 typedef struct {
     unsigned threads;
     unsigned timeout;           /* seconds a connection may idle */
     unsigned max_connections;
+    gsize max_reply_bytes;      /* reply bodies waiting; 0: no bound */
+    const sd_hosts_t *hosts;    /* borrowed; NULL: any Host */
     /* Peers allowed by SO_PEERCRED (uid in allow_uids or primary gid in
      * allow_gids); both NULL: no check.  Borrowed: must outlive the
      * daemon. */

@@ -17,6 +17,10 @@ G_BEGIN_DECLS
     X(SD_ERROR_CANNOT_START, "cannot-start", 500)                       \
     X(SD_ERROR_BAD_PARAMETER, "bad-parameter", 400)                     \
     X(SD_ERROR_BAD_QUERY, "bad-query", 400)                             \
+    X(SD_ERROR_BAD_REQUEST, "bad-request", 400)                         \
+    X(SD_ERROR_MISDIRECTED, "misdirected", 421)                         \
+    X(SD_ERROR_HEADERS_TOO_LARGE, "headers-too-large", 431)             \
+    X(SD_ERROR_NOT_IMPLEMENTED, "not-implemented", 501)                 \
     X(SD_ERROR_NOT_FOUND, "not-found", 404)                             \
     X(SD_ERROR_FORBIDDEN, "forbidden", 403)                             \
     X(SD_ERROR_METHOD_NOT_ALLOWED, "method-not-allowed", 405)           \
@@ -52,6 +56,10 @@ unsigned sd_error_http_status(int code);
 #define SD_MAX_TIMEOUT          3600
 #define SD_DEFAULT_CONNECTIONS  1024
 #define SD_MAX_CONNECTIONS      65536
+#define SD_MAX_REPLY_MB         65536
+/* --max-reply-memory: MB of reply bodies waiting to be read by their
+ * clients, past which new replies are 503 "busy". */
+#define SD_DEFAULT_REPLY_MB     256
 
 /* The command line, parsed.  Strings are owned by the struct and freed by
  * sd_config_clear(); the ones derived from --data-dir are NULL until
@@ -74,6 +82,8 @@ typedef struct {
     GArray *allow_gids;         /* no allow-list (the socket mode rules) */
     int timeout;                /* --timeout, seconds a connection idles */
     int max_connections;        /* --max-connections */
+    int max_reply_mb;           /* --max-reply-memory, MB; 0: no bound */
+    char **allow_hosts;         /* --allow-host NAME, repeatable */
 } sd_config_t;
 
 /* Sets every default that does not depend on another option. */

@@ -29,6 +29,7 @@ struct sd_server {
     sd_http_t *http_tcp;        /* --listen, or NULL */
     GArray *allow_uids;         /* the HTTP daemons borrow these */
     GArray *allow_gids;
+    sd_hosts_t *hosts;          /* --listen's Host names; http_tcp borrows */
     GMainLoop *loop;
     guint sources[4];           /* signals and the tick */
     dev_t sock_dev;             /* identity of the socket file we bound, */
@@ -260,6 +261,7 @@ sd_server_new(const sd_config_t *cfg, GError **error)
         .threads = (unsigned)cfg->threads,
         .timeout = (unsigned)cfg->timeout,
         .max_connections = (unsigned)cfg->max_connections,
+        .max_reply_bytes = (gsize)cfg->max_reply_mb * 1024 * 1024,
     };
     int fd, tcp_fd = -1;
 
@@ -323,7 +325,11 @@ sd_server_new(const sd_config_t *cfg, GError **error)
         srv->listening = both;
     }
     if (tcp_fd >= 0) {
+        srv->hosts = sd_limits_hosts_new(
+            cfg->listen, (const char *const *)cfg->allow_hosts);
+        opts.hosts = srv->hosts;
         srv->http_tcp = sd_http_start(tcp_fd, &opts, &srv->app, error);
+        opts.hosts = NULL;
         if (!srv->http_tcp) {
             close(fd);
             return NULL;
@@ -373,5 +379,6 @@ sd_server_free(sd_server_t *srv)
         g_array_unref(srv->allow_uids);
     if (srv->allow_gids)
         g_array_unref(srv->allow_gids);
+    sd_limits_hosts_free(srv->hosts);
     g_free(srv);
 }

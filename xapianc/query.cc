@@ -203,6 +203,15 @@ parser_of(xc_db_t *db)
                                   (new BoolProcessor(f.prefix))->release());
     p->year = new YearProcessor(db->db);
     qp.add_boolean_prefix("year", p->year->release());
+    /* A wildcard (or a partial word, should a caller ask for one) is
+     * expanded into an OR of the words it matches before matching
+     * starts, out of reach of the time limit: "wq*" over 2M distinct
+     * words ran for minutes.  The most frequent XC_MAX_EXPANSION are
+     * kept. */
+    qp.set_max_expansion(XC_MAX_EXPANSION,
+                         Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT,
+                         Xapian::QueryParser::FLAG_WILDCARD |
+                             Xapian::QueryParser::FLAG_PARTIAL);
     db->parser = p;
     return *p;
 }

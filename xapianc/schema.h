@@ -167,6 +167,12 @@ enum {
 /* Page separator inside XC_SLOT_TEXT. */
 #define XC_PAGE_SEP         '\f'
 
+/* Characters of a title kept (a PDF's /Title may be megabytes): a
+ * longer one is cut and ends in XC_CUT_MARK, by the indexer when it
+ * stores it and by searchd when it returns one stored before. */
+#define XC_MAX_TITLE_CHARS  300
+#define XC_CUT_MARK         "\u2026"
+
 /* Terms longer than this (bytes) get their tail replaced by a hash. */
 #define XC_MAX_TERM         240
 

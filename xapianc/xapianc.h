@@ -97,6 +97,9 @@ xc_status_t xc_db_allterms(xc_db_t *db, const char *prefix, size_t max,
 /* Parser flags. */
 #define XC_PARSE_DEFAULT   0u
 #define XC_PARSE_SYNONYMS  2u   /* expand synonyms (acronyms, aliases) */
+/* Words a wildcard ("wq*") expands to at most,
+ * the most frequent first. */
+#define XC_MAX_EXPANSION   100
 
 /* Parses @text with the Xapian query syntax, the English+Russian stemmer,
  * and the field prefixes of DESIGN.md (title: org: theme: country: kind:

@@ -572,6 +572,47 @@ Test(cli, repository_files_are_extracted_and_reported)
     }
 }
 
+/* A file's own title (here an HTML <title> of 100,000 characters; a
+ * PDF's /Title can be megabytes) is stored, indexed and reported cut to
+ * XC_MAX_TITLE_CHARS with XC_CUT_MARK. */
+Test(cli, long_file_titles_are_cut)
+{
+    g_autofree char *repo = g_build_filename(tmp, "repo", NULL);
+    g_autofree char *data = g_build_filename(tmp, "data", NULL);
+    g_autofree char *report = g_build_filename(data, "report.json", NULL);
+    g_autofree char *index = g_build_filename(data, "index", NULL);
+    g_autofree char *title = g_strnfill(100000, 'T');
+    g_autofree char *head = g_strnfill(XC_MAX_TITLE_CHARS, 'T');
+    g_autofree char *want = g_strconcat(head, XC_CUT_MARK, NULL);
+    g_autofree char *page = g_strdup_printf(
+        "<html><head><title>%s</title></head><body><p>A lighthouse."
+        "</p></body></html>", title);
+    g_autofree char *err = NULL;
+    g_autoptr(JsonParser) parser = json_parser_new();
+    JsonArray *sources;
+    JsonObject *s;
+    xc_db_t *db = NULL;
+    char *msg = NULL, *record = NULL;
+
+    write_file(repo, "page.html", page, -1);
+    cr_assert_eq(run_indexer(&err, "--quiet", "--data-dir", data,
+                             "--repository", repo, NULL), 0, "%s", err);
+    cr_assert(json_parser_load_from_file(parser, report, NULL));
+    sources = json_object_get_array_member(
+        json_node_get_object(json_parser_get_root(parser)), "sources");
+    cr_assert_eq(json_array_get_length(sources), 1);
+    s = json_array_get_object_element(sources, 0);
+    cr_assert_str_eq(json_object_get_string_member(s, "title"), want);
+    cr_assert_eq(xc_db_open(index, &db, &msg), XC_OK, "%s", msg);
+    cr_assert_eq(xc_db_get_data(db, json_object_get_string_member(s, "id"),
+                                &record), XC_OK);
+    cr_assert_lt(strlen(record), 4096, "record of %zu bytes",
+                 strlen(record));
+    cr_assert(strstr(record, want), "%.200s", record);
+    free(record);
+    xc_db_close(db);
+}
+
 /* ---------------------------------------------------------------- ix_run */
 
 TestSuite(run, .init = setup, .fini = teardown);
