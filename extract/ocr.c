@@ -52,46 +52,38 @@ tess_try(const char *langs, TessBaseAPI **api)
     return TRUE;
 }
 
+/* Tesseract loads what it can of "eng+rus" and succeeds when at least
+ * one language loaded, so the languages it did load are compared with
+ * those asked for. */
 static void
 tess_load(void)
 {
     g_auto(GStrv) want = g_strsplit(EXTRACT_OCR_LANGS, "+", -1);
-    g_autoptr(GPtrArray) ok = g_ptr_array_new();
     g_autoptr(GPtrArray) lost = g_ptr_array_new();
+    char **loaded;
 
-    if (tess_try(EXTRACT_OCR_LANGS, &tess.api)) {
-        tess.langs = g_strdup(EXTRACT_OCR_LANGS);
-        tess.state = TESS_READY;
+    if (!tess_try(EXTRACT_OCR_LANGS, &tess.api)) {
+        tess.failure = g_strdup_printf("ocr unavailable: no Tesseract "
+                                       "language data for %s",
+                                       EXTRACT_OCR_LANGS);
+        tess.state = TESS_FAILED;
         return;
     }
-    for (guint i = 0; want[i]; i++) {
-        TessBaseAPI *probe = NULL;
-
-        if (tess_try(want[i], &probe)) {
-            TessBaseAPIEnd(probe);
-            TessBaseAPIDelete(probe);
-            g_ptr_array_add(ok, want[i]);
-        } else {
+    loaded = TessBaseAPIGetLoadedLanguagesAsVector(tess.api);
+    for (guint i = 0; want[i]; i++)
+        if (!loaded || !g_strv_contains((const char *const *)loaded,
+                                        want[i]))
             g_ptr_array_add(lost, want[i]);
-        }
+    tess.langs = loaded ? g_strjoinv("+", loaded) : g_strdup("");
+    TessDeleteTextArray(loaded);
+    if (lost->len > 0) {
+        g_ptr_array_add(lost, NULL);
+        g_autofree char *names = g_strjoinv(", ", (char **)lost->pdata);
+        tess.missing = g_strdup_printf(
+            "ocr: no Tesseract data for %s (install tesseract-ocr-%s); "
+            "reading %s only", names, (char *)lost->pdata[0], tess.langs);
     }
-    g_ptr_array_add(ok, NULL);
-    g_ptr_array_add(lost, NULL);
-    if (ok->len > 1) {
-        tess.langs = g_strjoinv("+", (char **)ok->pdata);
-        if (tess_try(tess.langs, &tess.api)) {
-            g_autofree char *names = g_strjoinv(", ", (char **)lost->pdata);
-            tess.missing = g_strdup_printf(
-                "ocr: no Tesseract data for %s (install tesseract-ocr-%s); "
-                "reading %s only", names, (char *)lost->pdata[0],
-                tess.langs);
-            tess.state = TESS_READY;
-            return;
-        }
-    }
-    tess.failure = g_strdup_printf("ocr unavailable: no Tesseract language "
-                                   "data for %s", EXTRACT_OCR_LANGS);
-    tess.state = TESS_FAILED;
+    tess.state = TESS_READY;
 }
 
 /* ---------------------------------------------------------------- Cache

@@ -474,6 +474,31 @@ make_scan_mixed(const char *dir)
     return doc_close(&d);
 }
 
+/* One page of 14400 x 14400 pt, the largest a PDF allows (200 inches a
+ * side): 3.6 gigapixels at 300 dpi, which OCR must refuse, not render. */
+static int
+make_scan_huge(const char *dir)
+{
+    g_autofree char *path = g_build_filename(dir, "scan-huge.pdf", NULL);
+    g_autofree char *tmp = g_strdup_printf("%s.%d.tmp", path, (int)getpid());
+    cairo_surface_t *surface = cairo_pdf_surface_create(tmp, 14400, 14400);
+    cairo_t *cr = cairo_create(surface);
+    int rc = 0;
+
+    cairo_rectangle(cr, 100, 100, 5000, 5000);
+    cairo_fill(cr);
+    cairo_show_page(cr);
+    cairo_destroy(cr);
+    cairo_surface_finish(surface);
+    if (cairo_surface_status(surface) != CAIRO_STATUS_SUCCESS ||
+        g_rename(tmp, path) != 0) {
+        fprintf(stderr, "mkpdf: %s: cannot write\n", path);
+        rc = 1;
+    }
+    cairo_surface_destroy(surface);
+    return rc;
+}
+
 /* A table as TeX sets one: each cell drawn on its own, one em of white
  * between two columns and no space character, rows two lines apart.
  * poppler takes every cell for a block of a table, and its page text
@@ -541,6 +566,7 @@ main(int argc, char **argv)
         make_english, make_russian, make_kazakh, make_heading,
         make_two_column, make_hyphenated, make_ligatures, make_image_only,
         make_many_pages, make_table, make_scans, make_scan_mixed,
+        make_scan_huge,
     };
     int rc = 0;
 
