@@ -1,0 +1,241 @@
+/* db.cc -- the read handle: opening, reopening and looking documents,
+ * metadata, spellings and terms up. */
+#include "xapianc-int.hh"
+
+#include <algorithm>
+#include <memory>
+
+using namespace xc_int;
+
+/* ---------------------------------------------------- Read API, shared */
+
+/* The read and the write handle answer these alike; @fn names the
+ * exported function in argument errors. */
+xc_status_t
+xc_int::revision_of(Xapian::Database &xdb, std::string &err, const char *fn,
+                    uint64_t *revision)
+{
+    if (!revision)
+        return invalid(err, (std::string(fn) + ": NULL revision").c_str());
+    return guard(err, [&]() -> xc_status_t {
+        *revision = xdb.get_revision();
+        return XC_OK;
+    });
+}
+
+/* Finds the document whose id term is "Q" + @id, or returns false. */
+static bool
+find_doc(const Xapian::Database &db, const char *id, Xapian::Document *doc)
+{
+    std::string term = hash_term(XC_PREFIX_ID + std::string(id));
+    Xapian::PostingIterator p = db.postlist_begin(term);
+    if (p == db.postlist_end(term))
+        return false;
+    *doc = db.get_document(*p);
+    return true;
+}
+
+/* Looks @id up for the two functions below: XC_ERR_NOT_FOUND, with the
+ * message, when there is no such document. */
+static xc_status_t
+doc_of(const Xapian::Database &xdb, std::string &err, const char *id,
+       Xapian::Document *doc)
+{
+    if (find_doc(xdb, id, doc))
+        return XC_OK;
+    err = std::string("no document with id ") + id;
+    return XC_ERR_NOT_FOUND;
+}
+
+xc_status_t
+xc_int::data_of(Xapian::Database &xdb, std::string &err, const char *fn,
+                const char *id, char **data)
+{
+    if (!id || !data)
+        return invalid(err, (std::string(fn) + ": NULL argument").c_str());
+    *data = nullptr;
+    return guard(err, [&]() -> xc_status_t {
+        Xapian::Document doc;
+        xc_status_t st = doc_of(xdb, err, id, &doc);
+        if (st == XC_OK)
+            *data = dup_bytes(doc.get_data());
+        return st;
+    });
+}
+
+/* A writer asks for the stored content hash, a reader for the text. */
+xc_status_t
+xc_int::value_of(Xapian::Database &xdb, std::string &err, const char *fn,
+                 const char *id, unsigned slot, char **value, size_t *len)
+{
+    if (!id || !value)
+        return invalid(err, (std::string(fn) + ": NULL argument").c_str());
+    *value = nullptr;
+    return guard(err, [&]() -> xc_status_t {
+        Xapian::Document doc;
+        xc_status_t st = doc_of(xdb, err, id, &doc);
+        if (st != XC_OK)
+            return st;
+        std::string v = read_value(doc, slot);
+        *value = dup_bytes(v);
+        if (len)
+            *len = v.size();
+        return XC_OK;
+    });
+}
+
+xc_status_t
+xc_int::metadata_of(Xapian::Database &xdb, std::string &err, const char *fn,
+                    const char *key, char **value)
+{
+    if (!key || !*key || !value)
+        return invalid(err,
+                       (std::string(fn) + ": NULL or empty key").c_str());
+    *value = nullptr;
+    return guard(err, [&]() -> xc_status_t {
+        *value = dup_bytes(xdb.get_metadata(key));
+        return XC_OK;
+    });
+}
+
+/* ---------------------------------------------------------------- Reading */
+
+xc_status_t
+xc_db_open(const char *path, xc_db_t **out, char **errmsg)
+{
+    if (errmsg)
+        *errmsg = nullptr;
+    if (!out || !path) {
+        set_errmsg(errmsg, "xc_db_open: NULL argument");
+        return XC_ERR_INVALID;
+    }
+    *out = nullptr;
+    return guard_open(errmsg, [&]() -> xc_status_t {
+        std::unique_ptr<xc_db_t> db(new xc_db_t());
+        db->db = Xapian::Database(path);
+        *out = db.release();
+        return XC_OK;
+    });
+}
+
+void
+xc_db_close(xc_db_t *db)
+{
+    /* The destructor closes the database and cannot throw. */
+    delete db;
+}
+
+const char *
+xc_errmsg(const xc_db_t *db)
+{
+    return db ? db->err.c_str() : "";
+}
+
+xc_status_t
+xc_db_reopen(xc_db_t *db)
+{
+    if (!db)
+        return XC_ERR_INVALID;
+    return guard(db->err, [&]() -> xc_status_t {
+        db->db.reopen();
+        return XC_OK;
+    });
+}
+
+xc_status_t
+xc_db_revision(xc_db_t *db, uint64_t *revision)
+{
+    if (!db)
+        return XC_ERR_INVALID;
+    return revision_of(db->db, db->err, __func__, revision);
+}
+
+xc_status_t
+xc_db_doccount(xc_db_t *db, uint64_t *count)
+{
+    if (!db)
+        return XC_ERR_INVALID;
+    if (!count)
+        return invalid(db->err, "xc_db_doccount: NULL count");
+    return guard(db->err, [&]() -> xc_status_t {
+        *count = db->db.get_doccount();
+        return XC_OK;
+    });
+}
+
+xc_status_t
+xc_db_termfreq(xc_db_t *db, const char *term, uint64_t *count)
+{
+    if (!db)
+        return XC_ERR_INVALID;
+    if (!term || !count)
+        return invalid(db->err, "xc_db_termfreq: NULL argument");
+    return guard(db->err, [&]() -> xc_status_t {
+        *count = db->db.get_termfreq(hash_term(term));
+        return XC_OK;
+    });
+}
+
+xc_status_t
+xc_db_get_data(xc_db_t *db, const char *id, char **data)
+{
+    if (!db)
+        return XC_ERR_INVALID;
+    return data_of(db->db, db->err, __func__, id, data);
+}
+
+xc_status_t
+xc_db_get_value(xc_db_t *db, const char *id, unsigned slot, char **value,
+                size_t *len)
+{
+    if (!db)
+        return XC_ERR_INVALID;
+    return value_of(db->db, db->err, __func__, id, slot, value, len);
+}
+
+xc_status_t
+xc_db_get_metadata(xc_db_t *db, const char *key, char **value)
+{
+    if (!db)
+        return XC_ERR_INVALID;
+    return metadata_of(db->db, db->err, __func__, key, value);
+}
+
+/* Spelling data is recorded lower-cased, so @word is lower-cased first. */
+xc_status_t
+xc_db_spell(xc_db_t *db, const char *word, char **out)
+{
+    if (!db)
+        return XC_ERR_INVALID;
+    if (!word || !out)
+        return invalid(db->err, "xc_db_spell: NULL argument");
+    *out = nullptr;
+    return guard(db->err, [&]() -> xc_status_t {
+        *out = dup_bytes(db->db.get_spelling_suggestion(lower(word)));
+        return XC_OK;
+    });
+}
+
+/* A @max of 0 means no limit. */
+xc_status_t
+xc_db_allterms(xc_db_t *db, const char *prefix, size_t max, xc_term_cb cb,
+               void *rock)
+{
+    if (!db)
+        return XC_ERR_INVALID;
+    if (!cb)
+        return invalid(db->err, "xc_db_allterms: NULL callback");
+    return guard(db->err, [&]() -> xc_status_t {
+        std::string p = prefix ? prefix : "";
+        size_t n = 0;
+        for (auto t = db->db.allterms_begin(p); t != db->db.allterms_end(p);
+             ++t) {
+            if (max && n++ >= max)
+                break;
+            std::string term = *t;
+            if (cb(term.c_str(), t.get_termfreq(), rock))
+                break;
+        }
+        return XC_OK;
+    });
+}
