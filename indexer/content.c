@@ -97,6 +97,19 @@ spool_text(ix_plan_t *plan, ix_source_t *src)
     g_ptr_array_set_size(src->passages, 0);
 }
 
+/* A missing OCR language is said once for the run, not once for every
+ * scanned document: whether @warning is that warning, already noted. */
+static gboolean
+ocr_noted(const ix_plan_t *plan, const char *warning)
+{
+    if (!g_str_has_prefix(warning, "ocr: no Tesseract data"))
+        return FALSE;
+    for (guint i = 0; i < plan->warnings->len; i++)
+        if (strstr(g_ptr_array_index(plan->warnings, i), warning))
+            return TRUE;
+    return FALSE;
+}
+
 static void
 on_done(guint index, extract_result_t *r, const GError *error,
         gpointer rock)
@@ -119,7 +132,8 @@ on_done(guint index, extract_result_t *r, const GError *error,
     set_outcome(src, IX_STATUS_INDEXED,
                 r->warnings->len ? g_ptr_array_index(r->warnings, 0) : NULL);
     for (guint i = 0; i < r->warnings->len; i++)
-        g_ptr_array_add(b->plan->warnings,
+        if (!ocr_noted(b->plan, g_ptr_array_index(r->warnings, i)))
+            g_ptr_array_add(b->plan->warnings,
                         g_strdup_printf("%s: %s", src->path,
                                         (char *)g_ptr_array_index(
                                             r->warnings, i)));
@@ -145,6 +159,9 @@ on_done(guint index, extract_result_t *r, const GError *error,
     src->media_type = g_strdup(r->media_type);
     src->n_pages = g_strcmp0(r->media_type, "application/pdf") == 0
                    ? r->n_pages : 0;
+    if (src->ocr)
+        g_array_unref(src->ocr);
+    src->ocr = r->ocr && r->ocr->len ? g_steal_pointer(&r->ocr) : NULL;
 }
 
 /* Maps @src's file, or says why it cannot be read.  Returns: (transfer
@@ -263,6 +280,8 @@ ix_content_extract(ix_plan_t *plan, ix_writer_t *w, guint workers,
     gboolean ok = TRUE;
 
     extract_limits_init(&limits);
+    limits.ocr = plan->ocr;
+    limits.ocr_cache = plan->ocr_cache;
     for (guint i = 0; i < plan->sources->len; i++) {
         ix_source_t *src = g_ptr_array_index(plan->sources, i);
 

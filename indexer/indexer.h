@@ -10,6 +10,7 @@
 #include <json-glib/json-glib.h>
 
 #include "corpus.h"
+#include "extract.h"
 
 G_BEGIN_DECLS
 
@@ -103,6 +104,9 @@ typedef struct {
     guint depth;                /* links away from a cited document */
     GPtrArray *out_links;       /* HTML: the absolute links it holds */
     char *found_on;             /* (nullable) discovered: the page's URL */
+    GArray *ocr;                /* (nullable) (element-type
+                                 * extract_ocr_page_t) the pages whose text
+                                 * Tesseract recognised */
 } ix_source_t;
 
 ix_source_t *ix_source_new(ix_source_type_t type, const char *id);
@@ -136,6 +140,8 @@ typedef struct {
                                  * for the writer; NULL keeps it in
                                  * memory */
     struct ix_spool *spool;     /* (nullable) created on first use */
+    extract_ocr_mode_t ocr;     /* --ocr; auto from the zeroed struct */
+    char *ocr_cache;            /* (nullable) OCR results by page image */
 } ix_plan_t;
 
 /* Parses each mapping in @mappings (file paths) and plans one source per

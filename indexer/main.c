@@ -44,6 +44,8 @@ typedef struct {
     char *corpus_dir;
     int max_shrink;
     gboolean allow_shrink;
+    char *ocr;
+    extract_ocr_mode_t ocr_mode;    /* parsed from @ocr */
 } options_t;
 
 static int
@@ -102,6 +104,9 @@ parse_options(options_t *o, int *argc, char ***argv, GError **error)
           NULL },
         { "report", 0, 0, G_OPTION_ARG_FILENAME, &o->report,
           "Report file (default: DIR/report.json)", "FILE" },
+        { "ocr", 0, 0, G_OPTION_ARG_STRING, &o->ocr,
+          "OCR of PDF pages: auto (those without text), off, force "
+          "(default auto)", "MODE" },
         { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet,
           "Print nothing but errors", NULL },
         { "corpus-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->corpus_dir,
@@ -118,6 +123,11 @@ parse_options(options_t *o, int *argc, char ***argv, GError **error)
     if (*argc > 1) {
         g_set_error(error, IX_ERROR, IX_ERROR_USAGE,
                     "unexpected argument '%s'", (*argv)[1]);
+        return FALSE;
+    }
+    if (o->ocr && !extract_ocr_mode_parse(o->ocr, &o->ocr_mode, NULL)) {
+        g_set_error(error, IX_ERROR, IX_ERROR_USAGE,
+                    "--ocr must be auto, off or force");
         return FALSE;
     }
     if (o->follow < 0 || o->follow > 10) {
@@ -436,6 +446,8 @@ main(int argc, char **argv)
     plan = ix_plan_build(vocab, mappings);
     plan->progress = progress;
     plan->spool_dir = g_strdup(o.data_dir);
+    plan->ocr_cache = g_build_filename(o.data_dir, "cache", "ocr", NULL);
+    plan->ocr = o.ocr_mode;
     g_ptr_array_extend_and_steal(plan->warnings, g_steal_pointer(&notes));
     if (o.urls && !ix_plan_add_urls(plan, o.urls, &error)) {
         rc = die(2, "%s", error->message);
@@ -538,5 +550,6 @@ out:
     g_strfreev(o.mirrors);
     g_free(o.report);
     g_free(o.corpus_dir);
+    g_free(o.ocr);
     return rc;
 }

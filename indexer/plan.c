@@ -76,6 +76,8 @@ ix_source_free(ix_source_t *src)
     g_free(src->found_on);
     if (src->out_links)
         g_ptr_array_unref(src->out_links);
+    if (src->ocr)
+        g_array_unref(src->ocr);
     g_ptr_array_unref(src->urls);
     g_ptr_array_unref(src->orgs);
     g_ptr_array_unref(src->themes);
@@ -733,5 +735,6 @@ ix_plan_free(ix_plan_t *plan)
     g_ptr_array_unref(plan->warnings);
     ix__spool_free(plan->spool);
     g_free(plan->spool_dir);
+    g_free(plan->ocr_cache);
     g_free(plan);
 }

@@ -44,6 +44,27 @@ add_nullable(JsonBuilder *b, const char *name, const char *value)
         json_builder_add_null_value(b);
 }
 
+/* "ocr": [{"page", "confidence"}], the pages read by OCR, so a reader of
+ * a hit knows its text may hold recognition errors, and where. */
+static void
+add_ocr(JsonBuilder *b, const GArray *ocr)
+{
+    json_builder_set_member_name(b, "ocr");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < ocr->len; i++) {
+        const extract_ocr_page_t *o =
+            &g_array_index(ocr, extract_ocr_page_t, i);
+
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "page");
+        json_builder_add_int_value(b, o->page);
+        json_builder_set_member_name(b, "confidence");
+        json_builder_add_int_value(b, o->confidence);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+}
+
 JsonNode *
 ix_record_build(const ix_source_t *src, const corpus_vocab_t *vocab)
 {
@@ -101,6 +122,8 @@ ix_record_build(const ix_source_t *src, const corpus_vocab_t *vocab)
             json_builder_set_member_name(b, "pages");
             json_builder_add_int_value(b, src->n_pages);
         }
+        if (src->ocr)
+            add_ocr(b, src->ocr);
     }
     json_builder_end_object(b);
     return json_builder_get_root(b);

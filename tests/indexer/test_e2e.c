@@ -435,3 +435,92 @@ Test(repository, image_only_pdf_is_indexed_with_its_warning)
     cr_assert(strstr(json_object_get_string_member(h, "reason"),
                      "no text layer"));
 }
+
+/* The first hit of @qs whose url ends in @suffix, or NULL. */
+static JsonObject *
+hit_ending(JsonObject *res, const char *suffix)
+{
+    JsonArray *hits = json_object_get_array_member(res, "hits");
+
+    for (guint i = 0; i < json_array_get_length(hits); i++) {
+        JsonObject *h = json_array_get_object_element(hits, i);
+        const char *url = json_object_get_string_member_with_default(
+            h, "url", "");
+
+        if (g_str_has_suffix(url, suffix))
+            return h;
+    }
+    return NULL;
+}
+
+/* mkpdf's scans have no text layer: their words can only come from OCR
+ * during indexing, and the hit says which pages were recognised. */
+Test(repository, scanned_pdf_words_are_searchable)
+{
+    g_autoptr(JsonParser) parser = json_parser_new();
+    g_autoptr(JsonParser) parser_ru = json_parser_new();
+    JsonObject *res = search(parser, "q=practitioners&type=document"
+                                     "&limit=50");
+    JsonObject *h = hit_ending(res, "/scan-english.pdf");
+    JsonArray *ocr;
+
+    cr_assert_not_null(h, "no hit for the scanned English PDF");
+    ocr = json_object_get_array_member(h, "ocr");
+    cr_assert_not_null(ocr, "the hit has no ocr pages");
+    cr_assert_eq(json_array_get_length(ocr), 3);
+    cr_assert_geq(json_object_get_int_member(
+        json_array_get_object_element(ocr, 0), "confidence"), 80);
+    cr_assert_str_eq(json_object_get_string_member(h, "lang"), "en");
+
+    /* "Кыргызстане", only on the scanned page of scan-mixed.pdf among
+     * that file's pages; its hit points at page 2. */
+    res = search(parser_ru, "q=%D0%9A%D1%8B%D1%80%D0%B3%D1%8B%D0%B7%D1%81"
+                            "%D1%82%D0%B0%D0%BD%D0%B5&type=document"
+                            "&limit=50");
+    h = hit_ending(res, "/scan-mixed.pdf");
+    cr_assert_not_null(h, "no hit for the scan inside a text PDF");
+    cr_assert_eq(json_object_get_int_member(h, "page"), 2);
+}
+
+/* --ocr off indexes the scans without text, and says why; a bad mode is a
+ * usage error.  The OCR results of the suite's own run are in its cache,
+ * so they are there to be ignored. */
+Test(repository, ocr_off_and_bad_mode)
+{
+    g_autofree char *data = g_build_filename(tmp, "var-off", NULL);
+    g_autofree char *root = g_build_filename(tmp, "repo", NULL);
+    g_autofree char *report = NULL, *err = NULL;
+    g_autofree char *path = NULL;
+    const char *argv[] = { CTMAP_INDEXER, "--quiet", "--offline",
+                           "--data-dir", data, "--repository", root,
+                           "--ocr", "off", NULL };
+    const char *bad[] = { CTMAP_INDEXER, "--ocr", "sometimes", NULL };
+
+    cr_assert_eq(run(&err, NULL, argv), 0, "indexer: %s", err);
+    path = g_build_filename(data, "report.json", NULL);
+    cr_assert(g_file_get_contents(path, &report, NULL, NULL));
+    {
+        g_autoptr(JsonParser) p = json_parser_new();
+        JsonArray *srcs;
+        gboolean seen = FALSE;
+
+        cr_assert(json_parser_load_from_data(p, report, -1, NULL));
+        srcs = json_object_get_array_member(
+            json_node_get_object(json_parser_get_root(p)), "sources");
+        for (guint i = 0; i < json_array_get_length(srcs); i++) {
+            JsonObject *s = json_array_get_object_element(srcs, i);
+            const char *url = json_object_get_string_member_with_default(
+                s, "url", "");
+
+            if (!g_str_has_suffix(url, "/scan-english.pdf"))
+                continue;
+            seen = TRUE;
+            cr_assert(strstr(json_object_get_string_member(s, "reason"),
+                             "no text layer"));
+        }
+        cr_assert(seen, "scan-english.pdf is not in the report");
+    }
+    g_clear_pointer(&err, g_free);
+    cr_assert_eq(run(&err, NULL, bad), 2);
+    cr_assert(strstr(err, "--ocr must be auto, off or force"), "%s", err);
+}
