@@ -156,6 +156,34 @@ char *extract_result_to_json(const extract_result_t *r, gsize *len);
 gboolean extract_result_from_json(extract_result_t *r, const char *json,
                                   gsize len, GError **error);
 
+/* ------------------------------------------------------------ Text quality */
+
+/* What can be wrong with extracted text that a reader would notice and
+ * the index cannot fix, each a bit of extract_text_suspect()'s answer:
+ * UTF-8 read as Latin-1 or Windows-1251 ("Ð¿Ñ€Ð¸", "РїСЂРё"); glyphs
+ * without a ToUnicode map (private-use code points, U+FFFD, controls);
+ * text that is mostly digits and symbols (a table dump, a font with a
+ * shifted encoding). */
+#define EXTRACT_SUSPECT_LIST(X)                                        \
+    X(EXTRACT_SUSPECT_MOJIBAKE, "mojibake")                            \
+    X(EXTRACT_SUSPECT_UNMAPPED, "no ToUnicode map")                    \
+    X(EXTRACT_SUSPECT_NON_LETTERS, "mostly non-letters")
+
+typedef enum {
+#define EXTRACT__SUSPECT_ENUM(name, label) name##_BIT,
+    EXTRACT_SUSPECT_LIST(EXTRACT__SUSPECT_ENUM)
+#undef EXTRACT__SUSPECT_ENUM
+    EXTRACT_SUSPECT_N
+} extract_suspect_t;
+
+/* Returns: a bit set, 1 << EXTRACT_SUSPECT_*_BIT for each problem found in
+ * @text (valid UTF-8); 0 for text that reads as text, and for text too
+ * short to judge. */
+guint extract_text_suspect(const char *text);
+
+/* Returns: (transfer none): "mojibake", ... for @bit (an _BIT value). */
+const char *extract_suspect_name(extract_suspect_t bit);
+
 /* -------------------------------------------------------------- In process */
 
 /* Extracts @in in this process.  @limits may be NULL for the defaults

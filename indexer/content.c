@@ -110,6 +110,26 @@ ocr_noted(const ix_plan_t *plan, const char *warning)
     return FALSE;
 }
 
+/* What the coverage report says of @src: pages with text, and what is
+ * suspicious in the text as a whole. */
+static void
+measure(ix_source_t *src, const extract_result_t *r)
+{
+    g_autofree char *text = extract_result_text(r);
+
+    src->coverage_known = TRUE;
+    src->pages_total = MAX(r->n_pages, r->pages->len);
+    src->pages_text = 0;
+    for (guint i = 0; i < r->pages->len; i++) {
+        const char *p = g_ptr_array_index(r->pages, i);
+
+        while (*p && g_ascii_isspace(*p))
+            p++;
+        src->pages_text += *p != '\0';
+    }
+    src->suspect = extract_text_suspect(text);
+}
+
 static void
 on_done(guint index, extract_result_t *r, const GError *error,
         gpointer rock)
@@ -162,6 +182,7 @@ on_done(guint index, extract_result_t *r, const GError *error,
     if (src->ocr)
         g_array_unref(src->ocr);
     src->ocr = r->ocr && r->ocr->len ? g_steal_pointer(&r->ocr) : NULL;
+    measure(src, r);
 }
 
 /* Maps @src's file, or says why it cannot be read.  Returns: (transfer

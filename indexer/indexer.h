@@ -107,6 +107,12 @@ typedef struct {
     GArray *ocr;                /* (nullable) (element-type
                                  * extract_ocr_page_t) the pages whose text
                                  * Tesseract recognised */
+    /* Coverage, for the report; known only for what was extracted in this
+     * run (an unchanged document is not read again). */
+    gboolean coverage_known;
+    guint pages_total;          /* PDF pages, or passages of other text */
+    guint pages_text;           /* pages (or passages) with text */
+    guint suspect;              /* extract_text_suspect() bits */
 } ix_source_t;
 
 ix_source_t *ix_source_new(ix_source_type_t type, const char *id);
@@ -163,9 +169,20 @@ gboolean ix_plan_add_urls(ix_plan_t *plan, const char *path,
 
 /* Adds one document per supported file below @dir (hidden and temporary
  * files skipped, symbolic links not followed), with id "d-" + the hash of
- * its path inside @dir.  Unreadable folders are warnings.  The text comes
- * later, from ix_content_extract(). */
-void ix_plan_add_repository(ix_plan_t *plan, const char *dir);
+ * its path inside @dir.  With @url (nullable, ending in '/'), DIR/a/b.pdf
+ * is published as @url + "a/b.pdf" percent-encoded, its url and host;
+ * without, its url is the file:// URI.  Unreadable folders are warnings.
+ * The text comes later, from ix_content_extract(). */
+void ix_plan_add_repository(ix_plan_t *plan, const char *dir,
+                            const char *url);
+
+/* Splits a --repository argument, "DIR" or "DIR=URL" (URL http or https;
+ * the split is at the last "=http://" or "=https://", so a folder may
+ * have '=' in its name), into *@dir and *@url (NULL without one; ends in
+ * '/').  A DIR that is not a folder, or a URL without a host, is
+ * IX_ERROR_USAGE.  Returns: *@dir, *@url (transfer full). */
+gboolean ix_plan_repository_parse(const char *spec, char **dir, char **url,
+                                  GError **error);
 
 /* ---------------------------------------------------------------- Fetching */
 

@@ -46,6 +46,9 @@ typedef struct {
     gboolean allow_shrink;
     char *ocr;
     extract_ocr_mode_t ocr_mode;    /* parsed from @ocr */
+    GPtrArray *repository_urls;     /* (nullable elements) the URL of each
+                                     * of @repositories, whose "=URL" parts
+                                     * parse_options() cuts off */
 } options_t;
 
 static int
@@ -74,7 +77,8 @@ parse_options(options_t *o, int *argc, char ***argv, GError **error)
           "Mapping text to index (repeatable; default: the embedded one)",
           "FILE" },
         { "repository", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->repositories,
-          "Repository folder to index (repeatable)", "DIR" },
+          "Repository folder to index, published at URL when given "
+          "(repeatable)", "DIR[=URL]" },
         { "urls", 0, 0, G_OPTION_ARG_FILENAME, &o->urls,
           "File of URLs to index, one per line", "FILE" },
         { "mirror", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->mirrors,
@@ -124,6 +128,16 @@ parse_options(options_t *o, int *argc, char ***argv, GError **error)
         g_set_error(error, IX_ERROR, IX_ERROR_USAGE,
                     "unexpected argument '%s'", (*argv)[1]);
         return FALSE;
+    }
+    o->repository_urls = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; o->repositories && o->repositories[i]; i++) {
+        char *dir = NULL, *url = NULL;
+
+        if (!ix_plan_repository_parse(o->repositories[i], &dir, &url, error))
+            return FALSE;
+        g_free(o->repositories[i]);
+        o->repositories[i] = dir;
+        g_ptr_array_add(o->repository_urls, url);
     }
     if (o->ocr && !extract_ocr_mode_parse(o->ocr, &o->ocr_mode, NULL)) {
         g_set_error(error, IX_ERROR, IX_ERROR_USAGE,
@@ -454,7 +468,8 @@ main(int argc, char **argv)
         goto out;
     }
     for (guint i = 0; o.repositories && o.repositories[i]; i++)
-        ix_plan_add_repository(plan, o.repositories[i]);
+        ix_plan_add_repository(plan, o.repositories[i],
+                               g_ptr_array_index(o.repository_urls, i));
     mark_repository_pages(plan);
     ix_progress_planned(progress, plan->sources->len);
     fo.notes = plan->warnings;
@@ -551,5 +566,7 @@ out:
     g_free(o.report);
     g_free(o.corpus_dir);
     g_free(o.ocr);
+    if (o.repository_urls)
+        g_ptr_array_unref(o.repository_urls);
     return rc;
 }

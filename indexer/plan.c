@@ -575,13 +575,66 @@ tag_by_folders(const corpus_vocab_t *vocab, ix_source_t *doc,
     }
 }
 
+/* The public URL of the file at @rel inside a folder published at @url:
+ * each path segment percent-encoded (spaces, '#', '?', '%' and non-ASCII
+ * bytes; the sub-delimiters RFC 3986 allows in a segment stay). */
+static char *
+published_url(const char *url, const char *rel)
+{
+    g_auto(GStrv) parts = g_strsplit(rel, G_DIR_SEPARATOR_S, -1);
+    GString *out = g_string_new(url);
+
+    for (guint i = 0; parts[i]; i++) {
+        g_autofree char *seg = g_uri_escape_string(parts[i],
+                                                   "!$&'()*+,;=:@", FALSE);
+
+        if (i > 0)
+            g_string_append_c(out, '/');
+        g_string_append(out, seg);
+    }
+    return g_string_free(out, FALSE);
+}
+
+gboolean
+ix_plan_repository_parse(const char *spec, char **dir, char **url,
+                         GError **error)
+{
+    const char *eq = g_strrstr(spec, "=https://");
+    g_autofree char *d = NULL;
+    g_autoptr(GUri) uri = NULL;
+
+    if (!eq)
+        eq = g_strrstr(spec, "=http://");
+    d = eq ? g_strndup(spec, (gsize)(eq - spec)) : g_strdup(spec);
+    *url = NULL;
+    if (eq) {
+        uri = g_uri_parse(eq + 1, G_URI_FLAGS_NONE, NULL);
+        if (!uri || !g_uri_get_host(uri) || !*g_uri_get_host(uri)) {
+            g_set_error(error, IX_ERROR, IX_ERROR_USAGE,
+                        "--repository %s: '%s' is not a URL", spec, eq + 1);
+            return FALSE;
+        }
+    }
+    if (!g_file_test(d, G_FILE_TEST_IS_DIR)) {
+        g_set_error(error, IX_ERROR, IX_ERROR_USAGE,
+                    "--repository %s: no such folder", d);
+        return FALSE;
+    }
+    if (eq)
+        *url = g_str_has_suffix(eq + 1, "/") ? g_strdup(eq + 1)
+               : g_strconcat(eq + 1, "/", NULL);
+    *dir = g_steal_pointer(&d);
+    return TRUE;
+}
+
 static void
 add_file(ix_plan_t *plan, const char *path, const char *rel,
-         const GStatBuf *st)
+         const char *url, const GStatBuf *st)
 {
     g_autofree char *id = ix_document_id("path", rel);
     g_autofree char *base = g_path_get_basename(rel);
-    g_autofree char *uri = g_filename_to_uri(path, NULL, NULL);
+    g_autofree char *uri = url ? published_url(url, rel)
+                           : g_filename_to_uri(path, NULL, NULL);
     char *dot = strrchr(base, '.');
     ix_source_t *doc;
 
@@ -601,6 +654,11 @@ add_file(ix_plan_t *plan, const char *path, const char *rel,
     doc->title = g_filename_display_name(base);
     doc->url = g_strdup(uri ? uri : path);
     ix_strset_add(doc->urls, doc->url);
+    if (url) {
+        g_autoptr(GUri) u = g_uri_parse(doc->url, G_URI_FLAGS_NONE, NULL);
+
+        doc->host = u ? g_ascii_strdown(g_uri_get_host(u), -1) : NULL;
+    }
     g_free(doc->kind);
     doc->kind = g_strdup("publication");
     doc->status = IX_STATUS_BROKEN;
@@ -620,7 +678,8 @@ by_name(gconstpointer a, gconstpointer b)
 /* Walks @dir depth first.  Symbolic links are not followed, so a link
  * loop or a link out of the repository cannot pull in other files. */
 static void
-walk(ix_plan_t *plan, const char *root, const char *dir, guint depth)
+walk(ix_plan_t *plan, const char *root, const char *url, const char *dir,
+     guint depth)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(GDir) d = g_dir_open(dir, 0, &error);
@@ -650,9 +709,9 @@ walk(ix_plan_t *plan, const char *root, const char *dir, guint depth)
         if (is_temporary(n) || g_lstat(path, &st) != 0)
             continue;
         if (S_ISDIR(st.st_mode))
-            walk(plan, root, path, depth + 1);
+            walk(plan, root, url, path, depth + 1);
         else if (S_ISREG(st.st_mode))
-            add_file(plan, path, path + strlen(root) + 1, &st);
+            add_file(plan, path, path + strlen(root) + 1, url, &st);
     }
 }
 
@@ -712,7 +771,7 @@ ix_plan_add_urls(ix_plan_t *plan, const char *path, GError **error)
 }
 
 void
-ix_plan_add_repository(ix_plan_t *plan, const char *dir)
+ix_plan_add_repository(ix_plan_t *plan, const char *dir, const char *url)
 {
     g_autofree char *root = g_canonicalize_filename(dir, NULL);
 
@@ -721,7 +780,7 @@ ix_plan_add_repository(ix_plan_t *plan, const char *dir)
                         g_strdup_printf("%s: not a folder", dir));
         return;
     }
-    walk(plan, root, root, 0);
+    walk(plan, root, url, root, 0);
     g_ptr_array_sort(plan->sources, by_type);
 }
 

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 static char *tmp;
 static char *sock;
@@ -81,6 +82,20 @@ start(gboolean with_repository)
         cr_assert_eq(run(&err, NULL, argv), 0, "mkpdf: %s", err);
         g_clear_pointer(&err, g_free);
     }
+    /* Every test of the repository suite indexes the same scans; the OCR
+     * cache of the first is lent to the others (it is keyed by the page
+     * images, so a stale one cannot give a wrong answer), which saves
+     * about 10 s of Tesseract per test on a shared machine.  The first
+     * test of a fresh build tree, and scanned_pdf_words_are_searchable
+     * whenever it runs first, recognise for real. */
+    if (with_repository &&
+        g_file_test(CTMAP_E2E_OCR_CACHE, G_FILE_TEST_IS_DIR)) {
+        g_autofree char *cmd = g_strdup_printf(
+            "mkdir -p '%s/cache' && cp -r '%s' '%s/cache/ocr'", data,
+            CTMAP_E2E_OCR_CACHE, data);
+
+        cr_assert_eq(system(cmd), 0);
+    }
     {
         g_autofree char *root = g_path_get_dirname(repo);
         /* Offline: this suite is about searching; fetching has its own
@@ -92,6 +107,16 @@ start(gboolean with_repository)
                                root, NULL };
 
         cr_assert_eq(run(&err, NULL, argv), 0, "indexer: %s", err);
+    }
+    if (with_repository &&
+        !g_file_test(CTMAP_E2E_OCR_CACHE, G_FILE_TEST_IS_DIR)) {
+        g_autofree char *cmd = g_strdup_printf(
+            "cp -r '%s/cache/ocr' '%s.tmp.%d' && mv -T '%s.tmp.%d' '%s' "
+            "|| rm -rf '%s.tmp.%d'", data, CTMAP_E2E_OCR_CACHE,
+            (int)getpid(), CTMAP_E2E_OCR_CACHE, (int)getpid(),
+            CTMAP_E2E_OCR_CACHE, CTMAP_E2E_OCR_CACHE, (int)getpid());
+
+        cr_assert_eq(system(cmd), 0);
     }
     {
         const char *argv[] = { CTMAP_SEARCHD, "--data-dir", data,
@@ -523,4 +548,104 @@ Test(repository, ocr_off_and_bad_mode)
     g_clear_pointer(&err, g_free);
     cr_assert_eq(run(&err, NULL, bad), 2);
     cr_assert(strstr(err, "--ocr must be auto, off or force"), "%s", err);
+}
+
+/* --repository DIR=URL publishes DIR/a/b.pdf as URL + "a/b.pdf",
+ * percent-encoded, and the page link builds on it; a folder that does not
+ * exist is a usage error. */
+Test(repository, published_folder_has_public_urls)
+{
+    g_autofree char *data = g_build_filename(tmp, "var-pub", NULL);
+    g_autofree char *root = g_build_filename(tmp, "pub", NULL);
+    g_autofree char *sub = g_build_filename(root, "Prisons", NULL);
+    g_autofree char *src = g_build_filename(tmp, "repo", "Prisons",
+                                            "english.pdf", NULL);
+    g_autofree char *dst = g_build_filename(sub, "Hand book é.pdf", NULL);
+    g_autofree char *spec = g_strconcat(root, "=https://docs.example.org/"
+                                        "pcve", NULL);
+    g_autofree char *missing = g_build_filename(tmp, "nowhere", NULL);
+    g_autofree char *bad_spec = g_strconcat(missing, "=https://x.org/",
+                                            NULL);
+    g_autofree char *err = NULL, *out = NULL, *bytes = NULL;
+    gsize len = 0;
+    const char *argv[] = { CTMAP_INDEXER, "--quiet", "--offline",
+                           "--ocr", "off", "--data-dir", data,
+                           "--repository", spec, NULL };
+    const char *bad[] = { CTMAP_INDEXER, "--repository", bad_spec, NULL };
+
+    cr_assert_eq(g_mkdir_with_parents(sub, 0755), 0);
+    cr_assert(g_file_get_contents(src, &bytes, &len, NULL));
+    cr_assert(g_file_set_contents(dst, bytes, (gssize)len, NULL));
+    cr_assert_eq(run(&err, NULL, argv), 0, "indexer: %s", err);
+    {
+        g_autofree char *report = NULL;
+        g_autofree char *path = g_build_filename(data, "report.json", NULL);
+        g_autoptr(JsonParser) p = json_parser_new();
+        JsonArray *srcs;
+        const char *url;
+
+        cr_assert(g_file_get_contents(path, &report, NULL, NULL));
+        cr_assert(json_parser_load_from_data(p, report, -1, NULL));
+        srcs = json_object_get_array_member(
+            json_node_get_object(json_parser_get_root(p)), "sources");
+        cr_assert_eq(json_array_get_length(srcs), 1);
+        url = json_object_get_string_member(
+            json_array_get_object_element(srcs, 0), "url");
+        cr_assert_str_eq(url, "https://docs.example.org/pcve/Prisons/"
+                              "Hand%20book%20%C3%A9.pdf");
+    }
+    g_clear_pointer(&err, g_free);
+    cr_assert_eq(run(&err, NULL, bad), 2);
+    cr_assert(strstr(err, "no such folder"), "%s", err);
+}
+
+/* The report's source whose url ends in @suffix, from @data's
+ * report.json parsed into @p. */
+static JsonObject *
+report_source(JsonParser *p, const char *data, const char *suffix)
+{
+    g_autofree char *path = g_build_filename(data, "report.json", NULL);
+    JsonArray *srcs;
+
+    cr_assert(json_parser_load_from_file(p, path, NULL), "%s", path);
+    srcs = json_object_get_array_member(
+        json_node_get_object(json_parser_get_root(p)), "sources");
+    for (guint i = 0; i < json_array_get_length(srcs); i++) {
+        JsonObject *s = json_array_get_object_element(srcs, i);
+
+        if (g_str_has_suffix(json_object_get_string_member_with_default(
+                                 s, "url", ""), suffix))
+            return s;
+    }
+    cr_assert_fail("no %s in %s", suffix, path);
+    return NULL;
+}
+
+/* The coverage report: pages, pages with text, pages OCR'd, language,
+ * per document and summed in the summary. */
+Test(repository, report_has_extraction_coverage)
+{
+    g_autoptr(JsonParser) p = json_parser_new();
+    g_autofree char *data = g_build_filename(tmp, "var", NULL);
+    JsonObject *s = report_source(p, data, "/scan-mixed.pdf");
+    JsonObject *c = json_object_get_object_member(s, "coverage");
+    JsonObject *sum;
+
+    cr_assert_not_null(c);
+    cr_assert_eq(json_object_get_int_member(c, "pages"), 3);
+    cr_assert_eq(json_object_get_int_member(c, "pages_with_text"), 3);
+    cr_assert_eq(json_object_get_int_member(c, "pages_ocr"), 1);
+    cr_assert_eq(json_array_get_length(
+        json_object_get_array_member(c, "suspect")), 0);
+    s = report_source(p, data, "/image-only.pdf");
+    c = json_object_get_object_member(s, "coverage");
+    cr_assert_eq(json_object_get_int_member(c, "pages"), 2);
+    cr_assert_eq(json_object_get_int_member(c, "pages_with_text"), 0);
+    sum = json_object_get_object_member(json_object_get_object_member(
+        json_node_get_object(json_parser_get_root(p)), "summary"),
+        "coverage");
+    /* english 3 + russian 1 + noisy 4 + mixed 1 scanned pages. */
+    cr_assert_eq(json_object_get_int_member(sum, "pages_ocr"), 9);
+    cr_assert_geq(json_object_get_int_member(sum, "without_text"), 2,
+                  "image-only.pdf and scan-huge.pdf have no text");
 }
