@@ -101,6 +101,8 @@ typedef struct {
     guint depth;                /* links away from a cited document */
     GPtrArray *out_links;       /* HTML: the absolute links it holds */
     char *found_on;             /* (nullable) discovered: the page's URL */
+    char *context;              /* (nullable) the sentence introducing a
+                                 * cited link when it is not its title */
     GArray *ocr;                /* (nullable) (element-type
                                  * extract_ocr_page_t) the pages whose text
                                  * Tesseract recognised */

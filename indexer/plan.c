@@ -81,6 +81,7 @@ ix_source_free(ix_source_t *src)
     g_free(src->text_digest);
     g_free(src->file_stamp);
     g_free(src->found_on);
+    g_free(src->context);
     if (src->out_links)
         g_ptr_array_unref(src->out_links);
     if (src->ocr)
@@ -261,24 +262,97 @@ title_from_context(const char *line_start, const char *at)
     return NULL;
 }
 
+/* An introducing sentence is a title only when it is a name, not a clause
+ * about the document: "Good Practices in Supporting Victims of Terrorism
+ * (2015)" is; "which is available in English, Russian and Uzbek", "14 out
+ * of 16 Modules are currently available in Russian" and "The handbook
+ * takes stock of national experiences" are not.  From a clause the name
+ * is taken where the sentence gives one: a quoted span of three words or
+ * more ("published “A Whole-of-Society Approach …”"), or the subject
+ * before the verb when it is a capitalised phrase of three words or more
+ * ("UNODC's Online Counter-Terrorism Learning Platform (CTLP) is an
+ * interactive tool").  Returns: (transfer full) (nullable): the name, NULL
+ * when the sentence has none. */
+static char *
+name_from_sentence(const char *s)
+{
+    static const char verbs[] =
+        "\\s(is|are|was|were|has|have|had|can|will|serves?|takes?|"
+        "provides?|contains?|includes?|aims?|offers?|describes?|"
+        "published|available|shared|designed|launched|developed)\\b";
+    g_autoptr(GRegex) quoted = g_regex_new(
+        "[\"“«]([^\"”»]+(?:\\s+[^\"”»\\s.]+){2,})(?:[\"”»]|\\.\\.\\.$)",
+        0, 0, NULL);
+    g_autoptr(GRegex) verb = g_regex_new(verbs, G_REGEX_CASELESS, 0, NULL);
+    g_autoptr(GMatchInfo) m = NULL;
+    gint start = 0;
+
+    if (g_regex_match(quoted, s, 0, &m))
+        return g_match_info_fetch(m, 1);
+    /* An item of a list ("2) effective responses to ...") is no name. */
+    if (g_regex_match_simple("^\\(?[0-9a-z]\\)", s, 0, 0))
+        return NULL;
+    g_clear_pointer(&m, g_match_info_unref);
+    if (!g_regex_match(verb, s, 0, &m))
+        return g_unichar_islower(g_utf8_get_char(s)) ? NULL : g_strdup(s);
+    g_match_info_fetch_pos(m, 0, &start, NULL);
+    {
+        g_autofree char *subject = g_strstrip(g_strndup(s, (gsize)start));
+        g_auto(GStrv) words = g_strsplit_set(subject, " ", -1);
+
+        if (g_strv_length(words) >= 3 &&
+            g_unichar_isupper(g_utf8_get_char(subject)))
+            return g_steal_pointer(&subject);
+    }
+    return NULL;
+}
+
+/* A file name as a name: "goos_practices_victims_R.pdf" is "goos
+ * practices victims R"; NULL for names that say nothing of the document
+ * (index.html, view.php, a number). */
+static char *
+name_from_file(const char *base)
+{
+    g_autofree char *s = g_strdup(base);
+    char *dot;
+    guint letters = 0;
+
+    s[strcspn(s, "?#")] = '\0';
+    dot = strrchr(s, '.');
+    if (dot && dot != s)
+        *dot = '\0';
+    g_strdelimit(s, "_+", ' ');
+    g_strstrip(s);
+    for (const char *p = s; *p; p = g_utf8_next_char(p))
+        letters += g_unichar_isalpha(g_utf8_get_char(p)) != 0;
+    if (letters < 4 || g_regex_match_simple(
+            "^(index|default|view|login|home|main|courses?|page|"
+            "russian|english|rus|eng|ru|en)$", s,
+            G_REGEX_CASELESS, 0))
+        return NULL;
+    return g_steal_pointer(&s);
+}
+
 /* A title for a document known only by its link: the italic title paired
- * with it, else the sentence that introduces it, else the file name, else
- * the host (a site's home page is best named by its host). */
+ * with it, else the sentence that introduces it when it is a name (or
+ * holds one), else the file name, else the host (a site's home page is
+ * best named by its host).  The sentence always stays in the document's
+ * text, as its citing line; when it is not the title it goes to
+ * *@context (transfer full; left alone otherwise). */
 static char *
 title_for_link(const corpus_link_t *link, const char *paired,
-               const char *text, const char *at)
+               const char *text, const char *at, char **context)
 {
     g_autofree char *base = url_basename(link);
+    g_autofree char *file = base ? name_from_file(base) : NULL;
     const char *line = at;
 
     if (paired)
         return g_strdup(paired);
-    if (!base)
-        return g_strdup(link->host ? link->host : link->url);
     while (line > text && line[-1] != '\n')
         line--;
 
-    char *ctx = title_from_context(line, at);
+    g_autofree char *ctx = title_from_context(line, at);
     /* A link alone on its line is introduced by the line before. */
     if (!ctx && line > text) {
         const char *prev = line - 1;
@@ -287,7 +361,15 @@ title_for_link(const corpus_link_t *link, const char *paired,
             prev--;
         ctx = title_from_context(prev, line - 1);
     }
-    return ctx ? ctx : g_steal_pointer(&base);
+    char *name = ctx ? name_from_sentence(ctx) : NULL;
+
+    if (ctx && g_strcmp0(name, ctx) != 0 && !*context)
+        *context = g_strdup(ctx);
+    if (name)
+        return name;
+    if (file)
+        return g_steal_pointer(&file);
+    return g_strdup(link->host ? link->host : base ? base : link->url);
 }
 
 /* Finds or creates the document @id, then adds what the citing @entry
@@ -387,7 +469,8 @@ plan_links(ix_plan_t *plan, const corpus_entry_t *e, ix_source_t *entry)
             if (paired[t] == (int)l)
                 title = g_ptr_array_index(e->titles, t);
         if (!doc->title)
-            doc->title = title_for_link(link, title, e->text, at);
+            doc->title = title_for_link(link, title, e->text, at,
+                                        &doc->context);
         if (!doc->url) {
             doc->url = g_strdup(link->url);
             doc->host = g_strdup(link->host);
@@ -762,7 +845,8 @@ ix_plan_add_urls(ix_plan_t *plan, const char *path, GError **error)
             ix_strset_add(doc->urls, link->url);
             const char *at = strstr(line, link->written);
 
-            doc->title = title_for_link(link, NULL, line, at ? at : line);
+            doc->title = title_for_link(link, NULL, line, at ? at : line,
+                                        &doc->context);
             g_free(doc->kind);
             doc->kind = g_strdup("publication");
             doc->status = link->kind == CORPUS_LINK_FILE

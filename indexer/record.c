@@ -118,6 +118,8 @@ ix_record_build(const ix_source_t *src, const corpus_vocab_t *vocab)
         add_nullable(b, "content_hash", src->content_hash);
         if (src->found_on)
             add_nullable(b, "found_on", src->found_on);
+        if (src->context)
+            add_nullable(b, "context", src->context);
         if (src->n_pages) {
             json_builder_set_member_name(b, "pages");
             json_builder_add_int_value(b, src->n_pages);

@@ -172,6 +172,40 @@ Test(plan, italic_title_names_the_link_that_follows)
               "title: %s", brief->title);
 }
 
+/* A cited link's title is a name: the italic title, a quoted name or a
+ * subject inside the introducing sentence, the file name, the host; never
+ * the clause itself, which stays as the record's context. */
+Test(plan, cited_titles_are_names_not_sentences)
+{
+    g_autoptr(corpus_vocab_t) v = vocab();
+    g_autoptr(ix_plan_t) plan = real_plan(v);
+    const ix_source_t *game = doc_by_url_part(plan, "labyrinth.html");
+    const ix_source_t *osce = doc_by_url_part(plan, "444340_0.pdf");
+    const ix_source_t *ctlp = doc_by_url_part(plan, "ctlp.unodc.org");
+    const ix_source_t *e4j = doc_by_url_part(plan, "tertiary/counter-"
+                                                   "terrorism.html");
+    const ix_source_t *good = doc_by_url_part(plan, "goos_practices");
+
+    cr_assert_not_null(game);
+    cr_assert_str_eq(game->title, "labyrinth");
+    cr_assert(strstr(game->context, "available in English, Russian"),
+              "context: %s", game->context);
+    cr_assert_not_null(osce);
+    cr_assert(g_str_has_prefix(osce->title, "A Whole-of-Society Approach"),
+              "title: %s", osce->title);
+    cr_assert_not_null(ctlp);
+    cr_assert_str_eq(ctlp->title, "UNODC's Online Counter-Terrorism "
+                                  "Learning Platform (CTLP)");
+    cr_assert_not_null(e4j);
+    cr_assert_str_eq(e4j->title, "counter-terrorism");
+    cr_assert(g_str_has_prefix(e4j->context, "14 out of 16 Modules"));
+    /* A sentence that is a name stays the title, with no context. */
+    cr_assert_not_null(good);
+    cr_assert(g_str_has_prefix(good->title, "Good Practices in Supporting "
+                                            "Victims of Terrorism"));
+    cr_assert_null(good->context);
+}
+
 Test(plan, ids_are_stable_across_runs)
 {
     g_autoptr(corpus_vocab_t) v = vocab();
