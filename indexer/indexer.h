@@ -103,6 +103,9 @@ typedef struct {
     char *found_on;             /* (nullable) discovered: the page's URL */
     char *context;              /* (nullable) the sentence introducing a
                                  * cited link when it is not its title */
+    GPtrArray *translations;    /* (nullable) (element-type
+                                 * ix_translation_t) its other language
+                                 * versions */
     GArray *ocr;                /* (nullable) (element-type
                                  * extract_ocr_page_t) the pages whose text
                                  * Tesseract recognised */
@@ -113,6 +116,16 @@ typedef struct {
     guint pages_text;           /* pages (or passages) with text */
     guint suspect;              /* extract_text_suspect() bits */
 } ix_source_t;
+
+/* Another language version of a document, as its record lists it. */
+typedef struct {
+    char *id;
+    char *lang;                 /* from the name's language tag */
+    char *title;                /* as planned */
+    char *url;
+} ix_translation_t;
+
+void ix_translation_free(ix_translation_t *t);     /* accepts NULL */
 
 ix_source_t *ix_source_new(ix_source_type_t type, const char *id);
 void ix_source_free(ix_source_t *src);
@@ -174,6 +187,12 @@ gboolean ix_plan_add_urls(ix_plan_t *plan, const char *path,
  * The text comes later, from ix_content_extract(). */
 void ix_plan_add_repository(ix_plan_t *plan, const char *dir,
                             const char *url);
+
+/* Links the documents of @plan whose file names or URLs differ only by a
+ * language tag (_ru, -en, (RUS), _R), each listing the others in its
+ * translations.  Call once, after every source is planned
+ * (translations.c). */
+void ix_translations_link(ix_plan_t *plan);
 
 /* Splits a --repository argument, "DIR" or "DIR=URL" (URL http or https;
  * the split is at the last "=http://" or "=https://", so a folder may

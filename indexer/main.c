@@ -471,6 +471,7 @@ main(int argc, char **argv)
         ix_plan_add_repository(plan, o.repositories[i],
                                g_ptr_array_index(o.repository_urls, i));
     mark_repository_pages(plan);
+    ix_translations_link(plan);
     ix_progress_planned(progress, plan->sources->len);
     fo.notes = plan->warnings;
     /* A fresh build extracts everything again: that is what --full is

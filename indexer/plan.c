@@ -82,6 +82,8 @@ ix_source_free(ix_source_t *src)
     g_free(src->file_stamp);
     g_free(src->found_on);
     g_free(src->context);
+    if (src->translations)
+        g_ptr_array_unref(src->translations);
     if (src->out_links)
         g_ptr_array_unref(src->out_links);
     if (src->ocr)

@@ -44,6 +44,26 @@ add_nullable(JsonBuilder *b, const char *name, const char *value)
         json_builder_add_null_value(b);
 }
 
+/* "translations": [{"id", "lang", "title", "url"}]: the document's other
+ * language versions (DESIGN.md, HTTP API). */
+static void
+add_translations(JsonBuilder *b, const GPtrArray *list)
+{
+    json_builder_set_member_name(b, "translations");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < list->len; i++) {
+        const ix_translation_t *t = g_ptr_array_index(list, i);
+
+        json_builder_begin_object(b);
+        add_nullable(b, "id", t->id);
+        add_nullable(b, "lang", t->lang);
+        add_nullable(b, "title", t->title);
+        add_nullable(b, "url", t->url);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+}
+
 /* "ocr": [{"page", "confidence"}], the pages read by OCR, so a reader of
  * a hit knows its text may hold recognition errors, and where. */
 static void
@@ -120,6 +140,8 @@ ix_record_build(const ix_source_t *src, const corpus_vocab_t *vocab)
             add_nullable(b, "found_on", src->found_on);
         if (src->context)
             add_nullable(b, "context", src->context);
+        if (src->translations)
+            add_translations(b, src->translations);
         if (src->n_pages) {
             json_builder_set_member_name(b, "pages");
             json_builder_add_int_value(b, src->n_pages);

@@ -206,6 +206,79 @@ Test(plan, cited_titles_are_names_not_sentences)
     cr_assert_null(good->context);
 }
 
+/* The translation of @doc into @lang, or NULL. */
+static const ix_translation_t *
+translation(const ix_source_t *doc, const char *lang)
+{
+    for (guint i = 0; doc->translations && i < doc->translations->len; i++) {
+        const ix_translation_t *t = g_ptr_array_index(doc->translations, i);
+
+        if (strcmp(t->lang, lang) == 0)
+            return t;
+    }
+    return NULL;
+}
+
+/* Files whose names differ only by a language tag are versions of one
+ * document; a name with a tag but no sibling, or siblings in another
+ * folder, are not. */
+Test(plan, language_versions_linked_by_file_name)
+{
+    g_autoptr(corpus_vocab_t) v = vocab();
+    g_autoptr(ix_plan_t) plan = ix_plan_build(v, NULL);
+    g_autofree char *dir = g_dir_make_tmp("ctmap-versions-XXXXXX", NULL);
+    g_autofree char *sub = g_build_filename(dir, "Other", NULL);
+    static const char *const names[] = {
+        "Handbook_en.pdf", "Handbook (RUS).pdf", "Handbook-kk.pdf",
+        "Strategy.pdf", "notes_R.txt", "Other/Handbook_uz.pdf",
+    };
+    const ix_source_t *en, *ru, *kk, *uz, *other, *notes;
+    const ix_translation_t *t;
+
+    cr_assert_eq(g_mkdir(sub, 0755), 0);
+    for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autofree char *path = g_build_filename(dir, names[i], NULL);
+
+        cr_assert(g_file_set_contents(path, "%PDF-1.4\n", -1, NULL));
+    }
+    ix_plan_add_repository(plan, dir, "https://docs.example.org/");
+    ix_translations_link(plan);
+    en = doc_by_url_part(plan, "Handbook_en.pdf");
+    ru = doc_by_url_part(plan, "Handbook%20(RUS).pdf");
+    kk = doc_by_url_part(plan, "Handbook-kk.pdf");
+    uz = doc_by_url_part(plan, "Handbook_uz.pdf");
+    other = doc_by_url_part(plan, "Strategy.pdf");
+    notes = doc_by_url_part(plan, "notes_R.txt");
+    cr_assert(en && ru && kk && uz && other && notes);
+    cr_assert_eq(en->translations->len, 2);
+    t = translation(en, "ru");
+    cr_assert_not_null(t);
+    cr_assert_str_eq(t->id, ru->id);
+    cr_assert_str_eq(t->url, ru->url);
+    cr_assert_str_eq(t->title, ru->title);
+    cr_assert_not_null(translation(en, "kk"));
+    cr_assert_not_null(translation(ru, "en"));
+    cr_assert_not_null(translation(kk, "ru"));
+    {
+        g_autoptr(JsonNode) rec = ix_record_build(en, v);
+        JsonArray *tr = json_object_get_array_member(
+            json_node_get_object(rec), "translations");
+
+        cr_assert_not_null(tr, "the record has no translations");
+        cr_assert_eq(json_array_get_length(tr), 2);
+    }
+    cr_assert_null(uz->translations, "another folder is another document");
+    cr_assert_null(other->translations);
+    cr_assert_null(notes->translations);
+    for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autofree char *path = g_build_filename(dir, names[i], NULL);
+
+        g_unlink(path);
+    }
+    g_rmdir(sub);
+    g_rmdir(dir);
+}
+
 Test(plan, ids_are_stable_across_runs)
 {
     g_autoptr(corpus_vocab_t) v = vocab();
