@@ -542,6 +542,34 @@ hashed_record(const ix_source_t *src, const corpus_vocab_t *vocab)
     return json_to_string(node, FALSE);
 }
 
+/* The OCR'd pages of the record @o, back into @src: the bytes did not
+ * change, so neither did what OCR made of them, and the record (and its
+ * hash) must say so again. */
+static void
+reuse_ocr(ix_source_t *src, JsonObject *o)
+{
+    JsonArray *a = json_object_has_member(o, "ocr")
+                   ? json_object_get_array_member(o, "ocr") : NULL;
+
+    if (src->ocr)
+        g_array_unref(src->ocr);
+    src->ocr = NULL;
+    for (guint i = 0; a && i < json_array_get_length(a); i++) {
+        JsonNode *n = json_array_get_element(a, i);
+        extract_ocr_page_t page = { 0, 0, TRUE };
+
+        if (!JSON_NODE_HOLDS_OBJECT(n))
+            continue;
+        page.page = (guint)json_object_get_int_member_with_default(
+            json_node_get_object(n), "page", 0);
+        page.confidence = (gint)json_object_get_int_member_with_default(
+            json_node_get_object(n), "confidence", 0);
+        if (!src->ocr)
+            src->ocr = g_array_new(FALSE, TRUE, sizeof(page));
+        g_array_append_val(src->ocr, page);
+    }
+}
+
 /* Strings from xapianc are malloc'd; GLib's allocator is the system's
  * since 2.46, so g_autofree frees them correctly.  The text itself stays
  * in the index: only its digest is taken, and ix_writer_add() loads the
@@ -603,6 +631,7 @@ ix_writer_reuse(ix_writer_t *w, ix_source_t *src, const char *hash)
     src->media_type = g_strdup(json_object_get_string_member_with_default(
         o, "media_type", NULL));
     src->n_pages = json_object_get_int_member_with_default(o, "pages", 0);
+    reuse_ocr(src, o);
     src->status = IX_STATUS_UNCHANGED;
     g_free(src->reason);
     src->reason = g_strdup(json_object_get_string_member_with_default(

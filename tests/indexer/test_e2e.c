@@ -649,3 +649,33 @@ Test(repository, report_has_extraction_coverage)
     cr_assert_geq(json_object_get_int_member(sum, "without_text"), 2,
                   "image-only.pdf and scan-huge.pdf have no text");
 }
+
+/* A re-run over the same scans rewrites nothing: the OCR'd pages of an
+ * unchanged document come back from its record, so its record and hash
+ * are as before, and the hit still says which pages were recognised. */
+Test(repository, rerun_keeps_ocr_pages_unchanged)
+{
+    g_autofree char *data = g_build_filename(tmp, "var", NULL);
+    g_autofree char *root = g_build_filename(tmp, "repo", NULL);
+    g_autofree char *err = NULL;
+    const char *argv[] = { CTMAP_INDEXER, "--quiet", "--offline",
+                           "--data-dir", data, "--mapping",
+                           CTMAP_CORPUS_DIR "/mapping-2020-07.txt",
+                           "--repository", root, NULL };
+    g_autoptr(JsonParser) p = json_parser_new();
+    g_autoptr(JsonParser) q = json_parser_new();
+    g_autofree char *path = g_build_filename(data, "report.json", NULL);
+    JsonObject *sum, *h;
+
+    cr_assert_eq(run(&err, NULL, argv), 0, "indexer: %s", err);
+    cr_assert(json_parser_load_from_file(p, path, NULL));
+    sum = json_object_get_object_member(
+        json_node_get_object(json_parser_get_root(p)), "summary");
+    cr_assert_eq(json_object_get_int_member(sum, "updated"), 0);
+    cr_assert_eq(json_object_get_int_member(sum, "added"), 0);
+    h = hit_ending(search(q, "q=practitioners&type=document&limit=50"),
+                   "/scan-english.pdf");
+    cr_assert_not_null(h);
+    cr_assert_eq(json_array_get_length(
+        json_object_get_array_member(h, "ocr")), 3);
+}
