@@ -50,6 +50,32 @@ typedef enum {
 /* Returns: (transfer none): "entry" or "document". */
 const char *ix_type_name(ix_source_type_t type);
 
+/* Tags found in a document's own text (tag.c), by field; the order of
+ * the fields is that of @base in ix_source_t's writer view. */
+typedef enum {
+    IX_TEXT_TAG_ORG,
+    IX_TEXT_TAG_THEME,
+    IX_TEXT_TAG_COUNTRY,
+    IX_TEXT_TAG_YEAR,           /* last: not from a vocabulary */
+    IX_TEXT_TAG_N
+} ix_text_tag_t;
+
+typedef struct {
+    GPtrArray *found[IX_TEXT_TAG_N];        /* (element-type utf8) slugs
+                                             * (years as "2019") */
+    const GPtrArray *base[IX_TEXT_TAG_N];   /* (transfer none) the tags
+                                             * before the text's were
+                                             * added: mapping, folders */
+} ix_text_tags_t;
+
+/* The organizations, themes, countries and years @passages keep naming
+ * (see tag.c for the thresholds).  Returns: (transfer full): free with
+ * ix_text_tags_free(); base is left NULL. */
+ix_text_tags_t *ix_tag_text(const corpus_vocab_t *vocab,
+                            const GPtrArray *passages);
+void ix_text_tags_free(ix_text_tags_t *tt);      /* accepts NULL */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ix_text_tags_t, ix_text_tags_free)
+
 /* One search document: a mapping entry or a cited document.  Every string
  * array owns its elements. */
 typedef struct {
@@ -106,6 +132,11 @@ typedef struct {
     GPtrArray *translations;    /* (nullable) (element-type
                                  * ix_translation_t) its other language
                                  * versions */
+    GPtrArray *folder_tags;     /* (nullable) "theme:slug", "org:slug":
+                                 * the tags its folders gave */
+    const ix_text_tags_t *text_tags;    /* (nullable) (transfer none)
+                                         * only in the writer's view of a
+                                         * document, for tag_sources */
     GArray *ocr;                /* (nullable) (element-type
                                  * extract_ocr_page_t) the pages whose text
                                  * Tesseract recognised */

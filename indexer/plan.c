@@ -84,6 +84,8 @@ ix_source_free(ix_source_t *src)
     g_free(src->context);
     if (src->translations)
         g_ptr_array_unref(src->translations);
+    if (src->folder_tags)
+        g_ptr_array_unref(src->folder_tags);
     if (src->out_links)
         g_ptr_array_unref(src->out_links);
     if (src->ocr)
@@ -634,6 +636,16 @@ is_temporary(const char *name)
  * the vocabularies, or names one ("UNODC publications"), tags every file
  * below it.  Lookup folds case and punctuation, and the aliases cover the
  * abbreviations. */
+/* Adds @s (transfer full) to the set *@set, created on first use. */
+static void
+set_add_owned(GPtrArray **set, char *s)
+{
+    if (!*set)
+        *set = g_ptr_array_new_with_free_func(g_free);
+    ix_strset_add(*set, s);
+    g_free(s);
+}
+
 static void
 tag_by_folders(const corpus_vocab_t *vocab, ix_source_t *doc,
                const char *rel)
@@ -665,6 +677,15 @@ tag_by_folders(const corpus_vocab_t *vocab, ix_source_t *doc,
             add_org_names(doc->org_names, vocab, org->slug);
         }
     }
+    /* A repository file has no tags but its folders' (no entry cites it
+     * by its path), so all it has now came from them: tag_sources says
+     * "folder" for these. */
+    for (guint i = 0; i < doc->themes->len; i++)
+        set_add_owned(&doc->folder_tags, g_strconcat(
+            "theme:", (char *)g_ptr_array_index(doc->themes, i), NULL));
+    for (guint i = 0; i < doc->orgs->len; i++)
+        set_add_owned(&doc->folder_tags, g_strconcat(
+            "org:", (char *)g_ptr_array_index(doc->orgs, i), NULL));
 }
 
 /* The public URL of the file at @rel inside a folder published at @url:

@@ -639,6 +639,35 @@ ix_writer_reuse(ix_writer_t *w, ix_source_t *src, const char *hash)
     return TRUE;
 }
 
+/* Points @view's org, theme, country and year sets at copies holding
+ * their own values and then those of @tt, and @tt's base at the sets they
+ * replace.  Returns: (transfer full): the copies, which must outlive
+ * @view's use. */
+static GPtrArray *
+with_text_tags(ix_source_t *view, ix_text_tags_t *tt)
+{
+    GPtrArray **sets[IX_TEXT_TAG_N] = {
+        [IX_TEXT_TAG_ORG] = &view->orgs,
+        [IX_TEXT_TAG_THEME] = &view->themes,
+        [IX_TEXT_TAG_COUNTRY] = &view->countries,
+        [IX_TEXT_TAG_YEAR] = &view->years,
+    };
+    GPtrArray *owned = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)g_ptr_array_unref);
+
+    for (guint k = 0; k < IX_TEXT_TAG_N; k++) {
+        GPtrArray *set = g_ptr_array_new_with_free_func(g_free);
+
+        tt->base[k] = *sets[k];
+        ix_strset_merge(set, *sets[k]);
+        ix_strset_merge(set, tt->found[k]);
+        *sets[k] = set;
+        g_ptr_array_add(owned, set);
+    }
+    view->text_tags = tt;
+    return owned;
+}
+
 gboolean
 ix_writer_add(ix_writer_t *w, const ix_source_t *src,
               const corpus_vocab_t *vocab, GError **error)
@@ -653,6 +682,10 @@ ix_writer_add(ix_writer_t *w, const ix_source_t *src,
     g_autoptr(GPtrArray) stored = NULL;
     g_autofree char *value = src->file_stamp
         ? g_strconcat(hash, ":", src->file_stamp, NULL) : g_strdup(hash);
+    g_autoptr(ix_text_tags_t) text_tags = NULL;
+    g_autoptr(GPtrArray) merged = NULL;
+    g_autoptr(JsonNode) node_view = NULL;
+    ix_source_t view;
     xc_status_t st;
 
     if (same_hash(old, hash)) {
@@ -679,6 +712,21 @@ ix_writer_add(ix_writer_t *w, const ix_source_t *src,
                         "%s: its text is no longer in the index", src->id);
             return FALSE;
         }
+    }
+
+    /* The tags of the document's own text join its own (tag.c); only the
+     * written record and terms carry them, never the hashed record, since
+     * the text's digest is in the hash already. */
+    if (src->type == IX_SOURCE_DOCUMENT &&
+        (src->status == IX_STATUS_INDEXED ||
+         src->status == IX_STATUS_UNCHANGED)) {
+        text_tags = ix_tag_text(vocab, stored ? stored : src->passages);
+        view = *src;
+        merged = with_text_tags(&view, text_tags);
+        src = &view;
+        node_view = ix_record_build(src, vocab);
+        g_free(record);
+        record = json_to_string(node_view, FALSE);
     }
 
     st = xc_dbw_begin_doc(w->db, src->id);

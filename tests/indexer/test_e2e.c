@@ -679,3 +679,53 @@ Test(repository, rerun_keeps_ocr_pages_unchanged)
     cr_assert_eq(json_array_get_length(
         json_object_get_array_member(h, "ocr")), 3);
 }
+
+/* A repository file that keeps naming Kazakhstan and 2019 gets them as
+ * tags from its text, on top of its folder's theme, and says which came
+ * from where. */
+Test(repository, text_tags_with_their_sources)
+{
+    g_autofree char *data = g_build_filename(tmp, "var", NULL);
+    g_autofree char *root = g_build_filename(tmp, "repo", NULL);
+    g_autofree char *file = g_build_filename(root, "Prisons",
+                                             "kazakhstan-notes.txt", NULL);
+    g_autoptr(GString) text = g_string_new("Prison reform notes\n\n");
+    g_autofree char *err = NULL;
+    const char *argv[] = { CTMAP_INDEXER, "--quiet", "--offline",
+                           "--data-dir", data, "--mapping",
+                           CTMAP_CORPUS_DIR "/mapping-2020-07.txt",
+                           "--repository", root, NULL };
+    gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+    JsonObject *h = NULL, *src;
+
+    for (int i = 0; i < 4; i++)
+        g_string_append_printf(text, "In %d Kazakhstan opened probation "
+                               "office number %d.\n\n", 2019, i + 1);
+    g_string_append(text, "See also a report on Uzbekistan.\n");
+    cr_assert(g_file_set_contents(file, text->str, -1, NULL));
+    cr_assert_eq(run(&err, NULL, argv), 0, "indexer: %s", err);
+    /* The daemon reopens the index within half a second of a commit. */
+    while (!h) {
+        g_autoptr(JsonParser) p = json_parser_new();
+        JsonObject *res = search(p, "q=probation&type=document");
+
+        h = hit_ending(res, "/kazakhstan-notes.txt");
+        if (h) {
+            cr_assert(array_has(h, "country", "kazakhstan"));
+            cr_assert_not(array_has(h, "country", "uzbekistan"));
+            cr_assert(array_has(h, "year", "2019"));
+            src = json_object_get_object_member(h, "tag_sources");
+            cr_assert_not_null(src, "no tag_sources");
+            cr_assert_str_eq(json_array_get_string_element(
+                json_object_get_array_member(json_object_get_object_member(
+                    src, "country"), "kazakhstan"), 0), "text");
+            cr_assert_str_eq(json_array_get_string_element(
+                json_object_get_array_member(json_object_get_object_member(
+                    src, "theme"), "prisons"), 0), "folder");
+            break;
+        }
+        cr_assert_lt(g_get_monotonic_time(), deadline,
+                     "the new file was not found");
+        g_usleep(100000);
+    }
+}

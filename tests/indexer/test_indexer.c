@@ -279,6 +279,61 @@ Test(plan, language_versions_linked_by_file_name)
     g_rmdir(dir);
 }
 
+/* Tags from a text, with the thresholds: a term counts once per
+ * paragraph, needs 3 paragraphs and a quarter of its field's top count;
+ * a bibliography's single mention is nothing. */
+Test(tag, text_tags_keep_what_the_text_keeps_naming)
+{
+    g_autoptr(corpus_vocab_t) v = vocab();
+    g_autoptr(GPtrArray) pages = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GString) p1 = g_string_new(NULL);
+    g_autoptr(ix_text_tags_t) tt = NULL;
+    const GPtrArray *countries, *years, *orgs;
+
+    for (int i = 0; i < 13; i++)
+        g_string_append_printf(p1, "In %s Kazakhstan reformed its prisons "
+                               "in 2019.\n\n", i % 2 ? "rural" : "urban");
+    for (int i = 0; i < 4; i++)
+        g_string_append(p1, "Kyrgyzstan shared its experience.\n\n");
+    for (int i = 0; i < 3; i++)
+        g_string_append(p1, "Tajikistan was mentioned too.\n\n");
+    for (int i = 0; i < 3; i++)
+        g_string_append(p1, "The OSCE supported the work.\n\n");
+    g_string_append(p1, "UNODC, UNODC and UNODC in one paragraph.");
+    g_ptr_array_add(pages, g_strdup(p1->str));
+    g_ptr_array_add(pages, g_strdup("References\n\nA study of "
+                                    "Uzbekistan (2015)."));
+    tt = ix_tag_text(v, pages);
+    countries = tt->found[IX_TEXT_TAG_COUNTRY];
+    years = tt->found[IX_TEXT_TAG_YEAR];
+    orgs = tt->found[IX_TEXT_TAG_ORG];
+    cr_assert_str_eq(g_ptr_array_index(countries, 0), "kazakhstan");
+    cr_assert(has(countries, "kyrgyzstan"), "4 of 13 paragraphs");
+    cr_assert_not(has(countries, "tajikistan"), "3 of 13: in passing");
+    cr_assert_not(has(countries, "uzbekistan"), "the bibliography");
+    cr_assert_eq(years->len, 1);
+    cr_assert_str_eq(g_ptr_array_index(years, 0), "2019");
+    cr_assert(has(orgs, "osce"), "orgs: %u", orgs->len);
+    cr_assert_not(has(orgs, "unodc"), "one paragraph only");
+}
+
+/* Russian aliases count as English ones do. */
+Test(tag, russian_names_tag_too)
+{
+    g_autoptr(corpus_vocab_t) v = vocab();
+    g_autoptr(GPtrArray) pages = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(ix_text_tags_t) tt = NULL;
+
+    g_ptr_array_add(pages, g_strdup(
+        "Республика Казахстан приняла программу.\n\n"
+        "Казахстан и Кыргызстан подписали соглашение.\n\n"
+        "Кыргызстан и Казахстан провели встречу.\n\n"
+        "Кыргызстан завершил работу."));
+    tt = ix_tag_text(v, pages);
+    cr_assert(has(tt->found[IX_TEXT_TAG_COUNTRY], "kazakhstan"));
+    cr_assert(has(tt->found[IX_TEXT_TAG_COUNTRY], "kyrgyzstan"));
+}
+
 Test(plan, ids_are_stable_across_runs)
 {
     g_autoptr(corpus_vocab_t) v = vocab();
