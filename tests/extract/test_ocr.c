@@ -135,7 +135,8 @@ count_files(const char *dir)
     const char *name;
     guint n = 0;
 
-    while (top && (name = g_dir_read_name(top))) {
+    for (name = top ? g_dir_read_name(top) : NULL; name;
+         name = g_dir_read_name(top)) {
         g_autofree char *sub = g_build_filename(dir, name, NULL);
         g_autoptr(GDir) d = g_dir_open(sub, 0, NULL);
 
@@ -300,7 +301,8 @@ child_has_thread_limit(void)
     const char *name;
     gboolean found = FALSE;
 
-    while (proc && (name = g_dir_read_name(proc)) && !found) {
+    for (name = proc ? g_dir_read_name(proc) : NULL; name && !found;
+         name = g_dir_read_name(proc)) {
         g_autofree char *stat = g_strdup_printf("/proc/%s/stat", name);
         g_autofree char *env = g_strdup_printf("/proc/%s/environ", name);
         g_autofree char *s = NULL, *e = NULL;
