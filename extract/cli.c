@@ -16,6 +16,8 @@ typedef struct {
     gboolean stats;
     gint timeout_s;
     gint max_pages;
+    char *ocr;
+    char *ocr_cache;
     char *out_dir;
     char **files;
 } cli_opts_t;
@@ -138,6 +140,27 @@ json_line(const char *path, extract_result_t *r, const char *text,
         json_builder_add_int_value(b, r->n_pages);
         json_builder_set_member_name(b, "chars");
         json_builder_add_int_value(b, g_utf8_strlen(text, -1));
+        json_builder_set_member_name(b, "ocr");
+        json_builder_begin_array(b);
+        for (guint i = 0; r->ocr && i < r->ocr->len; i++) {
+            const extract_ocr_page_t *o =
+                &g_array_index(r->ocr, extract_ocr_page_t, i);
+
+            json_builder_begin_object(b);
+            json_builder_set_member_name(b, "page");
+            json_builder_add_int_value(b, o->page);
+            json_builder_set_member_name(b, "confidence");
+            json_builder_add_int_value(b, o->confidence);
+            json_builder_set_member_name(b, "cached");
+            json_builder_add_boolean_value(b, o->cached);
+            json_builder_end_object(b);
+        }
+        json_builder_end_array(b);
+        json_builder_set_member_name(b, "warnings");
+        json_builder_begin_array(b);
+        for (guint i = 0; r->warnings && i < r->warnings->len; i++)
+            json_builder_add_string_value(b, r->warnings->pdata[i]);
+        json_builder_end_array(b);
     }
     json_builder_end_object(b);
     root = json_builder_get_root(b);
@@ -345,6 +368,11 @@ parse(cli_opts_t *o, int *argc, char ***argv, GError **error)
           "Seconds allowed per document (default 60)", "S" },
         { "max-pages", 0, 0, G_OPTION_ARG_INT, &o->max_pages,
           "PDF pages read per document (default 2000)", "N" },
+        { "ocr", 0, 0, G_OPTION_ARG_STRING, &o->ocr,
+          "OCR of PDF pages: auto (no text layer), off, force "
+          "(default auto)", "MODE" },
+        { "ocr-cache", 0, 0, G_OPTION_ARG_FILENAME, &o->ocr_cache,
+          "Keep OCR results by page image in DIR", "DIR" },
         { "out", 'o', 0, G_OPTION_ARG_FILENAME, &o->out_dir,
           "Write each text to DIR/FILE.txt instead of stdout", "DIR" },
         { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->files,
@@ -390,6 +418,11 @@ main(int argc, char **argv)
         limits.timeout_ms = (guint)opts.timeout_s * 1000;
     if (opts.max_pages > 0)
         limits.max_pages = (guint)opts.max_pages;
+    if (opts.ocr && !extract_ocr_mode_parse(opts.ocr, &limits.ocr, &error)) {
+        g_printerr("ctmap-extract: %s (try --help)\n", error->message);
+        return 2;
+    }
+    limits.ocr_cache = opts.ocr_cache;
 
     run.opts = &opts;
     run.n = g_strv_length(opts.files);
@@ -416,5 +449,7 @@ main(int argc, char **argv)
     g_hash_table_unref(run.failures);
     g_strfreev(opts.files);
     g_free(opts.out_dir);
+    g_free(opts.ocr);
+    g_free(opts.ocr_cache);
     return run.failed ? 1 : 0;
 }

@@ -29,6 +29,34 @@ extern const extract_backend_t extract__backend_pdf;
 extern const extract_backend_t extract__backend_html;
 extern const extract_backend_t extract__backend_text;
 
+/* -------------------------------------------------------------- OCR */
+
+/* A page image for Tesseract: 8-bit grey, one byte per pixel, rows
+ * @stride bytes apart. */
+typedef struct {
+    const guint8 *pixels;       /* (transfer none) */
+    guint width;
+    guint height;
+    guint stride;
+    guint dpi;
+} extract__ocr_image_t;
+
+/* Recognises @img with EXTRACT_OCR_LANGS, giving up after @deadline_ms
+ * (0: no limit), or reads the answer from @cache_dir (nullable) when the
+ * same pixels were recognised before; a fresh answer is stored there.
+ * Fills @info's confidence and cached (not page).  Errors:
+ * EXTRACT_ERROR_TIMEOUT for this page; EXTRACT_ERROR_BACKEND when OCR is
+ * unusable in this process (no language data), which stays so.  Returns:
+ * (transfer full) (nullable): the raw text, "" when none was found.
+ * Implemented in ocr.c; thread-safe (one handle, one page at a time). */
+char *extract__ocr_image(const extract__ocr_image_t *img,
+                         const char *cache_dir, guint deadline_ms,
+                         extract_ocr_page_t *info, GError **error);
+
+/* Returns: (transfer none) (nullable): once OCR has been tried, the one
+ * warning about languages whose data is missing, else NULL. */
+const char *extract__ocr_warning(void);
+
 /* -------------------------------------------------------------- Helpers */
 
 /* Passages of HTML and plain text aim at this many bytes: big enough for a

@@ -46,6 +46,36 @@ extract_limits_init(extract_limits_t *limits)
     limits->max_text = (gsize)20 * 1024 * 1024;
     limits->timeout_ms = 60 * 1000;
     limits->memory_mb = 1024;
+    limits->ocr = EXTRACT_OCR_AUTO;
+    limits->ocr_page_ms = 30 * 1000;
+    limits->ocr_cache = NULL;
+}
+
+static const char *const ocr_names[] = {
+#define EXTRACT__OCR_NAME(name, label) label,
+    EXTRACT_OCR_LIST(EXTRACT__OCR_NAME)
+#undef EXTRACT__OCR_NAME
+};
+
+const char *
+extract_ocr_mode_name(extract_ocr_mode_t mode)
+{
+    return (guint)mode < EXTRACT_OCR_N ? ocr_names[mode] : "auto";
+}
+
+gboolean
+extract_ocr_mode_parse(const char *s, extract_ocr_mode_t *mode,
+                       GError **error)
+{
+    for (guint i = 0; i < EXTRACT_OCR_N; i++) {
+        if (g_strcmp0(s, ocr_names[i]) == 0) {
+            *mode = (extract_ocr_mode_t)i;
+            return TRUE;
+        }
+    }
+    g_set_error(error, EXTRACT_ERROR, EXTRACT_ERROR_UNSUPPORTED,
+                "OCR mode '%s': expected auto, off or force", s ? s : "");
+    return FALSE;
 }
 
 /* ---------------------------------------------------------------- Clean-up
@@ -545,6 +575,8 @@ extract_document(const extract_input_t *in, const extract_limits_t *limits,
         out->links = g_ptr_array_new_with_free_func(g_free);
     if (!out->warnings)
         out->warnings = g_ptr_array_new_with_free_func(g_free);
+    if (!out->ocr)
+        out->ocr = g_array_new(FALSE, TRUE, sizeof(extract_ocr_page_t));
 
     if (limits->max_bytes && in->len > limits->max_bytes) {
         g_set_error(error, EXTRACT_ERROR, EXTRACT_ERROR_TOO_LARGE,

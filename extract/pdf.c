@@ -1,7 +1,10 @@
 /* pdf.c -- PDF through poppler-glib, from memory: text by page in
- * poppler's reading order, title, author and dates. */
+ * poppler's reading order, title, author and dates; pages without a text
+ * layer rendered for OCR (ocr.c). */
+#include <math.h>
 #include <string.h>
 
+#include <cairo.h>
 #include <poppler.h>
 
 #include "extract-int.h"
@@ -172,6 +175,184 @@ page_text(PopplerPage *page)
     return g_string_free(out, FALSE);
 }
 
+/* ---------------------------------------------------------------- OCR
+ *
+ * A page goes to Tesseract as a 300-dpi greyscale image, the resolution
+ * its models are trained for.  An oversized page (a poster, or a scan
+ * whose page box is metres wide) is rendered at a lower resolution so
+ * that it stays under OCR_MAX_PIXELS, about a 300-dpi A2 sheet, rather
+ * than failing the memory limit; cairo cannot go past 32767 pixels a
+ * side anyway. */
+#define OCR_DPI 300.0
+#define OCR_MAX_PIXELS (36.0 * 1000 * 1000)
+#define OCR_MAX_SIDE 32767.0
+
+/* Renders @page and recognises it.  Returns: (transfer full) (nullable):
+ * the raw text, with @info filled; NULL with @error as
+ * extract__ocr_image() sets it, or EXTRACT_ERROR_TOO_LARGE /
+ * EXTRACT_ERROR_CORRUPT for a page that cannot be rendered. */
+static char *
+ocr_page(PopplerPage *page, const extract_limits_t *limits,
+         guint deadline_ms, extract_ocr_page_t *info, GError **error)
+{
+    double w_pt = 0, h_pt = 0, dpi = OCR_DPI, px;
+    cairo_surface_t *surface;
+    cairo_t *cr;
+    extract__ocr_image_t img;
+    g_autofree guint8 *grey = NULL;
+    const guint8 *rgb;
+    int rgb_stride;
+    char *text;
+
+    poppler_page_get_size(page, &w_pt, &h_pt);
+    if (!(w_pt > 0 && h_pt > 0)) {
+        g_set_error_literal(error, EXTRACT_ERROR, EXTRACT_ERROR_CORRUPT,
+                            "page has no size");
+        return NULL;
+    }
+    px = (w_pt / 72.0 * dpi) * (h_pt / 72.0 * dpi);
+    if (px > OCR_MAX_PIXELS)
+        dpi *= sqrt(OCR_MAX_PIXELS / px);
+    dpi = MIN(dpi, OCR_MAX_SIDE * 72.0 / MAX(w_pt, h_pt));
+    img.dpi = (guint)floor(dpi);
+    img.width = (guint)ceil(w_pt / 72.0 * img.dpi);
+    img.height = (guint)ceil(h_pt / 72.0 * img.dpi);
+    if (img.dpi < 50 || img.width == 0 || img.height == 0) {
+        g_set_error(error, EXTRACT_ERROR, EXTRACT_ERROR_TOO_LARGE,
+                    "page of %.0f x %.0f pt is too large to recognise",
+                    w_pt, h_pt);
+        return NULL;
+    }
+
+    surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24,
+                                         (int)img.width, (int)img.height);
+    if (cairo_surface_status(surface) != CAIRO_STATUS_SUCCESS) {
+        g_set_error(error, EXTRACT_ERROR, EXTRACT_ERROR_TOO_LARGE,
+                    "cannot render a %u x %u page image: %s", img.width,
+                    img.height,
+                    cairo_status_to_string(cairo_surface_status(surface)));
+        cairo_surface_destroy(surface);
+        return NULL;
+    }
+    cr = cairo_create(surface);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    cairo_scale(cr, img.dpi / 72.0, img.dpi / 72.0);
+    /* For printing: the page as it would print, without the annotations
+     * and form widgets that are drawn only on screen. */
+    poppler_page_render_for_printing(page, cr);
+    cairo_destroy(cr);
+    cairo_surface_flush(surface);
+
+    /* Cairo's RGB24 is one 32-bit word per pixel, 0x00RRGGBB in native
+     * byte order; Tesseract wants one byte of luminance (Rec. 601). */
+    rgb = cairo_image_surface_get_data(surface);
+    rgb_stride = cairo_image_surface_get_stride(surface);
+    grey = g_malloc((gsize)img.width * img.height);
+    for (guint y = 0; y < img.height; y++) {
+        const guint32 *row = (const guint32 *)(const void *)
+                             (rgb + (gsize)y * (gsize)rgb_stride);
+        guint8 *g = grey + (gsize)y * img.width;
+
+        for (guint x = 0; x < img.width; x++) {
+            guint32 v = row[x];
+
+            g[x] = (guint8)((((v >> 16) & 0xff) * 299 +
+                             ((v >> 8) & 0xff) * 587 +
+                             (v & 0xff) * 114) / 1000);
+        }
+    }
+    cairo_surface_destroy(surface);
+    img.pixels = grey;
+    img.stride = img.width;
+    text = extract__ocr_image(&img, limits->ocr_cache, deadline_ms, info,
+                              error);
+    return text;
+}
+
+/* Whether poppler's text for a page is no text layer at all: white space
+ * or nothing. */
+static gboolean
+blank(const char *text)
+{
+    for (const char *p = text; *p; p++)
+        if (!g_ascii_isspace(*p))
+            return FALSE;
+    return TRUE;
+}
+
+/* The time OCR may still take on this document, in ms (G_MAXUINT: no
+ * limit): what is left of limits.timeout_ms less a tenth, so that a
+ * document of many scanned pages ends with the pages read so far instead
+ * of being killed by the pool with nothing. */
+static guint
+ocr_budget(const extract_limits_t *limits, gint64 started)
+{
+    gint64 spent, left;
+
+    if (limits->timeout_ms == 0)
+        return G_MAXUINT;
+    spent = (g_get_monotonic_time() - started) / 1000;
+    left = (gint64)limits->timeout_ms * 9 / 10 - spent;
+    return left > 0 ? (guint)left : 0;
+}
+
+/* Runs OCR over the pages @limits ask for, replacing their text.  Page
+ * failures become warnings and leave the page as it was; a timeout stops
+ * OCR for the rest of the document, as does OCR being unusable. */
+static void
+ocr_pages(PopplerDocument *doc, const extract_limits_t *limits,
+          gint64 started, extract_result_t *out)
+{
+    gboolean tried = FALSE;
+    guint i;
+
+    if (limits->ocr == EXTRACT_OCR_OFF)
+        return;
+    for (i = 0; i < out->pages->len; i++) {
+        g_autoptr(GError) error = NULL;
+        char **slot = (char **)&out->pages->pdata[i];
+        extract_ocr_page_t info = { i + 1, 0, FALSE };
+        guint budget, deadline;
+        PopplerPage *page;
+        char *text;
+
+        if (limits->ocr == EXTRACT_OCR_AUTO && !blank(*slot))
+            continue;
+        budget = ocr_budget(limits, started);
+        if (budget == 0) {
+            g_ptr_array_add(out->warnings, g_strdup_printf(
+                "ocr: time limit: pages from %u on not recognised", i + 1));
+            break;
+        }
+        deadline = limits->ocr_page_ms ? MIN(limits->ocr_page_ms, budget)
+                                       : budget;
+        page = poppler_document_get_page(doc, (int)i);
+        if (!page)
+            continue;
+        tried = TRUE;
+        text = ocr_page(page, limits, deadline == G_MAXUINT ? 0 : deadline,
+                        &info, &error);
+        g_object_unref(page);
+        if (!text) {
+            g_ptr_array_add(out->warnings, g_strdup_printf(
+                "ocr: page %u: %s", i + 1, error->message));
+            if (g_error_matches(error, EXTRACT_ERROR, EXTRACT_ERROR_BACKEND))
+                break;
+            continue;
+        }
+        if (blank(text)) {
+            g_free(text);
+            continue;
+        }
+        g_free(*slot);
+        *slot = text;
+        g_array_append_val(out->ocr, info);
+    }
+    if (tried && extract__ocr_warning())
+        g_ptr_array_add(out->warnings, g_strdup(extract__ocr_warning()));
+}
+
 /* ---------------------------------------------------------------- Backend */
 
 static gboolean read_document(PopplerDocument *doc,
@@ -217,6 +398,7 @@ read_document(PopplerDocument *doc, const extract_limits_t *limits,
               extract_result_t *out, GError **error)
 {
     guint n_pages, n_read, with_text = 0;
+    gint64 started = g_get_monotonic_time();
 
     n_pages = (guint)MAX(poppler_document_get_n_pages(doc), 0);
     if (n_pages == 0) {
@@ -242,10 +424,12 @@ read_document(PopplerDocument *doc, const extract_limits_t *limits,
         }
         if (!text)
             text = g_strdup("");
-        if (*text)
-            with_text++;
         g_ptr_array_add(out->pages, text);
     }
+    ocr_pages(doc, limits, started, out);
+    for (guint i = 0; i < out->pages->len; i++)
+        if (!blank(out->pages->pdata[i]))
+            with_text++;
     if (with_text == 0)
         g_ptr_array_add(out->warnings,
                         g_strdup("no text layer: image-only PDF"));

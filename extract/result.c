@@ -17,6 +17,7 @@ extract_result_init(extract_result_t *r)
     r->pages = g_ptr_array_new_with_free_func(g_free);
     r->links = g_ptr_array_new_with_free_func(g_free);
     r->warnings = g_ptr_array_new_with_free_func(g_free);
+    r->ocr = g_array_new(FALSE, TRUE, sizeof(extract_ocr_page_t));
 }
 
 /* Frees everything and zeroes the struct, so a second clear is a no-op and
@@ -40,6 +41,8 @@ extract_result_clear(extract_result_t *r)
         g_ptr_array_unref(r->links);
     if (r->warnings)
         g_ptr_array_unref(r->warnings);
+    if (r->ocr)
+        g_array_unref(r->ocr);
     memset(r, 0, sizeof(*r));
 }
 
@@ -116,6 +119,19 @@ extract_result_to_json(const extract_result_t *r, gsize *len)
     add_strings(b, "pages", r->pages);
     add_strings(b, "links", r->links);
     add_strings(b, "warnings", r->warnings);
+    json_builder_set_member_name(b, "ocr");
+    json_builder_begin_array(b);
+    for (guint i = 0; r->ocr && i < r->ocr->len; i++) {
+        const extract_ocr_page_t *o =
+            &g_array_index(r->ocr, extract_ocr_page_t, i);
+
+        json_builder_begin_array(b);
+        json_builder_add_int_value(b, o->page);
+        json_builder_add_int_value(b, o->confidence);
+        json_builder_add_boolean_value(b, o->cached);
+        json_builder_end_array(b);
+    }
+    json_builder_end_array(b);
     json_builder_end_object(b);
 
     root = json_builder_get_root(b);
@@ -173,6 +189,35 @@ get_strings(JsonObject *obj, const char *name, GPtrArray *out,
     return TRUE;
 }
 
+/* "ocr": [[page, confidence, cached], ...], compact because a scanned
+ * book has hundreds. */
+static gboolean
+get_ocr(JsonObject *obj, GArray *out, GError **error)
+{
+    JsonNode *n = json_object_get_member(obj, "ocr");
+    JsonArray *a;
+
+    if (!n || !JSON_NODE_HOLDS_ARRAY(n))
+        return fail(error, "ocr");
+    a = json_node_get_array(n);
+    for (guint i = 0; i < json_array_get_length(a); i++) {
+        JsonNode *e = json_array_get_element(a, i);
+        JsonArray *t;
+        extract_ocr_page_t o;
+
+        if (!JSON_NODE_HOLDS_ARRAY(e))
+            return fail(error, "ocr");
+        t = json_node_get_array(e);
+        if (json_array_get_length(t) != 3)
+            return fail(error, "ocr");
+        o.page = (guint)json_array_get_int_element(t, 0);
+        o.confidence = (gint)json_array_get_int_element(t, 1);
+        o.cached = json_array_get_boolean_element(t, 2);
+        g_array_append_val(out, o);
+    }
+    return TRUE;
+}
+
 static gboolean
 fill(extract_result_t *r, JsonNode *root, GError **error)
 {
@@ -204,7 +249,8 @@ fill(extract_result_t *r, JsonNode *root, GError **error)
 
     return get_strings(obj, "pages", r->pages, error) &&
            get_strings(obj, "links", r->links, error) &&
-           get_strings(obj, "warnings", r->warnings, error);
+           get_strings(obj, "warnings", r->warnings, error) &&
+           get_ocr(obj, r->ocr, error);
 }
 
 /* Whatever @r held is replaced.  On failure @r is left cleared, as

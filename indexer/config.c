@@ -24,6 +24,9 @@ ix_run_opts_clear(ix_run_opts_t *o)
     g_free(o->report);
     g_free(o->metrics_file);
     g_free(o->corpus_dir);
+    g_free(o->ocr);
+    if (o->repository_urls)
+        g_ptr_array_unref(o->repository_urls);
     ix_run_opts_init(o);
 }
 
@@ -67,7 +70,8 @@ ix_run_opts_parse(ix_run_opts_t *o, int *argc, char ***argv, GError **error)
           "Mapping text to index (repeatable; default: the embedded one)",
           "FILE" },
         { "repository", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->repositories,
-          "Repository folder to index (repeatable)", "DIR" },
+          "Repository folder to index, published at URL when given "
+          "(repeatable)", "DIR[=URL]" },
         { "urls", 0, 0, G_OPTION_ARG_FILENAME, &o->urls,
           "File of URLs to index, one per line", "FILE" },
         { "mirror", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->mirrors,
@@ -100,6 +104,9 @@ ix_run_opts_parse(ix_run_opts_t *o, int *argc, char ***argv, GError **error)
         { "metrics-file", 0, 0, G_OPTION_ARG_FILENAME, &o->metrics_file,
           "Write the run's summary for node-exporter's textfile collector",
           "FILE" },
+        { "ocr", 0, 0, G_OPTION_ARG_STRING, &o->ocr,
+          "OCR of PDF pages: auto (those without text), off, force "
+          "(default auto)", "MODE" },
         { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet,
           "Print nothing but errors", NULL },
         { "corpus-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->corpus_dir,
@@ -121,6 +128,23 @@ ix_run_opts_parse(ix_run_opts_t *o, int *argc, char ***argv, GError **error)
     }
     if (!check_bounds(o, error))
         return FALSE;
+    if (o->ocr && !extract_ocr_mode_parse(o->ocr, &o->ocr_mode, NULL)) {
+        g_set_error(error, IX_ERROR, IX_ERROR_USAGE,
+                    "--ocr must be auto, off or force");
+        return FALSE;
+    }
+    /* "DIR=URL" becomes DIR here and URL beside it, so everything after
+     * (the fetcher's file:// roots, the plan) sees a plain folder. */
+    o->repository_urls = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; o->repositories && o->repositories[i]; i++) {
+        char *dir = NULL, *url = NULL;
+
+        if (!ix_plan_repository_parse(o->repositories[i], &dir, &url, error))
+            return FALSE;
+        g_free(o->repositories[i]);
+        o->repositories[i] = dir;
+        g_ptr_array_add(o->repository_urls, url);
+    }
     if (!o->data_dir)
         o->data_dir = g_strdup("var");
     if (!o->corpus_dir)

@@ -112,6 +112,39 @@ spool_text(ix_plan_t *plan, ix_source_t *src)
     g_ptr_array_set_size(src->passages, 0);
 }
 
+/* A missing OCR language is said once for the run, not once for every
+ * scanned document: whether @warning is that warning, already noted. */
+static gboolean
+ocr_noted(const ix_plan_t *plan, const char *warning)
+{
+    if (!g_str_has_prefix(warning, "ocr: no Tesseract data"))
+        return FALSE;
+    for (guint i = 0; i < plan->warnings->len; i++)
+        if (strstr(g_ptr_array_index(plan->warnings, i), warning))
+            return TRUE;
+    return FALSE;
+}
+
+/* What the coverage report says of @src: pages with text, and what is
+ * suspicious in the text as a whole. */
+static void
+measure(ix_source_t *src, const extract_result_t *r)
+{
+    g_autofree char *text = extract_result_text(r);
+
+    src->coverage_known = TRUE;
+    src->pages_total = MAX(r->n_pages, r->pages->len);
+    src->pages_text = 0;
+    for (guint i = 0; i < r->pages->len; i++) {
+        const char *p = g_ptr_array_index(r->pages, i);
+
+        while (*p && g_ascii_isspace(*p))
+            p++;
+        src->pages_text += *p != '\0';
+    }
+    src->suspect = extract_text_suspect(text);
+}
+
 static void
 on_done(guint index, extract_result_t *r, const GError *error,
         gpointer rock)
@@ -134,7 +167,8 @@ on_done(guint index, extract_result_t *r, const GError *error,
     set_outcome(src, IX_STATUS_INDEXED,
                 r->warnings->len ? g_ptr_array_index(r->warnings, 0) : NULL);
     for (guint i = 0; i < r->warnings->len; i++)
-        g_ptr_array_add(b->plan->warnings,
+        if (!ocr_noted(b->plan, g_ptr_array_index(r->warnings, i)))
+            g_ptr_array_add(b->plan->warnings,
                         g_strdup_printf("%s: %s", src->path,
                                         (char *)g_ptr_array_index(
                                             r->warnings, i)));
@@ -160,6 +194,10 @@ on_done(guint index, extract_result_t *r, const GError *error,
     src->media_type = g_strdup(r->media_type);
     src->n_pages = g_strcmp0(r->media_type, "application/pdf") == 0
                    ? r->n_pages : 0;
+    if (src->ocr)
+        g_array_unref(src->ocr);
+    src->ocr = r->ocr && r->ocr->len ? g_steal_pointer(&r->ocr) : NULL;
+    measure(src, r);
 }
 
 /* Maps @src's file, or says why it cannot be read.  Returns: (transfer
@@ -278,6 +316,8 @@ ix_content_extract(ix_plan_t *plan, ix_writer_t *w, guint workers,
     gboolean ok = TRUE;
 
     extract_limits_init(&limits);
+    limits.ocr = plan->ocr;
+    limits.ocr_cache = plan->ocr_cache;
     for (guint i = 0; i < plan->sources->len; i++) {
         ix_source_t *src = g_ptr_array_index(plan->sources, i);
 

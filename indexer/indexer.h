@@ -10,6 +10,7 @@
 #include <json-glib/json-glib.h>
 
 #include "corpus.h"
+#include "extract.h"
 #include "schema.h"
 
 G_BEGIN_DECLS
@@ -48,6 +49,32 @@ typedef enum {
 
 /* Returns: (transfer none): "entry" or "document". */
 const char *ix_type_name(ix_source_type_t type);
+
+/* Tags found in a document's own text (tag.c), by field; the order of
+ * the fields is that of @base in ix_source_t's writer view. */
+typedef enum {
+    IX_TEXT_TAG_ORG,
+    IX_TEXT_TAG_THEME,
+    IX_TEXT_TAG_COUNTRY,
+    IX_TEXT_TAG_YEAR,           /* last: not from a vocabulary */
+    IX_TEXT_TAG_N
+} ix_text_tag_t;
+
+typedef struct {
+    GPtrArray *found[IX_TEXT_TAG_N];        /* (element-type utf8) slugs
+                                             * (years as "2019") */
+    const GPtrArray *base[IX_TEXT_TAG_N];   /* (transfer none) the tags
+                                             * before the text's were
+                                             * added: mapping, folders */
+} ix_text_tags_t;
+
+/* The organizations, themes, countries and years @passages keep naming
+ * (see tag.c for the thresholds).  Returns: (transfer full): free with
+ * ix_text_tags_free(); base is left NULL. */
+ix_text_tags_t *ix_tag_text(const corpus_vocab_t *vocab,
+                            const GPtrArray *passages);
+void ix_text_tags_free(ix_text_tags_t *tt);      /* accepts NULL */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ix_text_tags_t, ix_text_tags_free)
 
 /* Where a cited document's bytes stand: the collect step fetches those
  * IX_FETCH_PENDING, once per run. */
@@ -117,7 +144,36 @@ typedef struct {
     guint depth;                /* links away from a cited document */
     GPtrArray *out_links;       /* HTML: the absolute links it holds */
     char *found_on;             /* (nullable) discovered: the page's URL */
+    char *context;              /* (nullable) the sentence introducing a
+                                 * cited link when it is not its title */
+    GPtrArray *translations;    /* (nullable) (element-type
+                                 * ix_translation_t) its other language
+                                 * versions */
+    GPtrArray *folder_tags;     /* (nullable) "theme:slug", "org:slug":
+                                 * the tags its folders gave */
+    const ix_text_tags_t *text_tags;    /* (nullable) (transfer none)
+                                         * only in the writer's view of a
+                                         * document, for tag_sources */
+    GArray *ocr;                /* (nullable) (element-type
+                                 * extract_ocr_page_t) the pages whose text
+                                 * Tesseract recognised */
+    /* Coverage, for the report; known only for what was extracted in this
+     * run (an unchanged document is not read again). */
+    gboolean coverage_known;
+    guint pages_total;          /* PDF pages, or passages of other text */
+    guint pages_text;           /* pages (or passages) with text */
+    guint suspect;              /* extract_text_suspect() bits */
 } ix_source_t;
+
+/* Another language version of a document, as its record lists it. */
+typedef struct {
+    char *id;
+    char *lang;                 /* from the name's language tag */
+    char *title;                /* as planned */
+    char *url;
+} ix_translation_t;
+
+void ix_translation_free(ix_translation_t *t);     /* accepts NULL */
 
 ix_source_t *ix_source_new(ix_source_type_t type, const char *id);
 void ix_source_free(ix_source_t *src);
@@ -150,6 +206,8 @@ typedef struct {
                                  * for the writer; NULL keeps it in
                                  * memory */
     struct ix_spool *spool;     /* (nullable) created on first use */
+    extract_ocr_mode_t ocr;     /* --ocr; auto from the zeroed struct */
+    char *ocr_cache;            /* (nullable) OCR results by page image */
 } ix_plan_t;
 
 /* Parses each mapping in @mappings (file paths) and plans one source per
@@ -171,9 +229,26 @@ gboolean ix_plan_add_urls(ix_plan_t *plan, const char *path,
 
 /* Adds one document per supported file below @dir (hidden and temporary
  * files skipped, symbolic links not followed), with id "d-" + the hash of
- * its path inside @dir.  Unreadable folders are warnings.  The text comes
- * later, from ix_content_extract(). */
-void ix_plan_add_repository(ix_plan_t *plan, const char *dir);
+ * its path inside @dir.  With @url (nullable, ending in '/'), DIR/a/b.pdf
+ * is published as @url + "a/b.pdf" percent-encoded, its url and host;
+ * without, its url is the file:// URI.  Unreadable folders are warnings.
+ * The text comes later, from ix_content_extract(). */
+void ix_plan_add_repository(ix_plan_t *plan, const char *dir,
+                            const char *url);
+
+/* Links the documents of @plan whose file names or URLs differ only by a
+ * language tag (_ru, -en, (RUS), _R), each listing the others in its
+ * translations.  Call once, after every source is planned
+ * (translations.c). */
+void ix_translations_link(ix_plan_t *plan);
+
+/* Splits a --repository argument, "DIR" or "DIR=URL" (URL http or https;
+ * the split is at the last "=http://" or "=https://", so a folder may
+ * have '=' in its name), into *@dir and *@url (NULL without one; ends in
+ * '/').  A DIR that is not a folder, or a URL without a host, is
+ * IX_ERROR_USAGE.  Returns: *@dir, *@url (transfer full). */
+gboolean ix_plan_repository_parse(const char *spec, char **dir, char **url,
+                                  GError **error);
 
 /* ---------------------------------------------------------------- Fetching */
 
@@ -522,6 +597,11 @@ typedef struct {
     char *corpus_dir;           /* default CTMAP_CORPUS_DIR */
     int max_shrink;             /* percent, 0..100; default 20 */
     gboolean allow_shrink;
+    char *ocr;                  /* --ocr as given */
+    extract_ocr_mode_t ocr_mode;    /* parsed from @ocr; default auto */
+    GPtrArray *repository_urls; /* (element-type utf8) (nullable elements)
+                                 * the URL of each of @repositories, whose
+                                 * "=URL" parts the parser cuts off */
 } ix_run_opts_t;
 
 /* Sets the defaults. */

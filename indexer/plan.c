@@ -82,8 +82,15 @@ ix_source_free(ix_source_t *src)
     g_free(src->text_digest);
     g_free(src->file_stamp);
     g_free(src->found_on);
+    g_free(src->context);
+    if (src->translations)
+        g_ptr_array_unref(src->translations);
+    if (src->folder_tags)
+        g_ptr_array_unref(src->folder_tags);
     if (src->out_links)
         g_ptr_array_unref(src->out_links);
+    if (src->ocr)
+        g_array_unref(src->ocr);
     g_ptr_array_unref(src->urls);
     g_ptr_array_unref(src->orgs);
     g_ptr_array_unref(src->themes);
@@ -261,24 +268,97 @@ title_from_context(const char *line_start, const char *at)
     return NULL;
 }
 
+/* An introducing sentence is a title only when it is a name, not a clause
+ * about the document: "Good Practices in Supporting Victims of Terrorism
+ * (2015)" is; "which is available in English, Russian and Uzbek", "14 out
+ * of 16 Modules are currently available in Russian" and "The handbook
+ * takes stock of national experiences" are not.  From a clause the name
+ * is taken where the sentence gives one: a quoted span of three words or
+ * more ("published “A Whole-of-Society Approach …”"), or the subject
+ * before the verb when it is a capitalised phrase of three words or more
+ * ("UNODC's Online Counter-Terrorism Learning Platform (CTLP) is an
+ * interactive tool").  Returns: (transfer full) (nullable): the name, NULL
+ * when the sentence has none. */
+static char *
+name_from_sentence(const char *s)
+{
+    static const char verbs[] =
+        "\\s(is|are|was|were|has|have|had|can|will|serves?|takes?|"
+        "provides?|contains?|includes?|aims?|offers?|describes?|"
+        "published|available|shared|designed|launched|developed)\\b";
+    g_autoptr(GRegex) quoted = g_regex_new(
+        "[\"“«]([^\"”»]+(?:\\s+[^\"”»\\s.]+){2,})(?:[\"”»]|\\.\\.\\.$)",
+        0, 0, NULL);
+    g_autoptr(GRegex) verb = g_regex_new(verbs, G_REGEX_CASELESS, 0, NULL);
+    g_autoptr(GMatchInfo) m = NULL;
+    gint start = 0;
+
+    if (g_regex_match(quoted, s, 0, &m))
+        return g_match_info_fetch(m, 1);
+    /* An item of a list ("2) effective responses to ...") is no name. */
+    if (g_regex_match_simple("^\\(?[0-9a-z]\\)", s, 0, 0))
+        return NULL;
+    g_clear_pointer(&m, g_match_info_unref);
+    if (!g_regex_match(verb, s, 0, &m))
+        return g_unichar_islower(g_utf8_get_char(s)) ? NULL : g_strdup(s);
+    g_match_info_fetch_pos(m, 0, &start, NULL);
+    {
+        g_autofree char *subject = g_strstrip(g_strndup(s, (gsize)start));
+        g_auto(GStrv) words = g_strsplit_set(subject, " ", -1);
+
+        if (g_strv_length(words) >= 3 &&
+            g_unichar_isupper(g_utf8_get_char(subject)))
+            return g_steal_pointer(&subject);
+    }
+    return NULL;
+}
+
+/* A file name as a name: "goos_practices_victims_R.pdf" is "goos
+ * practices victims R"; NULL for names that say nothing of the document
+ * (index.html, view.php, a number). */
+static char *
+name_from_file(const char *base)
+{
+    g_autofree char *s = g_strdup(base);
+    char *dot;
+    guint letters = 0;
+
+    s[strcspn(s, "?#")] = '\0';
+    dot = strrchr(s, '.');
+    if (dot && dot != s)
+        *dot = '\0';
+    g_strdelimit(s, "_+", ' ');
+    g_strstrip(s);
+    for (const char *p = s; *p; p = g_utf8_next_char(p))
+        letters += g_unichar_isalpha(g_utf8_get_char(p)) != 0;
+    if (letters < 4 || g_regex_match_simple(
+            "^(index|default|view|login|home|main|courses?|page|"
+            "russian|english|rus|eng|ru|en)$", s,
+            G_REGEX_CASELESS, 0))
+        return NULL;
+    return g_steal_pointer(&s);
+}
+
 /* A title for a document known only by its link: the italic title paired
- * with it, else the sentence that introduces it, else the file name, else
- * the host (a site's home page is best named by its host). */
+ * with it, else the sentence that introduces it when it is a name (or
+ * holds one), else the file name, else the host (a site's home page is
+ * best named by its host).  The sentence always stays in the document's
+ * text, as its citing line; when it is not the title it goes to
+ * *@context (transfer full; left alone otherwise). */
 static char *
 title_for_link(const corpus_link_t *link, const char *paired,
-               const char *text, const char *at)
+               const char *text, const char *at, char **context)
 {
     g_autofree char *base = url_basename(link);
+    g_autofree char *file = base ? name_from_file(base) : NULL;
     const char *line = at;
 
     if (paired)
         return g_strdup(paired);
-    if (!base)
-        return g_strdup(link->host ? link->host : link->url);
     while (line > text && line[-1] != '\n')
         line--;
 
-    char *ctx = title_from_context(line, at);
+    g_autofree char *ctx = title_from_context(line, at);
     /* A link alone on its line is introduced by the line before. */
     if (!ctx && line > text) {
         const char *prev = line - 1;
@@ -287,7 +367,15 @@ title_for_link(const corpus_link_t *link, const char *paired,
             prev--;
         ctx = title_from_context(prev, line - 1);
     }
-    return ctx ? ctx : g_steal_pointer(&base);
+    char *name = ctx ? name_from_sentence(ctx) : NULL;
+
+    if (ctx && g_strcmp0(name, ctx) != 0 && !*context)
+        *context = g_strdup(ctx);
+    if (name)
+        return name;
+    if (file)
+        return g_steal_pointer(&file);
+    return g_strdup(link->host ? link->host : base ? base : link->url);
 }
 
 /* Finds or creates the document @id, then adds what the citing @entry
@@ -387,7 +475,8 @@ plan_links(ix_plan_t *plan, const corpus_entry_t *e, ix_source_t *entry)
             if (paired[t] == (int)l)
                 title = g_ptr_array_index(e->titles, t);
         if (!doc->title)
-            doc->title = title_for_link(link, title, e->text, at);
+            doc->title = title_for_link(link, title, e->text, at,
+                                        &doc->context);
         if (!doc->url) {
             doc->url = g_strdup(link->url);
             doc->host = g_strdup(link->host);
@@ -551,6 +640,16 @@ is_temporary(const char *name)
  * the vocabularies, or names one ("UNODC publications"), tags every file
  * below it.  Lookup folds case and punctuation, and the aliases cover the
  * abbreviations. */
+/* Adds @s (transfer full) to the set *@set, created on first use. */
+static void
+set_add_owned(GPtrArray **set, char *s)
+{
+    if (!*set)
+        *set = g_ptr_array_new_with_free_func(g_free);
+    ix_strset_add(*set, s);
+    g_free(s);
+}
+
 static void
 tag_by_folders(const corpus_vocab_t *vocab, ix_source_t *doc,
                const char *rel)
@@ -582,15 +681,77 @@ tag_by_folders(const corpus_vocab_t *vocab, ix_source_t *doc,
             add_org_names(doc->org_names, vocab, org->slug);
         }
     }
+    /* A repository file has no tags but its folders' (no entry cites it
+     * by its path), so all it has now came from them: tag_sources says
+     * "folder" for these. */
+    for (guint i = 0; i < doc->themes->len; i++)
+        set_add_owned(&doc->folder_tags, g_strconcat(
+            "theme:", (char *)g_ptr_array_index(doc->themes, i), NULL));
+    for (guint i = 0; i < doc->orgs->len; i++)
+        set_add_owned(&doc->folder_tags, g_strconcat(
+            "org:", (char *)g_ptr_array_index(doc->orgs, i), NULL));
+}
+
+/* The public URL of the file at @rel inside a folder published at @url:
+ * each path segment percent-encoded (spaces, '#', '?', '%' and non-ASCII
+ * bytes; the sub-delimiters RFC 3986 allows in a segment stay). */
+static char *
+published_url(const char *url, const char *rel)
+{
+    g_auto(GStrv) parts = g_strsplit(rel, G_DIR_SEPARATOR_S, -1);
+    GString *out = g_string_new(url);
+
+    for (guint i = 0; parts[i]; i++) {
+        g_autofree char *seg = g_uri_escape_string(parts[i],
+                                                   "!$&'()*+,;=:@", FALSE);
+
+        if (i > 0)
+            g_string_append_c(out, '/');
+        g_string_append(out, seg);
+    }
+    return g_string_free(out, FALSE);
+}
+
+gboolean
+ix_plan_repository_parse(const char *spec, char **dir, char **url,
+                         GError **error)
+{
+    const char *eq = g_strrstr(spec, "=https://");
+    g_autofree char *d = NULL;
+    g_autoptr(GUri) uri = NULL;
+
+    if (!eq)
+        eq = g_strrstr(spec, "=http://");
+    d = eq ? g_strndup(spec, (gsize)(eq - spec)) : g_strdup(spec);
+    *url = NULL;
+    if (eq) {
+        uri = g_uri_parse(eq + 1, G_URI_FLAGS_NONE, NULL);
+        if (!uri || !g_uri_get_host(uri) || !*g_uri_get_host(uri)) {
+            g_set_error(error, IX_ERROR, IX_ERROR_USAGE,
+                        "--repository %s: '%s' is not a URL", spec, eq + 1);
+            return FALSE;
+        }
+    }
+    if (!g_file_test(d, G_FILE_TEST_IS_DIR)) {
+        g_set_error(error, IX_ERROR, IX_ERROR_USAGE,
+                    "--repository %s: no such folder", d);
+        return FALSE;
+    }
+    if (eq)
+        *url = g_str_has_suffix(eq + 1, "/") ? g_strdup(eq + 1)
+               : g_strconcat(eq + 1, "/", NULL);
+    *dir = g_steal_pointer(&d);
+    return TRUE;
 }
 
 static void
 add_file(ix_plan_t *plan, const char *path, const char *rel,
-         const GStatBuf *st)
+         const char *url, const GStatBuf *st)
 {
     g_autofree char *id = ix_document_id("path", rel);
     g_autofree char *base = g_path_get_basename(rel);
-    g_autofree char *uri = g_filename_to_uri(path, NULL, NULL);
+    g_autofree char *uri = url ? published_url(url, rel)
+                           : g_filename_to_uri(path, NULL, NULL);
     char *dot = strrchr(base, '.');
     ix_source_t *doc;
 
@@ -610,6 +771,11 @@ add_file(ix_plan_t *plan, const char *path, const char *rel,
     doc->title = g_filename_display_name(base);
     doc->url = g_strdup(uri ? uri : path);
     ix_strset_add(doc->urls, doc->url);
+    if (url) {
+        g_autoptr(GUri) u = g_uri_parse(doc->url, G_URI_FLAGS_NONE, NULL);
+
+        doc->host = u ? g_ascii_strdown(g_uri_get_host(u), -1) : NULL;
+    }
     g_free(doc->kind);
     doc->kind = g_strdup("publication");
     doc->status = IX_STATUS_BROKEN;
@@ -629,7 +795,8 @@ by_name(gconstpointer a, gconstpointer b)
 /* Walks @dir depth first.  Symbolic links are not followed, so a link
  * loop or a link out of the repository cannot pull in other files. */
 static void
-walk(ix_plan_t *plan, const char *root, const char *dir, guint depth)
+walk(ix_plan_t *plan, const char *root, const char *url, const char *dir,
+     guint depth)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(GDir) d = g_dir_open(dir, 0, &error);
@@ -659,9 +826,9 @@ walk(ix_plan_t *plan, const char *root, const char *dir, guint depth)
         if (is_temporary(n) || g_lstat(path, &st) != 0)
             continue;
         if (S_ISDIR(st.st_mode))
-            walk(plan, root, path, depth + 1);
+            walk(plan, root, url, path, depth + 1);
         else if (S_ISREG(st.st_mode))
-            add_file(plan, path, path + strlen(root) + 1, &st);
+            add_file(plan, path, path + strlen(root) + 1, url, &st);
     }
 }
 
@@ -705,7 +872,8 @@ ix_plan_add_urls(ix_plan_t *plan, const char *path, GError **error)
             ix_strset_add(doc->urls, link->url);
             const char *at = strstr(line, link->written);
 
-            doc->title = title_for_link(link, NULL, line, at ? at : line);
+            doc->title = title_for_link(link, NULL, line, at ? at : line,
+                                        &doc->context);
             g_free(doc->kind);
             doc->kind = g_strdup("publication");
             doc->status = link->kind == CORPUS_LINK_FILE
@@ -723,7 +891,7 @@ ix_plan_add_urls(ix_plan_t *plan, const char *path, GError **error)
 }
 
 void
-ix_plan_add_repository(ix_plan_t *plan, const char *dir)
+ix_plan_add_repository(ix_plan_t *plan, const char *dir, const char *url)
 {
     g_autofree char *root = g_canonicalize_filename(dir, NULL);
 
@@ -732,7 +900,7 @@ ix_plan_add_repository(ix_plan_t *plan, const char *dir)
                         g_strdup_printf("%s: not a folder", dir));
         return;
     }
-    walk(plan, root, root, 0);
+    walk(plan, root, url, root, 0);
     g_ptr_array_sort(plan->sources, by_type);
 }
 
@@ -746,5 +914,6 @@ ix_plan_free(ix_plan_t *plan)
     g_ptr_array_unref(plan->warnings);
     ix__spool_free(plan->spool);
     g_free(plan->spool_dir);
+    g_free(plan->ocr_cache);
     g_free(plan);
 }

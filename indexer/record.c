@@ -44,6 +44,97 @@ add_nullable(JsonBuilder *b, const char *name, const char *value)
         json_builder_add_null_value(b);
 }
 
+/* Whether the string set @set (nullable) holds @s. */
+static gboolean
+has(const GPtrArray *set, const char *s)
+{
+    for (guint i = 0; set && i < set->len; i++)
+        if (strcmp(g_ptr_array_index(set, i), s) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+/* "tag_sources": {"country": {"kazakhstan": ["mapping", "text"]}, ...}:
+ * where each tag of the fields that text tagging adds to came from: the
+ * citing entries ("mapping"), the folders ("folder"), the document's own
+ * text ("text"), so a client can tell a document about Kazakhstan from
+ * one filed under it. */
+static void
+add_tag_sources(JsonBuilder *b, const ix_source_t *src)
+{
+    static const char *const fields[IX_TEXT_TAG_N] = {
+        [IX_TEXT_TAG_ORG] = "org", [IX_TEXT_TAG_THEME] = "theme",
+        [IX_TEXT_TAG_COUNTRY] = "country", [IX_TEXT_TAG_YEAR] = "year",
+    };
+    const GPtrArray *sets[IX_TEXT_TAG_N] = {
+        src->orgs, src->themes, src->countries, src->years,
+    };
+    const ix_text_tags_t *tt = src->text_tags;
+
+    json_builder_set_member_name(b, "tag_sources");
+    json_builder_begin_object(b);
+    for (guint k = 0; k < IX_TEXT_TAG_N; k++) {
+        json_builder_set_member_name(b, fields[k]);
+        json_builder_begin_object(b);
+        for (guint i = 0; i < sets[k]->len; i++) {
+            const char *slug = g_ptr_array_index(sets[k], i);
+            g_autofree char *key = g_strconcat(fields[k], ":", slug, NULL);
+
+            json_builder_set_member_name(b, slug);
+            json_builder_begin_array(b);
+            if (has(tt->base[k], slug))
+                json_builder_add_string_value(
+                    b, has(src->folder_tags, key) ? "folder" : "mapping");
+            if (has(tt->found[k], slug))
+                json_builder_add_string_value(b, "text");
+            json_builder_end_array(b);
+        }
+        json_builder_end_object(b);
+    }
+    json_builder_end_object(b);
+}
+
+/* "translations": [{"id", "lang", "title", "url"}]: the document's other
+ * language versions (DESIGN.md, HTTP API). */
+static void
+add_translations(JsonBuilder *b, const GPtrArray *list)
+{
+    json_builder_set_member_name(b, "translations");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < list->len; i++) {
+        const ix_translation_t *t = g_ptr_array_index(list, i);
+
+        json_builder_begin_object(b);
+        add_nullable(b, "id", t->id);
+        add_nullable(b, "lang", t->lang);
+        add_nullable(b, "title", t->title);
+        add_nullable(b, "url", t->url);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+}
+
+/* "ocr": [{"page", "confidence"}], the pages read by OCR, so a reader of
+ * a hit knows its text may hold recognition errors, and where. */
+static void
+add_ocr(JsonBuilder *b, const GArray *ocr)
+{
+    json_builder_set_member_name(b, "ocr");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < ocr->len; i++) {
+        const extract_ocr_page_t *o =
+            &g_array_index(ocr, extract_ocr_page_t, i);
+
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "page");
+        json_builder_add_int_value(b, o->page);
+        json_builder_set_member_name(b, "confidence");
+        json_builder_add_int_value(b, o->confidence);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+}
+
 JsonNode *
 ix_record_build(const ix_source_t *src, const corpus_vocab_t *vocab)
 {
@@ -99,10 +190,18 @@ ix_record_build(const ix_source_t *src, const corpus_vocab_t *vocab)
         add_nullable(b, "content_hash", src->content_hash);
         if (src->found_on)
             add_nullable(b, "found_on", src->found_on);
+        if (src->context)
+            add_nullable(b, "context", src->context);
+        if (src->translations)
+            add_translations(b, src->translations);
+        if (src->text_tags)
+            add_tag_sources(b, src);
         if (src->n_pages) {
             json_builder_set_member_name(b, "pages");
             json_builder_add_int_value(b, src->n_pages);
         }
+        if (src->ocr)
+            add_ocr(b, src->ocr);
     }
     json_builder_end_object(b);
     return json_builder_get_root(b);

@@ -60,6 +60,59 @@ add_document_fields(JsonBuilder *b, const ix_source_t *src)
     }
 }
 
+/* A document's coverage: how much of it the index can read. */
+static void
+add_coverage(JsonBuilder *b, const ix_source_t *src)
+{
+    json_builder_set_member_name(b, "coverage");
+    json_builder_begin_object(b);
+    add_count(b, "pages", src->pages_total);
+    add_count(b, "pages_with_text", src->pages_text);
+    add_count(b, "pages_ocr", src->ocr ? src->ocr->len : 0);
+    ix__json_add_string(b, "lang", src->lang);
+    json_builder_set_member_name(b, "suspect");
+    json_builder_begin_array(b);
+    for (guint s = 0; s < EXTRACT_SUSPECT_N; s++)
+        if (src->suspect & (1u << s))
+            json_builder_add_string_value(b, extract_suspect_name(s));
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+}
+
+/* The run's coverage: over the documents extracted in this run, how many
+ * pages there were, had text, were OCR'd, and how many documents have no
+ * text or suspicious text, by kind. */
+static void
+add_coverage_summary(JsonBuilder *b, const ix_plan_t *plan)
+{
+    guint docs = 0, pages = 0, with_text = 0, ocr = 0, empty = 0;
+    guint suspect[EXTRACT_SUSPECT_N] = { 0 };
+
+    for (guint i = 0; i < plan->sources->len; i++) {
+        const ix_source_t *src = g_ptr_array_index(plan->sources, i);
+
+        if (!src->coverage_known)
+            continue;
+        docs++;
+        pages += src->pages_total;
+        with_text += src->pages_text;
+        ocr += src->ocr ? src->ocr->len : 0;
+        empty += src->pages_text == 0;
+        for (guint s = 0; s < EXTRACT_SUSPECT_N; s++)
+            suspect[s] += (src->suspect >> s) & 1;
+    }
+    json_builder_set_member_name(b, "coverage");
+    json_builder_begin_object(b);
+    add_count(b, "extracted", docs);
+    add_count(b, "pages", pages);
+    add_count(b, "pages_with_text", with_text);
+    add_count(b, "pages_ocr", ocr);
+    add_count(b, "without_text", empty);
+    for (guint s = 0; s < EXTRACT_SUSPECT_N; s++)
+        add_count(b, extract_suspect_name(s), suspect[s]);
+    json_builder_end_object(b);
+}
+
 /* Entries per edition, so a curator sees at a glance what each mapping
  * file contributed. */
 static void
@@ -127,6 +180,7 @@ ix_report_build(const ix_plan_t *plan, const ix_counts_t *counts,
     add_count(b, "failed", failed);
     add_count(b, "warnings", plan->warnings->len);
     add_editions(b, plan);
+    add_coverage_summary(b, plan);
     json_builder_end_object(b);
 
     json_builder_set_member_name(b, "sources");
@@ -166,6 +220,8 @@ ix_report_build(const ix_plan_t *plan, const ix_counts_t *counts,
                                           src->edition ? src->edition : "");
         } else {
             add_document_fields(b, src);
+            if (src->coverage_known)
+                add_coverage(b, src);
         }
         json_builder_end_object(b);
     }

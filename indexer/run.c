@@ -210,14 +210,18 @@ step_plan(run_t *r, GError **error)
     r->plan = ix_plan_build(r->vocab, mappings);
     r->plan->progress = r->progress;
     r->plan->spool_dir = g_strdup(o->data_dir);
+    r->plan->ocr_cache = g_build_filename(o->data_dir, "cache", "ocr", NULL);
+    r->plan->ocr = o->ocr_mode;
     g_ptr_array_extend_and_steal(r->plan->warnings,
                                  g_steal_pointer(&r->notes));
     r->notes = g_ptr_array_new_with_free_func(g_free);
     if (o->urls && !ix_plan_add_urls(r->plan, o->urls, error))
         return usage_error(error);
     for (guint i = 0; o->repositories && o->repositories[i]; i++)
-        ix_plan_add_repository(r->plan, o->repositories[i]);
+        ix_plan_add_repository(r->plan, o->repositories[i],
+                               g_ptr_array_index(o->repository_urls, i));
     mark_repository_pages(r->plan);
+    ix_translations_link(r->plan);
     ix_progress_planned(r->progress, r->plan->sources->len);
     r->fo.notes = r->plan->warnings;
     return TRUE;

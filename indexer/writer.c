@@ -550,6 +550,34 @@ hashed_record(const ix_source_t *src, const corpus_vocab_t *vocab)
     return json_to_string(node, FALSE);
 }
 
+/* The OCR'd pages of the record @o, back into @src: the bytes did not
+ * change, so neither did what OCR made of them, and the record (and its
+ * hash) must say so again. */
+static void
+reuse_ocr(ix_source_t *src, JsonObject *o)
+{
+    JsonArray *a = json_object_has_member(o, "ocr")
+                   ? json_object_get_array_member(o, "ocr") : NULL;
+
+    if (src->ocr)
+        g_array_unref(src->ocr);
+    src->ocr = NULL;
+    for (guint i = 0; a && i < json_array_get_length(a); i++) {
+        JsonNode *n = json_array_get_element(a, i);
+        extract_ocr_page_t page = { 0, 0, TRUE };
+
+        if (!JSON_NODE_HOLDS_OBJECT(n))
+            continue;
+        page.page = (guint)json_object_get_int_member_with_default(
+            json_node_get_object(n), "page", 0);
+        page.confidence = (gint)json_object_get_int_member_with_default(
+            json_node_get_object(n), "confidence", 0);
+        if (!src->ocr)
+            src->ocr = g_array_new(FALSE, TRUE, sizeof(page));
+        g_array_append_val(src->ocr, page);
+    }
+}
+
 /* Strings from xapianc are malloc'd; GLib's allocator is the system's
  * since 2.46, so g_autofree frees them correctly.  The text itself stays
  * in the index: only its digest is taken, and ix_writer_add() loads the
@@ -611,11 +639,41 @@ ix_writer_reuse(ix_writer_t *w, ix_source_t *src, const char *hash)
     src->media_type = g_strdup(json_object_get_string_member_with_default(
         o, "media_type", NULL));
     src->n_pages = json_object_get_int_member_with_default(o, "pages", 0);
+    reuse_ocr(src, o);
     src->status = IX_STATUS_UNCHANGED;
     g_free(src->reason);
     src->reason = g_strdup(json_object_get_string_member_with_default(
         o, "reason", NULL));
     return TRUE;
+}
+
+/* Points @view's org, theme, country and year sets at copies holding
+ * their own values and then those of @tt, and @tt's base at the sets they
+ * replace.  Returns: (transfer full): the copies, which must outlive
+ * @view's use. */
+static GPtrArray *
+with_text_tags(ix_source_t *view, ix_text_tags_t *tt)
+{
+    GPtrArray **sets[IX_TEXT_TAG_N] = {
+        [IX_TEXT_TAG_ORG] = &view->orgs,
+        [IX_TEXT_TAG_THEME] = &view->themes,
+        [IX_TEXT_TAG_COUNTRY] = &view->countries,
+        [IX_TEXT_TAG_YEAR] = &view->years,
+    };
+    GPtrArray *owned = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)g_ptr_array_unref);
+
+    for (guint k = 0; k < IX_TEXT_TAG_N; k++) {
+        GPtrArray *set = g_ptr_array_new_with_free_func(g_free);
+
+        tt->base[k] = *sets[k];
+        ix_strset_merge(set, *sets[k]);
+        ix_strset_merge(set, tt->found[k]);
+        *sets[k] = set;
+        g_ptr_array_add(owned, set);
+    }
+    view->text_tags = tt;
+    return owned;
 }
 
 gboolean
@@ -632,6 +690,10 @@ ix_writer_add(ix_writer_t *w, const ix_source_t *src,
     g_autoptr(GPtrArray) stored = NULL;
     g_autofree char *value = src->file_stamp
         ? g_strconcat(hash, ":", src->file_stamp, NULL) : g_strdup(hash);
+    g_autoptr(ix_text_tags_t) text_tags = NULL;
+    g_autoptr(GPtrArray) merged = NULL;
+    g_autoptr(JsonNode) node_view = NULL;
+    ix_source_t view;
     xc_status_t st;
 
     if (same_hash(old, hash)) {
@@ -658,6 +720,21 @@ ix_writer_add(ix_writer_t *w, const ix_source_t *src,
                         "%s: its text is no longer in the index", src->id);
             return FALSE;
         }
+    }
+
+    /* The tags of the document's own text join its own (tag.c); only the
+     * written record and terms carry them, never the hashed record, since
+     * the text's digest is in the hash already. */
+    if (src->type == IX_SOURCE_DOCUMENT &&
+        (src->status == IX_STATUS_INDEXED ||
+         src->status == IX_STATUS_UNCHANGED)) {
+        text_tags = ix_tag_text(vocab, stored ? stored : src->passages);
+        view = *src;
+        merged = with_text_tags(&view, text_tags);
+        src = &view;
+        node_view = ix_record_build(src, vocab);
+        g_free(record);
+        record = json_to_string(node_view, FALSE);
     }
 
     st = xc_dbw_begin_doc(w->db, src->id);

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 static char *tmp;
 static char *sock;
@@ -81,6 +82,20 @@ start(gboolean with_repository)
         cr_assert_eq(run(&err, NULL, argv), 0, "mkpdf: %s", err);
         g_clear_pointer(&err, g_free);
     }
+    /* Every test of the repository suite indexes the same scans; the OCR
+     * cache of the first is lent to the others (it is keyed by the page
+     * images, so a stale one cannot give a wrong answer), which saves
+     * about 10 s of Tesseract per test on a shared machine.  The first
+     * test of a fresh build tree, and scanned_pdf_words_are_searchable
+     * whenever it runs first, recognise for real. */
+    if (with_repository &&
+        g_file_test(CTMAP_E2E_OCR_CACHE, G_FILE_TEST_IS_DIR)) {
+        g_autofree char *cmd = g_strdup_printf(
+            "mkdir -p '%s/cache' && cp -r '%s' '%s/cache/ocr'", data,
+            CTMAP_E2E_OCR_CACHE, data);
+
+        cr_assert_eq(system(cmd), 0);
+    }
     {
         g_autofree char *root = g_path_get_dirname(repo);
         /* Offline: this suite is about searching; fetching has its own
@@ -92,6 +107,16 @@ start(gboolean with_repository)
                                root, NULL };
 
         cr_assert_eq(run(&err, NULL, argv), 0, "indexer: %s", err);
+    }
+    if (with_repository &&
+        !g_file_test(CTMAP_E2E_OCR_CACHE, G_FILE_TEST_IS_DIR)) {
+        g_autofree char *cmd = g_strdup_printf(
+            "cp -r '%s/cache/ocr' '%s.tmp.%d' && mv -T '%s.tmp.%d' '%s' "
+            "|| rm -rf '%s.tmp.%d'", data, CTMAP_E2E_OCR_CACHE,
+            (int)getpid(), CTMAP_E2E_OCR_CACHE, (int)getpid(),
+            CTMAP_E2E_OCR_CACHE, CTMAP_E2E_OCR_CACHE, (int)getpid());
+
+        cr_assert_eq(system(cmd), 0);
     }
     {
         const char *argv[] = { CTMAP_SEARCHD, "--data-dir", data,
@@ -434,4 +459,273 @@ Test(repository, image_only_pdf_is_indexed_with_its_warning)
     cr_assert_str_eq(json_object_get_string_member(h, "status"), "indexed");
     cr_assert(strstr(json_object_get_string_member(h, "reason"),
                      "no text layer"));
+}
+
+/* The first hit of @qs whose url ends in @suffix, or NULL. */
+static JsonObject *
+hit_ending(JsonObject *res, const char *suffix)
+{
+    JsonArray *hits = json_object_get_array_member(res, "hits");
+
+    for (guint i = 0; i < json_array_get_length(hits); i++) {
+        JsonObject *h = json_array_get_object_element(hits, i);
+        const char *url = json_object_get_string_member_with_default(
+            h, "url", "");
+
+        if (g_str_has_suffix(url, suffix))
+            return h;
+    }
+    return NULL;
+}
+
+/* mkpdf's scans have no text layer: their words can only come from OCR
+ * during indexing, and the hit says which pages were recognised. */
+Test(repository, scanned_pdf_words_are_searchable)
+{
+    g_autoptr(JsonParser) parser = json_parser_new();
+    g_autoptr(JsonParser) parser_ru = json_parser_new();
+    JsonObject *res = search(parser, "q=practitioners&type=document"
+                                     "&limit=50");
+    JsonObject *h = hit_ending(res, "/scan-english.pdf");
+    JsonArray *ocr;
+
+    cr_assert_not_null(h, "no hit for the scanned English PDF");
+    ocr = json_object_get_array_member(h, "ocr");
+    cr_assert_not_null(ocr, "the hit has no ocr pages");
+    cr_assert_eq(json_array_get_length(ocr), 3);
+    cr_assert_geq(json_object_get_int_member(
+        json_array_get_object_element(ocr, 0), "confidence"), 80);
+    cr_assert_str_eq(json_object_get_string_member(h, "lang"), "en");
+
+    /* "Кыргызстане", only on the scanned page of scan-mixed.pdf among
+     * that file's pages; its hit points at page 2. */
+    res = search(parser_ru, "q=%D0%9A%D1%8B%D1%80%D0%B3%D1%8B%D0%B7%D1%81"
+                            "%D1%82%D0%B0%D0%BD%D0%B5&type=document"
+                            "&limit=50");
+    h = hit_ending(res, "/scan-mixed.pdf");
+    cr_assert_not_null(h, "no hit for the scan inside a text PDF");
+    cr_assert_eq(json_object_get_int_member(h, "page"), 2);
+}
+
+/* --ocr off indexes the scans without text, and says why; a bad mode is a
+ * usage error.  The OCR results of the suite's own run are in its cache,
+ * so they are there to be ignored. */
+Test(repository, ocr_off_and_bad_mode)
+{
+    g_autofree char *data = g_build_filename(tmp, "var-off", NULL);
+    g_autofree char *root = g_build_filename(tmp, "repo", NULL);
+    g_autofree char *report = NULL, *err = NULL;
+    g_autofree char *path = NULL;
+    const char *argv[] = { CTMAP_INDEXER, "--quiet", "--offline",
+                           "--data-dir", data, "--repository", root,
+                           "--ocr", "off", NULL };
+    const char *bad[] = { CTMAP_INDEXER, "--ocr", "sometimes", NULL };
+
+    cr_assert_eq(run(&err, NULL, argv), 0, "indexer: %s", err);
+    path = g_build_filename(data, "report.json", NULL);
+    cr_assert(g_file_get_contents(path, &report, NULL, NULL));
+    {
+        g_autoptr(JsonParser) p = json_parser_new();
+        JsonArray *srcs;
+        gboolean seen = FALSE;
+
+        cr_assert(json_parser_load_from_data(p, report, -1, NULL));
+        srcs = json_object_get_array_member(
+            json_node_get_object(json_parser_get_root(p)), "sources");
+        for (guint i = 0; i < json_array_get_length(srcs); i++) {
+            JsonObject *s = json_array_get_object_element(srcs, i);
+            const char *url = json_object_get_string_member_with_default(
+                s, "url", "");
+
+            if (!g_str_has_suffix(url, "/scan-english.pdf"))
+                continue;
+            seen = TRUE;
+            cr_assert(strstr(json_object_get_string_member(s, "reason"),
+                             "no text layer"));
+        }
+        cr_assert(seen, "scan-english.pdf is not in the report");
+    }
+    g_clear_pointer(&err, g_free);
+    cr_assert_eq(run(&err, NULL, bad), 2);
+    cr_assert(strstr(err, "--ocr must be auto, off or force"), "%s", err);
+}
+
+/* --repository DIR=URL publishes DIR/a/b.pdf as URL + "a/b.pdf",
+ * percent-encoded, and the page link builds on it; a folder that does not
+ * exist is a usage error. */
+Test(repository, published_folder_has_public_urls)
+{
+    g_autofree char *data = g_build_filename(tmp, "var-pub", NULL);
+    g_autofree char *root = g_build_filename(tmp, "pub", NULL);
+    g_autofree char *sub = g_build_filename(root, "Prisons", NULL);
+    g_autofree char *src = g_build_filename(tmp, "repo", "Prisons",
+                                            "english.pdf", NULL);
+    g_autofree char *dst = g_build_filename(sub, "Hand book é.pdf", NULL);
+    g_autofree char *spec = g_strconcat(root, "=https://docs.example.org/"
+                                        "pcve", NULL);
+    g_autofree char *missing = g_build_filename(tmp, "nowhere", NULL);
+    g_autofree char *bad_spec = g_strconcat(missing, "=https://x.org/",
+                                            NULL);
+    g_autofree char *err = NULL, *out = NULL, *bytes = NULL;
+    gsize len = 0;
+    const char *argv[] = { CTMAP_INDEXER, "--quiet", "--offline",
+                           "--ocr", "off", "--data-dir", data,
+                           "--repository", spec, NULL };
+    const char *bad[] = { CTMAP_INDEXER, "--repository", bad_spec, NULL };
+
+    cr_assert_eq(g_mkdir_with_parents(sub, 0755), 0);
+    cr_assert(g_file_get_contents(src, &bytes, &len, NULL));
+    cr_assert(g_file_set_contents(dst, bytes, (gssize)len, NULL));
+    cr_assert_eq(run(&err, NULL, argv), 0, "indexer: %s", err);
+    {
+        g_autofree char *report = NULL;
+        g_autofree char *path = g_build_filename(data, "report.json", NULL);
+        g_autoptr(JsonParser) p = json_parser_new();
+        JsonArray *srcs;
+        const char *url;
+
+        cr_assert(g_file_get_contents(path, &report, NULL, NULL));
+        cr_assert(json_parser_load_from_data(p, report, -1, NULL));
+        srcs = json_object_get_array_member(
+            json_node_get_object(json_parser_get_root(p)), "sources");
+        cr_assert_eq(json_array_get_length(srcs), 1);
+        url = json_object_get_string_member(
+            json_array_get_object_element(srcs, 0), "url");
+        cr_assert_str_eq(url, "https://docs.example.org/pcve/Prisons/"
+                              "Hand%20book%20%C3%A9.pdf");
+    }
+    g_clear_pointer(&err, g_free);
+    cr_assert_eq(run(&err, NULL, bad), 2);
+    cr_assert(strstr(err, "no such folder"), "%s", err);
+}
+
+/* The report's source whose url ends in @suffix, from @data's
+ * report.json parsed into @p. */
+static JsonObject *
+report_source(JsonParser *p, const char *data, const char *suffix)
+{
+    g_autofree char *path = g_build_filename(data, "report.json", NULL);
+    JsonArray *srcs;
+
+    cr_assert(json_parser_load_from_file(p, path, NULL), "%s", path);
+    srcs = json_object_get_array_member(
+        json_node_get_object(json_parser_get_root(p)), "sources");
+    for (guint i = 0; i < json_array_get_length(srcs); i++) {
+        JsonObject *s = json_array_get_object_element(srcs, i);
+
+        if (g_str_has_suffix(json_object_get_string_member_with_default(
+                                 s, "url", ""), suffix))
+            return s;
+    }
+    cr_assert_fail("no %s in %s", suffix, path);
+    return NULL;
+}
+
+/* The coverage report: pages, pages with text, pages OCR'd, language,
+ * per document and summed in the summary. */
+Test(repository, report_has_extraction_coverage)
+{
+    g_autoptr(JsonParser) p = json_parser_new();
+    g_autofree char *data = g_build_filename(tmp, "var", NULL);
+    JsonObject *s = report_source(p, data, "/scan-mixed.pdf");
+    JsonObject *c = json_object_get_object_member(s, "coverage");
+    JsonObject *sum;
+
+    cr_assert_not_null(c);
+    cr_assert_eq(json_object_get_int_member(c, "pages"), 3);
+    cr_assert_eq(json_object_get_int_member(c, "pages_with_text"), 3);
+    cr_assert_eq(json_object_get_int_member(c, "pages_ocr"), 1);
+    cr_assert_eq(json_array_get_length(
+        json_object_get_array_member(c, "suspect")), 0);
+    s = report_source(p, data, "/image-only.pdf");
+    c = json_object_get_object_member(s, "coverage");
+    cr_assert_eq(json_object_get_int_member(c, "pages"), 2);
+    cr_assert_eq(json_object_get_int_member(c, "pages_with_text"), 0);
+    sum = json_object_get_object_member(json_object_get_object_member(
+        json_node_get_object(json_parser_get_root(p)), "summary"),
+        "coverage");
+    /* english 3 + russian 1 + noisy 4 + mixed 1 scanned pages. */
+    cr_assert_eq(json_object_get_int_member(sum, "pages_ocr"), 9);
+    cr_assert_geq(json_object_get_int_member(sum, "without_text"), 2,
+                  "image-only.pdf and scan-huge.pdf have no text");
+}
+
+/* A re-run over the same scans rewrites nothing: the OCR'd pages of an
+ * unchanged document come back from its record, so its record and hash
+ * are as before, and the hit still says which pages were recognised. */
+Test(repository, rerun_keeps_ocr_pages_unchanged)
+{
+    g_autofree char *data = g_build_filename(tmp, "var", NULL);
+    g_autofree char *root = g_build_filename(tmp, "repo", NULL);
+    g_autofree char *err = NULL;
+    const char *argv[] = { CTMAP_INDEXER, "--quiet", "--offline",
+                           "--data-dir", data, "--mapping",
+                           CTMAP_CORPUS_DIR "/mapping-2020-07.txt",
+                           "--repository", root, NULL };
+    g_autoptr(JsonParser) p = json_parser_new();
+    g_autoptr(JsonParser) q = json_parser_new();
+    g_autofree char *path = g_build_filename(data, "report.json", NULL);
+    JsonObject *sum, *h;
+
+    cr_assert_eq(run(&err, NULL, argv), 0, "indexer: %s", err);
+    cr_assert(json_parser_load_from_file(p, path, NULL));
+    sum = json_object_get_object_member(
+        json_node_get_object(json_parser_get_root(p)), "summary");
+    cr_assert_eq(json_object_get_int_member(sum, "updated"), 0);
+    cr_assert_eq(json_object_get_int_member(sum, "added"), 0);
+    h = hit_ending(search(q, "q=practitioners&type=document&limit=50"),
+                   "/scan-english.pdf");
+    cr_assert_not_null(h);
+    cr_assert_eq(json_array_get_length(
+        json_object_get_array_member(h, "ocr")), 3);
+}
+
+/* A repository file that keeps naming Kazakhstan and 2019 gets them as
+ * tags from its text, on top of its folder's theme, and says which came
+ * from where. */
+Test(repository, text_tags_with_their_sources)
+{
+    g_autofree char *data = g_build_filename(tmp, "var", NULL);
+    g_autofree char *root = g_build_filename(tmp, "repo", NULL);
+    g_autofree char *file = g_build_filename(root, "Prisons",
+                                             "kazakhstan-notes.txt", NULL);
+    g_autoptr(GString) text = g_string_new("Prison reform notes\n\n");
+    g_autofree char *err = NULL;
+    const char *argv[] = { CTMAP_INDEXER, "--quiet", "--offline",
+                           "--data-dir", data, "--mapping",
+                           CTMAP_CORPUS_DIR "/mapping-2020-07.txt",
+                           "--repository", root, NULL };
+    gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+    JsonObject *h = NULL, *src;
+
+    for (int i = 0; i < 4; i++)
+        g_string_append_printf(text, "In %d Kazakhstan opened probation "
+                               "office number %d.\n\n", 2019, i + 1);
+    g_string_append(text, "See also a report on Uzbekistan.\n");
+    cr_assert(g_file_set_contents(file, text->str, -1, NULL));
+    cr_assert_eq(run(&err, NULL, argv), 0, "indexer: %s", err);
+    /* The daemon reopens the index within half a second of a commit. */
+    while (!h) {
+        g_autoptr(JsonParser) p = json_parser_new();
+        JsonObject *res = search(p, "q=probation&type=document");
+
+        h = hit_ending(res, "/kazakhstan-notes.txt");
+        if (h) {
+            cr_assert(array_has(h, "country", "kazakhstan"));
+            cr_assert_not(array_has(h, "country", "uzbekistan"));
+            cr_assert(array_has(h, "year", "2019"));
+            src = json_object_get_object_member(h, "tag_sources");
+            cr_assert_not_null(src, "no tag_sources");
+            cr_assert_str_eq(json_array_get_string_element(
+                json_object_get_array_member(json_object_get_object_member(
+                    src, "country"), "kazakhstan"), 0), "text");
+            cr_assert_str_eq(json_array_get_string_element(
+                json_object_get_array_member(json_object_get_object_member(
+                    src, "theme"), "prisons"), 0), "folder");
+            break;
+        }
+        cr_assert_lt(g_get_monotonic_time(), deadline,
+                     "the new file was not found");
+        g_usleep(100000);
+    }
 }

@@ -172,6 +172,168 @@ Test(plan, italic_title_names_the_link_that_follows)
               "title: %s", brief->title);
 }
 
+/* A cited link's title is a name: the italic title, a quoted name or a
+ * subject inside the introducing sentence, the file name, the host; never
+ * the clause itself, which stays as the record's context. */
+Test(plan, cited_titles_are_names_not_sentences)
+{
+    g_autoptr(corpus_vocab_t) v = vocab();
+    g_autoptr(ix_plan_t) plan = real_plan(v);
+    const ix_source_t *game = doc_by_url_part(plan, "labyrinth.html");
+    const ix_source_t *osce = doc_by_url_part(plan, "444340_0.pdf");
+    const ix_source_t *ctlp = doc_by_url_part(plan, "ctlp.unodc.org");
+    const ix_source_t *e4j = doc_by_url_part(plan, "tertiary/counter-"
+                                                   "terrorism.html");
+    const ix_source_t *good = doc_by_url_part(plan, "goos_practices");
+
+    cr_assert_not_null(game);
+    cr_assert_str_eq(game->title, "labyrinth");
+    cr_assert(strstr(game->context, "available in English, Russian"),
+              "context: %s", game->context);
+    cr_assert_not_null(osce);
+    cr_assert(g_str_has_prefix(osce->title, "A Whole-of-Society Approach"),
+              "title: %s", osce->title);
+    cr_assert_not_null(ctlp);
+    cr_assert_str_eq(ctlp->title, "UNODC's Online Counter-Terrorism "
+                                  "Learning Platform (CTLP)");
+    cr_assert_not_null(e4j);
+    cr_assert_str_eq(e4j->title, "counter-terrorism");
+    cr_assert(g_str_has_prefix(e4j->context, "14 out of 16 Modules"));
+    /* A sentence that is a name stays the title, with no context. */
+    cr_assert_not_null(good);
+    cr_assert(g_str_has_prefix(good->title, "Good Practices in Supporting "
+                                            "Victims of Terrorism"));
+    cr_assert_null(good->context);
+}
+
+/* The translation of @doc into @lang, or NULL. */
+static const ix_translation_t *
+translation(const ix_source_t *doc, const char *lang)
+{
+    for (guint i = 0; doc->translations && i < doc->translations->len; i++) {
+        const ix_translation_t *t = g_ptr_array_index(doc->translations, i);
+
+        if (strcmp(t->lang, lang) == 0)
+            return t;
+    }
+    return NULL;
+}
+
+/* Files whose names differ only by a language tag are versions of one
+ * document; a name with a tag but no sibling, or siblings in another
+ * folder, are not. */
+Test(plan, language_versions_linked_by_file_name)
+{
+    g_autoptr(corpus_vocab_t) v = vocab();
+    g_autoptr(ix_plan_t) plan = ix_plan_build(v, NULL);
+    g_autofree char *dir = g_dir_make_tmp("ctmap-versions-XXXXXX", NULL);
+    g_autofree char *sub = g_build_filename(dir, "Other", NULL);
+    static const char *const names[] = {
+        "Handbook_en.pdf", "Handbook (RUS).pdf", "Handbook-kk.pdf",
+        "Strategy.pdf", "notes_R.txt", "Other/Handbook_uz.pdf",
+    };
+    const ix_source_t *en, *ru, *kk, *uz, *other, *notes;
+    const ix_translation_t *t;
+
+    cr_assert_eq(g_mkdir(sub, 0755), 0);
+    for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autofree char *path = g_build_filename(dir, names[i], NULL);
+
+        cr_assert(g_file_set_contents(path, "%PDF-1.4\n", -1, NULL));
+    }
+    ix_plan_add_repository(plan, dir, "https://docs.example.org/");
+    ix_translations_link(plan);
+    en = doc_by_url_part(plan, "Handbook_en.pdf");
+    ru = doc_by_url_part(plan, "Handbook%20(RUS).pdf");
+    kk = doc_by_url_part(plan, "Handbook-kk.pdf");
+    uz = doc_by_url_part(plan, "Handbook_uz.pdf");
+    other = doc_by_url_part(plan, "Strategy.pdf");
+    notes = doc_by_url_part(plan, "notes_R.txt");
+    cr_assert(en && ru && kk && uz && other && notes);
+    cr_assert_eq(en->translations->len, 2);
+    t = translation(en, "ru");
+    cr_assert_not_null(t);
+    cr_assert_str_eq(t->id, ru->id);
+    cr_assert_str_eq(t->url, ru->url);
+    cr_assert_str_eq(t->title, ru->title);
+    cr_assert_not_null(translation(en, "kk"));
+    cr_assert_not_null(translation(ru, "en"));
+    cr_assert_not_null(translation(kk, "ru"));
+    {
+        g_autoptr(JsonNode) rec = ix_record_build(en, v);
+        JsonArray *tr = json_object_get_array_member(
+            json_node_get_object(rec), "translations");
+
+        cr_assert_not_null(tr, "the record has no translations");
+        cr_assert_eq(json_array_get_length(tr), 2);
+    }
+    cr_assert_null(uz->translations, "another folder is another document");
+    cr_assert_null(other->translations);
+    cr_assert_null(notes->translations);
+    for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autofree char *path = g_build_filename(dir, names[i], NULL);
+
+        g_unlink(path);
+    }
+    g_rmdir(sub);
+    g_rmdir(dir);
+}
+
+/* Tags from a text, with the thresholds: a term counts once per
+ * paragraph, needs 3 paragraphs and a quarter of its field's top count;
+ * a bibliography's single mention is nothing. */
+Test(tag, text_tags_keep_what_the_text_keeps_naming)
+{
+    g_autoptr(corpus_vocab_t) v = vocab();
+    g_autoptr(GPtrArray) pages = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GString) p1 = g_string_new(NULL);
+    g_autoptr(ix_text_tags_t) tt = NULL;
+    const GPtrArray *countries, *years, *orgs;
+
+    for (int i = 0; i < 13; i++)
+        g_string_append_printf(p1, "In %s Kazakhstan reformed its prisons "
+                               "in 2019.\n\n", i % 2 ? "rural" : "urban");
+    for (int i = 0; i < 4; i++)
+        g_string_append(p1, "Kyrgyzstan shared its experience.\n\n");
+    for (int i = 0; i < 3; i++)
+        g_string_append(p1, "Tajikistan was mentioned too.\n\n");
+    for (int i = 0; i < 3; i++)
+        g_string_append(p1, "The OSCE supported the work.\n\n");
+    g_string_append(p1, "UNODC, UNODC and UNODC in one paragraph.");
+    g_ptr_array_add(pages, g_strdup(p1->str));
+    g_ptr_array_add(pages, g_strdup("References\n\nA study of "
+                                    "Uzbekistan (2015)."));
+    tt = ix_tag_text(v, pages);
+    countries = tt->found[IX_TEXT_TAG_COUNTRY];
+    years = tt->found[IX_TEXT_TAG_YEAR];
+    orgs = tt->found[IX_TEXT_TAG_ORG];
+    cr_assert_str_eq(g_ptr_array_index(countries, 0), "kazakhstan");
+    cr_assert(has(countries, "kyrgyzstan"), "4 of 13 paragraphs");
+    cr_assert_not(has(countries, "tajikistan"), "3 of 13: in passing");
+    cr_assert_not(has(countries, "uzbekistan"), "the bibliography");
+    cr_assert_eq(years->len, 1);
+    cr_assert_str_eq(g_ptr_array_index(years, 0), "2019");
+    cr_assert(has(orgs, "osce"), "orgs: %u", orgs->len);
+    cr_assert_not(has(orgs, "unodc"), "one paragraph only");
+}
+
+/* Russian aliases count as English ones do. */
+Test(tag, russian_names_tag_too)
+{
+    g_autoptr(corpus_vocab_t) v = vocab();
+    g_autoptr(GPtrArray) pages = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(ix_text_tags_t) tt = NULL;
+
+    g_ptr_array_add(pages, g_strdup(
+        "Республика Казахстан приняла программу.\n\n"
+        "Казахстан и Кыргызстан подписали соглашение.\n\n"
+        "Кыргызстан и Казахстан провели встречу.\n\n"
+        "Кыргызстан завершил работу."));
+    tt = ix_tag_text(v, pages);
+    cr_assert(has(tt->found[IX_TEXT_TAG_COUNTRY], "kazakhstan"));
+    cr_assert(has(tt->found[IX_TEXT_TAG_COUNTRY], "kyrgyzstan"));
+}
+
 Test(plan, ids_are_stable_across_runs)
 {
     g_autoptr(corpus_vocab_t) v = vocab();

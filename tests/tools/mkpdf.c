@@ -28,11 +28,15 @@ typedef struct {
     char *path;
     char *tmp;
     double y;
+    cairo_t *pdf_cr;            /* while a scan is drawn: the page's */
+    cairo_surface_t *scan;      /* while a scan is drawn: its image */
+    GString *source;            /* (nullable) the text drawn, for .txt */
 } doc_t;
 
 static void
 doc_open(doc_t *d, const char *dir, const char *name)
 {
+    memset(d, 0, sizeof(*d));
     d->path = g_build_filename(dir, name, NULL);
     d->tmp = g_strdup_printf("%s.%d.tmp", d->path, (int)getpid());
     d->surface = cairo_pdf_surface_create(d->tmp, PAGE_W, PAGE_H);
@@ -81,6 +85,8 @@ doc_close(doc_t *d)
 static void
 line_at(doc_t *d, double x, double size, const char *text)
 {
+    if (d->source)
+        g_string_append_printf(d->source, "%s\n", text);
     cairo_set_font_size(d->cr, size);
     cairo_move_to(d->cr, x, d->y + size);
     cairo_show_text(d->cr, text);
@@ -117,6 +123,88 @@ static void
 para(doc_t *d, const char *text)
 {
     para_at(d, MARGIN, PAGE_W - 2 * MARGIN, 11, text);
+}
+
+/* ---------------------------------------------------------------- Scans
+ *
+ * A scanned page: the text drawn into a 300-dpi greyscale image, and only
+ * the image put on the PDF page, so the PDF has no text layer at all, as
+ * a scanner's output has none.  A noisy scan is turned by @skew degrees
+ * and sprinkled with @noise dark and light specks per thousand pixels,
+ * from a fixed seed so every run makes the same file. */
+#define SCAN_DPI 300.0
+
+static void
+scan_begin(doc_t *d)
+{
+    double k = SCAN_DPI / 72.0;
+
+    d->pdf_cr = d->cr;
+    d->scan = cairo_image_surface_create(CAIRO_FORMAT_A8,
+                                         (int)(PAGE_W * k),
+                                         (int)(PAGE_H * k));
+    d->cr = cairo_create(d->scan);
+    /* A8 holds coverage: 255 is ink.  The page is drawn as ink on an
+     * empty surface and painted through as a mask below. */
+    cairo_scale(d->cr, k, k);
+    cairo_select_font_face(d->cr, FONT, CAIRO_FONT_SLANT_NORMAL,
+                           CAIRO_FONT_WEIGHT_NORMAL);
+}
+
+static void
+scan_end(doc_t *d, double skew, int noise)
+{
+    double k = SCAN_DPI / 72.0;
+    cairo_surface_t *img = d->scan;
+
+    cairo_destroy(d->cr);
+    cairo_surface_flush(img);
+    if (noise > 0) {
+        g_autoptr(GRand) rnd = g_rand_new_with_seed(15);
+        guint8 *px = cairo_image_surface_get_data(img);
+        int w = cairo_image_surface_get_width(img);
+        int h = cairo_image_surface_get_height(img);
+        int stride = cairo_image_surface_get_stride(img);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                if (g_rand_int_range(rnd, 0, 1000) < noise)
+                    px[y * stride + x] = px[y * stride + x] ? 0 : 255;
+        cairo_surface_mark_dirty(img);
+    }
+    d->cr = d->pdf_cr;
+    cairo_save(d->cr);
+    cairo_set_source_rgb(d->cr, 1, 1, 1);
+    cairo_paint(d->cr);
+    cairo_translate(d->cr, PAGE_W / 2, PAGE_H / 2);
+    cairo_rotate(d->cr, skew * G_PI / 180.0);
+    cairo_translate(d->cr, -PAGE_W / 2, -PAGE_H / 2);
+    cairo_scale(d->cr, 1 / k, 1 / k);
+    cairo_set_source_rgb(d->cr, 0, 0, 0);
+    cairo_mask_surface(d->cr, img, 0, 0);
+    cairo_restore(d->cr);
+    cairo_surface_destroy(img);
+    d->scan = NULL;
+    d->pdf_cr = NULL;
+}
+
+/* Writes the text drawn into @d's scans beside its PDF, as NAME.txt, for
+ * scripts/bench/ocr's word accuracy; frees it. */
+static int
+scan_source_write(doc_t *d)
+{
+    g_autofree char *txt = g_strdup(d->path);
+    g_autoptr(GError) error = NULL;
+    char *dot = strrchr(txt, '.');
+
+    g_strlcpy(dot, ".txt", 5);
+    if (!g_file_set_contents(txt, d->source->str, (gssize)d->source->len,
+                             &error)) {
+        fprintf(stderr, "mkpdf: %s\n", error->message);
+        return 1;
+    }
+    g_string_free(d->source, TRUE);
+    d->source = NULL;
+    return 0;
 }
 
 /* ---------------------------------------------------------------- Texts */
@@ -312,6 +400,105 @@ make_image_only(const char *dir)
     return doc_close(&d);
 }
 
+/* The English handbook's pages and the Russian page, scanned: clean, and
+ * turned and specked as a photocopy is. */
+static void
+scan_english_pages(doc_t *d, double skew, int noise)
+{
+    for (guint p = 0; p < G_N_ELEMENTS(english_pages); p++) {
+        scan_begin(d);
+        line_at(d, MARGIN, 18, english_pages[p][0]);
+        para(d, english_pages[p][1]);
+        para(d, english_pages[p][2]);
+        scan_end(d, skew, noise);
+        doc_page(d);
+    }
+}
+
+static void
+scan_russian_page(doc_t *d, double skew, int noise)
+{
+    scan_begin(d);
+    line_at(d, MARGIN, 18, russian_heading);
+    for (guint i = 0; i < G_N_ELEMENTS(russian_paras); i++)
+        para(d, russian_paras[i]);
+    scan_end(d, skew, noise);
+    doc_page(d);
+}
+
+static int
+make_scans(const char *dir)
+{
+    static const struct {
+        const char *name;
+        gboolean english, russian;
+        double skew;
+        int noise;
+    } scans[] = {
+        { "scan-english.pdf", TRUE, FALSE, 0, 0 },
+        { "scan-russian.pdf", FALSE, TRUE, 0, 0 },
+        { "scan-noisy.pdf", TRUE, TRUE, 1.5, 4 },
+    };
+    int rc = 0;
+
+    for (gsize i = 0; i < G_N_ELEMENTS(scans); i++) {
+        doc_t d;
+
+        doc_open(&d, dir, scans[i].name);
+        d.source = g_string_new(NULL);
+        if (scans[i].english)
+            scan_english_pages(&d, scans[i].skew, scans[i].noise);
+        if (scans[i].russian)
+            scan_russian_page(&d, scans[i].skew, scans[i].noise);
+        rc |= scan_source_write(&d);
+        rc |= doc_close(&d);
+    }
+    return rc;
+}
+
+/* A text page, then a scanned page, then a text page: the scan alone is
+ * recognised. */
+static int
+make_scan_mixed(const char *dir)
+{
+    doc_t d;
+
+    doc_open(&d, dir, "scan-mixed.pdf");
+    line_at(&d, MARGIN, 18, "Mixed document");
+    para(&d, "The first page has a text layer about regional cooperation.");
+    doc_page(&d);
+    scan_russian_page(&d, 0, 0);
+    line_at(&d, MARGIN, 18, "Annex");
+    para(&d, "The third page has a text layer about the annex.");
+    doc_page(&d);
+    return doc_close(&d);
+}
+
+/* One page of 14400 x 14400 pt, the largest a PDF allows (200 inches a
+ * side): 3.6 gigapixels at 300 dpi, which OCR must refuse, not render. */
+static int
+make_scan_huge(const char *dir)
+{
+    g_autofree char *path = g_build_filename(dir, "scan-huge.pdf", NULL);
+    g_autofree char *tmp = g_strdup_printf("%s.%d.tmp", path, (int)getpid());
+    cairo_surface_t *surface = cairo_pdf_surface_create(tmp, 14400, 14400);
+    cairo_t *cr = cairo_create(surface);
+    int rc = 0;
+
+    cairo_rectangle(cr, 100, 100, 5000, 5000);
+    cairo_fill(cr);
+    cairo_show_page(cr);
+    cairo_destroy(cr);
+    cairo_surface_finish(surface);
+    if (cairo_surface_status(surface) != CAIRO_STATUS_SUCCESS ||
+        g_rename(tmp, path) != 0) {
+        fprintf(stderr, "mkpdf: %s: cannot write\n", path);
+        rc = 1;
+    }
+    cairo_surface_destroy(surface);
+    return rc;
+}
+
 /* A table as TeX sets one: each cell drawn on its own, one em of white
  * between two columns and no space character, rows two lines apart.
  * poppler takes every cell for a block of a table, and its page text
@@ -378,7 +565,8 @@ main(int argc, char **argv)
     static int (*const makers[])(const char *) = {
         make_english, make_russian, make_kazakh, make_heading,
         make_two_column, make_hyphenated, make_ligatures, make_image_only,
-        make_many_pages, make_table,
+        make_many_pages, make_table, make_scans, make_scan_mixed,
+        make_scan_huge,
     };
     int rc = 0;
 
