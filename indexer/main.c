@@ -379,6 +379,10 @@ main(int argc, char **argv)
         rc = die(1, "%s", error->message);
         goto out;
     }
+    for (guint i = 0; i < corpus_vocab_warnings(vocab)->len; i++)
+        g_printerr("ctmap-indexer: warning: %s\n",
+                   (const char *)g_ptr_array_index(corpus_vocab_warnings(vocab),
+                                                   i));
     if (!prepare_data_dir(o.data_dir, &error)) {
         rc = die(1, "%s", error->message);
         goto out;

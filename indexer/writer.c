@@ -227,6 +227,7 @@ ix_writer_set_vocab(ix_writer_t *w, const corpus_vocab_t *vocab,
                     GError **error)
 {
     g_autoptr(GPtrArray) pairs = synonym_pairs(vocab);
+    const GPtrArray *gloss = corpus_vocab_glossary(vocab);
     g_autofree char *json = labels_json(vocab);
     g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
     g_autofree char *stored = NULL;
@@ -236,6 +237,9 @@ ix_writer_set_vocab(ix_writer_t *w, const corpus_vocab_t *vocab,
     for (guint i = 0; i < pairs->len; i++)
         g_checksum_update(sum, g_ptr_array_index(pairs, i),
                           strlen(g_ptr_array_index(pairs, i)) + 1);
+    for (guint i = 0; i < gloss->len; i++)
+        g_checksum_update(sum, g_ptr_array_index(gloss, i),
+                          strlen(g_ptr_array_index(gloss, i)) + 1);
     if (xc_dbw_get_metadata(w->db, IX_META_VOCAB, &stored) == XC_OK
         && g_strcmp0(stored, g_checksum_get_string(sum)) == 0)
         return TRUE;
@@ -246,6 +250,15 @@ ix_writer_set_vocab(ix_writer_t *w, const corpus_vocab_t *vocab,
         st = xc_dbw_add_synonym(w->db, ab[0], ab[1]);
         if (st == XC_OK)
             st = xc_dbw_add_synonym(w->db, ab[1], ab[0]);
+    }
+    /* The glossary translates both ways: Russian queries find English
+     * entries, English queries Russian documents. */
+    for (guint i = 0; i < gloss->len && st == XC_OK; i++) {
+        g_auto(GStrv) ab = g_strsplit(g_ptr_array_index(gloss, i), "\n", 2);
+
+        st = xc_dbw_add_translation(w->db, ab[0], ab[1]);
+        if (st == XC_OK)
+            st = xc_dbw_add_translation(w->db, ab[1], ab[0]);
     }
     if (st != XC_OK)
         return fail(w, st, "cannot store synonyms", error);

@@ -466,24 +466,16 @@ api_search(api_ctx_t *ctx, const char *arg, GPtrArray *params,
     db = api_db(ctx, error);
     if (!db)
         return NULL;
+    /* Only words the index does not know are corrected, so the corrected
+     * query is what is searched, even when the other words match
+     * ("corrected_applied"). */
     if (req.q)
         req.corrected = sd_query_correct(db, req.q);
+    req.use_corrected = req.corrected != NULL;
     if (!run_search(db, &req, &m, error))
         goto out;
     if (m)
         xc_mset_total(m, &total, &exact);
-    /* Nothing found, but a better spelling exists: search that instead,
-     * and say so ("corrected_applied"). */
-    if (total == 0 && req.corrected) {
-        xc_mset_free(m);
-        req.use_corrected = TRUE;
-        if (!run_search(db, &req, &m, error))
-            goto out;
-        total = 0;
-        exact = 1;
-        if (m)
-            xc_mset_total(m, &total, &exact);
-    }
     if (m) {
         page = sd_rank_page(db, m, req.offset, req.limit, req.diversify,
                             error);

@@ -151,7 +151,7 @@ correct_word(xc_db_t *db, GString *out, const char *word, size_t len)
 {
     g_autofree char *lower = g_utf8_strdown(word, (gssize)len);
     char *suggestion = NULL;
-    uint64_t freq = 0;
+    int known = 0;
     gboolean done = FALSE;
     const char *p;
 
@@ -161,7 +161,7 @@ correct_word(xc_db_t *db, GString *out, const char *word, size_t len)
         if (g_ascii_isdigit(*p))
             goto keep;
     if (g_utf8_strlen(lower, -1) < 4
-        || xc_db_termfreq(db, lower, &freq) != XC_OK || freq > 0)
+        || xc_db_word_known(db, lower, &known) != XC_OK || known)
         goto keep;
     if (xc_db_spell(db, lower, &suggestion) == XC_OK && suggestion
         && *suggestion) {
@@ -178,8 +178,10 @@ keep:
 
 /* Xapian's own correction (FLAG_SPELLING_CORRECTION) also "corrects"
  * words the index has ("prisons" into the more frequent "prison"), so
- * the words are checked here: only a word that no document contains is
- * replaced, by the closest word of the spelling data.  Field values
+ * the words are checked here: only a word the index does not know
+ * (xc_db_word_known(): not in any document, in no case form, not an
+ * acronym or glossary term) is replaced, by the closest word of the
+ * spelling data.  Field values
  * ("org:unodc", "year:2019") and operators are left alone. */
 char *
 sd_query_correct(xc_db_t *db, const char *q)

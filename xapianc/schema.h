@@ -76,7 +76,7 @@ enum {
  * document goes into an empty index, "0" when synonyms change under
  * documents written before. */
 #define XC_META_PHRASE_TERMS "ctmap:phrase-terms"
-#define XC_SCHEMA_VERSION   "1"
+#define XC_SCHEMA_VERSION   "2"
 
 /* Page separator inside XC_SLOT_TEXT. */
 #define XC_PAGE_SEP         '\f'

@@ -2,6 +2,7 @@
  * search, facets and snippets, with every C++ exception stopped here. */
 #include "xapianc.h"
 #include "schema.h"
+#include "lemma.hh"
 
 #include <xapian.h>
 #include <zlib.h>
@@ -480,9 +481,11 @@ normalize_words(const std::string &text)
 /* ---------------------------------------------------------------- Stemming */
 
 /* One stemmer for a bilingual corpus: Russian for words with a Cyrillic
- * letter, English for everything else.  A word is Cyrillic when it has a
- * UTF-8 lead byte of U+0400..U+052F (0xD0..0xD4); words are already
- * lower-cased by the TermGenerator and the QueryParser. */
+ * letter, English for everything else, each run on the word's dictionary
+ * form (lemma.hh: the hunspell-ru lemma, the American spelling), so that
+ * "узбекистана" and "узбекистане", "organisations" and "organizations"
+ * share a stem.  Words are already lower-cased by the TermGenerator and
+ * the QueryParser. */
 class MixedStem : public Xapian::StemImplementation {
     Xapian::Stem en{"english"};
     Xapian::Stem ru{"russian"};
@@ -491,11 +494,8 @@ class MixedStem : public Xapian::StemImplementation {
     std::string
     operator()(const std::string &word) override
     {
-        for (unsigned char c : word) {
-            if (c >= 0xD0 && c <= 0xD4)
-                return ru(word);
-        }
-        return en(word);
+        std::string form = xc_lemma::fold(word);
+        return xc_lemma::is_cyrillic(form) ? ru(form) : en(form);
     }
 
     std::string
@@ -993,7 +993,10 @@ all_stopwords(const Xapian::Query &q, const Xapian::Stopper &stop)
  * With @phrase_terms (XC_META_PHRASE_TERMS), every document holding such a
  * phrase also holds the one-word synonym, so a synonym group that has one
  * drops its phrases: they would find nothing new, at a position check per
- * document. */
+ * document.
+ * A synonym whose words are stems ("Zborder Zcontrol", a glossary
+ * translation: xc_dbw_add_translation()) has no positions to check; it
+ * becomes the AND of its stems, and is never dropped. */
 Xapian::Query
 expand_phrases(const Xapian::Query &q, bool phrase_terms, bool *changed)
 {
@@ -1005,8 +1008,9 @@ expand_phrases(const Xapian::Query &q, bool phrase_terms, bool *changed)
         for (size_t i = 0; i < q.get_num_subqueries(); i++) {
             Xapian::Query sub = q.get_subquery(i);
             bool leaf = sub.get_type() == Xapian::Query::LEAF_TERM;
-            bool spaced = leaf && (*sub.get_terms_begin()).find(' ')
-                                      != std::string::npos;
+            std::string t = leaf ? *sub.get_terms_begin() : "";
+            bool spaced = leaf && t.find(' ') != std::string::npos
+                          && t[0] != 'Z';
             one_word = one_word || (leaf && !spaced);
             if (!spaced)
                 keep.push_back(sub);
@@ -1034,6 +1038,9 @@ expand_phrases(const Xapian::Query &q, bool phrase_terms, bool *changed)
             start = end + 1;
         }
         *changed = true;
+        if (t[0] == 'Z')
+            return Xapian::Query(Xapian::Query::OP_AND, words.begin(),
+                                 words.end());
         return Xapian::Query(Xapian::Query::OP_PHRASE, words.begin(),
                              words.end(), words.size());
     }
@@ -1076,6 +1083,15 @@ const struct {
     {"lang", XC_PREFIX_LANG},       {"section", XC_PREFIX_SECTION},
     {"status", XC_PREFIX_STATUS},   {"site", XC_PREFIX_HOST},
 };
+
+/* An upper-case query word stays as written when it is a synonym key:
+ * "FTF" is the acronym, found as such; "Borders" is just a word. */
+bool
+is_acronym(const std::string &lower, void *rock)
+{
+    const Xapian::Database &db = *static_cast<const Xapian::Database *>(rock);
+    return db.synonyms_begin(lower) != db.synonyms_end(lower);
+}
 
 /* ---------------------------------------------------------------- Positions */
 
@@ -1318,6 +1334,26 @@ xc_db_spell(xc_db_t *db, const char *word, char **out)
     }
 }
 
+xc_status_t
+xc_db_word_known(xc_db_t *db, const char *word, int *known)
+{
+    if (!db)
+        return XC_ERR_INVALID;
+    if (!word || !known)
+        return invalid(db->err, "xc_db_word_known: NULL argument");
+    *known = 0;
+    try {
+        std::string w = lower(word);
+        std::string z = "Z" + make_stem()(w);
+        *known = db->db.term_exists(w) || db->db.term_exists(z)
+                 || db->db.synonyms_begin(w) != db->db.synonyms_end(w)
+                 || db->db.synonyms_begin(z) != db->db.synonyms_end(z);
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(db->err, std::current_exception());
+    }
+}
+
 /* A @max of 0 means no limit. */
 xc_status_t
 xc_db_allterms(xc_db_t *db, const char *prefix, size_t max, xc_term_cb cb,
@@ -1376,6 +1412,7 @@ xc_query_parse(xc_db_t *db, const char *text, unsigned flags,
             return XC_OK;
         }
 
+        s = xc_lemma::fold_query(s, is_acronym, &db->db);
         Xapian::QueryParser qp;
         const Xapian::Stopper *stopper = make_stopper();
         qp.set_database(db->db);
@@ -2196,7 +2233,9 @@ load_phrases(xc_dbw_t *w)
         for (auto t = w->db.synonyms_begin(key); t != w->db.synonyms_end(key);
              ++t) {
             std::string one = *t;
-            if (one.find(' ') != std::string::npos)
+            /* Multi-word, or a glossary stem (xc_dbw_add_translation()),
+             * which the TermGenerator already adds where the word is. */
+            if (one.find(' ') != std::string::npos || one[0] == 'Z')
                 continue;
             ph.terms.push_back(one);
             ph.terms.push_back("Z" + w->stem(one));
@@ -2429,6 +2468,66 @@ xc_dbw_add_synonym(xc_dbw_t *w, const char *term, const char *synonym)
             w->db.add_synonym(key, value);
             synonyms_changed(w);
         }
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}
+
+/* The words of @text, lower-cased, unstemmed, in order. */
+static std::vector<std::string>
+split_words(const std::string &text)
+{
+    std::vector<std::string> words;
+    std::string norm = normalize_words(text);
+    size_t start = 0;
+    while (start < norm.size()) {
+        size_t end = norm.find(' ', start);
+        if (end == std::string::npos)
+            end = norm.size();
+        if (end > start)
+            words.push_back(norm.substr(start, end - start));
+        start = end + 1;
+    }
+    return words;
+}
+
+/* The key is what the query parser looks up: the stem ("Z" + stem) of a
+ * single word, the dictionary forms of several words joined by spaces
+ * (xc_query_parse() folds the query's words the same way).  The value is
+ * the stems, space-separated: expand_phrases() makes the AND of them.
+ * Stopwords leave the value, since the TermGenerator does not index
+ * their stems. */
+xc_status_t
+xc_dbw_add_translation(xc_dbw_t *w, const char *term, const char *translation)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    if (!term || !translation)
+        return invalid(w->err, "xc_dbw_add_translation: NULL argument");
+    try {
+        std::vector<std::string> from = split_words(term);
+        std::vector<std::string> to = split_words(translation);
+        std::unique_ptr<const Xapian::Stopper> stop(make_stopper());
+        std::string key, value;
+        if (from.size() == 1) {
+            key = "Z" + w->stem(from[0]);
+        } else {
+            for (const auto &word : from)
+                key += (key.empty() ? "" : " ") + xc_lemma::fold(word);
+        }
+        for (const auto &word : to) {
+            if (to.size() > 1 && (*stop)(word))
+                continue;
+            value += (value.empty() ? "Z" : " Z") + w->stem(word);
+        }
+        if (from.empty() || value.empty())
+            return invalid(w->err, "xc_dbw_add_translation: no words");
+        if (key != value)
+            w->db.add_synonym(key, value);
+        for (const auto &word : from)
+            if (xc_lemma::is_cyrillic(word))
+                w->db.add_spelling(xc_lemma::fold(word));
         return XC_OK;
     } catch (...) {
         return xc__fail(w->err, std::current_exception());
