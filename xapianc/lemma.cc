@@ -15,7 +15,8 @@
 #include <unordered_map>
 #include <vector>
 
-namespace xc_lemma {
+namespace xc_int {
+namespace lemma {
 
 namespace {
 
@@ -254,4 +255,5 @@ fold_query(const std::string &text,
     return out;
 }
 
-} /* namespace xc_lemma */
+} /* namespace lemma */
+} /* namespace xc_int */

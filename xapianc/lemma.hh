@@ -15,7 +15,8 @@
 
 #include <string>
 
-namespace xc_lemma {
+namespace xc_int {
+namespace lemma {
 
 /* The dictionary form of @word (lower-case UTF-8, one word): the hunspell-ru
  * lemma of a Cyrillic word, lower-cased, with "ё" as "е"; the en_US
@@ -41,6 +42,7 @@ std::string fold_query(const std::string &text,
 /* True when the dictionaries were found and loaded. */
 bool available();
 
-} /* namespace xc_lemma */
+} /* namespace lemma */
+} /* namespace xc_int */
 
 #endif /* CTMAP_XAPIANC_LEMMA_HH */
