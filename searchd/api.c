@@ -425,10 +425,10 @@ run_search(xc_db_t *db, sd_search_req_t *req, xc_mset_t **m,
     /* Browsing (no q) and date order have no near-duplicates to speak
      * of: those lists are what the user asked for, in that order. */
     req->diversify = req->q && sort == XC_SORT_RELEVANCE
-        && req->offset + req->limit <= SD_DIVERSIFY_WINDOW;
+        && req->offset < SD_DIVERSIFY_WINDOW;
     if (req->diversify) {
         opts.offset = 0;
-        opts.limit = SD_DIVERSIFY_WINDOW;
+        opts.limit = MAX(SD_DIVERSIFY_WINDOW, req->offset + req->limit);
     }
     if (req->q && xc_query_is_empty(q)) {
         xc_query_free(q);

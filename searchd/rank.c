@@ -5,11 +5,10 @@
 
 #include "searchd-int.h"
 
-/* Bytes of letters and digits of a title that make it "the same" title:
- * enough to tell programmes apart, few enough that "..., Kyrgyzstan, and
- * Iraq." and "... & Kyrgyzstan" are one. */
-#define TITLE_KEY_BYTES     48
-/* Shorter titles ("Report", "Handbook") say nothing about sameness. */
+/* Two hits are the same when all of their titles' letters and digits are:
+ * a shared prefix is not enough (the main UNODC/UNCCT/CTED prisons
+ * project and a workshop of it share 48 letters, and both answer).
+ * Shorter titles ("Report", "Handbook") say nothing about sameness. */
 #define TITLE_KEY_MIN       16
 
 void
@@ -26,8 +25,7 @@ title_key(const char *title)
     GString *key = g_string_new(NULL);
     const char *p;
 
-    for (p = lower; *p && key->len < TITLE_KEY_BYTES;
-         p = g_utf8_next_char(p)) {
+    for (p = lower; *p; p = g_utf8_next_char(p)) {
         gunichar c = g_utf8_get_char(p);
 
         if (g_unichar_isalnum(c))
@@ -242,6 +240,7 @@ sd_rank_page(xc_db_t *db, xc_mset_t *m, size_t offset, size_t limit,
     g_autoptr(GArray) all = g_array_new(FALSE, TRUE, sizeof(entry_t));
     g_autoptr(GHashTable) keys = NULL;
     size_t n = xc_mset_size(m), i;
+    size_t window = MIN(n, SD_DIVERSIFY_WINDOW);
 
     g_array_set_clear_func(page, sd_rank_slot_clear);
     g_array_set_clear_func(all, entry_clear);
@@ -254,7 +253,7 @@ sd_rank_page(xc_db_t *db, xc_mset_t *m, size_t offset, size_t limit,
         return page;
     }
     keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < window; i++) {
         entry_t e = {i, (double)i, NULL};
         const hit_keys_t *k = hit_keys(db, m, i, error);
         const char *orig;
@@ -274,6 +273,11 @@ sd_rank_page(xc_db_t *db, xc_mset_t *m, size_t offset, size_t limit,
     }
     place_duplicates(all);
     g_array_sort(all, by_key);
+    for (i = window; i < n; i++) {
+        entry_t e = {i, (double)i, NULL};
+
+        g_array_append_val(all, e);
+    }
     for (i = offset; i < all->len && i < offset + limit; i++) {
         entry_t *e = &g_array_index(all, entry_t, i);
         sd_rank_slot_t s = {e->index, (unsigned)i + 1, e->duplicate_of};

@@ -197,10 +197,12 @@ JsonObject *sd_facets_labels(xc_db_t *db);
 
 /* ---------------------------------------------------------------- Ranking */
 
-/* Relevance-ranked pages within the first SD_DIVERSIFY_WINDOW hits are
- * cut from that window reordered: a near-duplicate of a higher hit (the
- * same title, or an entry and a document it cites) moves down
- * SD_DIVERSIFY_DEMOTE places. */
+/* Relevance-ranked pages that start within the first SD_DIVERSIFY_WINDOW
+ * hits are cut from one order: that window reordered -- a near-duplicate
+ * of a higher hit (the same whole title, or an entry and a document it
+ * cites) moves down SD_DIVERSIFY_DEMOTE places, staying in the window --
+ * then Xapian's order past it.  Every offset and limit cuts the same
+ * order, so pages agree at any depth. */
 #define SD_DIVERSIFY_WINDOW 30
 #define SD_DIVERSIFY_DEMOTE 10
 
@@ -214,8 +216,9 @@ typedef struct {
 /* Frees the members of an sd_rank_slot_t (a GArray clear func). */
 void sd_rank_slot_clear(gpointer data);
 /* Returns: (transfer full) (nullable): the page as sd_rank_slot_t: with
- * @diversify, @m holds the whole window and the page is [@offset,
- * @offset + @limit) of it reordered; otherwise @m is the page. */
+ * @diversify, @m holds the hits from the first on (the window and any
+ * more up to @offset + @limit) and the page is [@offset, @offset +
+ * @limit) of them in the order above; otherwise @m is the page. */
 GArray *sd_rank_page(xc_db_t *db, xc_mset_t *m, size_t offset, size_t limit,
                      gboolean diversify, GError **error);
 /* Returns: (transfer none) (nullable): the label a hit with @status

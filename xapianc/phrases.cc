@@ -29,6 +29,27 @@ expand_phrases(const Xapian::Query &q, bool phrase_terms, bool *changed)
 {
     Xapian::Query::op op = q.get_type();
 
+    /* A multi-word key ("terrorist financing") comes back from the parser
+     * as SYNONYM(words OR-ed, its synonyms): the query's own words then
+     * count as one term as common as all of them together, which sank the
+     * entries that hold both.  The words keep their own weights, beside
+     * the group of their synonyms. */
+    if (op == Xapian::Query::OP_SYNONYM && q.get_num_subqueries() >= 2
+        && q.get_subquery(0).get_type() != Xapian::Query::LEAF_TERM) {
+        std::vector<Xapian::Query> syns;
+        for (size_t i = 1; i < q.get_num_subqueries(); i++)
+            syns.push_back(q.get_subquery(i));
+        Xapian::Query group =
+            syns.size() == 1 ? syns[0]
+                             : Xapian::Query(op, syns.begin(), syns.end());
+        bool ignored = false;
+        *changed = true;
+        return Xapian::Query(
+            Xapian::Query::OP_OR,
+            expand_phrases(q.get_subquery(0), phrase_terms, &ignored),
+            expand_phrases(group, phrase_terms, &ignored));
+    }
+
     if (op == Xapian::Query::OP_SYNONYM && phrase_terms) {
         std::vector<Xapian::Query> keep;
         bool one_word = false;
