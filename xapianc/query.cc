@@ -158,7 +158,6 @@ all_stopwords(const Xapian::Query &q, const Xapian::Stopper &stop)
 
 const unsigned QP_FLAGS_BASE =
     Xapian::QueryParser::FLAG_DEFAULT |
-    Xapian::QueryParser::FLAG_BOOLEAN_ANY_CASE |
     Xapian::QueryParser::FLAG_PHRASE | Xapian::QueryParser::FLAG_LOVEHATE |
     Xapian::QueryParser::FLAG_WILDCARD;
 

@@ -104,14 +104,16 @@ make_stem()
 
 /* A short English list: enough to keep "the" and "of" out of queries and
  * out of the stemmed terms, short enough that no content word is lost.
- * "no", "not", "and", "or" stay out of it because they carry meaning (and
- * are operators with FLAG_BOOLEAN_ANY_CASE). */
+ * "and" and "or" are in it: only the capitals AND, OR, NOT are operators
+ * (lower-case ones joined the words of titles and questions, "resilience
+ * and regional cooperation", into a strict AND).  "no" and "not" stay out
+ * of it because they carry meaning. */
 const Xapian::Stopper *
 make_stopper()
 {
     static const char *const words[] = {
-        "a", "an", "are", "as", "at", "be", "by", "for", "from", "in",
-        "is", "it", "its", "of", "on", "that", "the", "this", "to", "was",
+        "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in",
+        "is", "it", "its", "of", "on", "or", "that", "the", "this", "to", "was",
         "were", "with",
     };
     auto *s = new Xapian::SimpleStopper(std::begin(words), std::end(words));
