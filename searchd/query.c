@@ -144,10 +144,12 @@ static const char *const operators[] = {
 };
 
 /* Appends to @out the word @word (@len bytes), or its spelling
- * correction when the index has no such word but a close one.  Returns
- * TRUE when it corrected. */
+ * correction when the index has no such word but a close one, while
+ * *@budget lasts (each unknown word spends one).  Returns TRUE when it
+ * corrected. */
 static gboolean
-correct_word(xc_db_t *db, GString *out, const char *word, size_t len)
+correct_word(xc_db_t *db, GString *out, const char *word, size_t len,
+             guint *budget)
 {
     g_autofree char *lower = g_utf8_strdown(word, (gssize)len);
     char *suggestion = NULL;
@@ -161,8 +163,10 @@ correct_word(xc_db_t *db, GString *out, const char *word, size_t len)
         if (g_ascii_isdigit(*p))
             goto keep;
     if (g_utf8_strlen(lower, -1) < 4
-        || xc_db_word_known(db, lower, &known) != XC_OK || known)
+        || xc_db_word_known(db, lower, &known) != XC_OK || known
+        || *budget == 0)
         goto keep;
+    --*budget;
     if (xc_db_spell(db, lower, &suggestion) == XC_OK && suggestion
         && *suggestion) {
         g_string_append(out, suggestion);
@@ -188,6 +192,7 @@ sd_query_correct(xc_db_t *db, const char *q)
 {
     g_autoptr(GString) out = g_string_new(NULL);
     gboolean changed = FALSE;
+    guint budget = SD_MAX_CORRECTIONS;
     const char *p = q;
 
     while (*p) {
@@ -219,7 +224,7 @@ sd_query_correct(xc_db_t *db, const char *q)
             }
             while (p < end && g_unichar_isalnum(g_utf8_get_char(p)))
                 p = g_utf8_next_char(p);
-            changed |= correct_word(db, out, w, (size_t)(p - w));
+            changed |= correct_word(db, out, w, (size_t)(p - w), &budget);
         }
     }
     return changed ? g_strdup(out->str) : NULL;

@@ -161,9 +161,14 @@ void sd_search_req_add_filter(sd_search_req_t *req, const char *prefix,
 xc_query_t *sd_query_build(xc_db_t *db, const sd_search_req_t *req,
                            unsigned parse_flags, const char *skip_prefix,
                            GError **error);
-/* Returns: (transfer full) (nullable): @q with each word that no
- * document contains replaced by its spelling correction, or NULL when
- * no word needed one. */
+/* Unknown words of one query that get a spelling correction looked up:
+ * a hunspell suggestion costs a few milliseconds, and a pasted page of
+ * text must not cost seconds. */
+#define SD_MAX_CORRECTIONS 8
+
+/* Returns: (transfer full) (nullable): @q with each word the index does
+ * not know (xc_db_word_known()) replaced by its spelling correction, up
+ * to SD_MAX_CORRECTIONS of them, or NULL when no word needed one. */
 char *sd_query_correct(xc_db_t *db, const char *q);
 /* Returns: (transfer none) (nullable): the filter of @req on @prefix. */
 const sd_filter_t *sd_search_req_filter(const sd_search_req_t *req,

@@ -169,6 +169,27 @@ available()
     return d.ru && d.en;
 }
 
+std::vector<std::string>
+suggest(const std::string &word)
+{
+    std::vector<std::string> out;
+    dicts &d = get_dicts();
+    Hunspell *h = is_cyrillic(word) ? d.ru.get() : d.en.get();
+    if (!h || word.size() > SUGGEST_MAX)
+        return out;
+    std::vector<std::string> got;
+    {
+        std::lock_guard<std::mutex> hold(d.lock);
+        got = h->suggest(word);
+    }
+    for (const auto &s : got) {
+        std::string l = Xapian::Unicode::tolower(s);
+        if (l != word && l.find_first_of(" -'") == std::string::npos)
+            out.push_back(l);
+    }
+    return out;
+}
+
 std::string
 fold(const std::string &word)
 {

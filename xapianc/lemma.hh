@@ -14,6 +14,7 @@
 #define CTMAP_XAPIANC_LEMMA_HH
 
 #include <string>
+#include <vector>
 
 namespace xc_int {
 namespace lemma {
@@ -38,6 +39,12 @@ std::string fold_query(const std::string &text,
                        bool (*keep_case)(const std::string &lower,
                                          void *rock),
                        void *rock);
+
+/* Hunspell's corrections of the misspelt @word (lower-case, one word),
+ * best first, lower-cased, one-word ones only; none for a word of more
+ * than SUGGEST_MAX bytes (hunspell's cost grows with the length). */
+const size_t SUGGEST_MAX = 40;
+std::vector<std::string> suggest(const std::string &word);
 
 /* True when the dictionaries were found and loaded. */
 bool available();

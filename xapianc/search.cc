@@ -64,7 +64,8 @@ xc_search(xc_query_t *q, const xc_search_opts_t *opts, xc_mset_t **out)
 
         Xapian::Enquire enq(db->db);
         enq.set_query(q->query);
-        enq.set_weighting_scheme(Xapian::BM25Weight(BM25_K1, 0, 1, BM25_B, 0.5));
+        enq.set_weighting_scheme(
+            Xapian::BM25Weight(BM25_K1, 0, 1, BM25_B, 0.5));
         std::unique_ptr<DeadlineSpy> deadline;
         if (q->time_limit > 0) {
             deadline.reset(new DeadlineSpy(q->time_limit));
