@@ -33,37 +33,11 @@ sd_search_req_clear(sd_search_req_t *req)
     g_clear_pointer(&req->filters, g_ptr_array_unref);
 }
 
-/* Slugs are computed the way the indexer computes the values of its
- * boolean terms (corpus_slug()); searchd does not link the corpus
- * library, so the rule is repeated here and the tests pin it down. */
-char *
-sd_query_slug(const char *text)
-{
-    g_autofree char *valid = g_utf8_make_valid(text, -1);
-    GString *out = g_string_new(NULL);
-    gboolean dash = FALSE;
-    const char *p;
-
-    for (p = valid; *p; p = g_utf8_next_char(p)) {
-        gunichar c = g_utf8_get_char(p);
-
-        if (!g_unichar_isalnum(c)) {
-            dash = out->len > 0;
-            continue;
-        }
-        if (dash)
-            g_string_append_c(out, '-');
-        dash = FALSE;
-        g_string_append_unichar(out, g_unichar_tolower(c));
-    }
-    return g_string_free(out, FALSE);
-}
-
 void
 sd_search_req_add_filter(sd_search_req_t *req, const char *prefix,
                          const char *value)
 {
-    g_autofree char *slug = sd_query_slug(value);
+    g_autofree char *slug = xc_slug(value);
     sd_filter_t *f = NULL;
     guint i;
 
@@ -99,18 +73,14 @@ sd_search_req_filter(const sd_search_req_t *req, const char *prefix)
 }
 
 xc_query_t *
-sd_query_build(xc_db_t *db, const sd_search_req_t *req,
-               unsigned parse_flags, const char *skip_prefix,
-               GError **error)
+sd_query_build(xc_db_t *db, const sd_search_req_t *req, GError **error)
 {
     const char *text = req->use_corrected ? req->corrected : req->q;
     xc_query_t *q = NULL;
     xc_status_t st;
-    guint i;
 
     /* Synonyms always expand acronyms and organization aliases. */
-    st = xc_query_parse(db, text ? text : "",
-                        parse_flags | XC_PARSE_SYNONYMS, &q);
+    st = xc_query_parse(db, text ? text : "", XC_PARSE_SYNONYMS, &q);
     /* A search that runs past the bound (a huge OR counted for facets,
      * say) is refused with 503 "timeout" rather than left to hold a
      * thread. */
@@ -121,21 +91,25 @@ sd_query_build(xc_db_t *db, const sd_search_req_t *req,
         xc_query_free(q);
         return NULL;
     }
-    for (i = 0; i < req->filters->len; i++) {
+    return q;
+}
+
+size_t
+sd_search_filters(const sd_search_req_t *req, const char *skip_prefix,
+                  xc_filter_t *out)
+{
+    size_t n = 0;
+
+    for (guint i = 0; i < req->filters->len; i++) {
         const sd_filter_t *f = g_ptr_array_index(req->filters, i);
 
         if (skip_prefix && g_str_equal(f->prefix, skip_prefix))
             continue;
-        st = xc_query_filter(q, f->prefix,
-                             (const char *const *)f->values->pdata,
-                             f->values->len);
-        if (st != XC_OK) {
-            sd_index_fail(db, st, "cannot apply filter", error);
-            xc_query_free(q);
-            return NULL;
-        }
+        out[n++] = (xc_filter_t){f->prefix,
+                                 (const char *const *)f->values->pdata,
+                                 f->values->len};
     }
-    return q;
+    return n;
 }
 
 /* Operators of the query syntax, which are not words to correct. */

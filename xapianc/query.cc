@@ -11,9 +11,9 @@ namespace xc_int {
 
 /* ---------------------------------------------------------------- Prefixes */
 
-/* Boolean field values typed in a query ("country:Kyrgyzstan") are
- * lower-cased to match the slugs the indexer writes, and hashed like
- * every boolean term. */
+/* Boolean field values typed in a query ("country:Kyrgyzstan") are made
+ * slugs (xc_slug()) to match the values the indexer writes, and hashed
+ * like every boolean term. */
 class BoolProcessor : public Xapian::FieldProcessor {
     std::string prefix;
 
@@ -25,7 +25,7 @@ class BoolProcessor : public Xapian::FieldProcessor {
     {
         if (str.empty())
             return Xapian::Query::MatchNothing;
-        return Xapian::Query(hash_term(prefix + lower(str)));
+        return Xapian::Query(hash_term(prefix + slug(str)));
     }
 };
 
@@ -161,16 +161,6 @@ const unsigned QP_FLAGS_BASE =
     Xapian::QueryParser::FLAG_PHRASE | Xapian::QueryParser::FLAG_LOVEHATE |
     Xapian::QueryParser::FLAG_WILDCARD;
 
-const struct {
-    const char *field;
-    const char *prefix;
-} BOOL_FIELDS[] = {
-    {"theme", XC_PREFIX_THEME},     {"country", XC_PREFIX_COUNTRY},
-    {"kind", XC_PREFIX_KIND},       {"type", XC_PREFIX_TYPE},
-    {"lang", XC_PREFIX_LANG},       {"section", XC_PREFIX_SECTION},
-    {"status", XC_PREFIX_STATUS},   {"site", XC_PREFIX_HOST},
-};
-
 /* An upper-case query word stays as written when it is a synonym key:
  * "FTF" is the acronym, found as such; "Borders" is just a word. */
 bool
@@ -189,7 +179,8 @@ using namespace xc_int;
 /* The parser: the default operator stays OR (ranked by BM25, which puts
  * documents with every word first) because AND loses recall on long
  * natural-language queries.  Free-text prefixes title: and org:, boolean
- * ones lower-cased through BoolProcessor, year: through YearProcessor.
+ * ones (XC_FIELD_LIST) made slugs by BoolProcessor, year: through
+ * YearProcessor.
  * A syntax error (a stray "AND", say) is retried once with no syntax flags,
  * so a user always gets results for what they typed; a bad year range is
  * not retried, since it would fail again. */
@@ -202,7 +193,7 @@ xc_query_parse(xc_db_t *db, const char *text, unsigned flags,
     if (!out)
         return invalid(db->err, "xc_query_parse: NULL out");
     *out = nullptr;
-    try {
+    return guard(db->err, [&]() -> xc_status_t {
         std::unique_ptr<xc_query_t> q(new xc_query_t());
         q->db = db;
         std::string s = text ? text : "";
@@ -226,22 +217,19 @@ xc_query_parse(xc_db_t *db, const char *text, unsigned flags,
         qp.set_default_op(Xapian::Query::OP_OR);
         qp.add_prefix("title", XC_PREFIX_TITLE);
         qp.add_prefix("org", XC_PREFIX_ORGTEXT);
-        for (const auto &f : BOOL_FIELDS)
-            qp.add_boolean_prefix(f.field,
-                                  (new BoolProcessor(f.prefix))->release());
+        for (const xc_field_info_t &f : xc_fields)
+            if (f.query)
+                qp.add_boolean_prefix(
+                    f.query, (new BoolProcessor(f.prefix))->release());
         /* The parser owns the processor; @year stays valid while qp
          * lives, which is all we need it for. */
         YearProcessor *year = new YearProcessor(db->db);
         qp.add_boolean_prefix("year", year->release());
 
         unsigned extra = 0;
-        if (flags & XC_PARSE_SPELLING)
-            extra |= Xapian::QueryParser::FLAG_SPELLING_CORRECTION;
         if (flags & XC_PARSE_SYNONYMS)
             extra |= Xapian::QueryParser::FLAG_SYNONYM |
                      Xapian::QueryParser::FLAG_AUTO_MULTIWORD_SYNONYMS;
-        if (flags & XC_PARSE_PARTIAL)
-            extra |= Xapian::QueryParser::FLAG_PARTIAL;
 
         Xapian::Query parsed;
         try {
@@ -252,8 +240,6 @@ xc_query_parse(xc_db_t *db, const char *text, unsigned flags,
         /* A bad year is the user's mistake in any syntax: no retry. */
         if (!year->error.empty())
             throw Xapian::QueryParserError(year->error);
-        q->corrected = qp.get_corrected_query_string();
-        q->has_corrected = !q->corrected.empty();
 
         if (parsed.empty() || all_stopwords(parsed, *stopper)) {
             q->empty = true;
@@ -266,9 +252,7 @@ xc_query_parse(xc_db_t *db, const char *text, unsigned flags,
         }
         *out = q.release();
         return XC_OK;
-    } catch (...) {
-        return xc__fail(db->err, std::current_exception());
-    }
+    });
 }
 
 void
@@ -277,8 +261,26 @@ xc_query_free(xc_query_t *q)
     delete q;
 }
 
-/* @n == 0 adds no filter (rather than one that matches nothing), so a
- * caller can pass an empty list straight through. */
+/* Narrows *@query to the documents @f asks for; @f->n == 0 leaves it as
+ * it is, so a caller can pass an empty list straight through. */
+xc_status_t
+xc_int::add_filter(std::string &err, const xc_filter_t *f,
+                   Xapian::Query *query)
+{
+    if (!f->prefix || (f->n && !f->values))
+        return invalid(err, "filter: NULL argument");
+    if (f->n == 0)
+        return XC_OK;
+    std::vector<Xapian::Query> terms;
+    for (size_t i = 0; i < f->n; i++) {
+        if (!f->values[i])
+            return invalid(err, "filter: NULL value");
+        terms.emplace_back(hash_term(f->prefix + std::string(f->values[i])));
+    }
+    Xapian::Query any(Xapian::Query::OP_OR, terms.begin(), terms.end());
+    *query = Xapian::Query(Xapian::Query::OP_FILTER, *query, any);
+    return XC_OK;
+}
 xc_status_t
 xc_query_filter(xc_query_t *q, const char *prefix, const char *const *values,
                 size_t n)
@@ -287,48 +289,16 @@ xc_query_filter(xc_query_t *q, const char *prefix, const char *const *values,
         return XC_ERR_INVALID;
     if (!prefix || (n && !values))
         return invalid(q->db->err, "xc_query_filter: NULL argument");
-    try {
-        if (n == 0)
-            return XC_OK;
-        std::vector<Xapian::Query> terms;
-        for (size_t i = 0; i < n; i++) {
-            if (!values[i])
-                return invalid(q->db->err, "xc_query_filter: NULL value");
-            terms.emplace_back(hash_term(prefix + std::string(values[i])));
-        }
-        Xapian::Query any(Xapian::Query::OP_OR, terms.begin(), terms.end());
-        q->query = Xapian::Query(Xapian::Query::OP_FILTER, q->query, any);
-        return XC_OK;
-    } catch (...) {
-        return xc__fail(q->db->err, std::current_exception());
-    }
+    xc_filter_t f = {prefix, values, n};
+    return guard(q->db->err, [&]() -> xc_status_t {
+        return add_filter(q->db->err, &f, &q->query);
+    });
 }
 
 int
 xc_query_is_empty(const xc_query_t *q)
 {
     return q && q->empty;
-}
-
-const char *
-xc_query_corrected(const xc_query_t *q)
-{
-    return q && q->has_corrected ? q->corrected.c_str() : nullptr;
-}
-
-/* Returns "" if the description cannot be built (out of memory). */
-const char *
-xc_query_describe(xc_query_t *q)
-{
-    if (!q)
-        return "";
-    try {
-        q->desc = q->query.get_description();
-        return q->desc.c_str();
-    } catch (...) {
-        (void)xc__fail(q->db->err, std::current_exception());
-        return "";
-    }
 }
 
 /* The limit is kept by DeadlineSpy, in the page pass and in a facet pass
