@@ -203,14 +203,18 @@ xc_db_get_metadata(xc_db_t *db, const char *key, char **value)
 }
 
 /* True when a document holds @w (lower-case) or its stem, or it is a
- * synonym key. */
+ * synonym key -- or, for a Russian word, when hunspell-ru accepts it: the
+ * mapping is English, so a correct Russian word the glossary does not
+ * hold ("контроля" of "пограничного контроля", a multi-word key) must
+ * still not be "corrected" into another case form. */
 static bool
 word_known(const Xapian::Database &db, const std::string &w)
 {
     std::string z = "Z" + make_stem()(w);
     return db.term_exists(w) || db.term_exists(z)
            || db.synonyms_begin(w) != db.synonyms_end(w)
-           || db.synonyms_begin(z) != db.synonyms_end(z);
+           || db.synonyms_begin(z) != db.synonyms_end(z)
+           || (lemma::is_cyrillic(w) && lemma::spelled(w));
 }
 
 /* A Latin word the index does not know takes hunspell's first correction

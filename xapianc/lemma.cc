@@ -169,6 +169,17 @@ available()
     return d.ru && d.en;
 }
 
+bool
+spelled(const std::string &word)
+{
+    dicts &d = get_dicts();
+    Hunspell *h = is_cyrillic(word) ? d.ru.get() : d.en.get();
+    if (!h)
+        return false;
+    std::lock_guard<std::mutex> hold(d.lock);
+    return h->spell(word) || h->spell(capitalise(word));
+}
+
 std::vector<std::string>
 suggest(const std::string &word)
 {

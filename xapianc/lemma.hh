@@ -46,6 +46,10 @@ std::string fold_query(const std::string &text,
 const size_t SUGGEST_MAX = 40;
 std::vector<std::string> suggest(const std::string &word);
 
+/* True when hunspell's dictionary for @word's script accepts it (a
+ * correctly spelt word, in any case form). */
+bool spelled(const std::string &word);
+
 /* True when the dictionaries were found and loaded. */
 bool available();
 

@@ -1072,6 +1072,10 @@ Test(xapianc, translations_find_the_other_language)
     cr_expect(known, "a case form of a word the index holds");
     cr_assert_eq(xc_db_word_known(db, "боевиков", &known), XC_OK);
     cr_expect(known, "a glossary term");
+    cr_assert_eq(xc_db_word_known(db, "контроля", &known), XC_OK);
+    cr_expect(known, "a correct Russian word is never corrected");
+    cr_assert_eq(xc_db_word_known(db, "контрля", &known), XC_OK);
+    cr_expect_not(known);
     cr_assert_eq(xc_db_word_known(db, "organisations", &known), XC_OK);
     cr_expect_not(known);
     cr_assert_eq(xc_db_word_known(db, "fightr", &known), XC_OK);
