@@ -207,7 +207,7 @@ JsonObject *sd_facets_labels(xc_db_t *db);
 
 /* Relevance-ranked pages that start within the first SD_DIVERSIFY_WINDOW
  * hits are cut from one order: that window reordered -- a near-duplicate
- * of a higher hit (the same whole title, or an entry and a document it
+ * of a higher hit (the same text, or an entry and a document it
  * cites) moves down SD_DIVERSIFY_DEMOTE places, staying in the window --
  * then Xapian's order past it.  Every offset and limit cuts the same
  * order, so pages agree at any depth. */
