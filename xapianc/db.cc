@@ -114,6 +114,11 @@ xc_db_open(const char *path, xc_db_t **out, char **errmsg)
     return guard_open(errmsg, [&]() -> xc_status_t {
         std::unique_ptr<xc_db_t> db(new xc_db_t());
         db->db = Xapian::Database(path);
+        db->stem = make_stem();
+        db->light_stem = make_light_stem();
+        /* The dictionaries load here, once a process (a third of a
+         * second), rather than in the first query. */
+        lemma::available();
         *out = db.release();
         return XC_OK;
     });

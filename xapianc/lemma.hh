@@ -43,7 +43,7 @@ std::string fold_query(const std::string &text,
 /* Hunspell's corrections of the misspelt @word (lower-case, one word),
  * best first, lower-cased, one-word ones only; none for a word of more
  * than SUGGEST_MAX bytes (hunspell's cost grows with the length). */
-const size_t SUGGEST_MAX = 40;
+const size_t SUGGEST_MAX = 24;
 std::vector<std::string> suggest(const std::string &word);
 
 /* True when hunspell's dictionary for @word's script accepts it (a
