@@ -1081,6 +1081,16 @@ Test(xapianc, translations_find_the_other_language)
     cr_assert_eq(xc_db_word_known(db, "fightr", &known), XC_OK);
     cr_expect_not(known);
     cr_expect_eq(xc_db_word_known(db, NULL, &known), XC_ERR_INVALID);
+
+    /* Corrections: the glossary's Russian words are spelling data, and a
+     * Latin word takes hunspell's suggestion that the index knows. */
+    char *s = NULL;
+    cr_assert_eq(xc_db_spell(db, "терорризм", &s), XC_OK);
+    cr_expect(g_str_has_prefix(s, "терроризм"), "%s", s);  /* any form */
+    free(s);
+    cr_assert_eq(xc_db_spell(db, "fightr", &s), XC_OK);
+    cr_expect_str_eq(s, "fighter");
+    free(s);
     xc_db_close(db);
 }
 
