@@ -48,12 +48,20 @@ typedef enum {
 
 typedef struct corpus_vocab corpus_vocab_t;
 
-/* Loads organizations.tsv, themes.tsv, countries.tsv, acronyms.tsv and
- * kinds.tsv from @dir.  Returns: (transfer full): free with
- * corpus_vocab_free(). */
+/* Loads organizations.tsv, themes.tsv, countries.tsv, acronyms.tsv,
+ * kinds.tsv and, when it is there, glossary.tsv from @dir.  Returns:
+ * (transfer full): free with corpus_vocab_free(). */
 corpus_vocab_t *corpus_vocab_load(const char *dir, GError **error);
 void corpus_vocab_free(corpus_vocab_t *vocab);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(corpus_vocab_t, corpus_vocab_free)
+
+/* The pairs of glossary.tsv (if @dir has one), each "english\nrussian",
+ * one for every English x Russian spelling of a line.  Returns:
+ * (transfer none) (element-type utf8). */
+const GPtrArray *corpus_vocab_glossary(const corpus_vocab_t *vocab);
+/* What corpus_vocab_load() skipped, as "path:line: why" messages, for the
+ * caller to show.  Returns: (transfer none) (element-type utf8). */
+const GPtrArray *corpus_vocab_warnings(const corpus_vocab_t *vocab);
 
 /* Every item of one vocabulary.  Returns: (transfer none). */
 const GPtrArray *corpus_vocab_items(const corpus_vocab_t *vocab,

@@ -12,7 +12,13 @@ struct corpus_vocab {
     GHashTable *by_alias[CORPUS_VOCAB_N];   /* folded alias -> term */
     GHashTable *by_slug[CORPUS_VOCAB_N];    /* slug -> term */
     guint max_words[CORPUS_VOCAB_N];        /* longest alias, in words */
+    GPtrArray *glossary;        /* "english\nrussian" pairs, owned */
+    GPtrArray *warnings;        /* "file:line: why", owned */
 };
+
+/* The bilingual glossary: optional, and a bad line in it is skipped with a
+ * warning rather than refusing the whole vocabulary. */
+static const char glossary_file[] = "glossary.tsv";
 
 /* The file behind each vocabulary, in corpus_vocab_kind_t order. */
 static const char *const vocab_files[CORPUS_VOCAB_N] = {
@@ -87,6 +93,10 @@ corpus_vocab_free(corpus_vocab_t *vocab)
         if (vocab->items[k])
             g_ptr_array_unref(vocab->items[k]);
     }
+    if (vocab->glossary)
+        g_ptr_array_unref(vocab->glossary);
+    if (vocab->warnings)
+        g_ptr_array_unref(vocab->warnings);
     g_free(vocab);
 }
 
@@ -168,23 +178,26 @@ load_line(corpus_vocab_t *vocab, corpus_vocab_kind_t kind, const char *path,
     return TRUE;
 }
 
-static gboolean
-load_file(corpus_vocab_t *vocab, corpus_vocab_kind_t kind, const char *dir,
-          GError **error)
+/* The lines of the .tsv file @path, '\r' removed; blank lines and
+ * comments become "" (kept, so that indexes stay line numbers - 1).
+ * Returns: (transfer full) or NULL with @error set. */
+static GStrv
+read_lines(const char *path, GError **error)
 {
-    g_autofree char *path = g_build_filename(dir, vocab_files[kind], NULL);
     g_autofree char *data = NULL;
-    g_auto(GStrv) lines = NULL;
     g_autoptr(GError) local = NULL;
+    GStrv lines;
     gsize len = 0;
 
     if (!g_file_get_contents(path, &data, &len, &local)) {
         g_set_error(error, CORPUS_ERROR, CORPUS_ERROR_IO, "%s",
                     local->message);
-        return FALSE;
+        return NULL;
     }
-    if (!g_utf8_validate_len(data, len, NULL))
-        return vocab_error(error, path, 0, "not valid UTF-8");
+    if (!g_utf8_validate_len(data, len, NULL)) {
+        vocab_error(error, path, 0, "not valid UTF-8");
+        return NULL;
+    }
     lines = g_strsplit(data, "\n", 0);
     for (guint i = 0; lines[i]; i++) {
         char *line = lines[i];
@@ -193,9 +206,82 @@ load_file(corpus_vocab_t *vocab, corpus_vocab_kind_t kind, const char *dir,
         if (l > 0 && line[l - 1] == '\r')
             line[l - 1] = '\0';
         if (line[strspn(line, " \t")] == '\0' || line[0] == '#')
-            continue;
-        if (!load_line(vocab, kind, path, i + 1, line, error))
+            line[0] = '\0';
+    }
+    return lines;
+}
+
+static gboolean
+load_file(corpus_vocab_t *vocab, corpus_vocab_kind_t kind, const char *dir,
+          GError **error)
+{
+    g_autofree char *path = g_build_filename(dir, vocab_files[kind], NULL);
+    g_auto(GStrv) lines = read_lines(path, error);
+
+    if (!lines)
+        return FALSE;
+    for (guint i = 0; lines[i]; i++)
+        if (*lines[i] && !load_line(vocab, kind, path, i + 1, lines[i], error))
             return FALSE;
+    return TRUE;
+}
+
+/* The non-empty, stripped '|'-separated spellings of @field. */
+static GPtrArray *
+gloss_spellings(const char *field)
+{
+    g_auto(GStrv) parts = g_strsplit(field, "|", 0);
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+
+    for (guint i = 0; parts[i]; i++) {
+        g_strstrip(parts[i]);
+        if (*parts[i])
+            g_ptr_array_add(out, g_strdup(parts[i]));
+    }
+    return out;
+}
+
+/* Parses one line "english[|english...] TAB russian[|russian...]" into
+ * every english x russian pair; returns why it cannot, or NULL. */
+static const char *
+gloss_line(corpus_vocab_t *vocab, const char *line)
+{
+    g_auto(GStrv) f = g_strsplit(line, "\t", 0);
+    g_autoptr(GPtrArray) en = NULL;
+    g_autoptr(GPtrArray) ru = NULL;
+
+    if (g_strv_length(f) != 2)
+        return "expected two tab-separated fields (english, russian)";
+    en = gloss_spellings(f[0]);
+    ru = gloss_spellings(f[1]);
+    if (en->len == 0 || ru->len == 0)
+        return "an empty side";
+    for (guint i = 0; i < en->len; i++)
+        for (guint j = 0; j < ru->len; j++)
+            g_ptr_array_add(vocab->glossary,
+                            g_strconcat(g_ptr_array_index(en, i), "\n",
+                                        g_ptr_array_index(ru, j), NULL));
+    return NULL;
+}
+
+static gboolean
+load_glossary(corpus_vocab_t *vocab, const char *dir, GError **error)
+{
+    g_autofree char *path = g_build_filename(dir, glossary_file, NULL);
+    g_auto(GStrv) lines = NULL;
+
+    if (!g_file_test(path, G_FILE_TEST_EXISTS))
+        return TRUE;
+    lines = read_lines(path, error);
+    if (!lines)
+        return FALSE;
+    for (guint i = 0; lines[i]; i++) {
+        const char *why = *lines[i] ? gloss_line(vocab, lines[i]) : NULL;
+
+        if (why)
+            g_ptr_array_add(vocab->warnings,
+                            g_strdup_printf("%s:%u: %s, line skipped", path,
+                                            i + 1, why));
     }
     return TRUE;
 }
@@ -212,10 +298,28 @@ corpus_vocab_load(const char *dir, GError **error)
                                                    g_free, NULL);
         vocab->by_slug[k] = g_hash_table_new(g_str_hash, g_str_equal);
     }
+    vocab->glossary = g_ptr_array_new_with_free_func(g_free);
+    vocab->warnings = g_ptr_array_new_with_free_func(g_free);
     for (int k = 0; k < CORPUS_VOCAB_N; k++)
         if (!load_file(vocab, k, dir, error))
             return NULL;
+    if (!load_glossary(vocab, dir, error))
+        return NULL;
     return g_steal_pointer(&vocab);
+}
+
+const GPtrArray *
+corpus_vocab_glossary(const corpus_vocab_t *vocab)
+{
+    g_return_val_if_fail(vocab, NULL);
+    return vocab->glossary;
+}
+
+const GPtrArray *
+corpus_vocab_warnings(const corpus_vocab_t *vocab)
+{
+    g_return_val_if_fail(vocab, NULL);
+    return vocab->warnings;
 }
 
 /* ------------------------------------------------------------------- Lookup */

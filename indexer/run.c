@@ -116,6 +116,10 @@ step_open(run_t *r, GError **error)
     r->vocab = corpus_vocab_load(o->corpus_dir, error);
     if (!r->vocab || !prepare_data_dir(o->data_dir, error))
         return FALSE;
+    /* Glossary lines it skipped (corpus_vocab_warnings()). */
+    for (guint i = 0; i < corpus_vocab_warnings(r->vocab)->len; i++)
+        g_ptr_array_add(r->notes, g_strdup(g_ptr_array_index(
+                                      corpus_vocab_warnings(r->vocab), i)));
     r->lock = ix_store_lock(o->data_dir, error);
     if (!r->lock)
         return FALSE;

@@ -236,6 +236,31 @@ labels_json(const corpus_vocab_t *vocab)
     return json_to_string(root, FALSE);
 }
 
+static void
+sum_pairs(GChecksum *sum, const GPtrArray *pairs)
+{
+    for (guint i = 0; i < pairs->len; i++)
+        g_checksum_update(sum, g_ptr_array_index(pairs, i),
+                          strlen(g_ptr_array_index(pairs, i)) + 1);
+}
+
+/* Stores each "a\nb" of @pairs with @add in both directions. */
+static xc_status_t
+store_pairs(ix_writer_t *w, const GPtrArray *pairs,
+            xc_status_t (*add)(xc_dbw_t *, const char *, const char *))
+{
+    xc_status_t st = XC_OK;
+
+    for (guint i = 0; i < pairs->len && st == XC_OK; i++) {
+        g_auto(GStrv) ab = g_strsplit(g_ptr_array_index(pairs, i), "\n", 2);
+
+        st = add(w->db, ab[0], ab[1]);
+        if (st == XC_OK)
+            st = add(w->db, ab[1], ab[0]);
+    }
+    return st;
+}
+
 /* The vocabularies are rewritten only when they changed (their digest is
  * kept in XC_META_VOCAB), so that a run that changes nothing leaves the
  * index, and its revision, as they were. */
@@ -244,26 +269,24 @@ ix_writer_set_vocab(ix_writer_t *w, const corpus_vocab_t *vocab,
                     GError **error)
 {
     g_autoptr(GPtrArray) pairs = synonym_pairs(vocab);
+    const GPtrArray *gloss = corpus_vocab_glossary(vocab);
     g_autofree char *json = labels_json(vocab);
     g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
     g_autofree char *stored = NULL;
     xc_status_t st = XC_OK;
 
     g_checksum_update(sum, (const guchar *)json, strlen(json));
-    for (guint i = 0; i < pairs->len; i++)
-        g_checksum_update(sum, g_ptr_array_index(pairs, i),
-                          strlen(g_ptr_array_index(pairs, i)) + 1);
+    sum_pairs(sum, pairs);
+    sum_pairs(sum, gloss);
     if (xc_dbw_get_metadata(w->db, XC_META_VOCAB, &stored) == XC_OK
         && g_strcmp0(stored, g_checksum_get_string(sum)) == 0)
         return TRUE;
 
-    for (guint i = 0; i < pairs->len && st == XC_OK; i++) {
-        g_auto(GStrv) ab = g_strsplit(g_ptr_array_index(pairs, i), "\n", 2);
-
-        st = xc_dbw_add_synonym(w->db, ab[0], ab[1]);
-        if (st == XC_OK)
-            st = xc_dbw_add_synonym(w->db, ab[1], ab[0]);
-    }
+    st = store_pairs(w, pairs, xc_dbw_add_synonym);
+    /* The glossary translates both ways: Russian queries find English
+     * entries, English queries Russian documents. */
+    if (st == XC_OK)
+        st = store_pairs(w, gloss, xc_dbw_add_translation);
     if (st != XC_OK)
         return fail(w, st, "cannot store synonyms", error);
     return ix_writer_set_meta(w, XC_META_LABELS, json, error)

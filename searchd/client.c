@@ -232,7 +232,7 @@ print_results(JsonObject *root, gboolean tty)
 
     if (corrected && json_object_get_boolean_member_with_default(
                          root, "corrected_applied", FALSE))
-        g_print("Showing results for \"%s\" (nothing matched \"%s\")\n\n",
+        g_print("Showing results for \"%s\" (instead of \"%s\")\n\n",
                 corrected, get_string(root, "query"));
     for (i = 0; i < n; i++) {
         JsonNode *e = json_array_get_element(a, i);

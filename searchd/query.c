@@ -170,15 +170,16 @@ static const char *const operators[] = {
 };
 
 /* Appends to @out the word @word (@len bytes), or its spelling
- * correction when the index has no such word but a close one.  Returns
- * TRUE when it corrected. */
+ * correction when the index has no such word but a close one, while
+ * *@budget lasts (each unknown word spends one).  Returns TRUE when it
+ * corrected. */
 static gboolean
 correct_word(xc_db_t *db, GString *out, const char *word, size_t len,
-             guint *spelled)
+             guint *budget)
 {
     g_autofree char *lower = g_utf8_strdown(word, (gssize)len);
     char *suggestion = NULL;
-    uint64_t freq = 0;
+    int known = 0;
     gboolean done = FALSE;
     const char *p;
 
@@ -188,9 +189,10 @@ correct_word(xc_db_t *db, GString *out, const char *word, size_t len,
         if (g_ascii_isdigit(*p))
             goto keep;
     if (g_utf8_strlen(lower, -1) < 4
-        || xc_db_termfreq(db, lower, &freq) != XC_OK || freq > 0
-        || ++*spelled > SD_MAX_SPELLED)
+        || xc_db_word_known(db, lower, &known) != XC_OK || known
+        || *budget == 0)
         goto keep;
+    --*budget;
     if (xc_db_spell(db, lower, &suggestion) == XC_OK && suggestion
         && *suggestion) {
         g_string_append(out, suggestion);
@@ -206,15 +208,17 @@ keep:
 
 /* Xapian's own correction (FLAG_SPELLING_CORRECTION) also "corrects"
  * words the index has ("prisons" into the more frequent "prison"), so
- * the words are checked here: only a word that no document contains is
- * replaced, by the closest word of the spelling data.  Field values
+ * the words are checked here: only a word the index does not know
+ * (xc_db_word_known(): not in any document, in no case form, not an
+ * acronym or glossary term) is replaced, by the closest word of the
+ * spelling data.  Field values
  * ("org:unodc", "year:2019") and operators are left alone. */
 char *
 sd_query_correct(xc_db_t *db, const char *q)
 {
     g_autoptr(GString) out = g_string_new(NULL);
     gboolean changed = FALSE;
-    guint spelled = 0;
+    guint budget = SD_MAX_CORRECTIONS;
     const char *p = q;
 
     while (*p) {
@@ -248,8 +252,7 @@ sd_query_correct(xc_db_t *db, const char *q)
             }
             while (p < end && g_unichar_isalnum(g_utf8_get_char(p)))
                 p = g_utf8_next_char(p);
-            changed |= correct_word(db, out, w, (size_t)(p - w),
-                                    &spelled);
+            changed |= correct_word(db, out, w, (size_t)(p - w), &budget);
         }
     }
     return changed ? g_strdup(out->str) : NULL;

@@ -1,16 +1,12 @@
 /* rank.c -- the order of a result page: BM25 as Xapian ranks it, with
- * near-duplicates (an entry and the documents it cites, the same title
+ * near-duplicates (an entry and the documents it cites, the same text
  * twice) moved down so that they do not crowd the first page. */
+#include <stdlib.h>
 #include <string.h>
 
-#include "searchd-int.h"
+#include "schema.h"
 
-/* Bytes of letters and digits of a title that make it "the same" title:
- * enough to tell programmes apart, few enough that "..., Kyrgyzstan, and
- * Iraq." and "... & Kyrgyzstan" are one. */
-#define TITLE_KEY_BYTES     48
-/* Shorter titles ("Report", "Handbook") say nothing about sameness. */
-#define TITLE_KEY_MIN       16
+#include "searchd-int.h"
 
 void
 sd_rank_slot_clear(gpointer data)
@@ -18,26 +14,23 @@ sd_rank_slot_clear(gpointer data)
     g_free(((sd_rank_slot_t *)data)->duplicate_of);
 }
 
-/* Returns: (transfer full) (nullable): the sameness key of @title. */
+/* Two hits are the same when their texts are: the text digest of
+ * XC_SLOT_HASH ("DOC:TEXT[:STAMP]", indexer/writer.c) is equal.  Titles
+ * are not enough -- the main UNODC/UNCCT/CTED prisons project and a
+ * workshop of it share 48 letters of title, and two rows of one project
+ * under two themes share the whole title while their texts differ, and
+ * each answers on its own.  Returns: (transfer full) (nullable). */
 static char *
-title_key(const char *title)
+text_key(const char *hash)
 {
-    g_autofree char *lower = g_utf8_strdown(title, -1);
-    GString *key = g_string_new(NULL);
-    const char *p;
+    const char *colon = hash ? strchr(hash, ':') : NULL;
+    const char *end;
 
-    for (p = lower; *p && key->len < TITLE_KEY_BYTES;
-         p = g_utf8_next_char(p)) {
-        gunichar c = g_utf8_get_char(p);
-
-        if (g_unichar_isalnum(c))
-            g_string_append_unichar(key, c);
-    }
-    if (key->len < TITLE_KEY_MIN) {
-        g_string_free(key, TRUE);
+    if (!colon || !colon[1])
         return NULL;
-    }
-    return g_string_free(key, FALSE);
+    end = strchr(colon + 1, ':');
+    return end ? g_strndup(colon + 1, (gsize)(end - colon - 1))
+               : g_strdup(colon + 1);
 }
 
 /* What ranking needs of one hit, read from its record once per index
@@ -45,7 +38,7 @@ title_key(const char *title)
  * than the search. */
 typedef struct {
     char *id;                   /* NULL when the record has none */
-    char *title_key;            /* NULL for short or missing titles */
+    char *text_key;             /* NULL when the hit has no text digest */
     GPtrArray *links;           /* ids it cites and ids citing it */
 } hit_keys_t;
 
@@ -55,17 +48,17 @@ hit_keys_free(gpointer data)
     hit_keys_t *k = data;
 
     g_free(k->id);
-    g_free(k->title_key);
+    g_free(k->text_key);
     g_ptr_array_unref(k->links);
     g_free(k);
 }
 
+/* @hash: the hit's XC_SLOT_HASH value. */
 static hit_keys_t *
-hit_keys_new(JsonObject *o)
+hit_keys_new(JsonObject *o, const char *hash)
 {
     static const char *const links[] = {"cites", "cited_by"};
     hit_keys_t *k = g_new0(hit_keys_t, 1);
-    const char *title;
     size_t n;
     guint i;
 
@@ -74,8 +67,7 @@ hit_keys_new(JsonObject *o)
         return k;
     k->id = g_strdup(json_object_get_string_member_with_default(o, "id",
                                                                 NULL));
-    title = json_object_get_string_member_with_default(o, "title", NULL);
-    k->title_key = title ? title_key(title) : NULL;
+    k->text_key = text_key(hash);
     for (n = 0; n < G_N_ELEMENTS(links); n++) {
         JsonNode *node = json_object_get_member(o, links[n]);
         JsonArray *a;
@@ -114,6 +106,8 @@ hit_keys(xc_db_t *db, xc_mset_t *m, size_t i, GError **error)
     hit_keys_t *k;
     xc_hit_t hit;
     xc_status_t st;
+    char *hash = NULL;
+    size_t len = 0;
 
     if (!c)
         return NULL;
@@ -137,15 +131,21 @@ hit_keys(xc_db_t *db, xc_mset_t *m, size_t i, GError **error)
         sd_index_fail(db, st, "cannot read hit", error);
         return NULL;
     }
+    st = xc_mset_value(m, i, XC_SLOT_HASH, &hash, &len);
+    if (st != XC_OK) {
+        sd_index_fail(db, st, "cannot read hit", error);
+        return NULL;
+    }
     node = sd_json_parse(hit.data);
     k = hit_keys_new(node && JSON_NODE_HOLDS_OBJECT(node)
-                     ? json_node_get_object(node) : NULL);
+                     ? json_node_get_object(node) : NULL, hash);
+    free(hash);
     g_hash_table_insert(by_docid, GUINT_TO_POINTER(docid), k);
     return k;
 }
 
 /* Adds the keys under which hit @k is someone's near-duplicate: its id,
- * the ids it cites or is cited by, and its title's key.  Each maps to
+ * the ids it cites or is cited by, and its text's digest.  Each maps to
  * the id of @k. */
 static void
 add_keys(const hit_keys_t *k, GHashTable *keys)
@@ -154,8 +154,8 @@ add_keys(const hit_keys_t *k, GHashTable *keys)
 
     g_hash_table_insert(keys, g_strconcat("id:", k->id, NULL),
                         g_strdup(k->id));
-    if (k->title_key)
-        g_hash_table_insert(keys, g_strconcat("title:", k->title_key, NULL),
+    if (k->text_key)
+        g_hash_table_insert(keys, g_strconcat("text:", k->text_key, NULL),
                             g_strdup(k->id));
     for (i = 0; i < k->links->len; i++)
         g_hash_table_insert(keys, g_strconcat("id:",
@@ -172,11 +172,11 @@ find_original(const hit_keys_t *k, GHashTable *keys)
     g_autofree char *by_id = g_strconcat("id:", k->id, NULL);
     const char *orig = g_hash_table_lookup(keys, by_id);
 
-    if (!orig && k->title_key) {
-        g_autofree char *by_title = g_strconcat("title:", k->title_key,
+    if (!orig && k->text_key) {
+        g_autofree char *by_text = g_strconcat("text:", k->text_key,
                                                 NULL);
 
-        orig = g_hash_table_lookup(keys, by_title);
+        orig = g_hash_table_lookup(keys, by_text);
     }
     return orig;
 }
@@ -242,6 +242,7 @@ sd_rank_page(xc_db_t *db, xc_mset_t *m, size_t offset, size_t limit,
     g_autoptr(GArray) all = g_array_new(FALSE, TRUE, sizeof(entry_t));
     g_autoptr(GHashTable) keys = NULL;
     size_t n = xc_mset_size(m), i;
+    size_t window = MIN(n, SD_DIVERSIFY_WINDOW);
 
     g_array_set_clear_func(page, sd_rank_slot_clear);
     g_array_set_clear_func(all, entry_clear);
@@ -254,7 +255,7 @@ sd_rank_page(xc_db_t *db, xc_mset_t *m, size_t offset, size_t limit,
         return page;
     }
     keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < window; i++) {
         entry_t e = {i, (double)i, NULL};
         const hit_keys_t *k = hit_keys(db, m, i, error);
         const char *orig;
@@ -274,6 +275,11 @@ sd_rank_page(xc_db_t *db, xc_mset_t *m, size_t offset, size_t limit,
     }
     place_duplicates(all);
     g_array_sort(all, by_key);
+    for (i = window; i < n; i++) {
+        entry_t e = {i, (double)i, NULL};
+
+        g_array_append_val(all, e);
+    }
     for (i = offset; i < all->len && i < offset + limit; i++) {
         entry_t *e = &g_array_index(all, entry_t, i);
         sd_rank_slot_t s = {e->index, (unsigned)i + 1, e->duplicate_of};

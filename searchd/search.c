@@ -34,10 +34,10 @@ run_search(xc_db_t *db, sd_search_req_t *req, xc_query_t *q, xc_mset_t **m,
     /* Browsing (no q) and date order have no near-duplicates to speak
      * of: those lists are what the user asked for, in that order. */
     req->diversify = req->q && sort == XC_SORT_RELEVANCE
-        && req->offset + req->limit <= SD_DIVERSIFY_WINDOW;
+        && req->offset < SD_DIVERSIFY_WINDOW;
     if (req->diversify) {
         opts.offset = 0;
-        opts.limit = SD_DIVERSIFY_WINDOW;
+        opts.limit = MAX(SD_DIVERSIFY_WINDOW, req->offset + req->limit);
     }
     if (req->q && xc_query_is_empty(q))
         return TRUE;
@@ -74,17 +74,14 @@ sd_search_run(xc_db_t *db, sd_search_req_t *req, sd_search_result_t *res,
               GError **error)
 {
     *res = (sd_search_result_t){.exact = 1};
+    /* Only words the index does not know are corrected, so the corrected
+     * query is what is searched, even when the other words match
+     * ("corrected_applied"). */
     if (req->q)
         req->corrected = sd_query_correct(db, req->q);
+    req->use_corrected = req->corrected != NULL;
     if (!parse_and_run(db, req, res, error))
         return FALSE;
-    /* Nothing found, but a better spelling exists: search that instead,
-     * and say so ("corrected_applied"). */
-    if (res->total == 0 && req->corrected) {
-        req->use_corrected = TRUE;
-        if (!parse_and_run(db, req, res, error))
-            return FALSE;
-    }
     if (res->m) {
         res->page = sd_rank_page(db, res->m, req->offset, req->limit,
                                  req->diversify, error);

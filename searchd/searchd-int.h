@@ -20,9 +20,6 @@ G_BEGIN_DECLS
 #define SD_MAX_WILDCARDS    8
 /* Words one wildcard may match; more get 400 "type more of the word". */
 #define SD_MAX_WILDCARD_WORDS 20000
-/* Unknown words of one q looked up in the spelling data, each a scan of
- * its trigrams; the rest are left as typed. */
-#define SD_MAX_SPELLED      8
 /* Seconds a search may take before it is refused (503 "timeout"). */
 #define SD_QUERY_SECONDS    1.0
 #define SD_DEFAULT_LIMIT    10
@@ -193,9 +190,14 @@ xc_query_t *sd_query_build(xc_db_t *db, const sd_search_req_t *req,
  * many. */
 size_t sd_search_filters(const sd_search_req_t *req, const char *skip_prefix,
                          xc_filter_t *out);
-/* Returns: (transfer full) (nullable): @q with each word that no
- * document contains replaced by its spelling correction, or NULL when
- * no word needed one. */
+/* Unknown words of one query that get a spelling correction looked up:
+ * a hunspell suggestion costs a few milliseconds, and a pasted page of
+ * text must not cost seconds. */
+#define SD_MAX_CORRECTIONS 8
+
+/* Returns: (transfer full) (nullable): @q with each word the index does
+ * not know (xc_db_word_known()) replaced by its spelling correction, up
+ * to SD_MAX_CORRECTIONS of them, or NULL when no word needed one. */
 char *sd_query_correct(xc_db_t *db, const char *q);
 /* Returns: (transfer none) (nullable): the filter of @req on @prefix. */
 const sd_filter_t *sd_search_req_filter(const sd_search_req_t *req,
@@ -227,10 +229,12 @@ JsonObject *sd_facets_labels(xc_db_t *db);
 
 /* ---------------------------------------------------------------- Ranking */
 
-/* Relevance-ranked pages within the first SD_DIVERSIFY_WINDOW hits are
- * cut from that window reordered: a near-duplicate of a higher hit (the
- * same title, or an entry and a document it cites) moves down
- * SD_DIVERSIFY_DEMOTE places. */
+/* Relevance-ranked pages that start within the first SD_DIVERSIFY_WINDOW
+ * hits are cut from one order: that window reordered -- a near-duplicate
+ * of a higher hit (the same text, or an entry and a document it
+ * cites) moves down SD_DIVERSIFY_DEMOTE places, staying in the window --
+ * then Xapian's order past it.  Every offset and limit cuts the same
+ * order, so pages agree at any depth. */
 #define SD_DIVERSIFY_WINDOW 30
 #define SD_DIVERSIFY_DEMOTE 10
 
@@ -244,8 +248,9 @@ typedef struct {
 /* Frees the members of an sd_rank_slot_t (a GArray clear func). */
 void sd_rank_slot_clear(gpointer data);
 /* Returns: (transfer full) (nullable): the page as sd_rank_slot_t: with
- * @diversify, @m holds the whole window and the page is [@offset,
- * @offset + @limit) of it reordered; otherwise @m is the page. */
+ * @diversify, @m holds the hits from the first on (the window and any
+ * more up to @offset + @limit) and the page is [@offset, @offset +
+ * @limit) of them in the order above; otherwise @m is the page. */
 GArray *sd_rank_page(xc_db_t *db, xc_mset_t *m, size_t offset, size_t limit,
                      gboolean diversify, GError **error);
 /* Returns: (transfer none) (nullable): the label a hit with @status

@@ -20,11 +20,35 @@ namespace xc_int {
  * With @phrase_terms (XC_META_PHRASE_TERMS), every document holding such a
  * phrase also holds the one-word synonym, so a synonym group that has one
  * drops its phrases: they would find nothing new, at a position check per
- * document. */
+ * document.
+ * A synonym whose words are stems ("Zborder Zcontrol", a glossary
+ * translation: xc_dbw_add_translation()) has no positions to check; it
+ * becomes the AND of its stems, and is never dropped. */
 Xapian::Query
 expand_phrases(const Xapian::Query &q, bool phrase_terms, bool *changed)
 {
     Xapian::Query::op op = q.get_type();
+
+    /* A multi-word key ("terrorist financing") comes back from the parser
+     * as SYNONYM(words OR-ed, its synonyms): the query's own words then
+     * count as one term as common as all of them together, which sank the
+     * entries that hold both.  The words keep their own weights, beside
+     * the group of their synonyms. */
+    if (op == Xapian::Query::OP_SYNONYM && q.get_num_subqueries() >= 2
+        && q.get_subquery(0).get_type() != Xapian::Query::LEAF_TERM) {
+        std::vector<Xapian::Query> syns;
+        for (size_t i = 1; i < q.get_num_subqueries(); i++)
+            syns.push_back(q.get_subquery(i));
+        Xapian::Query group =
+            syns.size() == 1 ? syns[0]
+                             : Xapian::Query(op, syns.begin(), syns.end());
+        bool ignored = false;
+        *changed = true;
+        return Xapian::Query(
+            Xapian::Query::OP_OR,
+            expand_phrases(q.get_subquery(0), phrase_terms, &ignored),
+            expand_phrases(group, phrase_terms, &ignored));
+    }
 
     if (op == Xapian::Query::OP_SYNONYM && phrase_terms) {
         std::vector<Xapian::Query> keep;
@@ -32,8 +56,9 @@ expand_phrases(const Xapian::Query &q, bool phrase_terms, bool *changed)
         for (size_t i = 0; i < q.get_num_subqueries(); i++) {
             Xapian::Query sub = q.get_subquery(i);
             bool leaf = sub.get_type() == Xapian::Query::LEAF_TERM;
-            bool spaced = leaf && (*sub.get_terms_begin()).find(' ')
-                                      != std::string::npos;
+            std::string t = leaf ? *sub.get_terms_begin() : "";
+            bool spaced = leaf && t.find(' ') != std::string::npos
+                          && t[0] != 'Z';
             one_word = one_word || (leaf && !spaced);
             if (!spaced)
                 keep.push_back(sub);
@@ -61,6 +86,9 @@ expand_phrases(const Xapian::Query &q, bool phrase_terms, bool *changed)
             start = end + 1;
         }
         *changed = true;
+        if (t[0] == 'Z')
+            return Xapian::Query(Xapian::Query::OP_AND, words.begin(),
+                                 words.end());
         return Xapian::Query(Xapian::Query::OP_PHRASE, words.begin(),
                              words.end(), words.size());
     }
@@ -112,7 +140,9 @@ load_phrases(xc_dbw_t *w)
         for (auto t = w->db.synonyms_begin(key); t != w->db.synonyms_end(key);
              ++t) {
             std::string one = *t;
-            if (one.find(' ') != std::string::npos)
+            /* Multi-word, or a glossary stem (xc_dbw_add_translation()),
+             * which the TermGenerator already adds where the word is. */
+            if (one.find(' ') != std::string::npos || one[0] == 'Z')
                 continue;
             ph.terms.push_back(one);
             ph.terms.push_back("Z" + w->stem(one));

@@ -1,6 +1,7 @@
 /* query.cc -- parsing the user's query text into an xc_query_t: boolean
  * field prefixes, year ranges, stopword-only queries and filters. */
 #include "xapianc-int.hh"
+#include "lemma.hh"
 
 #include <algorithm>
 #include <cstring>
@@ -157,9 +158,17 @@ all_stopwords(const Xapian::Query &q, const Xapian::Stopper &stop)
 
 const unsigned QP_FLAGS_BASE =
     Xapian::QueryParser::FLAG_DEFAULT |
-    Xapian::QueryParser::FLAG_BOOLEAN_ANY_CASE |
     Xapian::QueryParser::FLAG_PHRASE | Xapian::QueryParser::FLAG_LOVEHATE |
     Xapian::QueryParser::FLAG_WILDCARD;
+
+/* An upper-case query word stays as written when it is a synonym key:
+ * "FTF" is the acronym, found as such; "Borders" is just a word. */
+bool
+is_acronym(const std::string &lower, void *rock)
+{
+    const Xapian::Database &db = *static_cast<const Xapian::Database *>(rock);
+    return db.synonyms_begin(lower) != db.synonyms_end(lower);
+}
 
 } /* namespace xc_int */
 
@@ -261,6 +270,7 @@ xc_query_parse(xc_db_t *db, const char *text, unsigned flags,
             return XC_OK;
         }
 
+        s = lemma::fold_query(s, is_acronym, &db->db);
         parser_t &p = parser_of(db);
         Xapian::QueryParser &qp = p.qp;
         YearProcessor *year = p.year;

@@ -1,6 +1,7 @@
 /* writer.cc -- the write handle: transactions, building a document from
  * text, terms and values, deleting, synonyms and metadata. */
 #include "xapianc-int.hh"
+#include "lemma.hh"
 
 #include <algorithm>
 #include <memory>
@@ -341,6 +342,64 @@ xc_dbw_add_synonym(xc_dbw_t *w, const char *term, const char *synonym)
             w->db.add_synonym(key, value);
             synonyms_changed(w);
         }
+        return XC_OK;
+    });
+}
+
+/* The words of @text, lower-cased, unstemmed, in order. */
+static std::vector<std::string>
+split_words(const std::string &text)
+{
+    std::vector<std::string> words;
+    std::string norm = normalize_words(text);
+    size_t start = 0;
+    while (start < norm.size()) {
+        size_t end = norm.find(' ', start);
+        if (end == std::string::npos)
+            end = norm.size();
+        if (end > start)
+            words.push_back(norm.substr(start, end - start));
+        start = end + 1;
+    }
+    return words;
+}
+
+/* The key is what the query parser looks up: the stem ("Z" + stem) of a
+ * single word, the dictionary forms of several words joined by spaces
+ * (xc_query_parse() folds the query's words the same way).  The value is
+ * the stems, space-separated: expand_phrases() makes the AND of them.
+ * Stopwords leave the value, since the TermGenerator does not index
+ * their stems. */
+xc_status_t
+xc_dbw_add_translation(xc_dbw_t *w, const char *term, const char *translation)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    if (!term || !translation)
+        return invalid(w->err, "xc_dbw_add_translation: NULL argument");
+    return guard(w->err, [&]() -> xc_status_t {
+        std::vector<std::string> from = split_words(term);
+        std::vector<std::string> to = split_words(translation);
+        std::unique_ptr<const Xapian::Stopper> stop(make_stopper());
+        std::string key, value;
+        if (from.size() == 1) {
+            key = "Z" + w->stem(from[0]);
+        } else {
+            for (const auto &word : from)
+                key += (key.empty() ? "" : " ") + xc_int::lemma::fold(word);
+        }
+        for (const auto &word : to) {
+            if (to.size() > 1 && (*stop)(word))
+                continue;
+            value += (value.empty() ? "Z" : " Z") + w->stem(word);
+        }
+        if (from.empty() || value.empty())
+            return invalid(w->err, "xc_dbw_add_translation: no words");
+        if (key != value)
+            w->db.add_synonym(key, value);
+        for (const auto &word : from)
+            if (xc_int::lemma::is_cyrillic(word))
+                w->db.add_spelling(xc_int::lemma::fold(word));
         return XC_OK;
     });
 }

@@ -42,9 +42,11 @@ struct xc_db {
     std::string err;            /* message of the last failed call */
     /* Facet columns of this handle's revision (count_facets()). */
     std::map<unsigned, facet_column> columns;
-    /* Built once per handle: the stemmer of queries, positions and
-     * snippets, and the query parser (xc_query_parse()). */
+    /* Built once per handle: the stemmer of queries, that of positions
+     * and snippets (make_light_stem()), and the query parser
+     * (xc_query_parse()). */
     Xapian::Stem stem;
+    Xapian::Stem light_stem;
     std::shared_ptr<xc_int::parser_t> parser;
 };
 
@@ -190,6 +192,7 @@ std::string lower(const std::string &s);
 std::string slug(const std::string &s);     /* xc_slug() */
 std::string normalize_words(const std::string &text);
 Xapian::Stem make_stem();
+Xapian::Stem make_light_stem();
 const Xapian::Stopper *make_stopper();
 
 /* phrases.cc */

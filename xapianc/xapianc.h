@@ -85,6 +85,12 @@ xc_status_t xc_db_get_metadata(xc_db_t *db, const char *key, char **value);
  * when there is none. */
 xc_status_t xc_db_spell(xc_db_t *db, const char *word, char **out);
 
+/* *@known = 1 when the index knows @word (any case): a document holds it,
+ * or its stem (a Russian word in another case form, a British spelling of
+ * an American one), or it is a synonym key (an acronym, a glossary term).
+ * Such a word is never "corrected". */
+xc_status_t xc_db_word_known(xc_db_t *db, const char *word, int *known);
+
 /* Calls @cb for each term starting with @prefix, in term order, with the
  * number of documents containing it, until @cb returns non-zero or
  * @max terms have been visited. */
@@ -278,6 +284,17 @@ xc_status_t xc_dbw_get_metadata(xc_dbw_t *w, const char *key, char **value);
  * it up (words joined by a space). */
 xc_status_t xc_dbw_add_synonym(xc_dbw_t *w, const char *term,
                                const char *synonym);
+
+/* Stores @translation as a synonym of @term for query translation (one
+ * direction; call it twice for both): the glossary's "border control" ->
+ * "пограничный контроль".  Unlike xc_dbw_add_synonym() both sides are
+ * stemmed, after hunspell brought each word to its dictionary form, so any
+ * case form of the query word finds any case form in a document; a
+ * multi-word translation matches documents with all of its words.  The
+ * Russian words also join the spelling data, so a misspelt Russian query
+ * word can be corrected although no document holds it. */
+xc_status_t xc_dbw_add_translation(xc_dbw_t *w, const char *term,
+                                   const char *translation);
 
 /* ---------------------------------------------------------------- Compaction
  *

@@ -115,8 +115,8 @@ Test(client, correction_and_labels_are_shown)
     g_autofree char *out2 = NULL;
 
     cr_assert_eq(fx_run(fixed, &out, NULL), 0);
-    cr_assert(strstr(out, "Showing results for \"reintegration\" (nothing "
-                     "matched \"reintegraton\")"), "%s", out);
+    cr_assert(strstr(out, "Showing results for \"reintegration\" (instead "
+                     "of \"reintegraton\")"), "%s", out);
     cr_assert_eq(fx_run(label, &out2, NULL), 0);
     cr_assert(strstr(out2, "1. Report on prisons in Central Asia"), "%s",
               out2);

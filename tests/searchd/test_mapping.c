@@ -407,3 +407,51 @@ Test(mapping, near_duplicates_do_not_crowd_the_first_page)
         cr_assert_eq(far->len, 5);
     }
 }
+
+/* Pages agree at every depth: one request of 50 hits, and pages of 10
+ * (and pages straddling the window's end) cut the same order. */
+Test(mapping, pages_agree_at_every_depth)
+{
+    const char *q = "terrorism";
+    g_autoptr(GPtrArray) all = page_ids(q, 0, 50, NULL);
+    static const int cuts[][2] = {
+        {0, 10}, {10, 10}, {20, 10}, {30, 10}, {40, 10}, {25, 10}, {1, 40},
+    };
+    guint c, i;
+
+    cr_assert_eq(all->len, 50);
+    for (c = 0; c < G_N_ELEMENTS(cuts); c++) {
+        g_autoptr(GPtrArray) page = page_ids(q, cuts[c][0], cuts[c][1], NULL);
+
+        cr_assert_eq(page->len, (guint)cuts[c][1]);
+        for (i = 0; i < page->len; i++)
+            cr_assert_str_eq(g_ptr_array_index(page, i),
+                             g_ptr_array_index(all, cuts[c][0] + i),
+                             "offset %d limit %d, hit %u", cuts[c][0],
+                             cuts[c][1], i);
+    }
+}
+
+/* Rows whose titles only share a long prefix are not duplicates: the
+ * main UNODC/UNCCT/CTED prisons project (e-cf9a67d199f85437) shares 48
+ * letters with another row's title and was pushed to rank 13 as its
+ * "duplicate" for "violent extremist prisoners"; it is on page one. */
+Test(mapping, shared_title_prefix_is_not_a_duplicate)
+{
+    fx_http_t r;
+    JsonArray *hits = search_hits(&r, "violent extremist prisoners",
+                                  "&type=entry&limit=10");
+    gboolean found = FALSE;
+    guint i;
+
+    for (i = 0; i < json_array_get_length(hits); i++) {
+        JsonObject *h = json_array_get_object_element(hits, i);
+
+        found |= g_str_equal(json_object_get_string_member(h, "id"),
+                             "e-cf9a67d199f85437");
+        cr_assert_not(json_object_has_member(h, "duplicate_of"), "%s",
+                      json_object_get_string_member(h, "id"));
+    }
+    cr_assert(found, "the prisons project is on page one");
+    fx_http_clear(&r);
+}

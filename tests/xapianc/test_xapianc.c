@@ -432,8 +432,10 @@ Test(xapianc, query_cases_find_their_documents)
         {"\"foreign terrorist fighters\"", "e-1"},
         {"\"terrorist foreign\"", ""},
         {"fighter -kyrgyzstan", "d-4"},
-        {"fighter and kyrgyzstan", "e-1"},
-        {"prison or story", "d-4,e-2"},
+        {"fighter AND kyrgyzstan", "e-1"},
+        {"prison OR story", "d-4,e-2"},
+        /* lower-case "and" is a word of the question, not an operator */
+        {"fighter and story", "d-4,e-1"},
         {"radical*", "e-2"},
         /* field prefixes */
         /* "handbook" is only in e-2's body, "prison" in its title too. */
@@ -764,5 +766,82 @@ Test(xapianc, phrase_terms_let_an_acronym_skip_the_phrase)
     free(meta);
     cr_expect(query_has_phrase(db, "ftf"));
     EXPECT_IDS(db, "ftf", XC_PARSE_SYNONYMS, "d-4,e-1");
+    xc_db_close(db);
+}
+
+/* ------------------------------------------------------ Word forms */
+
+/* Hunspell brings a word to its dictionary form before Snowball stems it,
+ * on both sides: any Russian case form finds any other, a British
+ * spelling the American one, and a capital changes nothing. */
+Test(xapianc, russian_case_forms_and_spellings_meet)
+{
+    build(corpus, G_N_ELEMENTS(corpus));
+    xc_db_t *db = open_reader();
+    /* d-3 says "терроризму", "Центральной Азии". */
+    EXPECT_IDS(db, "терроризм", 0, "d-3");
+    EXPECT_IDS(db, "терроризма", 0, "d-3");
+    EXPECT_IDS(db, "центральная", 0, "d-3");
+    EXPECT_IDS(db, "Центральную", 0, "d-3");
+    /* e-2 says "radicalisation". */
+    EXPECT_IDS(db, "radicalization", 0, "e-2");
+    EXPECT_IDS(db, "radicalisation", 0, "e-2");
+    /* Capitalised words are stemmed like lower-case ones. */
+    EXPECT_IDS(db, "Prisoners", 0, "e-2");
+    EXPECT_IDS(db, "Fighter", 0, "d-4,e-1");
+    EXPECT_IDS(db, "fighter", 0, "d-4,e-1");
+    xc_db_close(db);
+}
+
+/* Glossary translations are stems on both sides: a Russian word in any
+ * case form finds the English documents, a Russian phrase the documents
+ * with all of its translation's words; an upper-case acronym stays one. */
+Test(xapianc, translations_find_the_other_language)
+{
+    build(corpus, G_N_ELEMENTS(corpus));
+    xc_dbw_t *w = open_writer();
+    cr_assert_eq(xc_dbw_add_translation(w, "боевик", "fighter"), XC_OK);
+    cr_assert_eq(xc_dbw_add_translation(w, "fighter", "боевик"), XC_OK);
+    cr_assert_eq(xc_dbw_add_translation(w, "пенитенциарная система",
+                                        "prison system"), XC_OK);
+    cr_assert_eq(xc_dbw_add_translation(w, "terrorism", "терроризм"),
+                 XC_OK);
+    cr_assert_eq(xc_dbw_add_synonym(w, "ftf", "foreign terrorist fighters"),
+                 XC_OK);
+    cr_expect_eq(xc_dbw_add_translation(w, "!!", "fighter"), XC_ERR_INVALID);
+    cr_assert_eq(xc_dbw_close(w), XC_OK);
+
+    xc_db_t *db = open_reader();
+    EXPECT_IDS(db, "боевиков", XC_PARSE_SYNONYMS, "d-4,e-1");
+    EXPECT_IDS(db, "боевиков", 0, "");
+    EXPECT_IDS(db, "пенитенциарной системы", XC_PARSE_SYNONYMS, "e-2");
+    EXPECT_IDS(db, "terrorism", XC_PARSE_SYNONYMS, "d-3");
+    EXPECT_IDS(db, "terrorism", 0, "");
+    EXPECT_IDS(db, "FTF", XC_PARSE_SYNONYMS, "d-4,e-1");
+
+    int known = 0;
+    cr_assert_eq(xc_db_word_known(db, "Терроризма", &known), XC_OK);
+    cr_expect(known, "a case form of a word the index holds");
+    cr_assert_eq(xc_db_word_known(db, "боевиков", &known), XC_OK);
+    cr_expect(known, "a glossary term");
+    cr_assert_eq(xc_db_word_known(db, "контроля", &known), XC_OK);
+    cr_expect(known, "a correct Russian word is never corrected");
+    cr_assert_eq(xc_db_word_known(db, "контрля", &known), XC_OK);
+    cr_expect_not(known);
+    cr_assert_eq(xc_db_word_known(db, "organisations", &known), XC_OK);
+    cr_expect_not(known);
+    cr_assert_eq(xc_db_word_known(db, "fightr", &known), XC_OK);
+    cr_expect_not(known);
+    cr_expect_eq(xc_db_word_known(db, NULL, &known), XC_ERR_INVALID);
+
+    /* Corrections: the glossary's Russian words are spelling data, and a
+     * Latin word takes hunspell's suggestion that the index knows. */
+    char *s = NULL;
+    cr_assert_eq(xc_db_spell(db, "терорризм", &s), XC_OK);
+    cr_expect(g_str_has_prefix(s, "терроризм"), "%s", s);  /* any form */
+    free(s);
+    cr_assert_eq(xc_db_spell(db, "fightr", &s), XC_OK);
+    cr_expect_str_eq(s, "fighter");
+    free(s);
     xc_db_close(db);
 }
