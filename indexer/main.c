@@ -44,6 +44,7 @@ typedef struct {
     char *corpus_dir;
     int max_shrink;
     gboolean allow_shrink;
+    int shards;
 } options_t;
 
 static int
@@ -88,6 +89,10 @@ parse_options(options_t *o, int *argc, char ***argv, GError **error)
         { "full", 0, 0, G_OPTION_ARG_NONE, &o->full,
           "Rebuild: extract everything again into a fresh index, compact "
           "it and swap it in whole", NULL },
+        { "shards", 0, 0, G_OPTION_ARG_INT, &o->shards,
+          "Split the index into N shards (first build or --full; later "
+          "runs keep the count); DIR/index becomes a stub naming them",
+          "N" },
         { "max-shrink", 0, 0, G_OPTION_ARG_INT, &o->max_shrink,
           "Refuse to delete more than PCT% of the index (default 20)",
           "PCT" },
@@ -359,6 +364,7 @@ main(int argc, char **argv)
     ix_fetch_opts_t fo = { 0 };
     ix_counts_t counts;
     gboolean fresh;
+    guint shards = 0;
     int rc = 0;
 
     if (!parse_options(&o, &argc, &argv, &error)) {
@@ -406,9 +412,27 @@ main(int argc, char **argv)
      * whole, so searchd never serves a half-built index; other runs
      * change the index in place, a batch per transaction. */
     fresh = o.full || !prev->exists;
+    shards = ix_shards_count(o.data_dir);
+    if (o.shards < 0 || o.shards > 1024) {
+        rc = die(2, "--shards %d: give 1 to 1024", o.shards);
+        goto out;
+    }
+    if (o.shards && !fresh && (guint)o.shards != shards) {
+        rc = die(2, "--shards %d: the index has %u shards; changing that "
+                 "needs --full", o.shards, shards);
+        goto out;
+    }
+    if (o.shards)
+        shards = (guint)o.shards;
     if (fresh) {
         build_path = ix_store_fresh_dir(o.data_dir, "new", &error);
-        w = build_path ? ix_writer_open(build_path, &error) : NULL;
+        w = !build_path ? NULL
+            : shards ? ix_writer_open_shards(build_path, shards, &error)
+                     : ix_writer_open(build_path, &error);
+    } else if (shards) {
+        g_autofree char *dir = g_build_filename(o.data_dir, "shards", NULL);
+
+        w = ix_writer_open_shards(dir, shards, &error);
     } else {
         w = ix_writer_open(index_path, &error);
     }
@@ -506,8 +530,10 @@ main(int argc, char **argv)
         goto out;
     }
     ix_writer_close(g_steal_pointer(&w));
-    if (fresh && !ix_store_swap(o.data_dir, build_path, prev->revision,
-                                &error)) {
+    if (fresh && !(shards ? ix_shards_swap(o.data_dir, build_path, shards,
+                                           prev->revision, &error)
+                          : ix_store_swap(o.data_dir, build_path,
+                                          prev->revision, &error))) {
         rc = die(1, "index not updated: %s", error->message);
         goto out;
     }

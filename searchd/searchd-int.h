@@ -39,7 +39,7 @@ G_BEGIN_DECLS
 typedef struct sd_index sd_index_t;
 
 /* Returns: (transfer full): free with sd_index_free(). */
-sd_index_t *sd_index_new(const char *path);
+sd_index_t *sd_index_new(const char *path, const char *query_db);
 /* Frees the main thread's handle; workers' handles die with their
  * threads.  Accepts NULL. */
 void sd_index_free(sd_index_t *index);
