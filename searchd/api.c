@@ -510,6 +510,7 @@ api_search(api_ctx_t *ctx, const char *arg, GPtrArray *params,
     json_builder_add_int_value(b, (gint64)total);
     json_builder_set_member_name(b, "total_exact");
     json_builder_add_boolean_value(b, exact != 0);
+    sd_shards_add(b, m, NULL);
     json_builder_set_member_name(b, "offset");
     json_builder_add_int_value(b, (gint64)req.offset);
     json_builder_set_member_name(b, "limit");
@@ -706,6 +707,7 @@ api_stats(api_ctx_t *ctx, const char *arg, GPtrArray *params,
         goto fail;
     json_builder_set_member_name(b, "revision");
     json_builder_add_int_value(b, (gint64)rev);
+    sd_shards_add(b, NULL, db);
     json_builder_set_member_name(b, "last_run");
     if (last)
         json_builder_add_value(b, g_steal_pointer(&last));

@@ -165,17 +165,19 @@ xc_db_reopen(xc_db_t *db)
         }
         /* A shard that fails to reopen is left out, not an error. */
         db->query.reopen();
-        bool changed = false;
+        bool changed = false, lost = false;
         for (auto &s : db->shards) {
             if (!s.up)
                 continue;
             try {
                 changed |= s.db.reopen();
             } catch (const Xapian::NetworkError &) {
-                changed = true;
+                lost = true;
             }
         }
-        if (!shards_drop_failed(db) && changed)
+        if (lost)
+            shards_drop_failed(db);
+        else if (changed)
             db->columns.clear();
         shards_retry(db);
         return XC_OK;

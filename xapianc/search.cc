@@ -104,13 +104,14 @@ xc_search(xc_query_t *q, const xc_search_opts_t *opts, xc_mset_t **out)
     /* A shard that fails mid-search is left out and the search run again
      * over the others: a partial answer (xc_mset_shards()), not an
      * error. */
-    for (;;) {
+    for (int attempt = 0;; attempt++) {
         bool retry = false;
         xc_status_t st = guard(db->err, [&]() -> xc_status_t {
             try {
                 return search_once(db, q, opts, out);
             } catch (const Xapian::NetworkError &) {
-                if (!shards_drop_failed(db))
+                /* Twice: a shard may die while the first retry runs. */
+                if (attempt >= 2 || !shards_drop_failed(db))
                     throw;
                 retry = true;
                 return XC_OK;

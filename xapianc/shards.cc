@@ -237,29 +237,29 @@ xc_int::shards_retry(xc_db_t *db)
         combine(db, db->query);
 }
 
+/* A match that failed on one shard leaves the others' connections in the
+ * middle of the protocol (replies sent, never read), so probing them
+ * would fail too: every remote shard gets a fresh connection, and those
+ * that cannot be reached within the timeout are left out. */
 bool
 xc_int::shards_drop_failed(xc_db_t *db)
 {
-    bool dropped = false;
+    bool remote = false;
     for (auto &s : db->shards) {
-        if (!s.up || !s.remote)
+        if (!s.remote)
             continue;
+        remote = true;
         try {
-            s.db.keep_alive();
-            /* keep_alive() is a no-op on some connections: a term
-             * frequency is a real round trip. */
-            (void)s.db.get_doccount();
-            s.db.reopen();
+            open_shard(s);
         } catch (const Xapian::Error &) {
             s.up = false;
-            s.db = Xapian::Database();
-            s.last_try = std::chrono::steady_clock::now();
-            dropped = true;
         }
+        if (!s.up)
+            s.db = Xapian::Database();
     }
-    if (dropped)
+    if (remote)
         combine(db, db->query);
-    return dropped;
+    return remote;
 }
 
 void
@@ -278,4 +278,16 @@ xc_mset_shards(const xc_mset_t *m, unsigned *total, unsigned *failed)
         *total = m ? m->shards : 0;
     if (failed)
         *failed = m ? m->failed : 0;
+}
+
+xc_status_t
+xc_db_shard(const xc_db_t *db, unsigned i, const char **where, int *up)
+{
+    if (!db || i >= db->shards.size())
+        return XC_ERR_INVALID;
+    if (where)
+        *where = db->shards[i].arg.c_str();
+    if (up)
+        *up = db->shards[i].up;
+    return XC_OK;
 }

@@ -233,8 +233,9 @@ each_db(xc_dbw_t *w, F &&fn)
         fn(s);
 }
 /* Before a search: reconnects shards that were down (at most once a
- * second each).  After a NetworkError: probes every shard, leaves out
- * those that fail; returns true when one was left out (worth a retry). */
+ * second each).  After a NetworkError: reconnects every remote shard,
+ * leaves out those that fail; returns true when there were remote
+ * shards (worth a retry). */
 void shards_retry(xc_db_t *db);
 bool shards_drop_failed(xc_db_t *db);
 

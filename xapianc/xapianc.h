@@ -269,6 +269,11 @@ xc_status_t xc_db_open_stub(const char *stub, const char *query,
                             xc_db_t **out, char **errmsg);
 /* Shards of @db (0 unless a stub), and how many are left out now. */
 void xc_db_shards(const xc_db_t *db, unsigned *total, unsigned *failed);
+/* Shard @i of @db: *@where (transfer none) its stub line's argument (a
+ * path or address), *@up 1 when it is in the search.  XC_ERR_INVALID
+ * past the last. */
+xc_status_t xc_db_shard(const xc_db_t *db, unsigned i, const char **where,
+                        int *up);
 /* The same as they were when @m was searched: a search over a stub with
  * *@failed > 0 is partial. */
 void xc_mset_shards(const xc_mset_t *m, unsigned *total, unsigned *failed);
