@@ -99,6 +99,8 @@ xc_search(xc_query_t *q, const xc_search_opts_t *opts, xc_mset_t **out)
         return invalid(db->err, "xc_search: NULL argument");
     if (opts->n_facet_slots && !opts->facet_slots)
         return invalid(db->err, "xc_search: NULL facet_slots");
+    if (opts->n_filters && !opts->filters)
+        return invalid(db->err, "xc_search: NULL filters");
     *out = nullptr;
     shards_retry(db);
     /* A shard that fails mid-search is left out and the search run again
@@ -132,9 +134,15 @@ search_once(xc_db_t *db, xc_query_t *q, const xc_search_opts_t *opts,
         m->query = q->query;
         m->shards = static_cast<unsigned>(db->shards.size());
         m->failed = db->failed;
+        for (size_t i = 0; i < opts->n_filters; i++) {
+            xc_status_t st = add_filter(db->err, &opts->filters[i],
+                                        &m->query);
+            if (st != XC_OK)
+                return st;
+        }
 
         Xapian::Enquire enq(db->db);
-        enq.set_query(q->query);
+        enq.set_query(m->query);
         enq.set_weighting_scheme(Xapian::BM25Weight());
         std::unique_ptr<DeadlineSpy> deadline;
         /* Remote shards run only the matchspies xapian-tcpsrv knows
@@ -173,7 +181,7 @@ search_once(xc_db_t *db, xc_query_t *q, const xc_search_opts_t *opts,
             static_cast<Xapian::doccount>(std::min(check, cap)));
         enq.clear_matchspies();
         if (opts->n_facet_slots)
-            count_facets(db, q, opts, m.get(), deadline.get());
+            count_facets(db, opts, m.get(), deadline.get());
         *out = m.release();
         return XC_OK;
     }
