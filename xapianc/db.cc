@@ -164,10 +164,9 @@ xc_db_reopen(xc_db_t *db)
             return XC_OK;
         }
         /* A shard that fails to reopen is left out, not an error. */
-        db->query.reopen();
-        bool changed = false, lost = false;
+        bool changed = shards_reopen_local(db), lost = false;
         for (auto &s : db->shards) {
-            if (!s.up)
+            if (!s.up || !s.remote)
                 continue;
             try {
                 changed |= s.db.reopen();

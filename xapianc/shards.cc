@@ -205,6 +205,7 @@ xc_db_open_stub(const char *stub, const char *query, xc_db_t **out,
         if (db->shards.empty())
             throw Xapian::DatabaseOpeningError("stub " + std::string(stub)
                                                + " names no shard");
+        db->query_path = query && *query ? query : "";
         db->query = query && *query ? Xapian::Database(query)
                                     : Xapian::Database();
         for (auto &s : db->shards)
@@ -213,6 +214,45 @@ xc_db_open_stub(const char *stub, const char *query, xc_db_t **out,
         *out = db.release();
         return XC_OK;
     });
+}
+
+/* @held brought up to the database now at @path.  A replica made by
+ * xapian-replicate is a stub directory that switches to a new copy
+ * (replica_1 -> replica_2) on a full update, and the indexer's --full
+ * swaps in a new database: Database::reopen() follows neither, so the
+ * path is opened again and replaces @held when it names another
+ * database or revision. */
+static bool
+reopen_path(Xapian::Database &held, const std::string &path)
+{
+    Xapian::Database now(path);
+    if (held.size() && now.get_uuid() == held.get_uuid()) {
+        bool changed = held.reopen();
+        return changed;
+    }
+    held = now;
+    return true;
+}
+
+bool
+xc_int::shards_reopen_local(xc_db_t *db)
+{
+    bool changed = false, swapped = false;
+    if (!db->query_path.empty()) {
+        Xapian::Database before = db->query;
+        swapped |= reopen_path(db->query, db->query_path)
+                   && db->query.get_uuid() != before.get_uuid();
+    }
+    for (auto &s : db->shards) {
+        if (s.remote)
+            continue;
+        std::string uuid = s.db.get_uuid();
+        changed |= reopen_path(s.db, s.arg);
+        swapped |= s.db.get_uuid() != uuid;
+    }
+    if (swapped)
+        combine(db, db->query);
+    return changed || swapped;
 }
 
 void

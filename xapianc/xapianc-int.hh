@@ -50,6 +50,7 @@ struct xc_db {
     Xapian::Database db;
     std::vector<xc_shard> shards;       /* empty unless a stub */
     Xapian::Database query;             /* a stub's query-side database */
+    std::string query_path;             /* its path, "" if none */
     unsigned failed = 0;                /* shards left out of db */
     unsigned remote_up = 0;             /* remote shards in db */
     std::string err;            /* message of the last failed call */
@@ -240,6 +241,8 @@ each_db(xc_dbw_t *w, F &&fn)
  * leaves out those that fail; returns true when there were remote
  * shards (worth a retry). */
 void shards_retry(xc_db_t *db);
+/* Brings the local databases of a stub up to date; true if one changed. */
+bool shards_reopen_local(xc_db_t *db);
 bool shards_drop_failed(xc_db_t *db);
 
 } /* namespace xc_int */
