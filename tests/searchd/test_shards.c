@@ -21,6 +21,7 @@
 
 static char *one_dir, *three_dir;
 static pid_t tcpsrv[N_SHARDS];
+static pid_t repl_server;
 static int ports[N_SHARDS];
 
 /* The requests compared: every hit is on the page (limit 100), except
@@ -72,6 +73,11 @@ teardown(void)
             waitpid(tcpsrv[i], NULL, 0);
             tcpsrv[i] = 0;
         }
+    if (repl_server > 0) {
+        kill(-repl_server, SIGKILL);
+        waitpid(repl_server, NULL, 0);
+        repl_server = 0;
+    }
     fx_fini();
     g_clear_pointer(&one_dir, g_free);
     g_clear_pointer(&three_dir, g_free);
@@ -109,35 +115,46 @@ port_open(int port)
     return ok;
 }
 
-/* Starts xapian-tcpsrv for shard @i, bound to loopback only, in its own
- * session (on SIGTERM it kills its whole process group), and waits until
- * it listens. */
+/* Starts @argv (a Xapian server) in its own session (on SIGTERM
+ * xapian-tcpsrv kills its whole process group) and waits until it
+ * listens on @port.  Returns its pid. */
+static pid_t
+spawn_server(const char *const *argv, int port)
+{
+    gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+    pid_t pid = fork();
+
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        setsid();
+        execvp(argv[0], (char **)argv);
+        _exit(127);
+    }
+    while (!port_open(port)) {
+        cr_assert_lt(g_get_monotonic_time(), deadline,
+                     "%s on port %d did not start", argv[0], port);
+        cr_assert_eq(waitpid(pid, NULL, WNOHANG), 0,
+                     "%s exited (is xapian-tools installed?)", argv[0]);
+        g_usleep(20000);
+    }
+    return pid;
+}
+
+/* Starts xapian-tcpsrv for shard @i, bound to loopback only. */
 static void
 start_shard(int i)
 {
     g_autofree char *db = g_strdup_printf("%s/shards/%d", three_dir, i);
     g_autofree char *port = NULL;
-    gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
-    pid_t pid;
 
     if (!ports[i])
         ports[i] = free_port();
     port = g_strdup_printf("%d", ports[i]);
-    pid = fork();
-    cr_assert_geq(pid, 0);
-    if (pid == 0) {
-        setsid();
-        execlp("xapian-tcpsrv", "xapian-tcpsrv", "--quiet", "--interface",
-               "127.0.0.1", "--port", port, db, (char *)NULL);
-        _exit(127);
-    }
-    tcpsrv[i] = pid;
-    while (!port_open(ports[i])) {
-        cr_assert_lt(g_get_monotonic_time(), deadline,
-                     "xapian-tcpsrv on port %d did not start", ports[i]);
-        cr_assert_eq(waitpid(pid, NULL, WNOHANG), 0,
-                     "xapian-tcpsrv exited (is xapian-tools installed?)");
-        g_usleep(20000);
+    {
+        const char *argv[] = {"xapian-tcpsrv", "--quiet", "--interface",
+                              "127.0.0.1", "--port", port, db, NULL};
+
+        tcpsrv[i] = spawn_server(argv, ports[i]);
     }
 }
 
@@ -456,4 +473,78 @@ Test(shards, reruns_update_in_place)
     cr_assert_gt(stats_revision(), rev, "the daemon did not reopen");
     got = answers();
     assert_same(want, got, "after --full");
+}
+
+/* Pulls every database of the writer's shards/ into @replica/shards with
+ * xapian-replicate (once). */
+static void
+replicate(const char *replica, int port)
+{
+    static const char *const dbs[] = {"0", "1", "2", "query"};
+    g_autofree char *p = g_strdup_printf("%d", port);
+
+    for (size_t i = 0; i < G_N_ELEMENTS(dbs); i++) {
+        g_autofree char *dst = g_strdup_printf("%s/shards/%s", replica,
+                                               dbs[i]);
+        const char *argv[] = {"xapian-replicate", "-h", "127.0.0.1", "-p",
+                              p, "-m", dbs[i], "-o", dst, NULL};
+        g_autofree char *err = NULL;
+        int status = -1;
+
+        cr_assert(g_spawn_sync(NULL, (char **)argv, NULL,
+                               G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, &err,
+                               &status, NULL));
+        cr_assert(g_spawn_check_wait_status(status, NULL),
+                  "xapian-replicate %s: %s", dbs[i], err);
+    }
+}
+
+Test(shards, replica_follows_the_writer)
+{
+    g_autofree char *replica = g_build_filename(fx.dir, "replica", NULL);
+    g_autofree char *shards = g_build_filename(three_dir, "shards", NULL);
+    g_autofree char *src_stub = g_build_filename(three_dir, "index", NULL);
+    g_autofree char *stub = g_build_filename(replica, "index", NULL);
+    g_autofree char *text = NULL, *err = NULL;
+    g_autofree char *port = NULL;
+    const char *full[] = {CTMAP_INDEXER_BIN, "--quiet", "--offline",
+                          "--full", "--data-dir", three_dir, NULL};
+    const char *serve[] = {"--data-dir", replica, NULL};
+    g_autoptr(GPtrArray) want = NULL, got = NULL;
+    gint64 rev, deadline;
+    int p = free_port();
+
+    port = g_strdup_printf("%d", p);
+    {
+        const char *argv[] = {"xapian-replicate-server", "--interface",
+                              "127.0.0.1", "--port", port, shards, NULL};
+
+        repl_server = spawn_server(argv, p);
+    }
+    {
+        g_autofree char *dir = g_build_filename(replica, "shards", NULL);
+
+        cr_assert_eq(g_mkdir_with_parents(dir, 0755), 0);
+    }
+    replicate(replica, p);
+    cr_assert(g_file_get_contents(src_stub, &text, NULL, NULL));
+    cr_assert(g_file_set_contents(stub, text, -1, NULL));
+
+    fx_start(serve);
+    want = answers();
+    rev = stats_revision();
+    /* The writer rebuilds (new databases: the replicas switch copies)
+     * and keeps changesets for the next in-place runs. */
+    g_setenv("XAPIAN_MAX_CHANGESETS", "10", TRUE);
+    cr_assert_eq(fx_run(full, NULL, &err), 0, "%s", err);
+    g_unsetenv("XAPIAN_MAX_CHANGESETS");
+    replicate(replica, p);
+    deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+    while (stats_revision() == rev) {
+        cr_assert_lt(g_get_monotonic_time(), deadline,
+                     "searchd did not pick up the replica's new copy");
+        g_usleep(100000);
+    }
+    got = answers();
+    assert_same(want, got, "replica after the writer's --full");
 }
