@@ -13,7 +13,10 @@
  * The reader combines the query-side database (first) with the shards a
  * stub names: "auto PATH" (relative to the stub's directory), "remote
  * HOST:PORT" (xapian-tcpsrv) or "remote :PROGRAM ARGS" (xapian-progsrv,
- * e.g. over ssh); "#" starts a comment.
+ * e.g. over ssh); "#" starts a comment.  ctmap's one extension: "remote
+ * HOST:PORT HOST2:PORT2 ..." names replicas of one shard, used in turn
+ * when the one in use stops answering (Xapian's own tools read only the
+ * first form).
  */
 #include "xapianc-int.hh"
 
@@ -103,6 +106,28 @@ dir_of(const std::string &path)
     return slash == std::string::npos ? "." : path.substr(0, slash);
 }
 
+/* A connection to "HOST:PORT" (xapian-tcpsrv) or ":PROGRAM ARGS"
+ * (xapian-progsrv through PROGRAM, e.g. ssh). */
+static Xapian::Database
+open_remote(const std::string &addr)
+{
+    if (addr[0] == ':') {
+        std::string rest = addr.substr(1);
+        size_t sp = rest.find(' ');
+        std::string prog = rest.substr(0, sp);
+        std::string args = sp == std::string::npos ? "" : rest.substr(sp + 1);
+        return Xapian::Remote::open(prog, args, XC_SHARD_TIMEOUT_MS);
+    }
+    size_t colon = addr.rfind(':');
+    if (colon == std::string::npos || colon + 1 == addr.size())
+        throw Xapian::DatabaseOpeningError("remote shard without a port: "
+                                           + addr);
+    return Xapian::Remote::open(
+        addr.substr(0, colon),
+        static_cast<unsigned>(std::stoul(addr.substr(colon + 1))),
+        XC_SHARD_TIMEOUT_MS, XC_SHARD_TIMEOUT_MS);
+}
+
 /* Opens @s; a remote shard that cannot be reached is left down (not an
  * error: the search goes on without it).  A local one that cannot be
  * opened is an error, as a single index would be. */
@@ -116,27 +141,19 @@ open_shard(xc_shard &s)
         s.up = true;
         return;
     }
-    try {
-        if (s.arg[0] == ':') {
-            std::string rest = s.arg.substr(1);
-            size_t sp = rest.find(' ');
-            std::string prog = rest.substr(0, sp);
-            std::string args = sp == std::string::npos ? ""
-                                                       : rest.substr(sp + 1);
-            s.db = Xapian::Remote::open(prog, args, XC_SHARD_TIMEOUT_MS);
-        } else {
-            size_t colon = s.arg.rfind(':');
-            if (colon == std::string::npos)
-                throw Xapian::DatabaseOpeningError(
-                    "remote shard without a port: " + s.arg);
-            s.db = Xapian::Remote::open(
-                s.arg.substr(0, colon),
-                static_cast<unsigned>(std::stoul(s.arg.substr(colon + 1))),
-                XC_SHARD_TIMEOUT_MS, XC_SHARD_TIMEOUT_MS);
+    /* The replicas in turn, from the one in use: the first that answers
+     * serves the shard. */
+    size_t n = s.replicas.size();
+    for (size_t k = 0; k < n && !s.up; k++) {
+        size_t i = (s.current + k) % n;
+        try {
+            s.db = open_remote(s.replicas[i]);
+            s.current = i;
+            s.arg = s.replicas[i];
+            s.up = true;
+        } catch (const Xapian::NetworkError &) {
+            s.db = Xapian::Database();
         }
-        s.up = true;
-    } catch (const Xapian::NetworkError &) {
-        s.db = Xapian::Database();
     }
 }
 
@@ -195,6 +212,18 @@ xc_db_open_stub(const char *stub, const char *query, xc_db_t **out,
                     s.arg = dir + "/" + s.arg;
             } else if (s.type == "remote" && !s.arg.empty()) {
                 s.remote = true;
+                if (s.arg[0] == ':') {
+                    s.replicas.push_back(s.arg);
+                } else {
+                    /* ctmap's extension: more addresses on the line are
+                     * replicas of the same shard. */
+                    std::istringstream addrs(s.arg);
+                    std::string a;
+                    while (addrs >> a)
+                        s.replicas.push_back(a);
+                    s.arg = s.replicas[0];
+                }
+
             } else {
                 throw Xapian::DatabaseOpeningError(
                     "stub " + std::string(stub) + ": cannot read line: "

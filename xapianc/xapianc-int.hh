@@ -36,7 +36,9 @@ struct facet_column {
  * shard opened alone so it can be probed and left out when it fails. */
 struct xc_shard {
     std::string type;           /* "auto", "remote" */
-    std::string arg;            /* the path (absolute) or address */
+    std::string arg;            /* the path (absolute) or address in use */
+    std::vector<std::string> replicas;  /* remote: its addresses */
+    size_t current = 0;         /* the replica in use (or tried last) */
     Xapian::Database db;
     bool remote = false;
     bool up = false;

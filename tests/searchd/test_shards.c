@@ -22,6 +22,7 @@
 static char *one_dir, *three_dir;
 static pid_t tcpsrv[N_SHARDS];
 static pid_t repl_server;
+static pid_t replica_srv;           /* a second server for shard 1 */
 static int ports[N_SHARDS];
 
 /* The requests compared: every hit is on the page (limit 100), except
@@ -73,6 +74,11 @@ teardown(void)
             waitpid(tcpsrv[i], NULL, 0);
             tcpsrv[i] = 0;
         }
+    if (replica_srv > 0) {
+        kill(-replica_srv, SIGKILL);
+        waitpid(replica_srv, NULL, 0);
+        replica_srv = 0;
+    }
     if (repl_server > 0) {
         kill(-repl_server, SIGKILL);
         waitpid(repl_server, NULL, 0);
@@ -547,4 +553,70 @@ Test(shards, replica_follows_the_writer)
     }
     got = answers();
     assert_same(want, got, "replica after the writer's --full");
+}
+
+Test(shards, replica_failover)
+{
+    g_autofree char *stub = g_build_filename(fx.dir, "replicas.stub", NULL);
+    g_autofree char *db = g_strdup_printf("%s/shards/1", three_dir);
+    g_autofree char *text = NULL, *port = NULL, *in_use = NULL;
+    const char *remote[] = {"--data-dir", three_dir, "--index", stub, NULL};
+    const char *q = "/search?q=extremism&facets=type";
+    int second = free_port();
+    gboolean partial;
+    gint64 failed, full;
+    fx_http_t r;
+    JsonArray *each;
+
+    for (int i = 0; i < N_SHARDS; i++)
+        start_shard(i);
+    port = g_strdup_printf("%d", second);
+    in_use = g_strdup_printf("127.0.0.1:%d", second);
+    {
+        const char *argv[] = {"xapian-tcpsrv", "--quiet", "--interface",
+                              "127.0.0.1", "--port", port, db, NULL};
+
+        replica_srv = spawn_server(argv, second);
+    }
+    /* Shard 1 has two replicas: one line, two addresses. */
+    text = g_strdup_printf("remote 127.0.0.1:%d\n"
+                           "remote 127.0.0.1:%d 127.0.0.1:%d\n"
+                           "remote 127.0.0.1:%d\n",
+                           ports[0], ports[1], second, ports[2]);
+    cr_assert(g_file_set_contents(stub, text, -1, NULL));
+
+    fx_start(remote);
+    full = total_of(q, &partial, &failed);
+    cr_assert_not(partial);
+
+    /* The replica in use dies: the other one answers, nothing missing. */
+    kill_shard(1);
+    for (int k = 0; k < 4; k++) {
+        cr_assert_eq(total_of(q, &partial, &failed), full,
+                     "request %d after the failover", k);
+        cr_assert_not(partial);
+        cr_assert_eq(failed, 0);
+    }
+    /* /stats names the replica now in use.  (Each worker thread has its
+     * own connections: a thread that has not searched since still
+     * names the first address, so a search first on both.) */
+    fx_get("/stats", &r);
+    each = fx_member_arr(shards_of(&r), "each");
+    cr_assert_str_eq(json_object_get_string_member(
+                         json_array_get_object_element(each, 1), "shard"),
+                     in_use);
+    cr_assert_str_eq(json_object_get_string_member(
+                         json_array_get_object_element(each, 1), "state"),
+                     "up");
+    fx_http_clear(&r);
+
+    /* Both gone: partial. */
+    kill(-replica_srv, SIGKILL);
+    waitpid(replica_srv, NULL, 0);
+    replica_srv = 0;
+    for (int k = 0; k < 4; k++) {
+        cr_assert_lt(total_of(q, &partial, &failed), full);
+        cr_assert(partial);
+        cr_assert_eq(failed, 1);
+    }
 }
