@@ -620,3 +620,56 @@ Test(shards, replica_failover)
         cr_assert_eq(failed, 1);
     }
 }
+
+/* Entries of @dir whose names start with "index.": what a killed run
+ * left behind. */
+static guint
+leftovers(const char *dir)
+{
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *name;
+    guint n = 0;
+
+    while (d && (name = g_dir_read_name(d)))
+        n += g_str_has_prefix(name, "index.");
+    return n;
+}
+
+Test(shards, full_killed_mid_run_then_rerun)
+{
+    static const char *const points[] = {"before-swap", "mid-swap"};
+    const char *full[] = {CTMAP_INDEXER_BIN, "--quiet", "--offline",
+                          "--full", "--data-dir", three_dir, NULL};
+    const char *rerun[] = {CTMAP_INDEXER_BIN, "--quiet", "--offline",
+                           "--data-dir", three_dir, NULL};
+    const char *single[] = {"--data-dir", one_dir, NULL};
+    const char *local[] = {"--data-dir", three_dir, NULL};
+    g_autoptr(GPtrArray) want = NULL;
+
+    fx_start(single);
+    want = answers();
+    cr_assert_eq(fx_stop(), 0);
+    for (size_t i = 0; i < G_N_ELEMENTS(points); i++) {
+        g_autofree char *err = NULL;
+        g_autoptr(GPtrArray) got = NULL;
+
+        g_setenv("CTMAP_CRASH_AT", points[i], TRUE);
+        cr_assert_neq(fx_run(full, NULL, &err), 0,
+                      "--full killed at %s exited 0", points[i]);
+        g_unsetenv("CTMAP_CRASH_AT");
+        /* The index killed there still answers in full ... */
+        fx_start(local);
+        got = answers();
+        assert_same(want, got, points[i]);
+        cr_assert_eq(fx_stop(), 0);
+        g_clear_pointer(&got, g_ptr_array_unref);
+        /* ... and the next run cleans up and changes nothing. */
+        g_clear_pointer(&err, g_free);
+        cr_assert_eq(fx_run(rerun, NULL, &err), 0, "%s", err);
+        cr_assert_eq(leftovers(three_dir), 0, "after %s", points[i]);
+        fx_start(local);
+        got = answers();
+        assert_same(want, got, points[i]);
+        cr_assert_eq(fx_stop(), 0);
+    }
+}
