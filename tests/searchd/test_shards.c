@@ -219,10 +219,13 @@ canonical(JsonNode *node)
 
             json_object_remove_member(h, "score");
             json_object_remove_member(h, "rank");
+            g_autofree char *text = NULL;
+
             json_generator_set_root(g, hn);
+            text = json_generator_to_data(g, NULL);
             /* Descending score as text that sorts ascending. */
-            g_ptr_array_add(keys, g_strdup_printf(
-                "%020.9f %s", 1e9 - score, json_generator_to_data(g, NULL)));
+            g_ptr_array_add(keys, g_strdup_printf("%020.9f %s",
+                                                  1e9 - score, text));
         }
         g_ptr_array_sort(keys, by_text);
         for (guint i = 0; i < keys->len; i++)
@@ -232,9 +235,11 @@ canonical(JsonNode *node)
     }
     {
         g_autoptr(JsonGenerator) g = json_generator_new();
+        g_autofree char *text = NULL;
 
         json_generator_set_root(g, copy);
-        g_string_append(s, json_generator_to_data(g, NULL));
+        text = json_generator_to_data(g, NULL);
+        g_string_append(s, text);
     }
     return g_string_free(s, FALSE);
 }
