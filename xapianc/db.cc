@@ -135,6 +135,7 @@ xc_db_open(const char *path, xc_db_t **out, char **errmsg)
         }
         std::unique_ptr<xc_db_t> db(new xc_db_t());
         db->db = Xapian::Database(path);
+        db->stem = make_stem();
         *out = db.release();
         return XC_OK;
     });

@@ -177,6 +177,9 @@ combine(xc_db_t *db, const Xapian::Database &query)
     }
     db->db = all;
     db->columns.clear();
+    /* The parser holds the database (spelling, synonyms, year ranges):
+     * the next query builds one over the new set. */
+    db->parser.reset();
 }
 
 xc_status_t
@@ -196,6 +199,7 @@ xc_db_open_stub(const char *stub, const char *query, xc_db_t **out,
             throw Xapian::DatabaseNotFoundError(
                 std::string("cannot read stub ") + stub);
         std::unique_ptr<xc_db_t> db(new xc_db_t());
+        db->stem = make_stem();
         std::string dir = dir_of(stub), line;
         while (std::getline(in, line)) {
             if (line.empty() || line[0] == '#')

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <exception>
 #include <map>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -31,6 +32,10 @@ struct facet_column {
     std::vector<uint16_t> ids;
     std::vector<std::string> names;
 };
+
+namespace xc_int {
+struct parser_t;                /* query.cc */
+}
 
 /* One shard of a stub database (shards.cc): the stub's line, and the
  * shard opened alone so it can be probed and left out when it fails. */
@@ -58,6 +63,10 @@ struct xc_db {
     std::string err;            /* message of the last failed call */
     /* Facet columns of this handle's revision (count_facets()). */
     std::map<unsigned, facet_column> columns;
+    /* Built once per handle: the stemmer of queries, positions and
+     * snippets, and the query parser (xc_query_parse()). */
+    Xapian::Stem stem;
+    std::shared_ptr<xc_int::parser_t> parser;
 };
 
 /* A multi-word synonym key and the one-word synonyms it stands for. */
