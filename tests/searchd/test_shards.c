@@ -632,10 +632,11 @@ static guint
 leftovers(const char *dir)
 {
     g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-    const char *name;
     guint n = 0;
 
-    while (d && (name = g_dir_read_name(d)))
+    cr_assert_not_null(d, "%s", dir);
+    for (const char *name = g_dir_read_name(d); name;
+         name = g_dir_read_name(d))
         n += g_str_has_prefix(name, "index.");
     return n;
 }
