@@ -43,6 +43,8 @@ static const struct {
      "between 0 and 100"},
     {"--jobs", G_STRUCT_OFFSET(ix_run_opts_t, jobs), 0, 256,
      "between 1 and 256"},
+    {"--shards", G_STRUCT_OFFSET(ix_run_opts_t, shards), 0, 1024,
+     "between 1 and 1024"},
 };
 
 static gboolean
@@ -87,6 +89,10 @@ ix_run_opts_parse(ix_run_opts_t *o, int *argc, char ***argv, GError **error)
         { "full", 0, 0, G_OPTION_ARG_NONE, &o->full,
           "Rebuild: extract everything again into a fresh index, compact "
           "it and swap it in whole", NULL },
+        { "shards", 0, 0, G_OPTION_ARG_INT, &o->shards,
+          "Split the index into N shards (first build or --full; later "
+          "runs keep the count); DIR/index becomes a stub naming them",
+          "N" },
         { "max-shrink", 0, 0, G_OPTION_ARG_INT, &o->max_shrink,
           "Refuse to delete more than PCT% of the index (default 20)",
           "PCT" },

@@ -65,6 +65,10 @@ char *ix_cache_meta_path(ix_cache_t *c, const char *url);
  * so a link planted in the data dir cannot make us delete elsewhere.
  * FALSE (errno set) at the first failure. */
 gboolean ix__remove_tree(const char *path);
+/* store.c: renameat2(RENAME_EXCHANGE) (test builds can pretend it is
+ * missing), and fsync of a directory after renames in it. */
+int ix__exchange(const char *a, const char *b);
+void ix__sync_dir(const char *dir);
 
 /* ---------------------------------------------------------------- Spool */
 

@@ -388,6 +388,9 @@ typedef struct {
 /* Opens (creating) the index at @path for writing; IX_ERROR_LOCKED when
  * another indexer holds it.  Returns: (transfer full). */
 ix_writer_t *ix_writer_open(const char *path, GError **error);
+/* The same over @dir/query and @n shards @dir/0 .. @dir/@n-1 (shards.c):
+ * each source goes to the shard its id hashes to. */
+ix_writer_t *ix_writer_open_shards(const char *dir, guint n, GError **error);
 /* With @force, every source is rewritten even when its hash is unchanged
  * (--full). */
 void ix_writer_set_force(ix_writer_t *w, gboolean force);
@@ -455,6 +458,16 @@ char *ix_store_fresh_dir(const char *data_dir, const char *kind,
  * removes @built and the old index.  DIR/index is untouched on failure. */
 gboolean ix_store_swap(const char *data_dir, const char *built,
                        guint64 above_revision, GError **error);
+/* Sharded indexes (shards.c): DIR/index is a Xapian stub file naming
+ * DIR/shards/0 ..; DIR/shards/query holds spelling, synonyms and
+ * metadata.  The number of shards of the index in @data_dir, 0 when
+ * DIR/index is not a stub. */
+guint ix_shards_count(const char *data_dir);
+/* ix_store_swap() for a sharded build @built (query + @n shards): each is
+ * compacted above @above_revision into a new directory, which is
+ * exchanged with DIR/shards; the stub DIR/index is written last. */
+gboolean ix_shards_swap(const char *data_dir, const char *built, guint n,
+                        guint64 above_revision, GError **error);
 /* Removes @path (nullable) and everything below it, quietly. */
 void ix_store_remove(const char *path);
 /* Test builds: SIGKILLs the process when CTMAP_CRASH_AT names @name. */
@@ -602,6 +615,7 @@ typedef struct {
     GPtrArray *repository_urls; /* (element-type utf8) (nullable elements)
                                  * the URL of each of @repositories, whose
                                  * "=URL" parts the parser cuts off */
+    int shards;                 /* --shards N; 0: keep what the index has */
 } ix_run_opts_t;
 
 /* Sets the defaults. */

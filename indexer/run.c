@@ -48,6 +48,7 @@ typedef struct {
     JsonNode *report;
     JsonNode *changes;
     gboolean fresh;             /* a fresh database, swapped in whole */
+    guint shards;               /* 0: a single database (shards.c) */
 } run_t;
 
 static void
@@ -144,9 +145,25 @@ step_open(run_t *r, GError **error)
      * whole, so searchd never serves a half-built index; other runs
      * change the index in place, a batch per transaction. */
     r->fresh = o->full || !r->prev->exists;
+    r->shards = ix_shards_count(o->data_dir);
+    if (o->shards && !r->fresh && (guint)o->shards != r->shards) {
+        g_set_error(error, IX_ERROR, IX_ERROR_USAGE,
+                    "--shards %d: the index has %u shards; changing that "
+                    "needs --full", o->shards, r->shards);
+        return FALSE;
+    }
+    if (o->shards)
+        r->shards = (guint)o->shards;
     if (r->fresh) {
         r->build_path = ix_store_fresh_dir(o->data_dir, "new", error);
-        r->w = r->build_path ? ix_writer_open(r->build_path, error) : NULL;
+        r->w = !r->build_path ? NULL
+               : r->shards ? ix_writer_open_shards(r->build_path, r->shards,
+                                                   error)
+               : ix_writer_open(r->build_path, error);
+    } else if (r->shards) {
+        g_autofree char *dir = g_build_filename(o->data_dir, "shards", NULL);
+
+        r->w = ix_writer_open_shards(dir, r->shards, error);
     } else {
         r->w = ix_writer_open(r->index_path, error);
     }
@@ -463,8 +480,11 @@ step_finish(run_t *r, GError **error)
             || !ix_writer_commit(r->w, error)))
         return not_updated(error);
     ix_writer_close(g_steal_pointer(&r->w));
-    if (r->fresh && !ix_store_swap(r->o->data_dir, r->build_path,
-                                   r->prev->revision, error))
+    if (r->fresh
+        && !(r->shards ? ix_shards_swap(r->o->data_dir, r->build_path,
+                                        r->shards, r->prev->revision, error)
+                       : ix_store_swap(r->o->data_dir, r->build_path,
+                                       r->prev->revision, error)))
         return not_updated(error);
     g_clear_pointer(&r->build_path, g_free);
     if (!ix_report_write(r->report, report_path, error)

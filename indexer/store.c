@@ -173,8 +173,8 @@ ix_store_fresh_dir(const char *data_dir, const char *kind, GError **error)
 }
 
 /* A rename is durable once its directory is synced. */
-static void
-sync_dir(const char *dir)
+void
+ix__sync_dir(const char *dir)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
@@ -187,8 +187,8 @@ sync_dir(const char *dir)
 
 /* renameat2(RENAME_EXCHANGE); test builds can pretend the file system
  * lacks it (CTMAP_NO_EXCHANGE), to exercise the fallback. */
-static int
-exchange(const char *a, const char *b)
+int
+ix__exchange(const char *a, const char *b)
 {
 #ifdef CTMAP_TESTING
     if (g_getenv("CTMAP_NO_EXCHANGE")) {
@@ -266,7 +266,7 @@ ix_store_swap(const char *data_dir, const char *built,
     }
     ix_store_crash_point("before-swap");
     if (g_file_test(index, G_FILE_TEST_EXISTS)) {
-        if (exchange(next, index) != 0
+        if (ix__exchange(next, index) != 0
             && !swap_in_two_steps(data_dir, next, index, error)) {
             ix__remove_tree(next);
             return FALSE;
@@ -280,7 +280,7 @@ ix_store_swap(const char *data_dir, const char *built,
         ix__remove_tree(next);
         return FALSE;
     }
-    sync_dir(data_dir);
+    ix__sync_dir(data_dir);
     /* @next now holds the old index (or nothing); readers that still
      * have its tables open keep reading them until they reopen. */
     if (!ix__remove_tree(next))

@@ -35,12 +35,15 @@ fail(ix_writer_t *w, xc_status_t st, const char *what, GError **error)
     return FALSE;
 }
 
-ix_writer_t *
-ix_writer_open(const char *path, GError **error)
+/* @shards: 0 for a single database at @path, else @path holds the
+ * query-side database and @shards shards (xc_dbw_open_shards()). */
+static ix_writer_t *
+writer_open(const char *path, guint shards, GError **error)
 {
     g_autofree char *msg = NULL;
     xc_dbw_t *db = NULL;
-    xc_status_t st = xc_dbw_open(path, 1, &db, &msg);
+    xc_status_t st = shards ? xc_dbw_open_shards(path, shards, 1, &db, &msg)
+                            : xc_dbw_open(path, 1, &db, &msg);
 
     if (st != XC_OK) {
         if (st == XC_ERR_LOCKED)
@@ -61,6 +64,18 @@ ix_writer_open(const char *path, GError **error)
     w->outcomes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                         NULL);
     return w;
+}
+
+ix_writer_t *
+ix_writer_open(const char *path, GError **error)
+{
+    return writer_open(path, 0, error);
+}
+
+ix_writer_t *
+ix_writer_open_shards(const char *dir, guint n, GError **error)
+{
+    return writer_open(dir, n, error);
 }
 
 void

@@ -450,6 +450,7 @@ api_search(api_ctx_t *ctx, const char *arg, GPtrArray *params,
     json_builder_add_int_value(b, (gint64)res.total);
     json_builder_set_member_name(b, "total_exact");
     json_builder_add_boolean_value(b, res.exact != 0);
+    sd_shards_add(b, res.m, db, FALSE);
     json_builder_set_member_name(b, "offset");
     json_builder_add_int_value(b, (gint64)req.offset);
     json_builder_set_member_name(b, "limit");
@@ -728,6 +729,7 @@ api_stats(api_ctx_t *ctx, const char *arg, GPtrArray *params,
         goto fail;
     json_builder_set_member_name(b, "revision");
     json_builder_add_int_value(b, (gint64)rev);
+    sd_shards_add(b, NULL, db, TRUE);
     json_builder_set_member_name(b, "last_run");
     if (last)
         json_builder_add_value(b, g_steal_pointer(&last));

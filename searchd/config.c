@@ -67,6 +67,10 @@ sd_config_parse(sd_config_t *cfg, int *argc, char ***argv, GError **error)
     const GOptionEntry entries[] = {
         {"data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &cfg->data_dir,
          "Data directory (default: var); the index is DIR/index", "DIR"},
+        {"index", 0, 0, G_OPTION_ARG_FILENAME, &cfg->index_opt,
+         "Index or Xapian stub file to serve (default: DIR/index); a "
+         "stub's spelling, synonyms and metadata come from "
+         "DIR/shards/query", "STUB"},
         {"socket", 's', 0, G_OPTION_ARG_FILENAME, &cfg->socket_path,
          "Unix socket to serve on (default: DIR/searchd.sock)", "PATH"},
         {"socket-mode", 'm', 0, G_OPTION_ARG_STRING, &cfg->socket_mode_text,
@@ -227,7 +231,12 @@ sd_config_validate(sd_config_t *cfg, GError **error)
         return FALSE;
     }
     g_free(cfg->index_dir);
-    cfg->index_dir = g_build_filename(cfg->data_dir, "index", NULL);
+    cfg->index_dir = cfg->index_opt
+        ? g_strdup(cfg->index_opt)
+        : g_build_filename(cfg->data_dir, "index", NULL);
+    g_free(cfg->query_db);
+    cfg->query_db = cfg->index_opt
+        ? g_build_filename(cfg->data_dir, "shards", "query", NULL) : NULL;
     if (!cfg->socket_path)
         cfg->socket_path = g_build_filename(cfg->data_dir, "searchd.sock",
                                             NULL);
@@ -315,6 +324,8 @@ sd_config_clear(sd_config_t *cfg)
 {
     g_clear_pointer(&cfg->data_dir, g_free);
     g_clear_pointer(&cfg->index_dir, g_free);
+    g_clear_pointer(&cfg->index_opt, g_free);
+    g_clear_pointer(&cfg->query_db, g_free);
     g_clear_pointer(&cfg->socket_path, g_free);
     g_clear_pointer(&cfg->socket_mode_text, g_free);
     g_clear_pointer(&cfg->listen, g_free);

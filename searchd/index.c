@@ -8,6 +8,7 @@
 
 struct sd_index {
     char *path;
+    char *query_db;             /* (nullable) a stub's query-side db */
     gint generation;            /* atomic; bumped on each new revision */
     /* The newest revision any thread has seen: a thread whose handle,
      * freshly opened, is newer than the others' bumps the generation at
@@ -42,11 +43,12 @@ thread_db_free(gpointer data)
 static GPrivate thread_db_key = G_PRIVATE_INIT(thread_db_free);
 
 sd_index_t *
-sd_index_new(const char *path)
+sd_index_new(const char *path, const char *query_db)
 {
     sd_index_t *index = g_new0(sd_index_t, 1);
 
     index->path = g_strdup(path);
+    index->query_db = g_strdup(query_db);
     return index;
 }
 
@@ -57,6 +59,7 @@ sd_index_free(sd_index_t *index)
         return;
     xc_db_close(index->main_db);
     g_free(index->path);
+    g_free(index->query_db);
     g_free(index);
 }
 
@@ -101,11 +104,15 @@ sd_index_fail(xc_db_t *db, xc_status_t status, const char *what,
 /* Opens @path, turning the malloc'd message of xc_db_open() into a
  * GError. */
 static xc_db_t *
-open_db(const char *path, GError **error)
+open_db(const sd_index_t *index, GError **error)
 {
+    const char *path = index->path;
     xc_db_t *db = NULL;
     char *msg = NULL;
-    xc_status_t st = xc_db_open(path, &db, &msg);
+    /* --index STUB: its query-side database is the data dir's. */
+    xc_status_t st = index->query_db
+        ? xc_db_open_stub(path, index->query_db, &db, &msg)
+        : xc_db_open(path, &db, &msg);
 
     if (st == XC_OK)
         return db;
@@ -157,7 +164,7 @@ sd_index_tick(sd_index_t *index)
         g_clear_pointer(&index->main_db, xc_db_close);
     }
     if (!index->main_db) {
-        index->main_db = open_db(index->path, NULL);
+        index->main_db = open_db(index, NULL);
         if (!index->main_db) {
             index->have_revision = FALSE;
             return FALSE;
@@ -253,7 +260,7 @@ sd_index_thread_db(sd_index_t *index, GError **error)
      * missing index fails fast, and this is how the index is served as
      * soon as the indexer creates it. */
     if (!t->db) {
-        t->db = open_db(index->path, error);
+        t->db = open_db(index, error);
         if (!t->db)
             return NULL;
         t->generation = gen;

@@ -47,7 +47,13 @@ G_BEGIN_DECLS
 typedef struct sd_index sd_index_t;
 
 /* Returns: (transfer full): free with sd_index_free(). */
-sd_index_t *sd_index_new(const char *path);
+sd_index_t *sd_index_new(const char *path, const char *query_db);
+
+/* shards.c: for an index that is a stub, adds "partial" and "shards":
+ * {"total", "failed"} of the search @m (nullable), or of @db now; with
+ * @each, also each shard's state.  Adds nothing for a single database. */
+void sd_shards_add(JsonBuilder *b, xc_mset_t *m, xc_db_t *db,
+                   gboolean each);
 /* Frees the main thread's handle; workers' handles die with their
  * threads.  Accepts NULL. */
 void sd_index_free(sd_index_t *index);

@@ -66,7 +66,9 @@ unsigned sd_error_http_status(int code);
  * sd_config_validate() fills them in. */
 typedef struct {
     char *data_dir;             /* --data-dir, default "var" */
-    char *index_dir;            /* DATA_DIR/index */
+    char *index_dir;            /* --index, default DATA_DIR/index */
+    char *index_opt;            /* --index STUB as given, or NULL */
+    char *query_db;             /* with --index: DATA_DIR/shards/query */
     char *socket_path;          /* --socket, default DATA_DIR/searchd.sock */
     char *socket_mode_text;     /* --socket-mode, octal */
     unsigned socket_mode;       /* parsed from socket_mode_text */

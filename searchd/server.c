@@ -267,7 +267,7 @@ sd_server_new(const sd_config_t *cfg, GError **error)
 
     srv->socket_path = g_strdup(cfg->socket_path);
     srv->www_dir = g_strdup(cfg->www_dir);
-    srv->index = sd_index_new(cfg->index_dir);
+    srv->index = sd_index_new(cfg->index_dir, cfg->query_db);
     srv->app.index = srv->index;
     srv->app.www_dir = srv->www_dir;
     srv->loop = g_main_loop_new(NULL, FALSE);

@@ -3,7 +3,10 @@
 #include "xapianc-int.hh"
 #include "lemma.hh"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <memory>
 
 using namespace xc_int;
@@ -112,6 +115,25 @@ xc_db_open(const char *path, xc_db_t **out, char **errmsg)
     }
     *out = nullptr;
     return guard_open(errmsg, [&]() -> xc_status_t {
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+            /* A stub file: DIR/index with DIR/shards/query beside it. */
+            std::string p(path);
+            size_t slash = p.rfind('/');
+            std::string query =
+                (slash == std::string::npos ? "." : p.substr(0, slash))
+                + "/shards/query";
+            struct stat qst;
+            bool have = stat(query.c_str(), &qst) == 0;
+            char *msg = nullptr;
+            xc_status_t rc = xc_db_open_stub(path, have ? query.c_str()
+                                                        : nullptr,
+                                             out, &msg);
+            if (rc != XC_OK)
+                throw Xapian::DatabaseOpeningError(msg ? msg : "stub");
+            free(msg);
+            return XC_OK;
+        }
         std::unique_ptr<xc_db_t> db(new xc_db_t());
         db->db = Xapian::Database(path);
         db->stem = make_stem();
@@ -143,7 +165,26 @@ xc_db_reopen(xc_db_t *db)
     if (!db)
         return XC_ERR_INVALID;
     return guard(db->err, [&]() -> xc_status_t {
-        db->db.reopen();
+        if (db->shards.empty()) {
+            db->db.reopen();
+            return XC_OK;
+        }
+        /* A shard that fails to reopen is left out, not an error. */
+        bool changed = shards_reopen_local(db), lost = false;
+        for (auto &s : db->shards) {
+            if (!s.up || !s.remote)
+                continue;
+            try {
+                changed |= s.db.reopen();
+            } catch (const Xapian::NetworkError &) {
+                lost = true;
+            }
+        }
+        if (lost)
+            shards_drop_failed(db);
+        else if (changed)
+            db->columns.clear();
+        shards_retry(db);
         return XC_OK;
     });
 }
@@ -153,7 +194,24 @@ xc_db_revision(xc_db_t *db, uint64_t *revision)
 {
     if (!db)
         return XC_ERR_INVALID;
-    return revision_of(db->db, db->err, __func__, revision);
+    if (db->shards.empty() || !revision)
+        return revision_of(db->db, db->err, __func__, revision);
+    /* A stub: the sum of its databases' revisions, which grows whenever
+     * one of them does (a shard left out counts 0 meanwhile). */
+    return guard(db->err, [&]() -> xc_status_t {
+        uint64_t sum = db->query.size() ? db->query.get_revision() : 0;
+        for (auto &s : db->shards) {
+            if (!s.up)
+                continue;
+            try {
+                sum += s.db.get_revision();
+            } catch (const Xapian::Error &) {
+                /* Remote revisions are not always available. */
+            }
+        }
+        *revision = sum;
+        return XC_OK;
+    });
 }
 
 xc_status_t

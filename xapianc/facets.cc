@@ -214,8 +214,11 @@ const facet_column *
 column_of(xc_db_t *xdb, unsigned slot)
 {
     const Xapian::Database &db = xdb->db;
-    std::string version = db.get_uuid() + ":"
-                          + std::to_string(db.get_revision());
+    uint64_t rev = 0;
+    /* A stub's revision is its databases' sum (xc_db_revision()). */
+    if (xc_db_revision(xdb, &rev) != XC_OK)
+        return nullptr;
+    std::string version = db.get_uuid() + ":" + std::to_string(rev);
     auto found = xdb->columns.find(slot);
     if (found != xdb->columns.end() && found->second.version == version)
         return &found->second;
@@ -281,6 +284,19 @@ count_column(const facet_column &c, const std::vector<uint64_t> &bits,
     for (size_t i = 0; i < n.size(); i++)
         if (n[i])
             out->emplace_back(c.names[i], n[i]);
+}
+
+/* Most frequent first, ties by value: the order xc_mset_facets() gives. */
+void
+sort_counts(std::vector<std::pair<std::string, uint64_t>> *v)
+{
+    std::sort(v->begin(), v->end(),
+              [](const std::pair<std::string, uint64_t> &a,
+                 const std::pair<std::string, uint64_t> &b) {
+                  if (a.second != b.second)
+                      return a.second > b.second;
+                  return a.first < b.first;
+              });
 }
 
 /* Facets must count every match, not just those Xapian had to look at for
@@ -360,13 +376,7 @@ count_facets(xc_db_t *xdb, const xc_search_opts_t *opts,
                      spies[spy_of[i]]->counts.end());
         else
             count_column(*column[i], bits, &v);
-        std::sort(v.begin(), v.end(),
-                  [](const std::pair<std::string, uint64_t> &a,
-                     const std::pair<std::string, uint64_t> &b) {
-                      if (a.second != b.second)
-                          return a.second > b.second;
-                      return a.first < b.first;
-                  });
+        sort_counts(&v);
         m->facets[opts->facet_slots[i]] = std::move(v);
     }
 }

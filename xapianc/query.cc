@@ -230,7 +230,10 @@ parser_of(xc_db_t *db)
 static bool
 phrase_terms(xc_db_t *db, parser_t &p)
 {
-    Xapian::rev rev = db->db.get_revision();
+    /* A stub's revision is its databases' sum (xc_db_revision()). */
+    uint64_t rev = 0;
+    if (xc_db_revision(db, &rev) != XC_OK)
+        throw Xapian::InvalidOperationError(db->err);
     if (!p.phrase_known || rev != p.phrase_rev) {
         p.phrase_terms = db->db.get_metadata(XC_META_PHRASE_TERMS) == "1";
         p.phrase_rev = rev;

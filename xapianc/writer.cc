@@ -46,11 +46,13 @@ xc_dbw_close(xc_dbw_t *w)
         return XC_OK;
     xc_status_t st = XC_OK;
     try {
-        if (w->in_txn)
-            w->db.cancel_transaction();
-        else
-            w->db.commit();
-        w->db.close();
+        each_db(w, [&](Xapian::WritableDatabase &d) {
+            if (w->in_txn)
+                d.cancel_transaction();
+            else
+                d.commit();
+            d.close();
+        });
     } catch (...) {
         st = xc__fail(w->err, std::current_exception());
     }
@@ -72,7 +74,9 @@ xc_dbw_begin(xc_dbw_t *w)
     if (w->in_txn)
         return invalid(w->err, "xc_dbw_begin: already in a transaction");
     return guard(w->err, [&]() -> xc_status_t {
-        w->db.begin_transaction(true);
+        each_db(w, [](Xapian::WritableDatabase &d) {
+            d.begin_transaction(true);
+        });
         w->in_txn = true;
         return XC_OK;
     });
@@ -88,9 +92,11 @@ xc_dbw_commit(xc_dbw_t *w)
         if (w->in_txn) {
             /* Xapian ends the transaction even when the commit throws. */
             w->in_txn = false;
-            w->db.commit_transaction();
+            each_db(w, [](Xapian::WritableDatabase &d) {
+                d.commit_transaction();
+            });
         } else {
-            w->db.commit();
+            each_db(w, [](Xapian::WritableDatabase &d) { d.commit(); });
         }
         return XC_OK;
     });
@@ -106,7 +112,9 @@ xc_dbw_cancel(xc_dbw_t *w)
     return guard(w->err, [&]() -> xc_status_t {
         w->in_txn = false;
         w->in_doc = false;
-        w->db.cancel_transaction();
+        each_db(w, [](Xapian::WritableDatabase &d) {
+            d.cancel_transaction();
+        });
         return XC_OK;
     });
 }
@@ -116,7 +124,17 @@ xc_dbw_revision(xc_dbw_t *w, uint64_t *revision)
 {
     if (!w)
         return XC_ERR_INVALID;
-    return revision_of(w->db, w->err, __func__, revision);
+    if (w->shards.empty() || !revision)
+        return revision_of(w->db, w->err, __func__, revision);
+    /* Sharded: the sum, which grows whenever one of them does. */
+    return guard(w->err, [&]() -> xc_status_t {
+        uint64_t sum = 0;
+        each_db(w, [&](Xapian::WritableDatabase &d) {
+            sum += d.get_revision();
+        });
+        *revision = sum;
+        return XC_OK;
+    });
 }
 
 /* Beginning a document while another is open discards the open one. */
@@ -226,13 +244,13 @@ xc_dbw_end_doc(xc_dbw_t *w)
         w->in_doc = false;
         add_phrase_terms(w);
         /* The first document of an index fixes its schema. */
-        if (w->db.get_doccount() == 0) {
+        if (doc_count(w) == 0) {
             if (w->db.get_metadata(XC_META_PHRASE_TERMS).empty())
                 w->db.set_metadata(XC_META_PHRASE_TERMS, "1");
             w->db.set_metadata(XC_META_SCHEMA, XC_SCHEMA_VERSION);
         }
         w->doc.add_boolean_term(idterm);
-        w->db.replace_document(idterm, w->doc);
+        docs_of(w, w->id).replace_document(idterm, w->doc);
         w->doc = Xapian::Document();
         return XC_OK;
     });
@@ -246,7 +264,8 @@ xc_dbw_delete_doc(xc_dbw_t *w, const char *id)
     if (!id || !*id)
         return invalid(w->err, "xc_dbw_delete_doc: NULL or empty id");
     return guard(w->err, [&]() -> xc_status_t {
-        w->db.delete_document(hash_term(XC_PREFIX_ID + std::string(id)));
+        docs_of(w, id).delete_document(
+            hash_term(XC_PREFIX_ID + std::string(id)));
         return XC_OK;
     });
 }
@@ -256,7 +275,10 @@ xc_dbw_get_data(xc_dbw_t *w, const char *id, char **out)
 {
     if (!w)
         return XC_ERR_INVALID;
-    return data_of(w->db, w->err, __func__, id, out);
+    if (!id)
+        return invalid(w->err, "xc_dbw_get_data: NULL id");
+    Xapian::Database d = docs_of(w, id);
+    return data_of(d, w->err, __func__, id, out);
 }
 
 xc_status_t
@@ -265,7 +287,10 @@ xc_dbw_get_value(xc_dbw_t *w, const char *id, unsigned slot, char **value,
 {
     if (!w)
         return XC_ERR_INVALID;
-    return value_of(w->db, w->err, __func__, id, slot, value, len);
+    if (!id)
+        return invalid(w->err, "xc_dbw_get_value: NULL id");
+    Xapian::Database d = docs_of(w, id);
+    return value_of(d, w->err, __func__, id, slot, value, len);
 }
 
 /* The ids are collected before the first callback, so @cb may delete or
@@ -281,9 +306,14 @@ xc_dbw_foreach_id(xc_dbw_t *w, xc_id_cb cb, void *rock)
     return guard(w->err, [&]() -> xc_status_t {
         std::vector<std::string> ids;
         const std::string p = XC_PREFIX_ID;
-        for (auto t = w->db.allterms_begin(p); t != w->db.allterms_end(p);
-             ++t)
-            ids.push_back((*t).substr(p.size()));
+        auto collect = [&](Xapian::WritableDatabase &d) {
+            for (auto t = d.allterms_begin(p); t != d.allterms_end(p); ++t)
+                ids.push_back((*t).substr(p.size()));
+        };
+        if (w->shards.empty())
+            collect(w->db);
+        for (auto &d : w->shards)
+            collect(d);
         for (const auto &id : ids) {
             if (cb(id.c_str(), rock))
                 break;
@@ -322,7 +352,7 @@ static void
 synonyms_changed(xc_dbw_t *w)
 {
     w->phrases_loaded = false;
-    if (w->db.get_doccount() > 0)
+    if (doc_count(w) > 0)
         w->db.set_metadata(XC_META_PHRASE_TERMS, "0");
 }
 

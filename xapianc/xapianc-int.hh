@@ -37,8 +37,29 @@ namespace xc_int {
 struct parser_t;                /* query.cc */
 }
 
-struct xc_db {
+/* One shard of a stub database (shards.cc): the stub's line, and the
+ * shard opened alone so it can be probed and left out when it fails. */
+struct xc_shard {
+    std::string type;           /* "auto", "remote" */
+    std::string arg;            /* the path (absolute) or address in use */
+    std::vector<std::string> replicas;  /* remote: its addresses */
+    size_t current = 0;         /* the replica in use (or tried last) */
     Xapian::Database db;
+    bool remote = false;
+    bool up = false;
+    std::chrono::steady_clock::time_point last_try;
+};
+
+struct xc_db {
+    /* The database searched: a plain one, or for a stub the local
+     * query-side database first (spelling, synonyms, metadata) and then
+     * every shard that is up (shards.cc, combine()). */
+    Xapian::Database db;
+    std::vector<xc_shard> shards;       /* empty unless a stub */
+    Xapian::Database query;             /* a stub's query-side database */
+    std::string query_path;             /* its path, "" if none */
+    unsigned failed = 0;                /* shards left out of db */
+    unsigned remote_up = 0;             /* remote shards in db */
     std::string err;            /* message of the last failed call */
     /* Facet columns of this handle's revision (count_facets()). */
     std::map<unsigned, facet_column> columns;
@@ -57,7 +78,10 @@ struct phrase_terms_t {
 };
 
 struct xc_dbw {
+    /* The only database, or for shards the query-side one: spelling,
+     * synonyms and metadata go here, documents to docs_of(). */
     Xapian::WritableDatabase db;
+    std::vector<Xapian::WritableDatabase> shards;   /* empty: unsharded */
     Xapian::TermGenerator tg;   /* stemmer, stopper and spelling set up */
     Xapian::Stem stem;
     Xapian::Document doc;       /* the document being built */
@@ -86,6 +110,7 @@ struct xc_mset {
     std::map<unsigned, std::vector<std::pair<std::string, uint64_t>>> facets;
     /* Matches counted one by one for facets: the exact total, or -1. */
     int64_t counted = -1;
+    unsigned shards = 0, failed = 0;    /* of the stub, at search time */
     std::string data;           /* backs xc_hit_t.data until the next call */
 };
 
@@ -175,6 +200,7 @@ class DeadlineSpy : public Xapian::MatchSpy {
 void count_facets(xc_db_t *xdb, const xc_search_opts_t *opts, xc_mset_t *m,
                   DeadlineSpy *deadline);
 
+void sort_counts(std::vector<std::pair<std::string, uint64_t>> *v);
 /* query.cc: narrows *@query by @f (see xc_filter_t). */
 xc_status_t add_filter(std::string &err, const xc_filter_t *f,
                        Xapian::Query *query);
@@ -211,6 +237,27 @@ xc_status_t value_of(Xapian::Database &xdb, std::string &err, const char *fn,
                      size_t *len);
 xc_status_t metadata_of(Xapian::Database &xdb, std::string &err,
                         const char *fn, const char *key, char **value);
+
+/* shards.cc */
+Xapian::WritableDatabase &docs_of(xc_dbw_t *w, const std::string &id);
+Xapian::doccount doc_count(xc_dbw_t *w);
+/* Calls @fn on every database of @w, the query-side one first. */
+template <typename F>
+void
+each_db(xc_dbw_t *w, F &&fn)
+{
+    fn(w->db);
+    for (auto &s : w->shards)
+        fn(s);
+}
+/* Before a search: reconnects shards that were down (at most once a
+ * second each).  After a NetworkError: reconnects every remote shard,
+ * leaves out those that fail; returns true when there were remote
+ * shards (worth a retry). */
+void shards_retry(xc_db_t *db);
+/* Brings the local databases of a stub up to date; true if one changed. */
+bool shards_reopen_local(xc_db_t *db);
+bool shards_drop_failed(xc_db_t *db);
 
 } /* namespace xc_int */
 

@@ -295,6 +295,35 @@ xc_status_t xc_dbw_add_synonym(xc_dbw_t *w, const char *term,
  * word can be corrected although no document holds it. */
 xc_status_t xc_dbw_add_translation(xc_dbw_t *w, const char *term,
                                    const char *translation);
+/* ---------------------------------------------------------------- Shards
+ *
+ * An index split into shards (shards.cc has the layout): the writer sends
+ * each document to the shard its id hashes to (stable across runs), and
+ * spelling, synonyms and metadata to DIR/query; a reader opens a Xapian
+ * stub file ("auto PATH", "remote HOST:PORT", "remote :PROG ARGS" lines)
+ * shard by shard, with the query-side database first.
+ */
+
+/* Opens DIR/query and DIR/0 .. DIR/@n-1 for writing, as xc_dbw_open(). */
+xc_status_t xc_dbw_open_shards(const char *dir, unsigned n, int create,
+                               xc_dbw_t **out, char **errmsg);
+/* Opens the stub file @stub with the query-side database @query (NULL:
+ * none; then metadata comes from the first shard, and remote shards give
+ * no spelling or synonyms).  A remote shard that does not answer is left
+ * out, and tried again before later searches; xc_db_open() calls this for
+ * a regular file, with DIR/shards/query beside it when it exists. */
+xc_status_t xc_db_open_stub(const char *stub, const char *query,
+                            xc_db_t **out, char **errmsg);
+/* Shards of @db (0 unless a stub), and how many are left out now. */
+void xc_db_shards(const xc_db_t *db, unsigned *total, unsigned *failed);
+/* Shard @i of @db: *@where (transfer none) its stub line's argument (a
+ * path or address), *@up 1 when it is in the search.  XC_ERR_INVALID
+ * past the last. */
+xc_status_t xc_db_shard(const xc_db_t *db, unsigned i, const char **where,
+                        int *up);
+/* The same as they were when @m was searched: a search over a stub with
+ * *@failed > 0 is partial. */
+void xc_mset_shards(const xc_mset_t *m, unsigned *total, unsigned *failed);
 
 /* ---------------------------------------------------------------- Compaction
  *

@@ -227,7 +227,7 @@ main(int argc, char **argv)
         return 1;
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    sd_app_t app = {index ? sd_index_new(index) : NULL, NULL};
+    sd_app_t app = {index ? sd_index_new(index, NULL) : NULL, NULL};
     client_t *c = g_new0(client_t, clients);
     GThread **threads = g_new0(GThread *, clients);
     gint64 t0 = g_get_monotonic_time();
