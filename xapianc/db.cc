@@ -104,6 +104,16 @@ xc_int::metadata_of(Xapian::Database &xdb, std::string &err, const char *fn,
 
 /* ---------------------------------------------------------------- Reading */
 
+void
+xc_int::init_read_handle(xc_db_t *db)
+{
+    db->stem = make_stem();
+    db->light_stem = make_light_stem();
+    /* The dictionaries load here, once a process (a third of a second),
+     * rather than in the first query. */
+    lemma::available();
+}
+
 xc_status_t
 xc_db_open(const char *path, xc_db_t **out, char **errmsg)
 {
@@ -136,11 +146,7 @@ xc_db_open(const char *path, xc_db_t **out, char **errmsg)
         }
         std::unique_ptr<xc_db_t> db(new xc_db_t());
         db->db = Xapian::Database(path);
-        db->stem = make_stem();
-        db->light_stem = make_light_stem();
-        /* The dictionaries load here, once a process (a third of a
-         * second), rather than in the first query. */
-        lemma::available();
+        init_read_handle(db.get());
         *out = db.release();
         return XC_OK;
     });

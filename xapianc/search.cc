@@ -1,6 +1,7 @@
 /* search.cc -- running a parsed query (xc_search) and reading its
  * results: hits, values, passages, term positions and snippets. */
 #include "xapianc-int.hh"
+#include "lemma.hh"
 
 #include <algorithm>
 #include <memory>
@@ -362,9 +363,16 @@ xc_mset_positions(xc_mset_t *m, size_t i, xc_pos_cb cb, void *rock)
                 }
             if (!lead)
                 continue;
-            std::string key = "Z" + term.substr(0, plen) +
-                              stem(term.substr(plen));
-            if (!stems.count(key))
+            std::string word = term.substr(plen);
+            std::string key = "Z" + term.substr(0, plen) + stem(word);
+            /* The index stems a Russian word's dictionary form, which
+             * Snowball alone can miss ("кыргызстане"), and the page of a
+             * hit comes from these positions: Cyrillic words that lead
+             * like a query stem, few, take the full stemmer too. */
+            if (!stems.count(key)
+                && (!lemma::is_cyrillic(word)
+                    || !stems.count("Z" + term.substr(0, plen)
+                                    + m->db->stem(word))))
                 continue;
             for (auto p = t.positionlist_begin(); p != t.positionlist_end();
                  ++p) {

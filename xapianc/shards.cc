@@ -199,7 +199,7 @@ xc_db_open_stub(const char *stub, const char *query, xc_db_t **out,
             throw Xapian::DatabaseNotFoundError(
                 std::string("cannot read stub ") + stub);
         std::unique_ptr<xc_db_t> db(new xc_db_t());
-        db->stem = make_stem();
+        init_read_handle(db.get());
         std::string dir = dir_of(stub), line;
         while (std::getline(in, line)) {
             if (line.empty() || line[0] == '#')

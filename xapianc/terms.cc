@@ -122,7 +122,8 @@ make_stem()
  * hunspell that tripled the median of scripts/bench/query (a dictionary
  * look-up per new word form), so they take Snowball alone.  A Russian
  * case form Snowball splits, or a British spelling, is then not marked in
- * the snippet, which still comes from the right page. */
+ * the snippet; xc_mset_positions() tries the full stemmer on Cyrillic
+ * words, so the page is still the right one. */
 Xapian::Stem
 make_light_stem()
 {

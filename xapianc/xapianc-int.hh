@@ -219,6 +219,9 @@ std::string slug(const std::string &s);     /* xc_slug() */
 std::string normalize_words(const std::string &text);
 Xapian::Stem make_stem();
 Xapian::Stem make_light_stem();
+/* Gives a new read handle (a single database or a stub's shards) its
+ * stemmers and loads the hunspell dictionaries (db.cc). */
+void init_read_handle(xc_db_t *db);
 const Xapian::Stopper *make_stopper();
 
 /* phrases.cc */
