@@ -116,6 +116,16 @@ ix_run_opts_parse(ix_run_opts_t *o, int *argc, char ***argv, GError **error)
     }
     if (!check_bounds(o, error))
         return FALSE;
+    /* A folder that is not there is a mistake in the command, which an
+     * empty index would hide. */
+    for (guint i = 0; o->repositories && o->repositories[i]; i++)
+        if (!g_file_test(o->repositories[i], G_FILE_TEST_IS_DIR)) {
+            g_set_error(error, IX_ERROR, IX_ERROR_USAGE,
+                        "--repository %s: %s", o->repositories[i],
+                        g_file_test(o->repositories[i], G_FILE_TEST_EXISTS)
+                            ? "not a folder" : "no such folder");
+            return FALSE;
+        }
     if (!o->data_dir)
         o->data_dir = g_strdup("var");
     if (!o->corpus_dir)

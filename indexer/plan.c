@@ -31,6 +31,15 @@ ix_status_name(ix_status_t status)
     return status_names[status];
 }
 
+ix_status_t
+ix_status_from_name(const char *name, ix_status_t fallback)
+{
+    for (guint s = 0; name && s < IX_STATUS_N; s++)
+        if (strcmp(status_names[s], name) == 0)
+            return s;
+    return fallback;
+}
+
 const char *
 ix_type_name(ix_source_type_t type)
 {
