@@ -86,7 +86,7 @@ sweep_tmp(const char *tmp)
 
     if (!d)
         return;
-    while ((name = g_dir_read_name(d))) {
+    for (name = g_dir_read_name(d); name; name = g_dir_read_name(d)) {
         g_autofree char *path = g_build_filename(tmp, name, NULL);
         GStatBuf st;
 
