@@ -16,15 +16,6 @@
  * few enough that their bytes (memory-mapped) stay modest. */
 #define BATCH 64
 
-static ix_status_t
-status_from_name(const char *name)
-{
-    for (guint s = 0; s < IX_STATUS_N; s++)
-        if (strcmp(ix_status_name(s), name) == 0)
-            return s;
-    return IX_STATUS_BROKEN;
-}
-
 static void
 set_outcome(ix_source_t *src, ix_status_t status, const char *reason)
 {
@@ -157,7 +148,9 @@ on_done(guint index, extract_result_t *r, const GError *error,
     if (error) {
         /* The message already reads as a reason ("encrypted: a password
          * is needed", "timeout after 60 s"); the kind is in the status. */
-        set_outcome(src, status_from_name(extract_error_status(error->code)),
+        set_outcome(src,
+                    ix_status_from_name(extract_error_status(error->code),
+                                        IX_STATUS_BROKEN),
                     error->message);
         b->stats->failed++;
         return;

@@ -38,6 +38,9 @@ typedef enum {
 
 /* Returns: (transfer none): "indexed", "title-only", ... */
 const char *ix_status_name(ix_status_t status);
+/* The status named @name (as ix_status_name() gives it), or @fallback
+ * when no status has that name. */
+ix_status_t ix_status_from_name(const char *name, ix_status_t fallback);
 
 /* From XC_DOC_TYPE_LIST: IX_SOURCE_ENTRY, IX_SOURCE_DOCUMENT. */
 typedef enum {

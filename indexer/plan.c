@@ -31,6 +31,15 @@ ix_status_name(ix_status_t status)
     return status_names[status];
 }
 
+ix_status_t
+ix_status_from_name(const char *name, ix_status_t fallback)
+{
+    for (guint s = 0; name && s < IX_STATUS_N; s++)
+        if (strcmp(status_names[s], name) == 0)
+            return s;
+    return fallback;
+}
+
 const char *
 ix_type_name(ix_source_type_t type)
 {
@@ -732,9 +741,12 @@ ix_plan_repository_parse(const char *spec, char **dir, char **url,
             return FALSE;
         }
     }
+    /* A folder that is not there is a mistake in the command, which an
+     * empty index would hide. */
     if (!g_file_test(d, G_FILE_TEST_IS_DIR)) {
-        g_set_error(error, IX_ERROR, IX_ERROR_USAGE,
-                    "--repository %s: no such folder", d);
+        g_set_error(error, IX_ERROR, IX_ERROR_USAGE, "--repository %s: %s", d,
+                    g_file_test(d, G_FILE_TEST_EXISTS) ? "not a folder"
+                                                       : "no such folder");
         return FALSE;
     }
     if (eq)

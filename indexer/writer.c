@@ -574,7 +574,10 @@ stored_hash(ix_writer_t *w, const char *id)
  * the text, so a document that merely went from one to the other between
  * runs is not rewritten; nor is one merely fetched again (a 304 or the
  * same bytes), so fetched_at stays the time of the fetch that brought
- * the bytes the index holds. */
+ * the bytes the index holds.  Nor is a link still unreachable for another
+ * reason ("offline: not in the cache" after "HTTP 404"): a searcher sees
+ * the same label, the index keeps the reason it has, and the report gives
+ * this attempt's. */
 static char *
 hashed_record(const ix_source_t *src, const corpus_vocab_t *vocab)
 {
@@ -585,6 +588,8 @@ hashed_record(const ix_source_t *src, const corpus_vocab_t *vocab)
         json_object_set_string_member(o, "status",
                                       ix_status_name(IX_STATUS_INDEXED));
     json_object_remove_member(o, "fetched_at");
+    if (src->status == IX_STATUS_UNREACHABLE)
+        json_object_remove_member(o, "reason");
     return json_to_string(node, FALSE);
 }
 
@@ -628,6 +633,7 @@ ix_writer_reuse(ix_writer_t *w, ix_source_t *src, const char *hash)
     g_autoptr(JsonParser) parser = json_parser_new();
     g_auto(GStrv) parts = NULL;
     const char *indexed;
+    ix_status_t status;
     JsonObject *o;
 
     if ((!hash && !src->file_stamp)
@@ -678,7 +684,13 @@ ix_writer_reuse(ix_writer_t *w, ix_source_t *src, const char *hash)
         o, "media_type", NULL));
     src->n_pages = json_object_get_int_member_with_default(o, "pages", 0);
     reuse_ocr(src, o);
-    src->status = IX_STATUS_UNCHANGED;
+    /* The same bytes have the same outcome: a file that could not be
+     * read, or whose format is not supported, stays so with its reason
+     * (and its label), rather than turning "unchanged" and rewritten. */
+    status = ix_status_from_name(json_object_get_string_member_with_default(
+        o, "status", NULL), IX_STATUS_INDEXED);
+    src->status = status == IX_STATUS_INDEXED ? IX_STATUS_UNCHANGED
+                                              : status;
     g_free(src->reason);
     src->reason = g_strdup(json_object_get_string_member_with_default(
         o, "reason", NULL));

@@ -229,6 +229,25 @@ param_sort(sd_search_req_t *req, const param_spec_t *spec,
     return TRUE;
 }
 
+/* snippets=0 asks for hits without snippets, which are most of a query's
+ * cost (a text block inflated and positions read per hit). */
+static gboolean
+param_snippets(sd_search_req_t *req, const param_spec_t *spec,
+               const char *value, GError **error)
+{
+    if (g_str_equal(value, "0"))
+        req->snippets = FALSE;
+    else if (g_str_equal(value, "1"))
+        req->snippets = TRUE;
+    else {
+        g_set_error(error, SD_ERROR, SD_ERROR_BAD_PARAMETER,
+                    "parameter '%s' must be 0 or 1, not '%s'", spec->name,
+                    value);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 static gboolean
 param_facets(sd_search_req_t *req, const param_spec_t *spec,
              const char *value, GError **error)
@@ -249,6 +268,7 @@ static const param_spec_t search_params[] = {
     {"limit", FALSE, param_limit, NULL},
     {"sort", FALSE, param_sort, NULL},
     {"facets", TRUE, param_facets, NULL},
+    {"snippets", FALSE, param_snippets, NULL},
 };
 
 /* Checks @params against the table: unknown names and repeated
@@ -334,11 +354,12 @@ record_is_paged(JsonObject *o)
 }
 
 /* Returns: (transfer full): the stored record of the hit in @slot with
- * rank, score, label, snippet and, for paged documents, page and
- * page_url added.  Unknown members of the record are passed through. */
+ * rank, score, label and, when @snippets, the snippet and, for paged
+ * documents, page and page_url added.  Unknown members of the record are
+ * passed through. */
 static JsonNode *
 build_hit(xc_db_t *db, xc_mset_t *m, const sd_rank_slot_t *slot,
-          GError **error)
+          gboolean snippets, GError **error)
 {
     xc_hit_t hit;
     JsonNode *node;
@@ -376,6 +397,8 @@ build_hit(xc_db_t *db, xc_mset_t *m, const sd_rank_slot_t *slot,
                                       slot->duplicate_of);
     json_object_set_double_member(o, "score",
                                   round(hit.weight * 1000.0) / 1000.0);
+    if (!snippets)
+        return node;
     snippet = sd_snippet_for_hit(m, i, &page, error);
     if (!snippet) {
         json_node_unref(node);
@@ -430,7 +453,8 @@ api_search(api_ctx_t *ctx, const char *arg, GPtrArray *params,
         return NULL;
     for (i = 0; res.page && i < res.page->len; i++) {
         JsonNode *hit = build_hit(
-            db, res.m, &g_array_index(res.page, sd_rank_slot_t, i), error);
+            db, res.m, &g_array_index(res.page, sd_rank_slot_t, i),
+            req.snippets, error);
 
         if (!hit)
             return NULL;

@@ -22,6 +22,7 @@ typedef struct {
     char *socket_path;
     gboolean json;
     gboolean suggest;
+    gboolean no_snippets;
     char **filters[XC_FIELD_N];     /* --NAME values of each field */
     int limit;
     int offset;
@@ -355,6 +356,8 @@ main(int argc, char **argv)
          "Number of results (default 10, at most 100)", "N"},
         {"offset", 0, 0, G_OPTION_ARG_INT, &o.offset,
          "Skip the first N results", "N"},
+        {"no-snippets", 0, 0, G_OPTION_ARG_NONE, &o.no_snippets,
+         "Titles and links only: hits without snippets (faster)", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL}
     };
     GOptionEntry entries[G_N_ELEMENTS(head) + XC_FIELD_N + G_N_ELEMENTS(tail)];
@@ -389,8 +392,9 @@ main(int argc, char **argv)
         options_clear(&o);
         return 2;
     }
-    if (o.suggest && (any_filter(&o) || o.offset >= 0)) {
-        g_printerr("ctmap-search: --suggest takes no filters or offset\n");
+    if (o.suggest && (any_filter(&o) || o.offset >= 0 || o.no_snippets)) {
+        g_printerr("ctmap-search: --suggest takes no filters, offset or "
+                   "--no-snippets\n");
         options_clear(&o);
         return 2;
     }
@@ -413,6 +417,8 @@ main(int argc, char **argv)
         g_string_append_printf(url, "&limit=%d", o.limit);
     if (o.offset >= 0)
         g_string_append_printf(url, "&offset=%d", o.offset);
+    if (o.no_snippets)
+        g_string_append(url, "&snippets=0");
 
     curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, o.socket_path);
     curl_easy_setopt(curl, CURLOPT_URL, url->str);

@@ -23,6 +23,7 @@ sd_search_req_init(sd_search_req_t *req)
     req->filters = g_ptr_array_new_with_free_func(filter_free);
     req->limit = SD_DEFAULT_LIMIT;
     req->sort = -1;
+    req->snippets = TRUE;
 }
 
 void

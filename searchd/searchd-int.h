@@ -175,6 +175,9 @@ typedef struct {
     int sort;                   /* xc_sort_t, or -1 for the default */
     guint facets;               /* bit i: facet field i (facets.c) */
     gboolean diversify;         /* the page is cut from the window */
+    /* snippets=0 turns this off: hits then carry no snippet, page or
+     * page_url, and neither the text block nor the positions are read. */
+    gboolean snippets;
 } sd_search_req_t;
 
 void sd_search_req_init(sd_search_req_t *req);

@@ -527,6 +527,27 @@ Test(cli, unknown_option_exits_2)
     cr_assert_eq(strchr(err, '\n'), err + strlen(err) - 1, "one line");
 }
 
+/* A --repository that is not there is a mistake in the command, not
+ * an empty folder: exit 2 naming it, and no index written. */
+Test(cli, missing_repository_exits_2_naming_it)
+{
+    g_autofree char *missing = g_build_filename(tmp, "no-such-folder",
+                                                NULL);
+    g_autofree char *file = g_build_filename(tmp, "a-file.txt", NULL);
+    g_autofree char *data = g_build_filename(tmp, "data", NULL);
+    g_autofree char *index = g_build_filename(data, "index", NULL);
+    g_autofree char *err = NULL, *err2 = NULL;
+
+    cr_assert_eq(run_indexer(&err, "--quiet", "--data-dir", data,
+                             "--repository", missing, NULL), 2, "%s", err);
+    cr_assert(strstr(err, missing), "%s", err);
+    cr_assert_not(g_file_test(index, G_FILE_TEST_EXISTS));
+    cr_assert(g_file_set_contents(file, "x", 1, NULL));
+    cr_assert_eq(run_indexer(&err2, "--quiet", "--data-dir", data,
+                             "--repository", file, NULL), 2, "%s", err2);
+    cr_assert(strstr(err2, file), "%s", err2);
+}
+
 Test(cli, unwritable_data_dir_exits_1)
 {
     g_autofree char *file = g_build_filename(tmp, "plain-file", NULL);

@@ -482,6 +482,147 @@ Test(reindex, touched_file_is_not_rewritten_and_same_size_edit_is_seen)
     cr_assert_eq(termfreq(data, "numbat"), 1);
 }
 
+/* The stored record of @id: its status and reason, as a search sees
+ * them. */
+static void
+stored_status(const char *data, const char *id, char **status,
+              char **reason)
+{
+    xc_db_t *db = open_index(data);
+    g_autoptr(JsonParser) p = json_parser_new();
+    char *rec = NULL;
+    JsonObject *o;
+
+    cr_assert_eq(xc_db_get_data(db, id, &rec), XC_OK, "%s", id);
+    cr_assert(json_parser_load_from_data(p, rec, -1, NULL), "%s", rec);
+    o = json_node_get_object(json_parser_get_root(p));
+    *status = g_strdup(json_object_get_string_member(o, "status"));
+    *reason = g_strdup(json_object_get_string_member_with_default(
+        o, "reason", NULL));
+    free(rec);
+    xc_db_close(db);
+}
+
+/* A file that could not be read, or whose format is not supported, is
+ * found unchanged by a re-run: it stays broken or unsupported, with its
+ * reason, and the run commits nothing. */
+Test(reindex, unchanged_broken_and_unsupported_files_commit_nothing)
+{
+    static const char zip[] = "PK\x03\x04\x14\x00\x00\x00\x08\x00";
+    static const char *const names[] = { "broken.pdf", "archive.zip" };
+    static const char *const want[] = { "broken", "unsupported" };
+    g_autofree char *data = g_build_filename(tmp, "var", NULL);
+    g_autofree char *repo = g_build_filename(tmp, "repo", NULL);
+    g_autofree char *zip_path = g_build_filename(repo, "archive.zip", NULL);
+    const char *args[] = { "--quiet", "--repository", repo, NULL };
+    g_autofree char *before = NULL, *after = NULL;
+    char *ids[2] = { NULL, NULL }, *reasons[2] = { NULL, NULL };
+    uint64_t rev;
+
+    write_notes(repo, 2);
+    write_file(repo, "broken.pdf", "%PDF-1.4\n1 0 obj << /Type /Catalog "
+               "truncated here");
+    cr_assert(g_file_set_contents(zip_path, zip, sizeof(zip) - 1, NULL));
+    run_ok(data, args);
+    cr_assert_eq(summary_int(data, "added"), 4);
+    for (int i = 0; i < 2; i++) {
+        g_autofree char *st = report_status(data, names[i], &ids[i]);
+        g_autofree char *status = NULL;
+
+        cr_assert_str_eq(st, want[i], "%s", names[i]);
+        stored_status(data, ids[i], &status, &reasons[i]);
+        cr_assert_str_eq(status, want[i]);
+        cr_assert_not_null(reasons[i], "%s has a reason", names[i]);
+    }
+    rev = revision(data);
+    before = dump(data);
+    run_ok(data, args);
+    cr_assert_eq(summary_int(data, "updated"), 0);
+    cr_assert_eq(summary_int(data, "added"), 0);
+    cr_assert_eq(summary_int(data, "unchanged"), 4);
+    cr_assert_eq(change_count(data, "documents_changed"), 0);
+    cr_assert_eq(revision(data), rev, "a run that changed nothing "
+                 "committed");
+    after = dump(data);
+    cr_assert_str_eq(after, before);
+    for (int i = 0; i < 2; i++) {
+        g_autofree char *st = report_status(data, names[i], NULL);
+        g_autofree char *status = NULL, *reason = NULL;
+
+        cr_assert_str_eq(st, want[i], "the report says %s", names[i]);
+        stored_status(data, ids[i], &status, &reason);
+        cr_assert_str_eq(status, want[i]);
+        cr_assert_str_eq(reason, reasons[i]);
+        g_free(ids[i]);
+        g_free(reasons[i]);
+    }
+}
+
+/* An unreachable link still unreachable is no change, whatever the
+ * reason of this attempt (offline: not in the cache; online: a 404): the
+ * report has the new reason, the index keeps its record, nothing is
+ * committed and changes.json lists nothing. */
+Test(reindex, still_unreachable_link_is_not_a_change_offline_or_online)
+{
+    g_autofree char *data = g_build_filename(tmp, "var", NULL);
+    g_autofree char *gone = g_build_filename(www, "docs", "dropped.txt",
+                                             NULL);
+    g_autofree char *v1 = write_mapping("v1", ALL_ROWS, NULL, NULL);
+    const char *online[] = { "--quiet", "--mapping", v1, NULL };
+    const char *offline[] = { "--quiet", "--offline", "--mapping", v1,
+                              NULL };
+    const char *const *runs[] = { offline, online, offline };
+    g_autofree char *id = NULL, *reason0 = NULL, *status0 = NULL;
+    g_autofree char *before = NULL;
+    uint64_t rev;
+
+    cr_assert_eq(g_unlink(gone), 0);
+    run_ok(data, online);
+    g_free(report_status(data, "dropped.txt", &id));
+    stored_status(data, id, &status0, &reason0);
+    cr_assert_str_eq(status0, "unreachable");
+    cr_assert_not_null(reason0);
+    rev = revision(data);
+    before = dump(data);
+    for (guint i = 0; i < G_N_ELEMENTS(runs); i++) {
+        g_autoptr(JsonParser) p = json_parser_new();
+        g_autofree char *st = NULL, *status = NULL, *reason = NULL;
+        g_autofree char *after = NULL;
+        const char *reported = NULL;
+        JsonArray *sources;
+
+        run_ok(data, runs[i]);
+        st = report_status(data, "dropped.txt", NULL);
+        cr_assert_str_eq(st, "unreachable", "run %u", i);
+        cr_assert_eq(summary_int(data, "updated"), 0, "run %u", i);
+        cr_assert_eq(change_count(data, "documents_changed"), 0, "run %u",
+                     i);
+        cr_assert_eq(change_count(data, "links_newly_dead"), 0);
+        cr_assert_eq(change_count(data, "links_newly_back"), 0);
+        cr_assert_eq(revision(data), rev, "run %u committed", i);
+        after = dump(data);
+        cr_assert_str_eq(after, before, "run %u", i);
+        stored_status(data, id, &status, &reason);
+        cr_assert_str_eq(reason, reason0, "the index keeps its reason");
+        /* The report has the reason of this attempt. */
+        sources = json_object_get_array_member(
+            load_json(p, data, "report.json"), "sources");
+        for (guint k = 0; k < json_array_get_length(sources); k++) {
+            JsonObject *s = json_array_get_object_element(sources, k);
+
+            if (g_strcmp0(json_object_get_string_member(s, "id"), id) == 0)
+                reported = json_object_get_string_member_with_default(
+                    s, "reason", NULL);
+        }
+        cr_assert_not_null(reported);
+        if (runs[i] == offline)
+            cr_assert(strstr(reported, "offline"), "run %u: %s", i,
+                      reported);
+        else
+            cr_assert_str_eq(reported, reason0);
+    }
+}
+
 Test(reindex, documents_found_on_a_page_down_for_a_day_are_kept)
 {
     g_autofree char *data = g_build_filename(tmp, "var", NULL);

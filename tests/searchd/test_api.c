@@ -212,6 +212,47 @@ Test(api, snippet_comes_from_the_matching_page)
     fx_http_clear(&r);
 }
 
+/* snippets=0: the same hits in the same order, none with a snippet, a
+ * page or a page_url; the default and snippets=1 keep them. */
+Test(api, snippets_0_leaves_snippets_out)
+{
+    fx_http_t with, without, one;
+    JsonArray *a, *b;
+    guint i;
+
+    fx_get("/search?q=reintegration+OR+prisoners", &with);
+    fx_get("/search?q=reintegration+OR+prisoners&snippets=0", &without);
+    fx_get("/search?q=reintegration+OR+prisoners&snippets=1", &one);
+    cr_assert_eq(with.status, 200, "%s", with.body);
+    cr_assert_eq(without.status, 200, "%s", without.body);
+    cr_assert_eq(one.status, 200, "%s", one.body);
+    a = fx_member_arr(fx_obj(with.json), "hits");
+    b = fx_member_arr(fx_obj(without.json), "hits");
+    cr_assert_geq(json_array_get_length(a), 2, "%s", with.body);
+    cr_assert_eq(json_array_get_length(a), json_array_get_length(b));
+    for (i = 0; i < json_array_get_length(a); i++) {
+        JsonObject *h = fx_hit(&with, i), *n = fx_hit(&without, i);
+
+        cr_assert_str_eq(fx_hit_id(&with, i), fx_hit_id(&without, i));
+        cr_assert_str_eq(fx_hit_id(&with, i), fx_hit_id(&one, i));
+        cr_assert(json_object_has_member(h, "snippet"), "%s", with.body);
+        cr_assert(json_object_has_member(fx_hit(&one, i), "snippet"));
+        cr_assert_not(json_object_has_member(n, "snippet"), "%s",
+                      without.body);
+        cr_assert_not(json_object_has_member(n, "page"), "%s", without.body);
+        cr_assert_not(json_object_has_member(n, "page_url"));
+        cr_assert(json_object_has_member(n, "rank"));
+        cr_assert(json_object_has_member(n, "score"));
+        cr_assert(json_object_has_member(n, "label"));
+    }
+    /* The handbook's snippet names its page; without snippets no page. */
+    cr_assert(strstr(with.body, "#page=2"), "%s", with.body);
+    cr_assert_null(strstr(without.body, "#page="), "%s", without.body);
+    fx_http_clear(&with);
+    fx_http_clear(&without);
+    fx_http_clear(&one);
+}
+
 Test(api, doc_returns_record_and_text)
 {
     fx_http_t r;
@@ -326,6 +367,12 @@ Test(api, errors_are_json)
     fx_http_clear(&r);
     fx_get("/search?q=a&q=b", &r);
     assert_error(&r, 400, "bad-parameter");
+    fx_http_clear(&r);
+    fx_get("/search?q=x&snippets=abc", &r);
+    assert_error(&r, 400, "bad-parameter");
+    msg = json_object_get_string_member(
+        fx_member_obj(fx_obj(r.json), "error"), "message");
+    cr_assert(strstr(msg, "snippets") && strstr(msg, "abc"), "%s", msg);
     fx_http_clear(&r);
 
     fx_get("/search?q=x&colour=red", &r);

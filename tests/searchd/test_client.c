@@ -64,6 +64,31 @@ Test(client, filters_and_limit_are_sent)
     cr_assert_eq(json_array_get_length(fx_member_arr(o, "hits")), 1);
 }
 
+/* --no-snippets sends snippets=0: the same hit, its link without the
+ * snippet's page, and no snippet text. */
+Test(client, no_snippets_prints_hits_without_snippets)
+{
+    const char *argv[] = {CTMAP_SEARCH_BIN, "--socket", fx.sock,
+                          "--no-snippets", "reintegration", "children",
+                          NULL};
+    const char *json_argv[] = {CTMAP_SEARCH_BIN, "--socket", fx.sock,
+                               "--json", "--no-snippets", "reintegration",
+                               NULL};
+    g_autofree char *out = NULL;
+    g_autofree char *jout = NULL;
+    g_autofree char *err = NULL;
+
+    cr_assert_eq(fx_run(argv, &out, &err), 0, "%s", err);
+    cr_assert(strstr(out, "1. Handbook on children affected"), "%s", out);
+    cr_assert(strstr(out, "https://example.org/files/handbook.pdf\n"),
+              "%s", out);
+    cr_assert_null(strstr(out, "*reintegration*"), "%s", out);
+    cr_assert_null(strstr(out, "#page="), "%s", out);
+    cr_assert_eq(fx_run(json_argv, &jout, NULL), 0);
+    cr_assert(strstr(jout, "\"hits\""), "%s", jout);
+    cr_assert_null(strstr(jout, "\"snippet\""), "%s", jout);
+}
+
 Test(client, no_hits_exit_1)
 {
     const char *argv[] = {CTMAP_SEARCH_BIN, "--socket", fx.sock,
