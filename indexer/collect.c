@@ -131,9 +131,12 @@ looks_like_document(const char *url)
  * added to the repository page gets the page's organizations and themes,
  * and recorded as found there rather than cited by an entry. */
 static void
-add_discovered(ix_plan_t *plan, const ix_source_t *page, const char *url,
+add_discovered(ix_plan_t *plan, const ix_source_t *page, const char *link,
                ix_collect_stats_t *stats)
 {
+    /* A page may link with a password in the URL: neither kept nor
+     * sent. */
+    g_autofree char *url = corpus_url_strip_userinfo(link);
     g_autofree char *norm = corpus_url_normalize(url);
     g_autofree char *id = ix_document_id("url", norm);
     g_autofree char *base = NULL;

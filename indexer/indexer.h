@@ -163,12 +163,31 @@ void ix_plan_add_repository(ix_plan_t *plan, const char *dir);
 
 /* ---------------------------------------------------------------- Fetching */
 
-/* One --mirror FROM=TO rule: a URL starting with @from is fetched from
- * @to + the rest; the document keeps its original URL, and @to is
- * trusted even when it is a private or loopback address. */
+/* A URL prefix as --mirror matches it: parsed, not compared as text, so
+ * that "http://a.test=..." cannot match "http://a.test@evil/" nor
+ * "http://a.test.evil/", nor "/docs" match "/docs-old/". */
 typedef struct {
-    char *from;
+    char *origin;               /* "scheme://host[:port]", lower case, the
+                                 * port only as written */
+    char *scheme;               /* "http", "https" or "file" */
+    char *host;                 /* lower case; "" for file: */
+    char *port;                 /* the effective port, "" for file: */
+    char *path;                 /* "" or "/a/b": no trailing '/'; matches
+                                 * itself and what lies below it */
+    char *query;                /* (nullable) then the path must be equal
+                                 * and the query start with this */
+} ix_url_prefix_t;
+
+/* One --mirror FROM=TO rule: a URL below @from (same scheme, host and
+ * port, the path on a segment boundary) is fetched from @to + the rest;
+ * the document keeps its original URL, and @to is trusted even when it is
+ * a private or loopback address.  Neither may hold a user name, password
+ * or fragment. */
+typedef struct {
+    char *from;                 /* as written */
     char *to;
+    ix_url_prefix_t from_p;
+    ix_url_prefix_t to_p;
 } ix_mirror_t;
 
 typedef struct {
@@ -251,7 +270,9 @@ typedef void (*ix_fetch_done_cb)(guint index, const ix_fetch_result_t *r,
 
 /* Fetches @n URLs with the libcurl multi interface under @o, consulting
  * and updating the cache.  Per-URL failures are results, not errors;
- * FALSE only when the cache cannot be used at all (IX_ERROR_IO). */
+ * FALSE (IX_ERROR_IO) only when the cache cannot be used at all or a body
+ * could not be staged in it (a full disk): the callback has then been
+ * told of every URL, but the run must not update the index. */
 gboolean ix_fetch_run(const ix_fetch_opts_t *o, const char *const *urls,
                       guint n, ix_fetch_done_cb done, gpointer rock,
                       GError **error);
