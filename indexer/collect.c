@@ -19,8 +19,9 @@ static const char *const document_exts[] = {
 static gboolean
 is_network_url(const char *url)
 {
-    return url && (g_str_has_prefix(url, "http://")
-                   || g_str_has_prefix(url, "https://"));
+    /* Schemes are case-insensitive: HTTP://X is fetched like http://x. */
+    return url && (g_ascii_strncasecmp(url, "http://", 7) == 0
+                   || g_ascii_strncasecmp(url, "https://", 8) == 0);
 }
 
 /* Planned documents carry status unreachable, reason "not fetched" until

@@ -11,9 +11,11 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <errno.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,6 +41,10 @@ static void
 teardown(void)
 {
     g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmp);
+    g_autofree char *small = g_build_filename(tmp, "small", NULL);
+
+    /* The ENOSPC case's tmpfs, if a failed assertion left it mounted. */
+    umount2(small, MNT_DETACH);
 
     fx_server_stop(srv);
     cr_assert_eq(system(cmd), 0);
@@ -374,4 +380,204 @@ Test(faults, a_tampered_cache_body_is_fetched_again_never_indexed)
             cr_assert_eq(system(cmd), 0);
             run_tamper_case(&tamper_cases[i], off);
         }
+}
+
+/* ------------------------------------------------------ Mirror prefixes */
+
+/* A mapping of one row per URL in @urls, under section E. */
+static void
+write_mapping(const char *const *urls)
+{
+    GString *m = g_string_new("E. THEMATIC AREAS: 2) COUNTERING TERRORISM"
+                              "\n\n");
+
+    for (guint i = 0; urls[i]; i++)
+        g_string_append_printf(m, "Publications\tUNODC\tCited document "
+                               "number %u (2019). %s\n", i, urls[i]);
+    write_file("mapping.txt", m->str);
+    g_string_free(m, TRUE);
+}
+
+Test(faults, mirror_prefixes_are_matched_as_urls)
+{
+    static const char text[] = "Mirrored notes: mirrorword.\n";
+    g_autofree char *data = path_in("var");
+    g_autofree char *map = path_in("mapping.txt");
+    g_autofree char *base = fx_server_url(srv, "");
+    /* Written without trailing slashes, as the probe did. */
+    g_autofree char *plain = g_strdup_printf("http://fault.invalid=%s", base);
+    g_autofree char *folder = g_strdup_printf(
+        "http://docs.invalid/docs=%s/mirror", base);
+    /* A page on the mirror redirecting to what a string prefix took for
+     * the mirror: really the metadata address, with the mirror's
+     * "host:port" as a user name. */
+    g_autofree char *evil_at = g_strdup_printf(
+        "%s@169.254.169.254/latest/meta-data", base);
+    g_autofree char *evil_esc = g_uri_escape_string(evil_at, NULL, FALSE);
+    g_autofree char *redirect = g_strconcat(
+        "http://fault.invalid/fault/redirect-to/", evil_esc, NULL);
+    const char *urls[] = {
+        redirect,
+        "HTTP://FAULT.INVALID/upper.txt",
+        "http://docs.invalid/docs/inside.txt",
+        "http://docs.invalid/docs-old/outside.txt",
+        NULL
+    };
+    const char *args[] = { "--quiet", "--data-dir", data, "--mapping", map,
+                           "--mirror", plain, "--mirror", folder, NULL };
+    g_autofree char *err = NULL;
+    g_autoptr(JsonParser) report = NULL;
+    JsonObject *s;
+
+    fx_server_set_file(srv, "/upper.txt", text, strlen(text), "text/plain");
+    fx_server_set_file(srv, "/mirror/inside.txt", text, strlen(text),
+                       "text/plain");
+    fx_server_set_file(srv, "/mirror-old/outside.txt", text, strlen(text),
+                       "text/plain");
+    write_mapping(urls);
+    cr_assert_eq(run_indexer(&err, NULL, args), 0, "%s", err);
+    report = load_report(data);
+    /* Never trusted as the mirror: the address check refuses it. */
+    assert_source(report, "fault/redirect-to", "unreachable",
+                  "refused: 169.254.169.254 is a link-local address");
+    /* Scheme and host match whatever their case. */
+    assert_source(report, "FAULT.INVALID/upper.txt", "indexed", NULL);
+    cr_assert_eq(fx_server_hits(srv, "/upper.txt"), 1);
+    /* The path matches on segment boundaries: /docs is not /docs-old. */
+    assert_source(report, "/docs/inside.txt", "indexed", NULL);
+    cr_assert_eq(fx_server_hits(srv, "/mirror-old/outside.txt"), 0);
+    s = source_with(report, "docs-old/outside.txt");
+    cr_assert_not_null(s);
+    cr_assert_str_neq(json_object_get_string_member(s, "status"), "indexed");
+}
+
+/* Mirror rules a string prefix would have taken, refused up front. */
+Test(faults, mirror_rules_with_credentials_or_fragments_are_refused)
+{
+    static const char *const bad[][2] = {
+        { "http://u:p@a.invalid/=http://127.0.0.1/", "user name or password" },
+        { "http://a.invalid/=http://x@127.0.0.1/", "user name or password" },
+        { "http://a.invalid/#x=http://127.0.0.1/", "fragment" },
+        { "ftp://a.invalid/=http://127.0.0.1/", "not an http, https or file" },
+    };
+    g_autofree char *data = path_in("var");
+
+    for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+        const char *args[] = { "--quiet", "--data-dir", data, "--mirror",
+                               bad[i][0], NULL };
+        g_autofree char *err = NULL;
+
+        cr_assert_eq(run_indexer(&err, NULL, args), 2, "%s: %s", bad[i][0],
+                     err);
+        cr_assert(strstr(err, bad[i][1]), "%s: %s", bad[i][0], err);
+    }
+}
+
+/* ---------------------------------------------------------- Userinfo */
+
+Test(faults, a_password_in_a_cited_url_is_neither_kept_nor_sent)
+{
+    static const char text[] = "Protected notes: protectedword.\n";
+    g_autofree char *data = path_in("var");
+    g_autofree char *map = path_in("mapping.txt");
+    g_autofree char *mirror = mirror_spec();
+    g_autofree char *report_text = NULL, *err = NULL, *index = NULL;
+    const char *urls[] = {
+        "http://curator:hunter2secret@repo.example.org/protected.txt", NULL
+    };
+    const char *args[] = { "--quiet", "--data-dir", data, "--mapping", map,
+                           "--mirror", mirror, NULL };
+    g_autofree char *report_path = g_build_filename(data, "report.json",
+                                                    NULL);
+    g_autoptr(JsonParser) report = NULL;
+    JsonObject *s;
+
+    fx_server_set_file(srv, "/protected.txt", text, strlen(text),
+                       "text/plain");
+    write_mapping(urls);
+    cr_assert_eq(run_indexer(&err, NULL, args), 0, "%s", err);
+    report = load_report(data);
+    s = source_with(report, "repo.example.org/protected.txt");
+    cr_assert_not_null(s);
+    cr_assert_str_eq(json_object_get_string_member(s, "url"),
+                     "http://repo.example.org/protected.txt");
+    cr_assert_str_eq(json_object_get_string_member(s, "status"), "indexed");
+    cr_assert_null(fx_server_last_header(srv, "/protected.txt",
+                                         "Authorization"));
+    /* Only the mapping's own text, quoted as written in the entry, may
+     * still hold it: no URL field of any record does. */
+    cr_assert(g_file_get_contents(report_path, &report_text, NULL, NULL));
+    cr_assert_null(strstr(report_text, "hunter2secret"), "%s", report_text);
+    index = dump_index(data);
+    cr_assert(strstr(index, "protectedword"));
+    {
+        g_auto(GStrv) lines = g_strsplit(index, "\n", -1);
+
+        for (guint i = 0; lines[i]; i++)
+            if (g_str_has_prefix(lines[i], "d-"))
+                cr_assert_null(strstr(lines[i], "hunter2secret"), "%s",
+                               lines[i]);
+    }
+}
+
+/* ------------------------------------------------------------- ENOSPC */
+
+/* A data dir with room to commit but not to stage a body: the run fails
+ * (exit 1, the reason named) and the document keeps its text, rather than
+ * becoming "unreachable" with exit 0.  Needs a tmpfs, which only root
+ * (or a user namespace) can mount. */
+Test(faults, a_full_data_dir_fails_the_run_and_keeps_the_document)
+{
+    static const char text[] = "Cached notes: cachedword.\n";
+    g_autofree char *small = path_in("small");
+    g_autofree char *data = g_build_filename(small, "var", NULL);
+    g_autofree char *filler = g_build_filename(small, "filler", NULL);
+    g_autofree char *map = path_in("mapping.txt");
+    g_autofree char *mirror = mirror_spec();
+    g_autofree char *err = NULL, *index = NULL;
+    const char *urls[] = { "http://repo.example.org/notes.txt", NULL };
+    const char *args[] = { "--data-dir", data, "--mapping", map,
+                           "--mirror", mirror, NULL };
+    GString *big = g_string_new(NULL);
+    struct statvfs vfs;
+    guint64 room;
+    int rc;
+
+    cr_assert_eq(g_mkdir_with_parents(small, 0755), 0);
+    if (mount("tmpfs", small, "tmpfs", 0, "size=16m") != 0) {
+        int e = errno;
+
+        g_string_free(big, TRUE);
+        cr_skip_test("cannot mount a tmpfs here (%s): the ENOSPC case "
+                     "needs root", g_strerror(e));
+    }
+    write_mapping(urls);
+    fx_server_set_file(srv, "/notes.txt", text, strlen(text), "text/plain");
+    rc = run_indexer(&err, NULL, args);
+    cr_assert_eq(rc, 0, "first run: %s", err);
+    g_clear_pointer(&err, g_free);
+
+    /* 4 MB of new text, and 1 MB of room left. */
+    while (big->len < 4 * 1024 * 1024)
+        g_string_append(big, "Revised notes, revisedword, much longer.\n");
+    fx_server_set_file(srv, "/notes.txt", big->str, big->len, "text/plain");
+    g_string_free(big, TRUE);
+    cr_assert_eq(statvfs(small, &vfs), 0);
+    room = (guint64)vfs.f_bavail * vfs.f_frsize;
+    cr_assert_gt(room, 2 * 1024 * 1024);
+    {
+        g_autofree char *cmd = g_strdup_printf(
+            "head -c %" G_GUINT64_FORMAT " /dev/zero > '%s'",
+            room - 1024 * 1024, filler);
+
+        cr_assert_eq(system(cmd), 0);
+    }
+    rc = run_indexer(&err, NULL, args);
+    cr_assert_eq(rc, 1, "second run: exit %d: %s", rc, err);
+    cr_assert(strstr(err, "index not updated")
+              && strstr(err, "No space left on device"), "%s", err);
+    index = dump_index(data);
+    cr_assert(strstr(index, "cachedword"), "the text was lost: %s", index);
+    cr_assert_null(strstr(index, "\"unreachable\""), "%s", index);
+    cr_assert_eq(umount2(small, MNT_DETACH), 0);
 }
