@@ -2,7 +2,7 @@
  * ctmap-searchd.
  *
  * Every function returns an xc_status_t; XC_OK is 0.  No C++ exception ever
- * crosses this boundary: xapianc.cc catches each one and turns it into a
+ * crosses this boundary: the .cc files catch each one and turn it into a
  * status, keeping the message in the handle (xc_errmsg()).  Handles are not
  * thread-safe: use one per thread.  Strings passed in are copied; strings
  * handed out are either (transfer full) -- free them with free() -- or

@@ -1,0 +1,357 @@
+/* query.cc -- parsing the user's query text into an xc_query_t: boolean
+ * field prefixes, year ranges, stopword-only queries and filters. */
+#include "xapianc-int.hh"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+namespace xc_int {
+
+/* ---------------------------------------------------------------- Prefixes */
+
+/* Boolean field values typed in a query ("country:Kyrgyzstan") are
+ * lower-cased to match the slugs the indexer writes, and hashed like
+ * every boolean term. */
+class BoolProcessor : public Xapian::FieldProcessor {
+    std::string prefix;
+
+  public:
+    explicit BoolProcessor(const char *p) : prefix(p) {}
+
+    Xapian::Query
+    operator()(const std::string &str) override
+    {
+        if (str.empty())
+            return Xapian::Query::MatchNothing;
+        return Xapian::Query(hash_term(prefix + lower(str)));
+    }
+};
+
+/* The widest year range year:A..B may span; wider ones are refused rather
+ * than turned into thousands of terms. */
+const long YEAR_SPAN_MAX = 200;
+
+/* year:2019 -> XYEAR2019; year:2018..2020 -> XYEAR2018 OR ... OR XYEAR2020;
+ * year:2018.. and year:..2005 take the years present in the index.  Bad
+ * input is not thrown from here: an exception out of a FieldProcessor
+ * leaks the parser's state inside Xapian 1.4 (ASan sees it), so the
+ * processor records @error, matches nothing, and xc_query_parse() throws
+ * the QueryParserError once parse_query() has returned. */
+class YearProcessor : public Xapian::FieldProcessor {
+    Xapian::Database db;
+
+    static bool
+    parse_year(const std::string &s, long *out)
+    {
+        if (s.empty() || s.size() > 9)
+            return false;
+        long v = 0;
+        for (char c : s) {
+            if (c < '0' || c > '9')
+                return false;
+            v = v * 10 + (c - '0');
+        }
+        *out = v;
+        return true;
+    }
+
+    Xapian::Query
+    fail(const std::string &msg)
+    {
+        if (error.empty())
+            error = msg;
+        return Xapian::Query::MatchNothing;
+    }
+
+  public:
+    std::string error;          /* the first bad value, or "" */
+
+    explicit YearProcessor(const Xapian::Database &d) : db(d) {}
+
+    Xapian::Query
+    operator()(const std::string &str) override
+    {
+        size_t dots = str.find("..");
+        long lo = 0;
+        long hi = 0;
+
+        if (dots == std::string::npos) {
+            if (!parse_year(str, &lo))
+                return fail("year: expects a year or a range A..B, not '" +
+                            str + "'");
+            return Xapian::Query(XC_PREFIX_YEAR + std::to_string(lo));
+        }
+        std::string a = str.substr(0, dots);
+        std::string b = str.substr(dots + 2);
+        bool has_lo = !a.empty();
+        bool has_hi = !b.empty();
+        if ((!has_lo && !has_hi) || (has_lo && !parse_year(a, &lo)) ||
+            (has_hi && !parse_year(b, &hi)))
+            return fail("year: bad range '" + str + "'");
+        std::vector<Xapian::Query> years;
+        if (has_lo && has_hi) {
+            if (lo > hi)
+                return fail("year: empty range '" + str + "'");
+            if (hi - lo + 1 > YEAR_SPAN_MAX)
+                return fail("year: range '" + str + "' spans more than " +
+                            std::to_string(YEAR_SPAN_MAX) + " years");
+            for (long y = lo; y <= hi; y++)
+                years.emplace_back(XC_PREFIX_YEAR + std::to_string(y));
+        } else {
+            /* An open end: the years the index actually has. */
+            const size_t plen = strlen(XC_PREFIX_YEAR);
+            for (auto t = db.allterms_begin(XC_PREFIX_YEAR);
+                 t != db.allterms_end(XC_PREFIX_YEAR); ++t) {
+                long y;
+                if (!parse_year((*t).substr(plen), &y))
+                    continue;
+                if ((has_lo && y < lo) || (has_hi && y > hi))
+                    continue;
+                years.emplace_back(*t);
+            }
+        }
+        return Xapian::Query(Xapian::Query::OP_OR, years.begin(),
+                             years.end());
+    }
+};
+
+/* ---------------------------------------------------------------- Queries */
+
+/* TRUE when every leaf of @q is a stopword term.  Xapian keeps stopwords
+ * when a query has nothing else ("the" parses to Zthe), and such a query
+ * matches nothing useful, so xc_query_parse() reports it as empty. */
+bool
+all_stopwords(const Xapian::Query &q, const Xapian::Stopper &stop)
+{
+    switch (q.get_type()) {
+    case Xapian::Query::LEAF_TERM: {
+        std::string t = *q.get_terms_begin();
+        if (!t.empty() && t[0] == 'Z')
+            t.erase(0, 1);
+        return stop(t);
+    }
+    case Xapian::Query::LEAF_MATCH_NOTHING:
+        return true;
+    case Xapian::Query::OP_AND:
+    case Xapian::Query::OP_OR:
+    case Xapian::Query::OP_AND_NOT:
+    case Xapian::Query::OP_XOR:
+    case Xapian::Query::OP_AND_MAYBE:
+    case Xapian::Query::OP_FILTER:
+    case Xapian::Query::OP_NEAR:
+    case Xapian::Query::OP_PHRASE:
+    case Xapian::Query::OP_SYNONYM:
+    case Xapian::Query::OP_MAX:
+        for (size_t i = 0; i < q.get_num_subqueries(); i++) {
+            if (!all_stopwords(q.get_subquery(i), stop))
+                return false;
+        }
+        return true;
+    default:
+        /* Any other operator (wildcards, value ranges, MatchAll, scaled
+         * filters...) is something real. */
+        return false;
+    }
+}
+
+const unsigned QP_FLAGS_BASE =
+    Xapian::QueryParser::FLAG_DEFAULT |
+    Xapian::QueryParser::FLAG_BOOLEAN_ANY_CASE |
+    Xapian::QueryParser::FLAG_PHRASE | Xapian::QueryParser::FLAG_LOVEHATE |
+    Xapian::QueryParser::FLAG_WILDCARD;
+
+const struct {
+    const char *field;
+    const char *prefix;
+} BOOL_FIELDS[] = {
+    {"theme", XC_PREFIX_THEME},     {"country", XC_PREFIX_COUNTRY},
+    {"kind", XC_PREFIX_KIND},       {"type", XC_PREFIX_TYPE},
+    {"lang", XC_PREFIX_LANG},       {"section", XC_PREFIX_SECTION},
+    {"status", XC_PREFIX_STATUS},   {"site", XC_PREFIX_HOST},
+};
+
+} /* namespace xc_int */
+
+using namespace xc_int;
+
+/* ---------------------------------------------------------------- Queries */
+
+/* The parser: the default operator stays OR (ranked by BM25, which puts
+ * documents with every word first) because AND loses recall on long
+ * natural-language queries.  Free-text prefixes title: and org:, boolean
+ * ones lower-cased through BoolProcessor, year: through YearProcessor.
+ * A syntax error (a stray "AND", say) is retried once with no syntax flags,
+ * so a user always gets results for what they typed; a bad year range is
+ * not retried, since it would fail again. */
+xc_status_t
+xc_query_parse(xc_db_t *db, const char *text, unsigned flags,
+               xc_query_t **out)
+{
+    if (!db)
+        return XC_ERR_INVALID;
+    if (!out)
+        return invalid(db->err, "xc_query_parse: NULL out");
+    *out = nullptr;
+    try {
+        std::unique_ptr<xc_query_t> q(new xc_query_t());
+        q->db = db;
+        std::string s = text ? text : "";
+        if (s.find_first_not_of(" \t\r\n\f\v") == std::string::npos) {
+            /* A new query, not a copy of Query::MatchAll: that is one
+             * static object whose reference count (not atomic in Xapian
+             * 1.4) every thread browsing at once would bump -- the
+             * daemon's crash under eight clients. */
+            q->query = Xapian::Query(std::string());
+            *out = q.release();
+            return XC_OK;
+        }
+
+        Xapian::QueryParser qp;
+        const Xapian::Stopper *stopper = make_stopper();
+        qp.set_database(db->db);
+        qp.set_stemmer(make_stem());
+        qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+        qp.set_stopper(stopper);
+        qp.set_default_op(Xapian::Query::OP_OR);
+        qp.add_prefix("title", XC_PREFIX_TITLE);
+        qp.add_prefix("org", XC_PREFIX_ORGTEXT);
+        for (const auto &f : BOOL_FIELDS)
+            qp.add_boolean_prefix(f.field,
+                                  (new BoolProcessor(f.prefix))->release());
+        /* The parser owns the processor; @year stays valid while qp
+         * lives, which is all we need it for. */
+        YearProcessor *year = new YearProcessor(db->db);
+        qp.add_boolean_prefix("year", year->release());
+
+        unsigned extra = 0;
+        if (flags & XC_PARSE_SPELLING)
+            extra |= Xapian::QueryParser::FLAG_SPELLING_CORRECTION;
+        if (flags & XC_PARSE_SYNONYMS)
+            extra |= Xapian::QueryParser::FLAG_SYNONYM |
+                     Xapian::QueryParser::FLAG_AUTO_MULTIWORD_SYNONYMS;
+        if (flags & XC_PARSE_PARTIAL)
+            extra |= Xapian::QueryParser::FLAG_PARTIAL;
+
+        Xapian::Query parsed;
+        try {
+            parsed = qp.parse_query(s, QP_FLAGS_BASE | extra);
+        } catch (const Xapian::QueryParserError &) {
+            parsed = qp.parse_query(s, 0);
+        }
+        /* A bad year is the user's mistake in any syntax: no retry. */
+        if (!year->error.empty())
+            throw Xapian::QueryParserError(year->error);
+        q->corrected = qp.get_corrected_query_string();
+        q->has_corrected = !q->corrected.empty();
+
+        if (parsed.empty() || all_stopwords(parsed, *stopper)) {
+            q->empty = true;
+            q->query = Xapian::Query::MatchNothing;
+        } else {
+            bool changed = false;
+            q->query = expand_phrases(
+                parsed, db->db.get_metadata(XC_META_PHRASE_TERMS) == "1",
+                &changed);
+        }
+        *out = q.release();
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(db->err, std::current_exception());
+    }
+}
+
+void
+xc_query_free(xc_query_t *q)
+{
+    delete q;
+}
+
+/* @n == 0 adds no filter (rather than one that matches nothing), so a
+ * caller can pass an empty list straight through. */
+xc_status_t
+xc_query_filter(xc_query_t *q, const char *prefix, const char *const *values,
+                size_t n)
+{
+    if (!q)
+        return XC_ERR_INVALID;
+    if (!prefix || (n && !values))
+        return invalid(q->db->err, "xc_query_filter: NULL argument");
+    try {
+        if (n == 0)
+            return XC_OK;
+        std::vector<Xapian::Query> terms;
+        for (size_t i = 0; i < n; i++) {
+            if (!values[i])
+                return invalid(q->db->err, "xc_query_filter: NULL value");
+            terms.emplace_back(hash_term(prefix + std::string(values[i])));
+        }
+        Xapian::Query any(Xapian::Query::OP_OR, terms.begin(), terms.end());
+        q->query = Xapian::Query(Xapian::Query::OP_FILTER, q->query, any);
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(q->db->err, std::current_exception());
+    }
+}
+
+int
+xc_query_is_empty(const xc_query_t *q)
+{
+    return q && q->empty;
+}
+
+const char *
+xc_query_corrected(const xc_query_t *q)
+{
+    return q && q->has_corrected ? q->corrected.c_str() : nullptr;
+}
+
+/* Returns "" if the description cannot be built (out of memory). */
+const char *
+xc_query_describe(xc_query_t *q)
+{
+    if (!q)
+        return "";
+    try {
+        q->desc = q->query.get_description();
+        return q->desc.c_str();
+    } catch (...) {
+        (void)xc__fail(q->db->err, std::current_exception());
+        return "";
+    }
+}
+
+/* The limit is kept by DeadlineSpy, in the page pass and in a facet pass
+ * alike. */
+static bool
+positional(const Xapian::Query &q)
+{
+    Xapian::Query::op op = q.get_type();
+    if (op == Xapian::Query::OP_PHRASE || op == Xapian::Query::OP_NEAR)
+        return true;
+    for (size_t i = 0; i < q.get_num_subqueries(); i++)
+        if (positional(q.get_subquery(i)))
+            return true;
+    return false;
+}
+
+int
+xc_query_is_positional(const xc_query_t *q)
+{
+    try {
+        return q && positional(q->query);
+    } catch (...) {
+        return 0;
+    }
+}
+
+xc_status_t
+xc_query_set_time_limit(xc_query_t *q, double seconds)
+{
+    if (!q)
+        return XC_ERR_INVALID;
+    if (!(seconds >= 0))
+        return invalid(q->db->err, "xc_query_set_time_limit: negative");
+    q->time_limit = seconds;
+    return XC_OK;
+}

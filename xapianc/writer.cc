@@ -1,0 +1,438 @@
+/* writer.cc -- the write handle: transactions, building a document from
+ * text, terms and values, deleting, synonyms and metadata. */
+#include "xapianc-int.hh"
+
+#include <algorithm>
+#include <memory>
+
+using namespace xc_int;
+
+/* ---------------------------------------------------------------- Writing */
+
+xc_status_t
+xc_dbw_open(const char *path, int create, xc_dbw_t **out, char **errmsg)
+{
+    if (errmsg)
+        *errmsg = nullptr;
+    if (!out || !path) {
+        set_errmsg(errmsg, "xc_dbw_open: NULL argument");
+        return XC_ERR_INVALID;
+    }
+    *out = nullptr;
+    std::string err;
+    try {
+        std::unique_ptr<xc_dbw_t> w(new xc_dbw_t());
+        w->db = Xapian::WritableDatabase(
+            path, create ? Xapian::DB_CREATE_OR_OPEN : Xapian::DB_OPEN);
+        w->stem = make_stem();
+        w->tg.set_stemmer(w->stem);
+        w->tg.set_stopper(make_stopper());
+        /* The database is needed for FLAG_SPELLING to record spelling
+         * data. */
+        w->tg.set_database(w->db);
+        w->tg.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
+        *out = w.release();
+        return XC_OK;
+    } catch (...) {
+        xc_status_t st = xc__fail(err, std::current_exception());
+        set_errmsg(errmsg, err);
+        return st;
+    }
+}
+
+/* An open transaction is cancelled (it was never committed), as is a
+ * document begun but not ended.  The handle is freed even on failure, so
+ * the status is all the caller gets. */
+xc_status_t
+xc_dbw_close(xc_dbw_t *w)
+{
+    if (!w)
+        return XC_OK;
+    xc_status_t st = XC_OK;
+    try {
+        if (w->in_txn)
+            w->db.cancel_transaction();
+        else
+            w->db.commit();
+        w->db.close();
+    } catch (...) {
+        st = xc__fail(w->err, std::current_exception());
+    }
+    delete w;
+    return st;
+}
+
+const char *
+xc_dbw_errmsg(const xc_dbw_t *w)
+{
+    return w ? w->err.c_str() : "";
+}
+
+xc_status_t
+xc_dbw_begin(xc_dbw_t *w)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    if (w->in_txn)
+        return invalid(w->err, "xc_dbw_begin: already in a transaction");
+    try {
+        w->db.begin_transaction(true);
+        w->in_txn = true;
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}
+
+/* Outside a transaction this commits the pending changes. */
+xc_status_t
+xc_dbw_commit(xc_dbw_t *w)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    try {
+        if (w->in_txn) {
+            /* Xapian ends the transaction even when the commit throws. */
+            w->in_txn = false;
+            w->db.commit_transaction();
+        } else {
+            w->db.commit();
+        }
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}
+
+xc_status_t
+xc_dbw_cancel(xc_dbw_t *w)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    if (!w->in_txn)
+        return invalid(w->err, "xc_dbw_cancel: not in a transaction");
+    try {
+        w->in_txn = false;
+        w->in_doc = false;
+        w->db.cancel_transaction();
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}
+
+xc_status_t
+xc_dbw_revision(xc_dbw_t *w, uint64_t *revision)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    if (!revision)
+        return invalid(w->err, "xc_dbw_revision: NULL revision");
+    try {
+        *revision = w->db.get_revision();
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}
+
+xc_status_t
+xc_dbw_doccount(xc_dbw_t *w, uint64_t *count)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    if (!count)
+        return invalid(w->err, "xc_dbw_doccount: NULL count");
+    try {
+        *count = w->db.get_doccount();
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}
+
+/* Beginning a document while another is open discards the open one. */
+xc_status_t
+xc_dbw_begin_doc(xc_dbw_t *w, const char *id)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    if (!id || !*id)
+        return invalid(w->err, "xc_dbw_begin_doc: NULL or empty id");
+    try {
+        w->doc = Xapian::Document();
+        w->id = id;
+        w->tg.set_document(w->doc);
+        w->tg.set_termpos(0);
+        w->in_doc = true;
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}
+
+xc_status_t
+xc_dbw_add_text(xc_dbw_t *w, const char *text, const char *prefix,
+                unsigned wdf_inc)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    if (!w->in_doc)
+        return invalid(w->err, "xc_dbw_add_text: no document begun");
+    if (!text)
+        return invalid(w->err, "xc_dbw_add_text: NULL text");
+    try {
+        w->tg.index_text(text, wdf_inc, prefix ? prefix : "");
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}
+
+xc_status_t
+xc_dbw_next_pos(xc_dbw_t *w, unsigned gap, unsigned *pos)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    if (!w->in_doc)
+        return invalid(w->err, "xc_dbw_next_pos: no document begun");
+    try {
+        w->tg.increase_termpos(gap);
+        if (pos)
+            *pos = w->tg.get_termpos() + 1;
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}
+
+xc_status_t
+xc_dbw_add_term(xc_dbw_t *w, const char *term)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    if (!w->in_doc)
+        return invalid(w->err, "xc_dbw_add_term: no document begun");
+    if (!term || !*term)
+        return invalid(w->err, "xc_dbw_add_term: NULL or empty term");
+    try {
+        w->doc.add_boolean_term(hash_term(term));
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}
+
+xc_status_t
+xc_dbw_set_value(xc_dbw_t *w, unsigned slot, const char *value, size_t len)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    if (!w->in_doc)
+        return invalid(w->err, "xc_dbw_set_value: no document begun");
+    if (!value && len)
+        return invalid(w->err, "xc_dbw_set_value: NULL value");
+    try {
+        if (slot == XC_SLOT_TEXT)
+            store_text(w->doc, value ? value : "", len);
+        else
+            w->doc.add_value(slot, std::string(value ? value : "", len));
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}
+
+xc_status_t
+xc_dbw_set_data(xc_dbw_t *w, const char *data)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    if (!w->in_doc)
+        return invalid(w->err, "xc_dbw_set_data: no document begun");
+    try {
+        w->doc.set_data(data ? data : "");
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}
+
+xc_status_t
+xc_dbw_end_doc(xc_dbw_t *w)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    if (!w->in_doc)
+        return invalid(w->err, "xc_dbw_end_doc: no document begun");
+    try {
+        std::string idterm = hash_term(XC_PREFIX_ID + w->id);
+        w->in_doc = false;
+        add_phrase_terms(w);
+        if (w->db.get_doccount() == 0
+            && w->db.get_metadata(XC_META_PHRASE_TERMS).empty())
+            w->db.set_metadata(XC_META_PHRASE_TERMS, "1");
+        w->doc.add_boolean_term(idterm);
+        w->db.replace_document(idterm, w->doc);
+        w->doc = Xapian::Document();
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}
+
+xc_status_t
+xc_dbw_delete_doc(xc_dbw_t *w, const char *id)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    if (!id || !*id)
+        return invalid(w->err, "xc_dbw_delete_doc: NULL or empty id");
+    try {
+        w->db.delete_document(hash_term(XC_PREFIX_ID + std::string(id)));
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}
+
+xc_status_t
+xc_dbw_get_data(xc_dbw_t *w, const char *id, char **out)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    if (!id || !out)
+        return invalid(w->err, "xc_dbw_get_data: NULL argument");
+    *out = nullptr;
+    try {
+        Xapian::Document doc;
+        if (!find_doc(w->db, id, &doc)) {
+            w->err = std::string("no document with id ") + id;
+            return XC_ERR_NOT_FOUND;
+        }
+        *out = dup_bytes(doc.get_data());
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}
+
+xc_status_t
+xc_dbw_get_value(xc_dbw_t *w, const char *id, unsigned slot, char **value,
+                 size_t *len)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    return get_value_of(w->db, w->err, id, slot, value, len);
+}
+
+/* The ids are collected before the first callback, so @cb may delete or
+ * replace documents (ix_writer_delete_unseen() does) without disturbing a
+ * live term iterator. */
+xc_status_t
+xc_dbw_foreach_id(xc_dbw_t *w, xc_id_cb cb, void *rock)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    if (!cb)
+        return invalid(w->err, "xc_dbw_foreach_id: NULL callback");
+    try {
+        std::vector<std::string> ids;
+        const std::string p = XC_PREFIX_ID;
+        for (auto t = w->db.allterms_begin(p); t != w->db.allterms_end(p);
+             ++t)
+            ids.push_back((*t).substr(p.size()));
+        for (const auto &id : ids) {
+            if (cb(id.c_str(), rock))
+                break;
+        }
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}
+
+xc_status_t
+xc_dbw_set_metadata(xc_dbw_t *w, const char *key, const char *value)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    if (!key || !*key)
+        return invalid(w->err, "xc_dbw_set_metadata: NULL or empty key");
+    try {
+        w->db.set_metadata(key, value ? value : "");
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}
+
+xc_status_t
+xc_dbw_get_metadata(xc_dbw_t *w, const char *key, char **value)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    if (!key || !*key || !value)
+        return invalid(w->err, "xc_dbw_get_metadata: NULL or empty key");
+    *value = nullptr;
+    try {
+        *value = dup_bytes(w->db.get_metadata(key));
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}
+
+/* Both sides are normalized to their words, lower-cased and joined by
+ * single spaces: that is the key FLAG_AUTO_MULTIWORD_SYNONYMS looks up,
+ * and the form expand_phrases() turns into a phrase at query time. */
+/* Documents already written hold the phrase terms of the old synonyms:
+ * until a full rebuild, queries must check phrases again. */
+static void
+synonyms_changed(xc_dbw_t *w)
+{
+    w->phrases_loaded = false;
+    if (w->db.get_doccount() > 0)
+        w->db.set_metadata(XC_META_PHRASE_TERMS, "0");
+}
+
+xc_status_t
+xc_dbw_add_synonym(xc_dbw_t *w, const char *term, const char *synonym)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    if (!term || !synonym)
+        return invalid(w->err, "xc_dbw_add_synonym: NULL argument");
+    try {
+        std::string key = normalize_words(term);
+        std::string value = normalize_words(synonym);
+        if (key.empty() || value.empty())
+            return invalid(w->err, "xc_dbw_add_synonym: no words");
+        if (key != value) {
+            w->db.add_synonym(key, value);
+            synonyms_changed(w);
+        }
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}
+
+xc_status_t
+xc_dbw_clear_synonyms(xc_dbw_t *w, const char *term)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    if (!term)
+        return invalid(w->err, "xc_dbw_clear_synonyms: NULL term");
+    try {
+        std::string key = normalize_words(term);
+        if (!key.empty()) {
+            w->db.clear_synonyms(key);
+            synonyms_changed(w);
+        }
+        return XC_OK;
+    } catch (...) {
+        return xc__fail(w->err, std::current_exception());
+    }
+}

@@ -1,0 +1,167 @@
+/* xapianc-int.hh -- what the .cc files of xapianc/ share and no C caller
+ * sees: the bodies of the handle structs declared in xapianc.h, and the
+ * helpers one file defines for another.  The handles live at global scope
+ * (xapianc.h names them); every helper lives in namespace xc_int, so the
+ * only C-visible symbols of the library are the xc_* functions
+ * (tests/xapianc/check-symbols.sh guards this). */
+#ifndef CTMAP_XAPIANC_INT_HH
+#define CTMAP_XAPIANC_INT_HH
+
+#include "xapianc.h"
+#include "schema.h"
+
+#include <xapian.h>
+
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+/* ---------------------------------------------------------------- Handles */
+
+/* A facet slot's values by docid, interned: the values of document d are
+ * names[ids[start[d]]] .. names[ids[start[d + 1] - 1]]. */
+struct facet_column {
+    std::string version;        /* uuid and revision it was read at */
+    std::vector<uint32_t> start;
+    std::vector<uint16_t> ids;
+    std::vector<std::string> names;
+};
+
+struct xc_db {
+    Xapian::Database db;
+    std::string err;            /* message of the last failed call */
+    /* Facet columns of this handle's revision (count_facets()). */
+    std::map<unsigned, facet_column> columns;
+};
+
+/* A multi-word synonym key and the one-word synonyms it stands for. */
+struct phrase_terms_t {
+    std::vector<std::string> words;     /* unstemmed, in order */
+    std::vector<std::string> terms;     /* "cted", and "Zcted" */
+};
+
+struct xc_dbw {
+    Xapian::WritableDatabase db;
+    Xapian::TermGenerator tg;   /* stemmer, stopper and spelling set up */
+    Xapian::Stem stem;
+    Xapian::Document doc;       /* the document being built */
+    std::string id;
+    bool in_doc = false;
+    bool in_txn = false;
+    /* From the synonym table, reloaded after it changes. */
+    std::vector<phrase_terms_t> phrases;
+    std::vector<std::string> phrase_words;  /* sorted, unique */
+    bool phrases_loaded = false;
+    std::string err;
+};
+
+struct xc_query {
+    xc_db_t *db = nullptr;      /* borrowed; messages go there */
+    Xapian::Query query;
+    std::string corrected;
+    bool has_corrected = false;
+    bool empty = false;
+    std::string desc;
+    double time_limit = 0.0;    /* xc_query_set_time_limit(); 0: none */
+};
+
+struct xc_mset {
+    xc_db_t *db = nullptr;      /* borrowed; messages go there */
+    Xapian::Query query;
+    Xapian::MSet mset;
+    /* Facet counts per slot, already sorted for xc_mset_facets(). */
+    std::map<unsigned, std::vector<std::pair<std::string, uint64_t>>> facets;
+    /* Matches counted one by one for facets: the exact total, or -1. */
+    int64_t counted = -1;
+    std::string data;           /* backs xc_hit_t.data until the next call */
+};
+
+namespace xc_int {
+
+/* ---------------------------------------------------------------- Errors */
+
+/* Thrown by DeadlineSpy out of a match that ran past its time limit. */
+struct match_timeout : std::runtime_error {
+    match_timeout() : std::runtime_error("the search ran past its time limit")
+    {
+    }
+};
+
+/* error.cc */
+xc_status_t xc__fail(std::string &err, std::exception_ptr e) noexcept;
+xc_status_t invalid(std::string &err, const char *what);
+void set_errmsg(char **errmsg, const std::string &msg);
+char *dup_bytes(const std::string &s);
+
+/* ---------------------------------------------------------------- Match */
+
+/* The time limit of a match.  Xapian's own (Enquire::set_time_limit)
+ * cannot be used: its POSIX timer notifies a thread that writes a flag in
+ * the matcher's stack frame, and timer_delete() does not wait for a
+ * notification already under way, so a limit that expires as the match
+ * ends writes into whatever the stack holds by then -- "stack smashing
+ * detected" with two clients and a 5 ms limit (xapian-core 1.4,
+ * matcher/matchtimeout.h).  This spy looks at the clock every 256
+ * documents the matcher hands over and throws match_timeout, which ends
+ * the match and which xc__fail() reports as XC_ERR_TIMEOUT. */
+class DeadlineSpy : public Xapian::MatchSpy {
+    std::chrono::steady_clock::time_point deadline;
+    unsigned calls = 0;
+
+  public:
+    explicit DeadlineSpy(double seconds)
+        : deadline(std::chrono::steady_clock::now()
+                   + std::chrono::duration_cast<
+                       std::chrono::steady_clock::duration>(
+                       std::chrono::duration<double>(seconds)))
+    {
+    }
+
+    void
+    operator()(const Xapian::Document &, double) override
+    {
+        if ((calls++ & 255) == 0
+            && std::chrono::steady_clock::now() > deadline)
+            throw match_timeout();
+    }
+};
+
+/* facets.cc: counts opts->facet_slots over every match of @q into @m. */
+void count_facets(xc_db_t *xdb, const xc_query_t *q,
+                  const xc_search_opts_t *opts, xc_mset_t *m,
+                  DeadlineSpy *deadline);
+
+/* ---------------------------------------------------------------- Text */
+
+/* textstore.cc */
+void store_text(Xapian::Document &doc, const char *text, size_t len);
+std::string read_value(const Xapian::Document &doc, unsigned slot);
+std::string read_passage(const Xapian::Document &doc, unsigned *n);
+
+/* terms.cc */
+std::string hash_term(const std::string &term);
+std::string lower(const std::string &s);
+std::string normalize_words(const std::string &text);
+Xapian::Stem make_stem();
+const Xapian::Stopper *make_stopper();
+
+/* phrases.cc */
+Xapian::Query expand_phrases(const Xapian::Query &q, bool phrase_terms,
+                             bool *changed);
+void add_phrase_terms(xc_dbw_t *w);
+
+/* db.cc: shared by the read and the write handle. */
+bool find_doc(const Xapian::Database &db, const char *id,
+              Xapian::Document *doc);
+xc_status_t get_value_of(Xapian::Database &xdb, std::string &err,
+                         const char *id, unsigned slot, char **value,
+                         size_t *len);
+
+} /* namespace xc_int */
+
+#endif /* CTMAP_XAPIANC_INT_HH */
