@@ -58,6 +58,9 @@
 /* The longest curl_multi_poll() sleep, so a slow clock or a missed wakeup
  * costs at most this. */
 #define POLL_MAX_MS 1000
+/* Longer URLs are refused before any request: no server takes them (most
+ * stop at 8 KB), and libcurl fails on a few MB with "Out of memory". */
+#define MAX_URL_BYTES (64 * 1024)
 
 /* ---------------------------------------------------------------- Options */
 
@@ -74,6 +77,7 @@ ix_fetch_opts_init(ix_fetch_opts_t *o)
     o->max_redirects = 5;
     o->retries = 3;
     o->backoff_ms = 500;
+    o->max_discovered = 200;
 }
 
 static void
@@ -386,6 +390,8 @@ typedef struct {
     gboolean too_large;
     int write_errno;
     char *refused;              /* (nullable) this hop's refusal */
+    char *protocol;             /* (nullable) a malformed response, seen
+                                 * in its headers: failed, not retried */
     ix_fetch_result_t res;
 } job_t;
 
@@ -425,6 +431,7 @@ job_free(job_t *j)
     g_free(j->shown);
     g_free(j->host);
     g_free(j->refused);
+    g_free(j->protocol);
     g_hash_table_unref(j->visited);
     ix_cache_meta_free(j->meta);
     g_free(j->res.url);
@@ -624,6 +631,13 @@ hop_set(job_t *j, const char *url, ix_status_t *status, char **reason)
     CURLU *u;
     CURLUcode uc;
 
+    if (strlen(url) > MAX_URL_BYTES) {
+        *status = IX_STATUS_UNREACHABLE;
+        *reason = g_strdup_printf("URL too long (%" G_GSIZE_FORMAT
+                                  " bytes, over %u KB)", strlen(url),
+                                  MAX_URL_BYTES / 1024);
+        return FALSE;
+    }
     if (mirror_find(o, url, FALSE, &target)) {
         j->trusted = TRUE;
     } else {
@@ -794,6 +808,38 @@ on_body(char *data, size_t size, size_t nmemb, void *p)
     return n;
 }
 
+/* Sees each response's headers whole (at the blank line that ends
+ * them): Content-Length headers that disagree make the body's end
+ * unknowable -- libcurl would take one and wait for bytes that never come,
+ * a "stall" retried for minutes -- so the transfer stops there. */
+static size_t
+on_header(char *data, size_t size, size_t nmemb, void *p)
+{
+    job_t *j = p;
+    size_t n = size * nmemb;
+    struct curl_header *first = NULL, *h = NULL;
+    g_autofree char *value = NULL;
+
+    if (n > 2 || (n == 2 && data[0] != '\r') || (n == 1 && data[0] != '\n'))
+        return n;
+    if (curl_easy_header(j->easy, "Content-Length", 0, CURLH_HEADER, -1,
+                         &first) != CURLHE_OK || first->amount < 2)
+        return n;
+    value = g_strdup(first->value);
+
+    for (size_t i = 1; i < first->amount; i++)
+        if (curl_easy_header(j->easy, "Content-Length", i, CURLH_HEADER, -1,
+                             &h) == CURLHE_OK
+            && strcmp(g_strstrip(value), g_strstrip(h->value)) != 0) {
+            g_free(j->protocol);
+            j->protocol = g_strdup_printf(
+                "protocol error: conflicting Content-Length headers (%s "
+                "and %s)", value, h->value);
+            return 0;
+        }
+    return n;
+}
+
 /* ---------------------------------------------------------------- Hops */
 
 /* A body that cannot be staged in the cache (a full or read-only disk) is
@@ -884,6 +930,7 @@ hop_start(job_t *j, char **reason)
     j->write_errno = 0;
     j->errbuf[0] = '\0';
     g_clear_pointer(&j->refused, g_free);
+    g_clear_pointer(&j->protocol, g_free);
     g_clear_pointer(&j->headers, curl_slist_free_all);
 
     if (!j->easy)
@@ -897,6 +944,8 @@ hop_start(job_t *j, char **reason)
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, j);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, j);
     curl_easy_setopt(e, CURLOPT_USERAGENT, USER_AGENT);
     /* "" asks for every encoding this libcurl can decode. */
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
@@ -1173,6 +1222,8 @@ describe(job_t *j, CURLcode rc, gboolean *transient, ix_status_t *status)
     *status = IX_STATUS_UNREACHABLE;
     if (j->refused)
         return g_strdup(j->refused);
+    if (j->protocol)
+        return g_strdup(j->protocol);
     if (j->too_large || rc == CURLE_FILESIZE_EXCEEDED) {
         *status = IX_STATUS_TOO_LARGE;
         return g_strdup_printf("over the %s limit", j->run->limit);
@@ -1224,6 +1275,18 @@ describe(job_t *j, CURLcode rc, gboolean *transient, ix_status_t *status)
         return g_strdup_printf("bad compressed body: %s", eb);
     case CURLE_FILE_COULDNT_READ_FILE:
         return g_strdup_printf("cannot read the file: %s", eb);
+    case CURLE_OUT_OF_MEMORY:
+        /* libcurl 7.x's word for a response header line over its 100 KB
+         * limit (8.x says CURLE_TOO_LARGE): our URLs are capped below
+         * its limits (MAX_URL_BYTES), and a real allocation failure
+         * would not end only this transfer. */
+        return g_strdup_printf("response headers over libcurl's limit "
+                               "(%s, curl 27)", eb);
+#if LIBCURL_VERSION_NUM >= 0x080600
+    case CURLE_TOO_LARGE:
+        return g_strdup_printf("response headers over libcurl's limit "
+                               "(%s, curl 100)", eb);
+#endif
     case CURLE_UNSUPPORTED_PROTOCOL:
         *status = IX_STATUS_UNSUPPORTED;
         return g_strdup_printf("%s (curl %d)", eb, (int)rc);

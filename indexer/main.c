@@ -36,6 +36,7 @@ typedef struct {
     gboolean offline;
     int jobs;
     int follow;
+    int max_discovered;         /* -1: the default */
     gboolean full;
     gboolean allow_private;
     gboolean strict;
@@ -85,6 +86,9 @@ parse_options(options_t *o, int *argc, char ***argv, GError **error)
         { "follow", 0, 0, G_OPTION_ARG_INT, &o->follow,
           "Follow same-site document links from fetched pages",
           "DEPTH" },
+        { "max-discovered", 0, 0, G_OPTION_ARG_INT, &o->max_discovered,
+          "New documents one followed page may add (default 200, 0: no "
+          "limit; the rest is a warning)", "N" },
         { "full", 0, 0, G_OPTION_ARG_NONE, &o->full,
           "Rebuild: extract everything again into a fresh index, compact "
           "it and swap it in whole", NULL },
@@ -123,6 +127,11 @@ parse_options(options_t *o, int *argc, char ***argv, GError **error)
     if (o->follow < 0 || o->follow > 10) {
         g_set_error(error, IX_ERROR, IX_ERROR_USAGE,
                     "--follow must be between 0 and 10");
+        return FALSE;
+    }
+    if (o->max_discovered < -1 || o->max_discovered > 100000) {
+        g_set_error(error, IX_ERROR, IX_ERROR_USAGE,
+                    "--max-discovered must be between 0 and 100000");
         return FALSE;
     }
     if (o->max_shrink < 0 || o->max_shrink > 100) {
@@ -222,6 +231,8 @@ fetch_options(const options_t *o, ix_fetch_opts_t *fo, GError **error)
     if (o->jobs)
         fo->jobs = (guint)o->jobs;
     fo->offline = o->offline;
+    if (o->max_discovered >= 0)
+        fo->max_discovered = (guint)o->max_discovered;
     fo->allow_private = o->allow_private;
     for (guint i = 0; o->mirrors && o->mirrors[i]; i++)
         if (!ix_fetch_add_mirror(fo, o->mirrors[i], error))
@@ -336,7 +347,7 @@ print_notes(const ix_plan_t *plan, const ix_collect_stats_t *collected,
 int
 main(int argc, char **argv)
 {
-    options_t o = { .max_shrink = MAX_SHRINK };
+    options_t o = { .max_shrink = MAX_SHRINK, .max_discovered = -1 };
     g_autoptr(GError) error = NULL;
     g_autofree char *index_path = NULL, *report_path = NULL;
     g_autofree char *changes_path = NULL, *build_path = NULL;

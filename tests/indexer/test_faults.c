@@ -581,3 +581,106 @@ Test(faults, a_full_data_dir_fails_the_run_and_keeps_the_document)
     cr_assert_null(strstr(index, "\"unreachable\""), "%s", index);
     cr_assert_eq(umount2(small, MNT_DETACH), 0);
 }
+
+/* ------------------------------------------------- Responses and pages */
+
+/* Malformed responses get a reason that names what was wrong, at once:
+ * no retries, no waiting for a body whose end is unknowable. */
+Test(faults, malformed_responses_are_named_and_not_retried)
+{
+    static const struct {
+        const char *path;
+        const char *reason;
+    } cases[] = {
+        { "/fault/two-lengths/a.txt",
+          "protocol error: conflicting Content-Length headers (20 and "
+          "5000)" },
+        { "/fault/huge-header/b.txt", "response headers over libcurl's "
+          "limit" },
+    };
+    g_autofree char *data = path_in("var");
+    g_autofree char *list = path_in("urls.txt");
+    g_autofree char *mirror = mirror_spec();
+    g_autofree char *err = NULL;
+    g_autoptr(JsonParser) report = NULL;
+    GString *urls = g_string_new(NULL);
+    GString *long_url = g_string_new("http://repo.example.org/long/");
+    const char *args[] = { "--quiet", "--data-dir", data, "--urls", list,
+                           "--mirror", mirror, NULL };
+
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++)
+        g_string_append_printf(urls, "http://repo.example.org%s\n",
+                               cases[i].path);
+    while (long_url->len < 70 * 1024)
+        g_string_append(long_url, "segment/");
+    g_string_append(long_url, "end.txt");
+    g_string_append_printf(urls, "%s\n", long_url->str);
+    g_string_free(long_url, TRUE);
+    cr_assert(g_file_set_contents(list, urls->str, -1, NULL));
+    g_string_free(urls, TRUE);
+
+    cr_assert_eq(run_indexer(&err, NULL, args), 0, "%s", err);
+    report = load_report(data);
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        assert_source(report, cases[i].path, "unreachable", cases[i].reason);
+        cr_assert_eq(fx_server_hits(srv, cases[i].path), 1, "%s retried",
+                     cases[i].path);
+    }
+    assert_source(report, "/long/segment/", "unreachable",
+                  "URL too long (");
+    cr_assert_eq(fx_server_total_hits(srv), G_N_ELEMENTS(cases));
+}
+
+/* A page of 30 document links adds 10 with --max-discovered 10, and the
+ * report says how many more it had. */
+Test(faults, a_followed_page_adds_at_most_max_discovered_documents)
+{
+    g_autofree char *data = path_in("var");
+    g_autofree char *map = path_in("mapping.txt");
+    g_autofree char *mirror = mirror_spec();
+    g_autofree char *err = NULL;
+    g_autoptr(JsonParser) report = NULL;
+    GString *page = g_string_new("<html><head><title>Many documents"
+                                 "</title></head><body><ul>");
+    const char *urls[] = { "http://repo.example.org/many/index.html",
+                           NULL };
+    const char *args[] = { "--quiet", "--data-dir", data, "--mapping", map,
+                           "--mirror", mirror, "--follow", "1",
+                           "--max-discovered", "10", NULL };
+    JsonObject *root;
+    JsonArray *sources, *warnings;
+    guint found = 0;
+    gboolean warned = FALSE;
+
+    for (guint i = 0; i < 30; i++) {
+        g_autofree char *path = g_strdup_printf("/many/doc-%02u.txt", i);
+        g_autofree char *text = g_strdup_printf("Document %u of many.\n", i);
+
+        fx_server_set_file(srv, path, text, strlen(text), "text/plain");
+        g_string_append_printf(page, "<li><a href=\"doc-%02u.txt\">%u</a>"
+                               "</li>", i, i);
+    }
+    g_string_append(page, "</ul></body></html>");
+    fx_server_set_file(srv, "/many/index.html", page->str, page->len,
+                       "text/html");
+    g_string_free(page, TRUE);
+    write_mapping(urls);
+
+    cr_assert_eq(run_indexer(&err, NULL, args), 0, "%s", err);
+    report = load_report(data);
+    root = json_node_get_object(json_parser_get_root(report));
+    sources = json_object_get_array_member(root, "sources");
+    for (guint i = 0; i < json_array_get_length(sources); i++) {
+        JsonObject *s = json_array_get_object_element(sources, i);
+        const char *url = json_object_get_string_member_with_default(
+            s, "url", NULL);
+
+        found += url && strstr(url, "/many/doc-") != NULL;
+    }
+    cr_assert_eq(found, 10);
+    warnings = json_object_get_array_member(root, "warnings");
+    for (guint i = 0; i < json_array_get_length(warnings); i++)
+        warned |= strstr(json_array_get_string_element(warnings, i),
+                         "20 more document links not followed") != NULL;
+    cr_assert(warned, "no warning about the 20 links left");
+}
