@@ -411,7 +411,6 @@ run_search(xc_db_t *db, sd_search_req_t *req, xc_mset_t **m,
         .sort = sort,
         .facet_slots = slots,
         .n_facet_slots = sd_facets_main_slots(req, slots),
-        .collapse_slot = -1,
         /* Exact totals while they are cheap: the whole mapping and its
          * documents fit many times over. */
         .check_at_least = SD_EXACT_TOTAL,

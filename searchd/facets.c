@@ -213,7 +213,6 @@ search_without(xc_db_t *db, const sd_search_req_t *req,
         .sort = XC_SORT_RELEVANCE,
         .facet_slots = &field->slot,
         .n_facet_slots = 1,
-        .collapse_slot = -1,
         .check_at_least = 0,
     };
     xc_query_t *q = sd_query_build(db, req, 0, field->prefix, error);

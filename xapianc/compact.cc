@@ -20,8 +20,7 @@ xc_compact(const char *src, const char *dst, uint64_t above_revision,
         set_errmsg(errmsg, "xc_compact: NULL argument");
         return XC_ERR_INVALID;
     }
-    std::string err;
-    try {
+    return guard_open(errmsg, [&]() -> xc_status_t {
         Xapian::Database(src).compact(dst);
         const char *key = "ctmap:compacted";
         uint64_t rev;
@@ -40,9 +39,5 @@ xc_compact(const char *src, const char *dst, uint64_t above_revision,
         w.commit();
         w.close();
         return XC_OK;
-    } catch (...) {
-        xc_status_t st = xc__fail(err, std::current_exception());
-        set_errmsg(errmsg, err);
-        return st;
-    }
+    });
 }

@@ -7,6 +7,97 @@
 
 using namespace xc_int;
 
+/* ---------------------------------------------------- Read API, shared */
+
+/* The read and the write handle answer these alike; @fn names the
+ * exported function in argument errors. */
+xc_status_t
+xc_int::revision_of(Xapian::Database &xdb, std::string &err, const char *fn,
+                    uint64_t *revision)
+{
+    if (!revision)
+        return invalid(err, (std::string(fn) + ": NULL revision").c_str());
+    return guard(err, [&]() -> xc_status_t {
+        *revision = xdb.get_revision();
+        return XC_OK;
+    });
+}
+
+/* Finds the document whose id term is "Q" + @id, or returns false. */
+static bool
+find_doc(const Xapian::Database &db, const char *id, Xapian::Document *doc)
+{
+    std::string term = hash_term(XC_PREFIX_ID + std::string(id));
+    Xapian::PostingIterator p = db.postlist_begin(term);
+    if (p == db.postlist_end(term))
+        return false;
+    *doc = db.get_document(*p);
+    return true;
+}
+
+/* Looks @id up for the two functions below: XC_ERR_NOT_FOUND, with the
+ * message, when there is no such document. */
+static xc_status_t
+doc_of(const Xapian::Database &xdb, std::string &err, const char *id,
+       Xapian::Document *doc)
+{
+    if (find_doc(xdb, id, doc))
+        return XC_OK;
+    err = std::string("no document with id ") + id;
+    return XC_ERR_NOT_FOUND;
+}
+
+xc_status_t
+xc_int::data_of(Xapian::Database &xdb, std::string &err, const char *fn,
+                const char *id, char **data)
+{
+    if (!id || !data)
+        return invalid(err, (std::string(fn) + ": NULL argument").c_str());
+    *data = nullptr;
+    return guard(err, [&]() -> xc_status_t {
+        Xapian::Document doc;
+        xc_status_t st = doc_of(xdb, err, id, &doc);
+        if (st == XC_OK)
+            *data = dup_bytes(doc.get_data());
+        return st;
+    });
+}
+
+/* A writer asks for the stored content hash, a reader for the text. */
+xc_status_t
+xc_int::value_of(Xapian::Database &xdb, std::string &err, const char *fn,
+                 const char *id, unsigned slot, char **value, size_t *len)
+{
+    if (!id || !value)
+        return invalid(err, (std::string(fn) + ": NULL argument").c_str());
+    *value = nullptr;
+    return guard(err, [&]() -> xc_status_t {
+        Xapian::Document doc;
+        xc_status_t st = doc_of(xdb, err, id, &doc);
+        if (st != XC_OK)
+            return st;
+        std::string v = read_value(doc, slot);
+        *value = dup_bytes(v);
+        if (len)
+            *len = v.size();
+        return XC_OK;
+    });
+}
+
+xc_status_t
+xc_int::metadata_of(Xapian::Database &xdb, std::string &err, const char *fn,
+                    const char *key, char **value)
+{
+    if (!key || !*key || !value)
+        return invalid(err,
+                       (std::string(fn) + ": NULL or empty key").c_str());
+    *value = nullptr;
+    return guard(err, [&]() -> xc_status_t {
+        *value = dup_bytes(xdb.get_metadata(key));
+        return XC_OK;
+    });
+}
+
 /* ---------------------------------------------------------------- Reading */
 
 xc_status_t
@@ -19,17 +110,12 @@ xc_db_open(const char *path, xc_db_t **out, char **errmsg)
         return XC_ERR_INVALID;
     }
     *out = nullptr;
-    std::string err;
-    try {
+    return guard_open(errmsg, [&]() -> xc_status_t {
         std::unique_ptr<xc_db_t> db(new xc_db_t());
         db->db = Xapian::Database(path);
         *out = db.release();
         return XC_OK;
-    } catch (...) {
-        xc_status_t st = xc__fail(err, std::current_exception());
-        set_errmsg(errmsg, err);
-        return st;
-    }
+    });
 }
 
 void
@@ -50,12 +136,10 @@ xc_db_reopen(xc_db_t *db)
 {
     if (!db)
         return XC_ERR_INVALID;
-    try {
+    return guard(db->err, [&]() -> xc_status_t {
         db->db.reopen();
         return XC_OK;
-    } catch (...) {
-        return xc__fail(db->err, std::current_exception());
-    }
+    });
 }
 
 xc_status_t
@@ -63,14 +147,7 @@ xc_db_revision(xc_db_t *db, uint64_t *revision)
 {
     if (!db)
         return XC_ERR_INVALID;
-    if (!revision)
-        return invalid(db->err, "xc_db_revision: NULL revision");
-    try {
-        *revision = db->db.get_revision();
-        return XC_OK;
-    } catch (...) {
-        return xc__fail(db->err, std::current_exception());
-    }
+    return revision_of(db->db, db->err, __func__, revision);
 }
 
 xc_status_t
@@ -80,12 +157,10 @@ xc_db_doccount(xc_db_t *db, uint64_t *count)
         return XC_ERR_INVALID;
     if (!count)
         return invalid(db->err, "xc_db_doccount: NULL count");
-    try {
+    return guard(db->err, [&]() -> xc_status_t {
         *count = db->db.get_doccount();
         return XC_OK;
-    } catch (...) {
-        return xc__fail(db->err, std::current_exception());
-    }
+    });
 }
 
 xc_status_t
@@ -95,25 +170,10 @@ xc_db_termfreq(xc_db_t *db, const char *term, uint64_t *count)
         return XC_ERR_INVALID;
     if (!term || !count)
         return invalid(db->err, "xc_db_termfreq: NULL argument");
-    try {
+    return guard(db->err, [&]() -> xc_status_t {
         *count = db->db.get_termfreq(hash_term(term));
         return XC_OK;
-    } catch (...) {
-        return xc__fail(db->err, std::current_exception());
-    }
-}
-
-/* Finds the document whose id term is "Q" + @id, or returns false. */
-bool
-xc_int::find_doc(const Xapian::Database &db, const char *id,
-                 Xapian::Document *doc)
-{
-    std::string term = hash_term(XC_PREFIX_ID + std::string(id));
-    Xapian::PostingIterator p = db.postlist_begin(term);
-    if (p == db.postlist_end(term))
-        return false;
-    *doc = db.get_document(*p);
-    return true;
+    });
 }
 
 xc_status_t
@@ -121,45 +181,7 @@ xc_db_get_data(xc_db_t *db, const char *id, char **data)
 {
     if (!db)
         return XC_ERR_INVALID;
-    if (!id || !data)
-        return invalid(db->err, "xc_db_get_data: NULL argument");
-    *data = nullptr;
-    try {
-        Xapian::Document doc;
-        if (!find_doc(db->db, id, &doc)) {
-            db->err = std::string("no document with id ") + id;
-            return XC_ERR_NOT_FOUND;
-        }
-        *data = dup_bytes(doc.get_data());
-        return XC_OK;
-    } catch (...) {
-        return xc__fail(db->err, std::current_exception());
-    }
-}
-
-/* Shared by the read and the write handle: a writer asks for the stored
- * content hash, a reader for the text. */
-xc_status_t
-xc_int::get_value_of(Xapian::Database &xdb, std::string &err, const char *id,
-             unsigned slot, char **value, size_t *len)
-{
-    if (!id || !value)
-        return invalid(err, "get_value: NULL argument");
-    *value = nullptr;
-    try {
-        Xapian::Document doc;
-        if (!find_doc(xdb, id, &doc)) {
-            err = std::string("no document with id ") + id;
-            return XC_ERR_NOT_FOUND;
-        }
-        std::string v = read_value(doc, slot);
-        *value = dup_bytes(v);
-        if (len)
-            *len = v.size();
-        return XC_OK;
-    } catch (...) {
-        return xc__fail(err, std::current_exception());
-    }
+    return data_of(db->db, db->err, __func__, id, data);
 }
 
 xc_status_t
@@ -168,7 +190,7 @@ xc_db_get_value(xc_db_t *db, const char *id, unsigned slot, char **value,
 {
     if (!db)
         return XC_ERR_INVALID;
-    return get_value_of(db->db, db->err, id, slot, value, len);
+    return value_of(db->db, db->err, __func__, id, slot, value, len);
 }
 
 xc_status_t
@@ -176,15 +198,7 @@ xc_db_get_metadata(xc_db_t *db, const char *key, char **value)
 {
     if (!db)
         return XC_ERR_INVALID;
-    if (!key || !*key || !value)
-        return invalid(db->err, "xc_db_get_metadata: NULL or empty key");
-    *value = nullptr;
-    try {
-        *value = dup_bytes(db->db.get_metadata(key));
-        return XC_OK;
-    } catch (...) {
-        return xc__fail(db->err, std::current_exception());
-    }
+    return metadata_of(db->db, db->err, __func__, key, value);
 }
 
 /* Spelling data is recorded lower-cased, so @word is lower-cased first. */
@@ -196,12 +210,10 @@ xc_db_spell(xc_db_t *db, const char *word, char **out)
     if (!word || !out)
         return invalid(db->err, "xc_db_spell: NULL argument");
     *out = nullptr;
-    try {
+    return guard(db->err, [&]() -> xc_status_t {
         *out = dup_bytes(db->db.get_spelling_suggestion(lower(word)));
         return XC_OK;
-    } catch (...) {
-        return xc__fail(db->err, std::current_exception());
-    }
+    });
 }
 
 /* A @max of 0 means no limit. */
@@ -213,7 +225,7 @@ xc_db_allterms(xc_db_t *db, const char *prefix, size_t max, xc_term_cb cb,
         return XC_ERR_INVALID;
     if (!cb)
         return invalid(db->err, "xc_db_allterms: NULL callback");
-    try {
+    return guard(db->err, [&]() -> xc_status_t {
         std::string p = prefix ? prefix : "";
         size_t n = 0;
         for (auto t = db->db.allterms_begin(p); t != db->db.allterms_end(p);
@@ -225,7 +237,5 @@ xc_db_allterms(xc_db_t *db, const char *prefix, size_t max, xc_term_cb cb,
                 break;
         }
         return XC_OK;
-    } catch (...) {
-        return xc__fail(db->err, std::current_exception());
-    }
+    });
 }

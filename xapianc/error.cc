@@ -8,8 +8,8 @@
 
 namespace xc_int {
 
-/* The one exception translator: every exported function ends with
- *     } catch (...) { return xc__fail(h->err, std::current_exception()); }
+/* The one exception translator: every exported function that can throw
+ * runs inside guard() (xapianc-int.hh), which calls this for what it caught.
  * It rethrows and catches by type, most-derived first (DatabaseLockError
  * and DatabaseNotFoundError both derive from DatabaseOpeningError, so the
  * order matters), and keeps the message in @err.  Never map by type-name

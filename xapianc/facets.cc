@@ -331,8 +331,7 @@ count_facets(xc_db_t *xdb, const xc_query_t *q, const xc_search_opts_t *opts,
                     for (auto &spy : spies)
                         spy->add(did);
                 }
-        if (opts->collapse_slot < 0)
-            m->counted = static_cast<int64_t>(matches);
+        m->counted = static_cast<int64_t>(matches);
     } else {
         MatchCollector all(columns_wanted);
         Xapian::Enquire enq(db);
@@ -346,9 +345,7 @@ count_facets(xc_db_t *xdb, const xc_query_t *q, const xc_search_opts_t *opts,
             enq.add_matchspy(spy.get());
         enq.get_mset(0, 0, db.get_doccount());
         enq.clear_matchspies();
-        /* A collapsed page counts fewer matches than the pass saw. */
-        if (opts->collapse_slot < 0)
-            m->counted = static_cast<int64_t>(all.n);
+        m->counted = static_cast<int64_t>(all.n);
         if (columns_wanted) {
             bits.assign(words, 0);
             for (Xapian::docid did : all.ids)
@@ -386,7 +383,7 @@ xc_mset_facets(xc_mset_t *m, unsigned slot, xc_facet_cb cb, void *rock)
         return XC_ERR_INVALID;
     if (!cb)
         return invalid(m->db->err, "xc_mset_facets: NULL callback");
-    try {
+    return guard(m->db->err, [&]() -> xc_status_t {
         auto f = m->facets.find(slot);
         if (f == m->facets.end())
             return invalid(m->db->err, "xc_mset_facets: slot not counted");
@@ -395,7 +392,5 @@ xc_mset_facets(xc_mset_t *m, unsigned slot, xc_facet_cb cb, void *rock)
                 break;
         }
         return XC_OK;
-    } catch (...) {
-        return xc__fail(m->db->err, std::current_exception());
-    }
+    });
 }

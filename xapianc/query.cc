@@ -193,7 +193,7 @@ xc_query_parse(xc_db_t *db, const char *text, unsigned flags,
     if (!out)
         return invalid(db->err, "xc_query_parse: NULL out");
     *out = nullptr;
-    try {
+    return guard(db->err, [&]() -> xc_status_t {
         std::unique_ptr<xc_query_t> q(new xc_query_t());
         q->db = db;
         std::string s = text ? text : "";
@@ -225,13 +225,9 @@ xc_query_parse(xc_db_t *db, const char *text, unsigned flags,
         qp.add_boolean_prefix("year", year->release());
 
         unsigned extra = 0;
-        if (flags & XC_PARSE_SPELLING)
-            extra |= Xapian::QueryParser::FLAG_SPELLING_CORRECTION;
         if (flags & XC_PARSE_SYNONYMS)
             extra |= Xapian::QueryParser::FLAG_SYNONYM |
                      Xapian::QueryParser::FLAG_AUTO_MULTIWORD_SYNONYMS;
-        if (flags & XC_PARSE_PARTIAL)
-            extra |= Xapian::QueryParser::FLAG_PARTIAL;
 
         Xapian::Query parsed;
         try {
@@ -242,8 +238,6 @@ xc_query_parse(xc_db_t *db, const char *text, unsigned flags,
         /* A bad year is the user's mistake in any syntax: no retry. */
         if (!year->error.empty())
             throw Xapian::QueryParserError(year->error);
-        q->corrected = qp.get_corrected_query_string();
-        q->has_corrected = !q->corrected.empty();
 
         if (parsed.empty() || all_stopwords(parsed, *stopper)) {
             q->empty = true;
@@ -256,9 +250,7 @@ xc_query_parse(xc_db_t *db, const char *text, unsigned flags,
         }
         *out = q.release();
         return XC_OK;
-    } catch (...) {
-        return xc__fail(db->err, std::current_exception());
-    }
+    });
 }
 
 void
@@ -277,7 +269,7 @@ xc_query_filter(xc_query_t *q, const char *prefix, const char *const *values,
         return XC_ERR_INVALID;
     if (!prefix || (n && !values))
         return invalid(q->db->err, "xc_query_filter: NULL argument");
-    try {
+    return guard(q->db->err, [&]() -> xc_status_t {
         if (n == 0)
             return XC_OK;
         std::vector<Xapian::Query> terms;
@@ -289,36 +281,13 @@ xc_query_filter(xc_query_t *q, const char *prefix, const char *const *values,
         Xapian::Query any(Xapian::Query::OP_OR, terms.begin(), terms.end());
         q->query = Xapian::Query(Xapian::Query::OP_FILTER, q->query, any);
         return XC_OK;
-    } catch (...) {
-        return xc__fail(q->db->err, std::current_exception());
-    }
+    });
 }
 
 int
 xc_query_is_empty(const xc_query_t *q)
 {
     return q && q->empty;
-}
-
-const char *
-xc_query_corrected(const xc_query_t *q)
-{
-    return q && q->has_corrected ? q->corrected.c_str() : nullptr;
-}
-
-/* Returns "" if the description cannot be built (out of memory). */
-const char *
-xc_query_describe(xc_query_t *q)
-{
-    if (!q)
-        return "";
-    try {
-        q->desc = q->query.get_description();
-        return q->desc.c_str();
-    } catch (...) {
-        (void)xc__fail(q->db->err, std::current_exception());
-        return "";
-    }
 }
 
 /* The limit is kept by DeadlineSpy, in the page pass and in a facet pass

@@ -49,7 +49,7 @@ xc_search(xc_query_t *q, const xc_search_opts_t *opts, xc_mset_t **out)
     if (opts->n_facet_slots && !opts->facet_slots)
         return invalid(db->err, "xc_search: NULL facet_slots");
     *out = nullptr;
-    try {
+    return guard(db->err, [&]() -> xc_status_t {
         std::unique_ptr<xc_mset_t> m(new xc_mset_t());
         m->db = db;
         m->query = q->query;
@@ -71,9 +71,6 @@ xc_search(xc_query_t *q, const xc_search_opts_t *opts, xc_mset_t **out)
             break;
         }
         /* No default: -Wswitch catches a new xc_sort_t. */
-        if (opts->collapse_slot >= 0)
-            enq.set_collapse_key(
-                static_cast<Xapian::valueno>(opts->collapse_slot));
 
         const size_t cap = 0xFFFFFFFFu;
         Xapian::doccount offset =
@@ -91,9 +88,7 @@ xc_search(xc_query_t *q, const xc_search_opts_t *opts, xc_mset_t **out)
             count_facets(db, q, opts, m.get(), deadline.get());
         *out = m.release();
         return XC_OK;
-    } catch (...) {
-        return xc__fail(db->err, std::current_exception());
-    }
+    });
 }
 
 void
@@ -140,7 +135,7 @@ xc_mset_hit(xc_mset_t *m, size_t i, xc_hit_t *hit)
         return XC_ERR_INVALID;
     if (!hit || i >= m->mset.size())
         return invalid(m->db->err, "xc_mset_hit: no such hit");
-    try {
+    return guard(m->db->err, [&]() -> xc_status_t {
         Xapian::MSetIterator it = m->mset[static_cast<Xapian::doccount>(i)];
         m->data = it.get_document().get_data();
         hit->docid = *it;
@@ -149,9 +144,7 @@ xc_mset_hit(xc_mset_t *m, size_t i, xc_hit_t *hit)
         hit->percent = it.get_percent();
         hit->data = m->data.c_str();
         return XC_OK;
-    } catch (...) {
-        return xc__fail(m->db->err, std::current_exception());
-    }
+    });
 }
 
 /* Only the docid: the MSet holds it, so no document is read. */
@@ -162,12 +155,10 @@ xc_mset_docid(xc_mset_t *m, size_t i, unsigned *docid)
         return XC_ERR_INVALID;
     if (!docid || i >= m->mset.size())
         return invalid(m->db->err, "xc_mset_docid: no such hit");
-    try {
+    return guard(m->db->err, [&]() -> xc_status_t {
         *docid = *m->mset[static_cast<Xapian::doccount>(i)];
         return XC_OK;
-    } catch (...) {
-        return xc__fail(m->db->err, std::current_exception());
-    }
+    });
 }
 
 xc_status_t
@@ -179,16 +170,14 @@ xc_mset_value(xc_mset_t *m, size_t i, unsigned slot, char **value,
     if (!value || i >= m->mset.size())
         return invalid(m->db->err, "xc_mset_value: no such hit");
     *value = nullptr;
-    try {
+    return guard(m->db->err, [&]() -> xc_status_t {
         Xapian::MSetIterator it = m->mset[static_cast<Xapian::doccount>(i)];
         std::string v = read_value(it.get_document(), slot);
         *value = dup_bytes(v);
         if (len)
             *len = v.size();
         return XC_OK;
-    } catch (...) {
-        return xc__fail(m->db->err, std::current_exception());
-    }
+    });
 }
 
 xc_status_t
@@ -200,16 +189,14 @@ xc_mset_passage(xc_mset_t *m, size_t i, unsigned *n, char **text,
     if (!n || !text || i >= m->mset.size())
         return invalid(m->db->err, "xc_mset_passage: no such hit");
     *text = nullptr;
-    try {
+    return guard(m->db->err, [&]() -> xc_status_t {
         Xapian::MSetIterator it = m->mset[static_cast<Xapian::doccount>(i)];
         std::string p = read_passage(it.get_document(), n);
         *text = dup_bytes(p);
         if (len)
             *len = p.size();
         return XC_OK;
-    } catch (...) {
-        return xc__fail(m->db->err, std::current_exception());
-    }
+    });
 }
 
 /* Stemmed query terms ("Zfighter") have no positions in the index, only
@@ -228,7 +215,7 @@ xc_mset_positions(xc_mset_t *m, size_t i, xc_pos_cb cb, void *rock)
         return XC_ERR_INVALID;
     if (!cb || i >= m->mset.size())
         return invalid(m->db->err, "xc_mset_positions: no such hit");
-    try {
+    return guard(m->db->err, [&]() -> xc_status_t {
         const Xapian::Database &db = m->db->db;
         Xapian::docid did = *m->mset[static_cast<Xapian::doccount>(i)];
         std::set<std::string> stems;
@@ -282,9 +269,7 @@ xc_mset_positions(xc_mset_t *m, size_t i, xc_pos_cb cb, void *rock)
             }
         }
         return XC_OK;
-    } catch (...) {
-        return xc__fail(m->db->err, std::current_exception());
-    }
+    });
 }
 
 /* MSet::snippet() in Xapian 1.4 escapes '&', '<' and '>' in the text it
@@ -302,13 +287,11 @@ xc_mset_snippet(xc_mset_t *m, const char *text, size_t max_len, char **out)
     if (!text || !out)
         return invalid(m->db->err, "xc_mset_snippet: NULL argument");
     *out = nullptr;
-    try {
+    return guard(m->db->err, [&]() -> xc_status_t {
         std::string s = m->mset.snippet(
             text, max_len, make_stem(), Xapian::MSet::SNIPPET_EXHAUSTIVE,
             "<mark>", "</mark>", "...");
         *out = dup_bytes(s);
         return XC_OK;
-    } catch (...) {
-        return xc__fail(m->db->err, std::current_exception());
-    }
+    });
 }

@@ -19,8 +19,7 @@ xc_dbw_open(const char *path, int create, xc_dbw_t **out, char **errmsg)
         return XC_ERR_INVALID;
     }
     *out = nullptr;
-    std::string err;
-    try {
+    return guard_open(errmsg, [&]() -> xc_status_t {
         std::unique_ptr<xc_dbw_t> w(new xc_dbw_t());
         w->db = Xapian::WritableDatabase(
             path, create ? Xapian::DB_CREATE_OR_OPEN : Xapian::DB_OPEN);
@@ -33,11 +32,7 @@ xc_dbw_open(const char *path, int create, xc_dbw_t **out, char **errmsg)
         w->tg.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
         *out = w.release();
         return XC_OK;
-    } catch (...) {
-        xc_status_t st = xc__fail(err, std::current_exception());
-        set_errmsg(errmsg, err);
-        return st;
-    }
+    });
 }
 
 /* An open transaction is cancelled (it was never committed), as is a
@@ -75,13 +70,11 @@ xc_dbw_begin(xc_dbw_t *w)
         return XC_ERR_INVALID;
     if (w->in_txn)
         return invalid(w->err, "xc_dbw_begin: already in a transaction");
-    try {
+    return guard(w->err, [&]() -> xc_status_t {
         w->db.begin_transaction(true);
         w->in_txn = true;
         return XC_OK;
-    } catch (...) {
-        return xc__fail(w->err, std::current_exception());
-    }
+    });
 }
 
 /* Outside a transaction this commits the pending changes. */
@@ -90,7 +83,7 @@ xc_dbw_commit(xc_dbw_t *w)
 {
     if (!w)
         return XC_ERR_INVALID;
-    try {
+    return guard(w->err, [&]() -> xc_status_t {
         if (w->in_txn) {
             /* Xapian ends the transaction even when the commit throws. */
             w->in_txn = false;
@@ -99,9 +92,7 @@ xc_dbw_commit(xc_dbw_t *w)
             w->db.commit();
         }
         return XC_OK;
-    } catch (...) {
-        return xc__fail(w->err, std::current_exception());
-    }
+    });
 }
 
 xc_status_t
@@ -111,14 +102,12 @@ xc_dbw_cancel(xc_dbw_t *w)
         return XC_ERR_INVALID;
     if (!w->in_txn)
         return invalid(w->err, "xc_dbw_cancel: not in a transaction");
-    try {
+    return guard(w->err, [&]() -> xc_status_t {
         w->in_txn = false;
         w->in_doc = false;
         w->db.cancel_transaction();
         return XC_OK;
-    } catch (...) {
-        return xc__fail(w->err, std::current_exception());
-    }
+    });
 }
 
 xc_status_t
@@ -126,29 +115,7 @@ xc_dbw_revision(xc_dbw_t *w, uint64_t *revision)
 {
     if (!w)
         return XC_ERR_INVALID;
-    if (!revision)
-        return invalid(w->err, "xc_dbw_revision: NULL revision");
-    try {
-        *revision = w->db.get_revision();
-        return XC_OK;
-    } catch (...) {
-        return xc__fail(w->err, std::current_exception());
-    }
-}
-
-xc_status_t
-xc_dbw_doccount(xc_dbw_t *w, uint64_t *count)
-{
-    if (!w)
-        return XC_ERR_INVALID;
-    if (!count)
-        return invalid(w->err, "xc_dbw_doccount: NULL count");
-    try {
-        *count = w->db.get_doccount();
-        return XC_OK;
-    } catch (...) {
-        return xc__fail(w->err, std::current_exception());
-    }
+    return revision_of(w->db, w->err, __func__, revision);
 }
 
 /* Beginning a document while another is open discards the open one. */
@@ -159,16 +126,14 @@ xc_dbw_begin_doc(xc_dbw_t *w, const char *id)
         return XC_ERR_INVALID;
     if (!id || !*id)
         return invalid(w->err, "xc_dbw_begin_doc: NULL or empty id");
-    try {
+    return guard(w->err, [&]() -> xc_status_t {
         w->doc = Xapian::Document();
         w->id = id;
         w->tg.set_document(w->doc);
         w->tg.set_termpos(0);
         w->in_doc = true;
         return XC_OK;
-    } catch (...) {
-        return xc__fail(w->err, std::current_exception());
-    }
+    });
 }
 
 xc_status_t
@@ -181,12 +146,10 @@ xc_dbw_add_text(xc_dbw_t *w, const char *text, const char *prefix,
         return invalid(w->err, "xc_dbw_add_text: no document begun");
     if (!text)
         return invalid(w->err, "xc_dbw_add_text: NULL text");
-    try {
+    return guard(w->err, [&]() -> xc_status_t {
         w->tg.index_text(text, wdf_inc, prefix ? prefix : "");
         return XC_OK;
-    } catch (...) {
-        return xc__fail(w->err, std::current_exception());
-    }
+    });
 }
 
 xc_status_t
@@ -196,14 +159,12 @@ xc_dbw_next_pos(xc_dbw_t *w, unsigned gap, unsigned *pos)
         return XC_ERR_INVALID;
     if (!w->in_doc)
         return invalid(w->err, "xc_dbw_next_pos: no document begun");
-    try {
+    return guard(w->err, [&]() -> xc_status_t {
         w->tg.increase_termpos(gap);
         if (pos)
             *pos = w->tg.get_termpos() + 1;
         return XC_OK;
-    } catch (...) {
-        return xc__fail(w->err, std::current_exception());
-    }
+    });
 }
 
 xc_status_t
@@ -215,12 +176,10 @@ xc_dbw_add_term(xc_dbw_t *w, const char *term)
         return invalid(w->err, "xc_dbw_add_term: no document begun");
     if (!term || !*term)
         return invalid(w->err, "xc_dbw_add_term: NULL or empty term");
-    try {
+    return guard(w->err, [&]() -> xc_status_t {
         w->doc.add_boolean_term(hash_term(term));
         return XC_OK;
-    } catch (...) {
-        return xc__fail(w->err, std::current_exception());
-    }
+    });
 }
 
 xc_status_t
@@ -232,15 +191,13 @@ xc_dbw_set_value(xc_dbw_t *w, unsigned slot, const char *value, size_t len)
         return invalid(w->err, "xc_dbw_set_value: no document begun");
     if (!value && len)
         return invalid(w->err, "xc_dbw_set_value: NULL value");
-    try {
+    return guard(w->err, [&]() -> xc_status_t {
         if (slot == XC_SLOT_TEXT)
             store_text(w->doc, value ? value : "", len);
         else
             w->doc.add_value(slot, std::string(value ? value : "", len));
         return XC_OK;
-    } catch (...) {
-        return xc__fail(w->err, std::current_exception());
-    }
+    });
 }
 
 xc_status_t
@@ -250,12 +207,10 @@ xc_dbw_set_data(xc_dbw_t *w, const char *data)
         return XC_ERR_INVALID;
     if (!w->in_doc)
         return invalid(w->err, "xc_dbw_set_data: no document begun");
-    try {
+    return guard(w->err, [&]() -> xc_status_t {
         w->doc.set_data(data ? data : "");
         return XC_OK;
-    } catch (...) {
-        return xc__fail(w->err, std::current_exception());
-    }
+    });
 }
 
 xc_status_t
@@ -265,7 +220,7 @@ xc_dbw_end_doc(xc_dbw_t *w)
         return XC_ERR_INVALID;
     if (!w->in_doc)
         return invalid(w->err, "xc_dbw_end_doc: no document begun");
-    try {
+    return guard(w->err, [&]() -> xc_status_t {
         std::string idterm = hash_term(XC_PREFIX_ID + w->id);
         w->in_doc = false;
         add_phrase_terms(w);
@@ -276,9 +231,7 @@ xc_dbw_end_doc(xc_dbw_t *w)
         w->db.replace_document(idterm, w->doc);
         w->doc = Xapian::Document();
         return XC_OK;
-    } catch (...) {
-        return xc__fail(w->err, std::current_exception());
-    }
+    });
 }
 
 xc_status_t
@@ -288,12 +241,10 @@ xc_dbw_delete_doc(xc_dbw_t *w, const char *id)
         return XC_ERR_INVALID;
     if (!id || !*id)
         return invalid(w->err, "xc_dbw_delete_doc: NULL or empty id");
-    try {
+    return guard(w->err, [&]() -> xc_status_t {
         w->db.delete_document(hash_term(XC_PREFIX_ID + std::string(id)));
         return XC_OK;
-    } catch (...) {
-        return xc__fail(w->err, std::current_exception());
-    }
+    });
 }
 
 xc_status_t
@@ -301,20 +252,7 @@ xc_dbw_get_data(xc_dbw_t *w, const char *id, char **out)
 {
     if (!w)
         return XC_ERR_INVALID;
-    if (!id || !out)
-        return invalid(w->err, "xc_dbw_get_data: NULL argument");
-    *out = nullptr;
-    try {
-        Xapian::Document doc;
-        if (!find_doc(w->db, id, &doc)) {
-            w->err = std::string("no document with id ") + id;
-            return XC_ERR_NOT_FOUND;
-        }
-        *out = dup_bytes(doc.get_data());
-        return XC_OK;
-    } catch (...) {
-        return xc__fail(w->err, std::current_exception());
-    }
+    return data_of(w->db, w->err, __func__, id, out);
 }
 
 xc_status_t
@@ -323,7 +261,7 @@ xc_dbw_get_value(xc_dbw_t *w, const char *id, unsigned slot, char **value,
 {
     if (!w)
         return XC_ERR_INVALID;
-    return get_value_of(w->db, w->err, id, slot, value, len);
+    return value_of(w->db, w->err, __func__, id, slot, value, len);
 }
 
 /* The ids are collected before the first callback, so @cb may delete or
@@ -336,7 +274,7 @@ xc_dbw_foreach_id(xc_dbw_t *w, xc_id_cb cb, void *rock)
         return XC_ERR_INVALID;
     if (!cb)
         return invalid(w->err, "xc_dbw_foreach_id: NULL callback");
-    try {
+    return guard(w->err, [&]() -> xc_status_t {
         std::vector<std::string> ids;
         const std::string p = XC_PREFIX_ID;
         for (auto t = w->db.allterms_begin(p); t != w->db.allterms_end(p);
@@ -347,9 +285,7 @@ xc_dbw_foreach_id(xc_dbw_t *w, xc_id_cb cb, void *rock)
                 break;
         }
         return XC_OK;
-    } catch (...) {
-        return xc__fail(w->err, std::current_exception());
-    }
+    });
 }
 
 xc_status_t
@@ -359,12 +295,10 @@ xc_dbw_set_metadata(xc_dbw_t *w, const char *key, const char *value)
         return XC_ERR_INVALID;
     if (!key || !*key)
         return invalid(w->err, "xc_dbw_set_metadata: NULL or empty key");
-    try {
+    return guard(w->err, [&]() -> xc_status_t {
         w->db.set_metadata(key, value ? value : "");
         return XC_OK;
-    } catch (...) {
-        return xc__fail(w->err, std::current_exception());
-    }
+    });
 }
 
 xc_status_t
@@ -372,15 +306,7 @@ xc_dbw_get_metadata(xc_dbw_t *w, const char *key, char **value)
 {
     if (!w)
         return XC_ERR_INVALID;
-    if (!key || !*key || !value)
-        return invalid(w->err, "xc_dbw_get_metadata: NULL or empty key");
-    *value = nullptr;
-    try {
-        *value = dup_bytes(w->db.get_metadata(key));
-        return XC_OK;
-    } catch (...) {
-        return xc__fail(w->err, std::current_exception());
-    }
+    return metadata_of(w->db, w->err, __func__, key, value);
 }
 
 /* Both sides are normalized to their words, lower-cased and joined by
@@ -403,7 +329,7 @@ xc_dbw_add_synonym(xc_dbw_t *w, const char *term, const char *synonym)
         return XC_ERR_INVALID;
     if (!term || !synonym)
         return invalid(w->err, "xc_dbw_add_synonym: NULL argument");
-    try {
+    return guard(w->err, [&]() -> xc_status_t {
         std::string key = normalize_words(term);
         std::string value = normalize_words(synonym);
         if (key.empty() || value.empty())
@@ -413,26 +339,6 @@ xc_dbw_add_synonym(xc_dbw_t *w, const char *term, const char *synonym)
             synonyms_changed(w);
         }
         return XC_OK;
-    } catch (...) {
-        return xc__fail(w->err, std::current_exception());
-    }
+    });
 }
 
-xc_status_t
-xc_dbw_clear_synonyms(xc_dbw_t *w, const char *term)
-{
-    if (!w)
-        return XC_ERR_INVALID;
-    if (!term)
-        return invalid(w->err, "xc_dbw_clear_synonyms: NULL term");
-    try {
-        std::string key = normalize_words(term);
-        if (!key.empty()) {
-            w->db.clear_synonyms(key);
-            synonyms_changed(w);
-        }
-        return XC_OK;
-    } catch (...) {
-        return xc__fail(w->err, std::current_exception());
-    }
-}

@@ -63,10 +63,7 @@ struct xc_dbw {
 struct xc_query {
     xc_db_t *db = nullptr;      /* borrowed; messages go there */
     Xapian::Query query;
-    std::string corrected;
-    bool has_corrected = false;
     bool empty = false;
-    std::string desc;
     double time_limit = 0.0;    /* xc_query_set_time_limit(); 0: none */
 };
 
@@ -97,6 +94,37 @@ xc_status_t xc__fail(std::string &err, std::exception_ptr e) noexcept;
 xc_status_t invalid(std::string &err, const char *what);
 void set_errmsg(char **errmsg, const std::string &msg);
 char *dup_bytes(const std::string &s);
+
+/* The body of every exported function that can throw:
+ *     return guard(h->err, [&]() -> xc_status_t { ...; return XC_OK; });
+ * runs @body and turns whatever it throws into a status, with the message
+ * in @err (xc__fail() holds the mapping). */
+template <typename F>
+xc_status_t
+guard(std::string &err, F &&body) noexcept
+{
+    try {
+        return body();
+    } catch (...) {
+        return xc__fail(err, std::current_exception());
+    }
+}
+
+/* The same for the functions that open a handle, which have none to keep
+ * a message in yet: it goes to *@errmsg (malloc'd, may be NULL). */
+template <typename F>
+xc_status_t
+guard_open(char **errmsg, F &&body) noexcept
+{
+    std::string err;
+    try {
+        return body();
+    } catch (...) {
+        xc_status_t st = xc__fail(err, std::current_exception());
+        set_errmsg(errmsg, err);
+        return st;
+    }
+}
 
 /* ---------------------------------------------------------------- Match */
 
@@ -155,12 +183,17 @@ Xapian::Query expand_phrases(const Xapian::Query &q, bool phrase_terms,
                              bool *changed);
 void add_phrase_terms(xc_dbw_t *w);
 
-/* db.cc: shared by the read and the write handle. */
-bool find_doc(const Xapian::Database &db, const char *id,
-              Xapian::Document *doc);
-xc_status_t get_value_of(Xapian::Database &xdb, std::string &err,
-                         const char *id, unsigned slot, char **value,
-                         size_t *len);
+/* db.cc: the read API, shared by the read and the write handle; @fn
+ * names the exported function in argument errors. */
+xc_status_t revision_of(Xapian::Database &xdb, std::string &err,
+                        const char *fn, uint64_t *revision);
+xc_status_t data_of(Xapian::Database &xdb, std::string &err, const char *fn,
+                    const char *id, char **data);
+xc_status_t value_of(Xapian::Database &xdb, std::string &err, const char *fn,
+                     const char *id, unsigned slot, char **value,
+                     size_t *len);
+xc_status_t metadata_of(Xapian::Database &xdb, std::string &err,
+                        const char *fn, const char *key, char **value);
 
 } /* namespace xc_int */
 

@@ -91,9 +91,7 @@ xc_status_t xc_db_allterms(xc_db_t *db, const char *prefix, size_t max,
 
 /* Parser flags. */
 #define XC_PARSE_DEFAULT   0u
-#define XC_PARSE_SPELLING  1u   /* compute a corrected query string */
 #define XC_PARSE_SYNONYMS  2u   /* expand synonyms (acronyms, aliases) */
-#define XC_PARSE_PARTIAL   4u   /* last word is a prefix (search box) */
 
 /* Parses @text with the Xapian query syntax, the English+Russian stemmer,
  * and the field prefixes of DESIGN.md (title: org: theme: country: kind:
@@ -111,11 +109,6 @@ xc_status_t xc_query_filter(xc_query_t *q, const char *prefix,
 /* TRUE when parsing left no usable terms (e.g. only stopwords or
  * punctuation) although the text was not empty. */
 int xc_query_is_empty(const xc_query_t *q);
-/* Returns: (transfer none) (nullable): the corrected query string when
- * XC_PARSE_SPELLING found a better spelling, else NULL. */
-const char *xc_query_corrected(const xc_query_t *q);
-/* Returns: (transfer none): the query's description, for debugging. */
-const char *xc_query_describe(xc_query_t *q);
 /* Bounds the time xc_search() may spend matching @q: past @seconds (0: no
  * bound, the default) it stops and fails with XC_ERR_TIMEOUT, rather than
  * return counts it did not finish.  XC_ERR_INVALID for a negative
@@ -141,8 +134,6 @@ typedef struct {
      * XC_MULTI_SEP); counted over all matches.  May be NULL/0. */
     const unsigned *facet_slots;
     size_t n_facet_slots;
-    /* Collapse key slot, or -1 for none. */
-    int collapse_slot;
     /* Count at least this many matches exactly (Xapian's checkatleast):
      * totals up to it are exact, beyond it estimated.  0 = only what the
      * page needs.  Facets imply every match, and then an exact total. */
@@ -216,7 +207,6 @@ xc_status_t xc_dbw_begin(xc_dbw_t *w);          /* begin a transaction */
 xc_status_t xc_dbw_commit(xc_dbw_t *w);         /* commit it */
 xc_status_t xc_dbw_cancel(xc_dbw_t *w);         /* cancel it */
 xc_status_t xc_dbw_revision(xc_dbw_t *w, uint64_t *revision);
-xc_status_t xc_dbw_doccount(xc_dbw_t *w, uint64_t *count);
 
 /* Starts building the document with unique id @id; end_doc stores it,
  * replacing any document with the same id (the "Q" term is added here). */
@@ -257,7 +247,6 @@ xc_status_t xc_dbw_get_metadata(xc_dbw_t *w, const char *key, char **value);
  * it up (words joined by a space). */
 xc_status_t xc_dbw_add_synonym(xc_dbw_t *w, const char *term,
                                const char *synonym);
-xc_status_t xc_dbw_clear_synonyms(xc_dbw_t *w, const char *term);
 
 /* ---------------------------------------------------------------- Compaction
  *
