@@ -372,6 +372,20 @@ guint64 ix_writer_revision(ix_writer_t *w);
  * content hash is then taken from the index). */
 gboolean ix_writer_reuse(ix_writer_t *w, ix_source_t *src,
                          const char *hash);
+/* Bounds the writer: at most @max_terms distinct terms per document (0:
+ * no cap; the rest of a longer text is stored but not searchable, and
+ * ix_writer_capped() names the document), and a memory budget of
+ * @budget bytes (0: none) that ix_writer_over_budget() checks. */
+void ix_writer_set_limits(ix_writer_t *w, guint64 max_terms,
+                          guint64 budget);
+/* TRUE when the process has grown by more than the budget since the
+ * transaction began: Xapian holds a transaction's changes in memory, and
+ * counting documents does not bound them (one can hold millions of
+ * terms), so the caller should commit now. */
+gboolean ix_writer_over_budget(const ix_writer_t *w);
+/* Returns: (transfer none) (element-type utf8): the ids of the documents
+ * written this run whose terms the cap cut short. */
+const GPtrArray *ix_writer_capped(const ix_writer_t *w);
 /* Commits and closes; accepts NULL. */
 void ix_writer_close(ix_writer_t *w);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ix_writer_t, ix_writer_close)

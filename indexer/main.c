@@ -16,6 +16,14 @@
  * commit cost is spread over many documents. */
 #define BATCH 500
 
+/* The writer's bounds (issue 13): distinct terms per document, and how
+ * much the process may grow within one transaction before it commits
+ * early.  200,000 terms is about 100,000 distinct words (each word also
+ * gives its stem), over twice what the largest report of the corpus
+ * holds; 40 files of 200,000 distinct words took 10 GB with no budget. */
+#define MAX_TERMS 200000
+#define WRITER_MEMORY_MB 512
+
 /* Share of the index (percent) a run may delete without --allow-shrink:
  * a truncated edition must not empty the index. */
 #define MAX_SHRINK 20
@@ -37,6 +45,8 @@ typedef struct {
     int jobs;
     int follow;
     int max_discovered;         /* -1: the default */
+    int max_terms;
+    int writer_memory;          /* MB */
     gboolean full;
     gboolean allow_private;
     gboolean strict;
@@ -89,6 +99,13 @@ parse_options(options_t *o, int *argc, char ***argv, GError **error)
         { "max-discovered", 0, 0, G_OPTION_ARG_INT, &o->max_discovered,
           "New documents one followed page may add (default 200, 0: no "
           "limit; the rest is a warning)", "N" },
+        { "max-terms", 0, 0, G_OPTION_ARG_INT, &o->max_terms,
+          "Distinct terms indexed per document (default 200000, 0: no "
+          "cap; the rest is stored but not searchable, and reported)",
+          "N" },
+        { "writer-memory", 0, 0, G_OPTION_ARG_INT, &o->writer_memory,
+          "Commit early once the writer has grown by MB (default 512, 0: "
+          "only every 500 sources)", "MB" },
         { "full", 0, 0, G_OPTION_ARG_NONE, &o->full,
           "Rebuild: extract everything again into a fresh index, compact "
           "it and swap it in whole", NULL },
@@ -134,6 +151,12 @@ parse_options(options_t *o, int *argc, char ***argv, GError **error)
                     "--max-discovered must be between 0 and 100000");
         return FALSE;
     }
+    if (o->max_terms < 0 || o->writer_memory < 0
+        || o->writer_memory > 1024 * 1024) {
+        g_set_error(error, IX_ERROR, IX_ERROR_USAGE,
+                    "--max-terms and --writer-memory must be 0 or more");
+        return FALSE;
+    }
     if (o->max_shrink < 0 || o->max_shrink > 100) {
         g_set_error(error, IX_ERROR, IX_ERROR_USAGE,
                     "--max-shrink must be between 0 and 100");
@@ -176,31 +199,39 @@ batch_size(void)
     return BATCH;
 }
 
-/* Writes every source, one transaction per batch; then, with @keep,
- * deletes in a last transaction what @keep does not have (a fresh
- * database, written without @keep, has nothing to delete). */
+/* Writes every source, one transaction per batch -- a batch ends after
+ * BATCH sources or once the writer is over its memory budget, which
+ * @early counts; then, with @keep, deletes in a last transaction what
+ * @keep does not have (a fresh database, written without @keep, has
+ * nothing to delete). */
 static gboolean
 write_index(ix_writer_t *w, const ix_plan_t *plan,
-            const corpus_vocab_t *vocab, GHashTable *keep, GError **error)
+            const corpus_vocab_t *vocab, GHashTable *keep, guint *early,
+            GError **error)
 {
     guint batch = batch_size();
     guint n = plan->sources->len;
+    guint in_batch = 0;
 
     ix_progress_expect(plan->progress, IX_STAGE_INDEXED, n);
     for (guint i = 0; i < n; i++) {
         const ix_source_t *src = g_ptr_array_index(plan->sources, i);
+        gboolean over;
 
-        if (i % batch == 0 && !ix_writer_begin(w, error))
+        if (in_batch == 0 && !ix_writer_begin(w, error))
             return FALSE;
         if (!ix_writer_add(w, src, vocab, error))
             return FALSE;
+        in_batch++;
         if (i == n / 2)
             ix_store_crash_point("mid-transaction");
-        if ((i + 1) % batch == 0 || i + 1 == n) {
+        over = in_batch < batch && i + 1 < n && ix_writer_over_budget(w);
+        if (in_batch == batch || i + 1 == n || over) {
             if (!ix_writer_commit(w, error))
                 return FALSE;
-            ix_progress_done(plan->progress, IX_STAGE_INDEXED,
-                             i % batch + 1);
+            *early += over;
+            ix_progress_done(plan->progress, IX_STAGE_INDEXED, in_batch);
+            in_batch = 0;
             ix_store_crash_point("after-commit");
         }
     }
@@ -344,10 +375,34 @@ print_notes(const ix_plan_t *plan, const ix_collect_stats_t *collected,
             "documents\n", plan->n_entries, plan->n_documents);
 }
 
+/* What the writer's bounds did, for the report's warnings (the cap) and
+ * the user (early commits). */
+static void
+note_limits(const options_t *o, ix_plan_t *plan, const ix_writer_t *w,
+            guint early)
+{
+    const GPtrArray *capped = ix_writer_capped(w);
+
+    for (guint i = 0; i < capped->len; i++) {
+        const char *id = g_ptr_array_index(capped, i);
+        const ix_source_t *src = g_hash_table_lookup(plan->by_id, id);
+        const char *name = src && src->url ? src->url : id;
+
+        g_ptr_array_add(plan->warnings, g_strdup_printf(
+            "%s: over %d distinct terms (--max-terms); the rest of its "
+            "text is not searchable", name, o->max_terms));
+    }
+    if (early && !o->quiet)
+        fprintf(stderr, "ctmap-indexer: committed %u batches early, at "
+                "the %d MB of --writer-memory\n", early, o->writer_memory);
+}
+
 int
 main(int argc, char **argv)
 {
-    options_t o = { .max_shrink = MAX_SHRINK, .max_discovered = -1 };
+    options_t o = { .max_shrink = MAX_SHRINK, .max_discovered = -1,
+                    .max_terms = MAX_TERMS,
+                    .writer_memory = WRITER_MEMORY_MB };
     g_autoptr(GError) error = NULL;
     g_autofree char *index_path = NULL, *report_path = NULL;
     g_autofree char *changes_path = NULL, *build_path = NULL;
@@ -361,7 +416,7 @@ main(int argc, char **argv)
     g_autoptr(JsonNode) report = NULL, changes = NULL;
     g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GHashTable) keep = NULL;
-    guint kept = 0;
+    guint kept = 0, early = 0;
     const char *mappings_default[2] = { NULL, NULL };
     const char *const *mappings;
     gint64 started = g_get_real_time();
@@ -492,13 +547,17 @@ main(int argc, char **argv)
         goto out;
     }
 
+    ix_writer_set_limits(w, (guint64)o.max_terms,
+                         (guint64)o.writer_memory * 1024 * 1024);
     if (!ix_writer_set_vocab(w, vocab, &error)
-        || !write_index(w, plan, vocab, fresh ? NULL : keep, &error)) {
+        || !write_index(w, plan, vocab, fresh ? NULL : keep, &early,
+                        &error)) {
         ix_progress_break(progress);
         rc = die(1, "index not updated: %s", error->message);
         goto out;
     }
     ix_progress_break(progress);
+    note_limits(&o, plan, w, early);
 
     counts = *ix_writer_counts(w);
     if (fresh)

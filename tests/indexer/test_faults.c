@@ -684,3 +684,112 @@ Test(faults, a_followed_page_adds_at_most_max_discovered_documents)
                          "20 more document links not followed") != NULL;
     cr_assert(warned, "no warning about the 20 links left");
 }
+
+/* ------------------------------------------------------- Writer bounds */
+
+/* Word @i of a generated vocabulary: "qz" and base-26 letters, which no
+ * stemmer shortens and no stopword list holds. */
+static void
+append_word(GString *s, guint i)
+{
+    char sep = i % 16 == 15 ? '\n' : ' ';
+
+    g_string_append(s, "qz");
+    do {
+        g_string_append_c(s, (char)('a' + i % 26));
+        i /= 26;
+    } while (i);
+    g_string_append_c(s, sep);
+}
+
+static void
+write_words(const char *rel, guint from, guint n)
+{
+    GString *s = g_string_new(NULL);
+
+    for (guint i = from; i < from + n; i++)
+        append_word(s, i);
+    write_file(rel, s->str);
+    g_string_free(s, TRUE);
+}
+
+static uint64_t
+termfreq(const char *data, const char *term)
+{
+    g_autofree char *path = g_build_filename(data, "index", NULL);
+    xc_db_t *db = NULL;
+    char *msg = NULL;
+    uint64_t n = 0;
+
+    cr_assert_eq(xc_db_open(path, &db, &msg), XC_OK, "%s", msg);
+    cr_assert_eq(xc_db_termfreq(db, term, &n), XC_OK);
+    xc_db_close(db);
+    return n;
+}
+
+/* A file of 30,000 distinct words under --max-terms 10000: indexed, its
+ * first words searchable, its last not, and the report says so. */
+Test(faults, a_document_over_the_term_cap_is_cut_and_reported)
+{
+    g_autofree char *repo = path_in("repository");
+    g_autofree char *data = path_in("var");
+    g_autofree char *err = NULL;
+    g_autoptr(JsonParser) report = NULL;
+    GString *first = g_string_new(NULL), *last = g_string_new(NULL);
+    const char *args[] = { "--quiet", "--data-dir", data, "--repository",
+                           repo, "--max-terms", "10000", NULL };
+    JsonArray *warnings;
+    gboolean warned = FALSE;
+
+    write_words("repository/words.txt", 0, 30000);
+    cr_assert_eq(run_indexer(&err, NULL, args), 0, "%s", err);
+    report = load_report(data);
+    assert_source(report, "words.txt", "indexed", NULL);
+    append_word(first, 1);
+    append_word(last, 29999);
+    g_strstrip(first->str);
+    g_strstrip(last->str);
+    cr_assert_eq(termfreq(data, first->str), 1, "%s", first->str);
+    cr_assert_eq(termfreq(data, last->str), 0, "%s", last->str);
+    warnings = json_object_get_array_member(
+        json_node_get_object(json_parser_get_root(report)), "warnings");
+    for (guint i = 0; i < json_array_get_length(warnings); i++)
+        warned |= strstr(json_array_get_string_element(warnings, i),
+                         "over 10000 distinct terms (--max-terms)") != NULL;
+    cr_assert(warned, "no warning for the capped document");
+    g_string_free(first, TRUE);
+    g_string_free(last, TRUE);
+}
+
+/* Six files of 20,000 distinct words each under --writer-memory 1: the
+ * writer commits before its 500-source batch ends, and says so; every
+ * file is indexed whole. */
+Test(faults, the_writer_commits_early_at_its_memory_budget)
+{
+    g_autofree char *repo = path_in("repository");
+    g_autofree char *data = path_in("var");
+    g_autofree char *err = NULL;
+    g_autoptr(JsonParser) report = NULL;
+    const char *args[] = { "--data-dir", data, "--repository", repo,
+                           "--writer-memory", "1", NULL };
+
+    for (guint f = 0; f < 6; f++) {
+        g_autofree char *rel = g_strdup_printf("repository/words-%u.txt", f);
+
+        write_words(rel, f * 20000, 20000);
+    }
+    cr_assert_eq(run_indexer(&err, NULL, args), 0, "%s", err);
+    cr_assert(strstr(err, "batches early, at the 1 MB of --writer-memory"),
+              "%s", err);
+    report = load_report(data);
+    for (guint f = 0; f < 6; f++) {
+        g_autofree char *name = g_strdup_printf("words-%u.txt", f);
+        GString *w = g_string_new(NULL);
+
+        assert_source(report, name, "indexed", NULL);
+        append_word(w, f * 20000 + 19999);
+        g_strstrip(w->str);
+        cr_assert_eq(termfreq(data, w->str), 1, "%s", w->str);
+        g_string_free(w, TRUE);
+    }
+}
