@@ -87,7 +87,8 @@ parse_options(options_t *o, int *argc, char ***argv, GError **error)
         { "urls", 0, 0, G_OPTION_ARG_FILENAME, &o->urls,
           "File of URLs to index, one per line", "FILE" },
         { "mirror", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->mirrors,
-          "Fetch URLs starting with FROM from TO instead (repeatable)",
+          "Fetch URLs below FROM (scheme, host, port, path segments) from "
+          "TO instead; no user:password@ in either (repeatable)",
           "FROM=TO" },
         { "offline", 0, 0, G_OPTION_ARG_NONE, &o->offline,
           "Fetch nothing: use the cache alone", NULL },
