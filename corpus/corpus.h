@@ -76,11 +76,6 @@ const corpus_term_t *corpus_vocab_by_slug(const corpus_vocab_t *vocab,
 GPtrArray *corpus_vocab_scan(const corpus_vocab_t *vocab,
                              corpus_vocab_kind_t kind, const char *text);
 
-/* Returns: (transfer full): @text folded to a slug: lower case, ASCII
- * letters and digits kept (other letters kept as they are, lower-cased),
- * runs of anything else become one '-', no leading/trailing '-'. */
-char *corpus_slug(const char *text);
-
 /* ---------------------------------------------------------------- Links */
 
 typedef enum {

@@ -57,29 +57,6 @@ corpus__fold(const char *text)
     return g_string_free(out, FALSE);
 }
 
-char *
-corpus_slug(const char *text)
-{
-    GString *out = g_string_new(NULL);
-    gboolean gap = FALSE;
-
-    if (!text || !g_utf8_validate(text, -1, NULL))
-        return g_string_free(out, FALSE);
-    for (const char *p = text; *p; p = g_utf8_next_char(p)) {
-        gunichar c = g_utf8_get_char(p);
-
-        if (g_unichar_isalnum(c)) {
-            if (gap && out->len > 0)
-                g_string_append_c(out, '-');
-            gap = FALSE;
-            g_string_append_unichar(out, g_unichar_tolower(c));
-        } else {
-            gap = TRUE;
-        }
-    }
-    return g_string_free(out, FALSE);
-}
-
 /* ------------------------------------------------------------------ Loading */
 
 static void

@@ -64,7 +64,7 @@ read_record(ix_prev_source_t *p, const char *data)
         return;
     o = json_node_get_object(json_parser_get_root(parser));
     p->entry = g_strcmp0(json_object_get_string_member_with_default(
-        o, "type", ""), "entry") == 0;
+        o, "type", ""), ix_type_name(IX_SOURCE_ENTRY)) == 0;
     p->status = member_string(o, "status");
     p->title = member_string(o, "title");
     p->url = member_string(o, "url");
@@ -134,6 +134,28 @@ ix_prev_new(void)
     return prev;
 }
 
+/* An index written with another schema cannot be updated in place (its
+ * terms and slots mean other things): IX_ERROR_INDEX, and --full
+ * rebuilds it.  An empty index has no schema yet. */
+static gboolean
+check_schema(xc_db_t *db, const char *path, GError **error)
+{
+    uint64_t docs = 0;
+    char *schema = NULL;
+    gboolean ok = TRUE;
+
+    if (xc_db_doccount(db, &docs) == XC_OK && docs > 0
+        && xc_db_get_metadata(db, XC_META_SCHEMA, &schema) == XC_OK
+        && !g_str_equal(schema, XC_SCHEMA_VERSION)) {
+        g_set_error(error, IX_ERROR, IX_ERROR_INDEX,
+                    "index %s has schema '%s', not '%s'", path, schema,
+                    XC_SCHEMA_VERSION);
+        ok = FALSE;
+    }
+    free(schema);
+    return ok;
+}
+
 ix_prev_t *
 ix_prev_load(const char *path, GError **error)
 {
@@ -154,7 +176,7 @@ ix_prev_load(const char *path, GError **error)
         return NULL;
     }
     prev->exists = TRUE;
-    ok = load_sources(prev, db, path, error);
+    ok = check_schema(db, path, error) && load_sources(prev, db, path, error);
     xc_db_close(db);
     return ok ? g_steal_pointer(&prev) : NULL;
 }

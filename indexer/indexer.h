@@ -10,6 +10,7 @@
 #include <json-glib/json-glib.h>
 
 #include "corpus.h"
+#include "schema.h"
 
 G_BEGIN_DECLS
 
@@ -25,21 +26,11 @@ typedef enum {
 
 /* ---------------------------------------------------------------- Sources */
 
-/* The statuses of DESIGN.md, in one list that generates the enum and the
- * names used in records, terms and the report. */
-#define IX_STATUS_LIST(X)                   \
-    X(IX_STATUS_INDEXED, "indexed")         \
-    X(IX_STATUS_UNCHANGED, "unchanged")     \
-    X(IX_STATUS_TITLE_ONLY, "title-only")   \
-    X(IX_STATUS_UNREACHABLE, "unreachable") \
-    X(IX_STATUS_UNSUPPORTED, "unsupported") \
-    X(IX_STATUS_LOCAL_PATH, "local-path")   \
-    X(IX_STATUS_TOO_LARGE, "too-large")     \
-    X(IX_STATUS_BROKEN, "broken")
-
+/* The statuses of DESIGN.md, from XC_DOC_STATUS_LIST (schema.h), which
+ * also gives the names used in records, terms and the report. */
 typedef enum {
-#define IX__ENUM(name, text) name,
-    IX_STATUS_LIST(IX__ENUM)
+#define IX__ENUM(id, name, label) IX_STATUS_##id,
+    XC_DOC_STATUS_LIST(IX__ENUM)
 #undef IX__ENUM
     IX_STATUS_N
 } ix_status_t;
@@ -47,10 +38,16 @@ typedef enum {
 /* Returns: (transfer none): "indexed", "title-only", ... */
 const char *ix_status_name(ix_status_t status);
 
+/* From XC_DOC_TYPE_LIST: IX_SOURCE_ENTRY, IX_SOURCE_DOCUMENT. */
 typedef enum {
-    IX_SOURCE_ENTRY,
-    IX_SOURCE_DOCUMENT
+#define IX__TYPE(id, name, label) IX_SOURCE_##id,
+    XC_DOC_TYPE_LIST(IX__TYPE)
+#undef IX__TYPE
+    IX_SOURCE_N
 } ix_source_type_t;
+
+/* Returns: (transfer none): "entry" or "document". */
+const char *ix_type_name(ix_source_type_t type);
 
 /* One search document: a mapping entry or a cited document.  Every string
  * array owns its elements. */

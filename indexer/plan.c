@@ -18,11 +18,10 @@
 
 G_DEFINE_QUARK(ctmap-indexer-error-quark, ix_error)
 
-static const char *const status_names[] = {
-#define IX__NAME(name, text) text,
-    IX_STATUS_LIST(IX__NAME)
+#define IX__NAME(id, name, label) name,
+static const char *const status_names[] = {XC_DOC_STATUS_LIST(IX__NAME)};
+static const char *const type_names[] = {XC_DOC_TYPE_LIST(IX__NAME)};
 #undef IX__NAME
-};
 
 const char *
 ix_status_name(ix_status_t status)
@@ -30,6 +29,14 @@ ix_status_name(ix_status_t status)
     if ((unsigned)status >= IX_STATUS_N)
         return "broken";
     return status_names[status];
+}
+
+const char *
+ix_type_name(ix_source_type_t type)
+{
+    if ((unsigned)type >= IX_SOURCE_N)
+        return type_names[IX_SOURCE_DOCUMENT];
+    return type_names[type];
 }
 
 ix_source_t *
@@ -406,7 +413,7 @@ plan_links(ix_plan_t *plan, const corpus_entry_t *e, ix_source_t *entry)
 
         if (paired[t] >= 0)
             continue;
-        folded = corpus_slug(title);
+        folded = xc_slug(title);
         id = ix_document_id("title", folded);
         ctx = context_line(e->text, title_at[t] ? title_at[t] : e->text);
         doc = cite_document(plan, id, entry, ctx);

@@ -55,7 +55,7 @@ ix_record_build(const ix_source_t *src, const corpus_vocab_t *vocab)
     json_builder_set_member_name(b, "id");
     json_builder_add_string_value(b, src->id);
     json_builder_set_member_name(b, "type");
-    json_builder_add_string_value(b, entry ? "entry" : "document");
+    json_builder_add_string_value(b, ix_type_name(src->type));
     json_builder_set_member_name(b, "title");
     json_builder_add_string_value(b, src->title ? src->title : "");
     add_nullable(b, "url", src->url);

@@ -139,7 +139,7 @@ ix_report_build(const ix_plan_t *plan, const ix_counts_t *counts,
         json_builder_set_member_name(b, "id");
         json_builder_add_string_value(b, src->id);
         json_builder_set_member_name(b, "type");
-        json_builder_add_string_value(b, entry ? "entry" : "document");
+        json_builder_add_string_value(b, ix_type_name(src->type));
         json_builder_set_member_name(b, "url");
         if (src->url)
             json_builder_add_string_value(b, src->url);

@@ -12,7 +12,6 @@
 #include "xapianc.h"
 
 /* Digest of the vocabularies the index holds (user metadata). */
-#define IX_META_VOCAB "ctmap:vocab-digest"
 
 /* Positions between fields and passages are spaced out so that a phrase
  * never matches across a boundary. */
@@ -259,18 +258,28 @@ labels_json(const corpus_vocab_t *vocab)
     g_autoptr(JsonBuilder) b = json_builder_new();
     g_autoptr(JsonNode) root = NULL;
 
+    /* The fields whose values are vocabulary slugs. */
+    static const struct {
+        xc_field_t field;
+        corpus_vocab_kind_t kind;
+    } vocabs[] = {
+        {XC_FIELD_ORG, CORPUS_VOCAB_ORG},
+        {XC_FIELD_THEME, CORPUS_VOCAB_THEME},
+        {XC_FIELD_COUNTRY, CORPUS_VOCAB_COUNTRY},
+        {XC_FIELD_KIND, CORPUS_VOCAB_KIND},
+    };
+
     json_builder_begin_object(b);
-    labels_member(b, "org", vocab, CORPUS_VOCAB_ORG);
-    labels_member(b, "theme", vocab, CORPUS_VOCAB_THEME);
-    labels_member(b, "country", vocab, CORPUS_VOCAB_COUNTRY);
-    labels_member(b, "kind", vocab, CORPUS_VOCAB_KIND);
+    for (size_t i = 0; i < G_N_ELEMENTS(vocabs); i++)
+        labels_member(b, xc_fields[vocabs[i].field].name, vocab,
+                      vocabs[i].kind);
     json_builder_end_object(b);
     root = json_builder_get_root(b);
     return json_to_string(root, FALSE);
 }
 
 /* The vocabularies are rewritten only when they changed (their digest is
- * kept in IX_META_VOCAB), so that a run that changes nothing leaves the
+ * kept in XC_META_VOCAB), so that a run that changes nothing leaves the
  * index, and its revision, as they were. */
 gboolean
 ix_writer_set_vocab(ix_writer_t *w, const corpus_vocab_t *vocab,
@@ -286,7 +295,7 @@ ix_writer_set_vocab(ix_writer_t *w, const corpus_vocab_t *vocab,
     for (guint i = 0; i < pairs->len; i++)
         g_checksum_update(sum, g_ptr_array_index(pairs, i),
                           strlen(g_ptr_array_index(pairs, i)) + 1);
-    if (xc_dbw_get_metadata(w->db, IX_META_VOCAB, &stored) == XC_OK
+    if (xc_dbw_get_metadata(w->db, XC_META_VOCAB, &stored) == XC_OK
         && g_strcmp0(stored, g_checksum_get_string(sum)) == 0)
         return TRUE;
 
@@ -300,7 +309,7 @@ ix_writer_set_vocab(ix_writer_t *w, const corpus_vocab_t *vocab,
     if (st != XC_OK)
         return fail(w, st, "cannot store synonyms", error);
     return ix_writer_set_meta(w, XC_META_LABELS, json, error)
-           && ix_writer_set_meta(w, IX_META_VOCAB,
+           && ix_writer_set_meta(w, XC_META_VOCAB,
                                  g_checksum_get_string(sum), error);
 }
 
@@ -319,34 +328,98 @@ join_set(const GPtrArray *set)
     return g_string_free(s, FALSE);
 }
 
-/* Boolean terms and the facet value of one multi-valued field. */
+/* Boolean terms and the facet value of one field. */
 static xc_status_t
-add_field(xc_dbw_t *db, const char *prefix, unsigned slot,
+add_field(xc_dbw_t *db, const xc_field_info_t *field,
           const GPtrArray *values)
 {
     xc_status_t st = XC_OK;
     g_autofree char *joined = join_set(values);
 
-    for (guint i = 0; values && i < values->len && st == XC_OK; i++) {
-        g_autofree char *term =
-            g_strconcat(prefix, (char *)g_ptr_array_index(values, i), NULL);
+    for (guint i = 0; i < values->len && st == XC_OK; i++) {
+        g_autofree char *term = g_strconcat(
+            field->prefix, (char *)g_ptr_array_index(values, i), NULL);
 
         st = xc_dbw_add_term(db, term);
     }
     if (st == XC_OK && *joined)
-        st = xc_dbw_set_value(db, slot, joined, strlen(joined));
+        st = xc_dbw_set_value(db, field->slot, joined, strlen(joined));
     return st;
 }
 
-static xc_status_t
-add_single(xc_dbw_t *db, const char *prefix, unsigned slot,
-           const char *value)
+static void
+add_value(GPtrArray *out, const char *value)
 {
-    g_autoptr(GPtrArray) one = g_ptr_array_new();
-
     if (value && *value)
-        g_ptr_array_add(one, (gpointer)value);
-    return add_field(db, prefix, slot, one);
+        g_ptr_array_add(out, (gpointer)value);
+}
+
+static void
+add_values(GPtrArray *out, const GPtrArray *values)
+{
+    for (guint i = 0; values && i < values->len; i++)
+        add_value(out, g_ptr_array_index(values, i));
+}
+
+/* Adds to @out (borrowed strings) the values of field @k of @src; @sect
+ * is its section, lower-cased.  No default: -Wswitch names a field of
+ * XC_FIELD_LIST that has no source here. */
+static void
+field_values(const ix_source_t *src, xc_field_t k, const char *sect,
+             GPtrArray *out)
+{
+    switch (k) {
+    case XC_FIELD_ORG:
+        add_values(out, src->orgs);
+        break;
+    case XC_FIELD_THEME:
+        add_values(out, src->themes);
+        break;
+    case XC_FIELD_COUNTRY:
+        add_values(out, src->countries);
+        break;
+    case XC_FIELD_KIND:
+        add_value(out, src->kind);
+        break;
+    case XC_FIELD_TYPE:
+        add_value(out, ix_type_name(src->type));
+        break;
+    case XC_FIELD_LANG:
+        add_value(out, src->lang);
+        break;
+    case XC_FIELD_YEAR:
+        add_values(out, src->years);
+        break;
+    case XC_FIELD_SECTION:
+        add_value(out, sect);
+        break;
+    case XC_FIELD_STATUS:
+        add_value(out, ix_status_name(src->status));
+        break;
+    case XC_FIELD_HOST:
+        add_value(out, src->host);
+        break;
+    case XC_FIELD_N:
+        break;
+    }
+}
+
+/* The boolean terms and facet values of every field of XC_FIELD_LIST. */
+static xc_status_t
+add_fields(xc_dbw_t *db, const ix_source_t *src, const char *sect)
+{
+    g_autoptr(GPtrArray) values = g_ptr_array_new();
+    xc_status_t st = XC_OK;
+
+    for (size_t k = 0; k < XC_FIELD_N && st == XC_OK; k++) {
+        g_ptr_array_set_size(values, 0);
+        field_values(src, (xc_field_t)k, sect, values);
+        /* A single-valued field keeps its first value. */
+        if (!xc_fields[k].many && values->len > 1)
+            g_ptr_array_set_size(values, 1);
+        st = add_field(db, &xc_fields[k], values);
+    }
+    return st;
 }
 
 /* "YYYY0000" for the latest year a source names, so browsing lists the
@@ -601,8 +674,6 @@ ix_writer_add(ix_writer_t *w, const ix_source_t *src,
     g_autoptr(GPtrArray) stored = NULL;
     g_autofree char *value = src->file_stamp
         ? g_strconcat(hash, ":", src->file_stamp, NULL) : g_strdup(hash);
-    const char *type = src->type == IX_SOURCE_ENTRY ? "entry" : "document";
-    const char *status = ix_status_name(src->status);
     xc_status_t st;
 
     if (same_hash(old, hash)) {
@@ -635,26 +706,7 @@ ix_writer_add(ix_writer_t *w, const ix_source_t *src,
     if (st == XC_OK)
         st = add_text(w->db, src, stored ? stored : src->passages);
     if (st == XC_OK)
-        st = add_single(w->db, XC_PREFIX_TYPE, XC_SLOT_TYPE, type);
-    if (st == XC_OK)
-        st = add_field(w->db, XC_PREFIX_ORG, XC_SLOT_ORG, src->orgs);
-    if (st == XC_OK)
-        st = add_field(w->db, XC_PREFIX_THEME, XC_SLOT_THEME, src->themes);
-    if (st == XC_OK)
-        st = add_single(w->db, XC_PREFIX_SECTION, XC_SLOT_SECTION, sect);
-    if (st == XC_OK)
-        st = add_single(w->db, XC_PREFIX_KIND, XC_SLOT_KIND, src->kind);
-    if (st == XC_OK)
-        st = add_field(w->db, XC_PREFIX_COUNTRY, XC_SLOT_COUNTRY,
-                       src->countries);
-    if (st == XC_OK)
-        st = add_field(w->db, XC_PREFIX_YEAR, XC_SLOT_YEAR, src->years);
-    if (st == XC_OK)
-        st = add_single(w->db, XC_PREFIX_LANG, XC_SLOT_LANG, src->lang);
-    if (st == XC_OK)
-        st = add_single(w->db, XC_PREFIX_STATUS, XC_SLOT_STATUS, status);
-    if (st == XC_OK)
-        st = add_single(w->db, XC_PREFIX_HOST, XC_SLOT_HOST, src->host);
+        st = add_fields(w->db, src, sect);
     if (st == XC_OK)
         st = xc_dbw_set_value(w->db, XC_SLOT_DATE, date, strlen(date));
     if (st == XC_OK)

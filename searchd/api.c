@@ -223,15 +223,12 @@ param_facets(sd_search_req_t *req, const param_spec_t *spec,
 
 static const param_spec_t search_params[] = {
     {"q", FALSE, param_q, NULL},
-    {"org", TRUE, param_filter, XC_PREFIX_ORG},
-    {"theme", TRUE, param_filter, XC_PREFIX_THEME},
-    {"country", TRUE, param_filter, XC_PREFIX_COUNTRY},
-    {"kind", TRUE, param_filter, XC_PREFIX_KIND},
-    {"type", TRUE, param_filter, XC_PREFIX_TYPE},
-    {"lang", TRUE, param_filter, XC_PREFIX_LANG},
-    {"year", TRUE, param_filter, XC_PREFIX_YEAR},
-    {"section", TRUE, param_filter, XC_PREFIX_SECTION},
-    {"status", TRUE, param_filter, XC_PREFIX_STATUS},
+/* A filter for each facet field; a field that is none gets a row
+ * without a handler, which the lookup skips. */
+#define SD__FILTER_PARAM(id, name, query, prefix, slot, many, facet) \
+    {name, TRUE, (facet) ? param_filter : NULL, prefix},
+    XC_FIELD_LIST(SD__FILTER_PARAM)
+#undef SD__FILTER_PARAM
     {"offset", FALSE, param_offset, NULL},
     {"limit", FALSE, param_limit, NULL},
     {"sort", FALSE, param_sort, NULL},
@@ -253,7 +250,8 @@ apply_search_params(GPtrArray *params, sd_search_req_t *req,
         size_t k;
 
         for (k = 0; k < G_N_ELEMENTS(search_params) && !spec; k++)
-            if (g_str_equal(search_params[k].name, p->name))
+            if (search_params[k].handler
+                && g_str_equal(search_params[k].name, p->name))
                 spec = &search_params[k];
         if (!spec) {
             g_set_error(error, SD_ERROR, SD_ERROR_BAD_PARAMETER,
@@ -633,11 +631,14 @@ api_suggest(api_ctx_t *ctx, const char *arg, GPtrArray *params,
 
 /* The statuses of DESIGN.md's data model, in its order. */
 static const char *const statuses[] = {
-    "indexed", "unchanged", "title-only", "unreachable", "unsupported",
-    "local-path", "too-large", "broken",
+#define SD__NAME(id, name, label) name,
+    XC_DOC_STATUS_LIST(SD__NAME)
 };
 
-static const char *const types[] = {"entry", "document"};
+static const char *const types[] = {
+    XC_DOC_TYPE_LIST(SD__NAME)
+#undef SD__NAME
+};
 
 /* Adds {"slug": count} for each of @slugs, counted by the boolean terms
  * @prefix + slug. */

@@ -6,19 +6,16 @@
 #include "schema.h"
 #include "searchd-int.h"
 
-/* The facet fields, in the order replies list them.  @labels is the
- * member of XC_META_LABELS holding the field's labels, or NULL when they
- * come from @builtin (or, failing both, the value itself). */
-typedef struct {
-    const char *name;
-    unsigned slot;
-    const char *prefix;
-    const char *labels;
-    const char *const *builtin;     /* value, label, value, label, NULL */
-} facet_field_t;
-
+/* The facet fields are the rows of XC_FIELD_LIST with facet set, in its
+ * order (which is the order replies list them); bit k of req->facets is
+ * field k (an xc_field_t).  A field's labels come from builtin[], or else
+ * from its member of XC_META_LABELS (or, failing both, the value
+ * itself). */
 static const char *const type_labels[] = {
-    "entry", "Mapping entry", "document", "Cited document", NULL,
+#define SD__TYPE_LABEL(id, name, label) name, label,
+    XC_DOC_TYPE_LIST(SD__TYPE_LABEL)
+#undef SD__TYPE_LABEL
+    NULL,
 };
 
 /* The languages extract/lang.c identifies. */
@@ -35,26 +32,28 @@ static const char *const section_labels[] = {
 };
 
 static const char *const status_labels[] = {
-    "indexed", "Full text", "unchanged", "Full text",
-    "title-only", "Title only (no link known)",
-    "unreachable", "Link unreachable", "unsupported", "Unsupported format",
-    "local-path", "Link to a local disk", "too-large", "Too large",
-    "broken", "Could not be read", NULL,
+#define SD__STATUS_LABEL(id, name, label) name, label,
+    XC_DOC_STATUS_LIST(SD__STATUS_LABEL)
+#undef SD__STATUS_LABEL
+    NULL,
 };
 
-static const facet_field_t fields[] = {
-    {"org", XC_SLOT_ORG, XC_PREFIX_ORG, "org", NULL},
-    {"theme", XC_SLOT_THEME, XC_PREFIX_THEME, "theme", NULL},
-    {"country", XC_SLOT_COUNTRY, XC_PREFIX_COUNTRY, "country", NULL},
-    {"kind", XC_SLOT_KIND, XC_PREFIX_KIND, "kind", NULL},
-    {"type", XC_SLOT_TYPE, XC_PREFIX_TYPE, NULL, type_labels},
-    {"lang", XC_SLOT_LANG, XC_PREFIX_LANG, NULL, lang_labels},
-    {"year", XC_SLOT_YEAR, XC_PREFIX_YEAR, NULL, NULL},
-    {"section", XC_SLOT_SECTION, XC_PREFIX_SECTION, NULL, section_labels},
-    {"status", XC_SLOT_STATUS, XC_PREFIX_STATUS, NULL, status_labels},
+static const char *const *const builtin[XC_FIELD_N] = {
+    [XC_FIELD_TYPE] = type_labels,
+    [XC_FIELD_LANG] = lang_labels,
+    [XC_FIELD_SECTION] = section_labels,
+    [XC_FIELD_STATUS] = status_labels,
 };
 
-G_STATIC_ASSERT(G_N_ELEMENTS(fields) <= SD_MAX_FACETS);
+/* Returns: (transfer none) (nullable): field @k, or NULL when it is not a
+ * facet. */
+static const xc_field_info_t *
+field_at(size_t k)
+{
+    return xc_fields[k].facet ? &xc_fields[k] : NULL;
+}
+
+G_STATIC_ASSERT(XC_FIELD_N <= SD_MAX_FACETS);
 
 /* Statuses whose record has the whole text carry no label. */
 const char *
@@ -62,8 +61,8 @@ sd_facets_status_label(const char *status)
 {
     size_t i;
 
-    if (!status || g_str_equal(status, "indexed")
-        || g_str_equal(status, "unchanged"))
+    if (!status || g_str_equal(status, status_labels[0])
+        || g_str_equal(status, status_labels[2]))
         return NULL;
     for (i = 0; status_labels[i]; i += 2)
         if (g_str_equal(status_labels[i], status))
@@ -83,16 +82,20 @@ sd_facets_parse(sd_search_req_t *req, const char *value, GError **error)
 
         if (!*name)
             continue;
-        for (k = 0; k < G_N_ELEMENTS(fields) && !found; k++)
-            if (g_str_equal(fields[k].name, name)) {
+        for (k = 0; k < XC_FIELD_N && !found; k++)
+            if (field_at(k) && g_str_equal(field_at(k)->name, name)) {
                 req->facets |= 1u << k;
                 found = TRUE;
             }
         if (!found) {
+            g_autoptr(GString) all = g_string_new(NULL);
+
+            for (k = 0; k < XC_FIELD_N; k++)
+                if (field_at(k))
+                    g_string_append_printf(all, "%s%s", all->len ? ", " : "",
+                                           field_at(k)->name);
             g_set_error(error, SD_ERROR, SD_ERROR_BAD_PARAMETER,
-                        "unknown facet '%s'; facets are org, theme, "
-                        "country, kind, type, lang, year, section, status",
-                        name);
+                        "unknown facet '%s'; facets are %s", name, all->str);
             return FALSE;
         }
     }
@@ -104,10 +107,10 @@ sd_facets_main_slots(const sd_search_req_t *req, unsigned *slots)
 {
     size_t k, n = 0;
 
-    for (k = 0; k < G_N_ELEMENTS(fields); k++)
+    for (k = 0; k < XC_FIELD_N; k++)
         if ((req->facets & (1u << k))
-            && !sd_search_req_filter(req, fields[k].prefix))
-            slots[n++] = fields[k].slot;
+            && !sd_search_req_filter(req, field_at(k)->prefix))
+            slots[n++] = field_at(k)->slot;
     return n;
 }
 
@@ -143,15 +146,16 @@ sd_facets_labels(xc_db_t *db)
     return c->value ? json_node_get_object(c->value) : NULL;
 }
 
-/* Returns: (transfer none): the label of @value in @field. */
+/* Returns: (transfer none): the label of @value in field @k. */
 static const char *
-label_of(const facet_field_t *field, JsonObject *labels, const char *value)
+label_of(size_t k, JsonObject *labels, const char *value)
 {
+    const char *const *fixed = builtin[k];
     size_t i;
 
-    if (field->labels && labels
-        && json_object_has_member(labels, field->labels)) {
-        JsonNode *n = json_object_get_member(labels, field->labels);
+    if (!fixed && labels
+        && json_object_has_member(labels, xc_fields[k].name)) {
+        JsonNode *n = json_object_get_member(labels, xc_fields[k].name);
 
         if (JSON_NODE_HOLDS_OBJECT(n)) {
             JsonObject *o = json_node_get_object(n);
@@ -162,16 +166,16 @@ label_of(const facet_field_t *field, JsonObject *labels, const char *value)
                 return json_node_get_string(l);
         }
     }
-    for (i = 0; field->builtin && field->builtin[i]; i += 2)
-        if (g_str_equal(field->builtin[i], value))
-            return field->builtin[i + 1];
+    for (i = 0; fixed && fixed[i]; i += 2)
+        if (g_str_equal(fixed[i], value))
+            return fixed[i + 1];
     return value;
 }
 
 /* ---------------------------------------------------------------- Counts */
 
 typedef struct {
-    const facet_field_t *field;
+    size_t k;                   /* the field, an xc_field_t */
     JsonObject *labels;
     const sd_filter_t *filter;  /* the field's active filter, or NULL */
     JsonBuilder *b;
@@ -192,7 +196,7 @@ emit_value(const char *value, uint64_t count, void *rock)
     json_builder_add_string_value(ctx->b, value);
     json_builder_set_member_name(ctx->b, "label");
     json_builder_add_string_value(ctx->b,
-                                  label_of(ctx->field, ctx->labels, value));
+                                  label_of(ctx->k, ctx->labels, value));
     json_builder_set_member_name(ctx->b, "count");
     json_builder_add_int_value(ctx->b, (gint64)count);
     json_builder_set_member_name(ctx->b, "selected");
@@ -205,7 +209,7 @@ emit_value(const char *value, uint64_t count, void *rock)
  * field means its other values stay choices while one is selected. */
 static xc_mset_t *
 search_without(xc_db_t *db, const sd_search_req_t *req,
-               const facet_field_t *field, GError **error)
+               const xc_field_info_t *field, GError **error)
 {
     xc_search_opts_t opts = {
         .offset = 0,
@@ -239,25 +243,26 @@ sd_facets_add(xc_db_t *db, const sd_search_req_t *req, xc_mset_t *m,
 
     json_builder_set_member_name(b, "facets");
     json_builder_begin_object(b);
-    for (k = 0; k < G_N_ELEMENTS(fields); k++) {
-        emit_ctx_t ctx = {&fields[k], labels, NULL, b};
+    for (k = 0; k < XC_FIELD_N; k++) {
+        const xc_field_info_t *field = field_at(k);
+        emit_ctx_t ctx = {k, labels, NULL, b};
         xc_mset_t *own = NULL;
         xc_status_t st = XC_OK;
 
         if (!(req->facets & (1u << k)))
             continue;
-        ctx.filter = sd_search_req_filter(req, fields[k].prefix);
-        json_builder_set_member_name(b, fields[k].name);
+        ctx.filter = sd_search_req_filter(req, field->prefix);
+        json_builder_set_member_name(b, field->name);
         json_builder_begin_array(b);
         /* No main search (text without terms): every count is 0, and
          * no value is listed. */
         if (m && ctx.filter) {
-            own = search_without(db, req, &fields[k], error);
+            own = search_without(db, req, field, error);
             if (!own)
                 return FALSE;
-            st = xc_mset_facets(own, fields[k].slot, emit_value, &ctx);
+            st = xc_mset_facets(own, field->slot, emit_value, &ctx);
         } else if (m) {
-            st = xc_mset_facets(m, fields[k].slot, emit_value, &ctx);
+            st = xc_mset_facets(m, field->slot, emit_value, &ctx);
         }
         if (st != XC_OK) {
             xc_mset_free(own);

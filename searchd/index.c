@@ -3,6 +3,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
+#include "schema.h"
 #include "searchd-int.h"
 
 struct sd_index {
@@ -22,6 +23,8 @@ struct sd_index {
 typedef struct {
     xc_db_t *db;                /* NULL until the index could be opened */
     gint generation;            /* of the index when db was (re)opened */
+    uint64_t schema_rev;        /* revision whose schema was checked */
+    gboolean schema_checked;    /* ... and found XC_SCHEMA_VERSION */
 } thread_db_t;
 
 static void
@@ -182,6 +185,37 @@ sd_index_bump(sd_index_t *index)
     g_atomic_int_inc(&index->generation);
 }
 
+/* An index written with another schema (XC_META_SCHEMA, which xapianc's
+ * writer records with the first document) would be misread field by
+ * field, so it is refused as unavailable (503) until it is rebuilt.  An
+ * empty index has no schema yet and is fine.  Checked once per revision
+ * of @t's handle. */
+static gboolean
+check_schema(sd_index_t *index, thread_db_t *t, GError **error)
+{
+    uint64_t rev = 0, docs = 0;
+    char *schema = NULL;
+    gboolean ok;
+
+    if (xc_db_revision(t->db, &rev) != XC_OK)
+        return TRUE;            /* the query reports the failure */
+    if (t->schema_checked && t->schema_rev == rev)
+        return TRUE;
+    if (xc_db_doccount(t->db, &docs) != XC_OK
+        || xc_db_get_metadata(t->db, XC_META_SCHEMA, &schema) != XC_OK)
+        return TRUE;
+    ok = docs == 0 || g_str_equal(schema, XC_SCHEMA_VERSION);
+    if (!ok)
+        g_set_error(error, SD_ERROR, SD_ERROR_NO_INDEX,
+                    "index at %s has schema '%s', not '%s': rebuild it "
+                    "with ctmap-indexer --full", index->path, schema,
+                    XC_SCHEMA_VERSION);
+    free(schema);
+    t->schema_checked = ok;
+    t->schema_rev = rev;
+    return ok;
+}
+
 xc_db_t *
 sd_index_thread_db(sd_index_t *index, GError **error)
 {
@@ -212,7 +246,7 @@ sd_index_thread_db(sd_index_t *index, GError **error)
         t->generation = gen;
         (void)note_revision(index, t->db, &t->generation);
     }
-    return t->db;
+    return check_schema(index, t, error) ? t->db : NULL;
 }
 
 gboolean

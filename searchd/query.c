@@ -33,37 +33,11 @@ sd_search_req_clear(sd_search_req_t *req)
     g_clear_pointer(&req->filters, g_ptr_array_unref);
 }
 
-/* Slugs are computed the way the indexer computes the values of its
- * boolean terms (corpus_slug()); searchd does not link the corpus
- * library, so the rule is repeated here and the tests pin it down. */
-char *
-sd_query_slug(const char *text)
-{
-    g_autofree char *valid = g_utf8_make_valid(text, -1);
-    GString *out = g_string_new(NULL);
-    gboolean dash = FALSE;
-    const char *p;
-
-    for (p = valid; *p; p = g_utf8_next_char(p)) {
-        gunichar c = g_utf8_get_char(p);
-
-        if (!g_unichar_isalnum(c)) {
-            dash = out->len > 0;
-            continue;
-        }
-        if (dash)
-            g_string_append_c(out, '-');
-        dash = FALSE;
-        g_string_append_unichar(out, g_unichar_tolower(c));
-    }
-    return g_string_free(out, FALSE);
-}
-
 void
 sd_search_req_add_filter(sd_search_req_t *req, const char *prefix,
                          const char *value)
 {
-    g_autofree char *slug = sd_query_slug(value);
+    g_autofree char *slug = xc_slug(value);
     sd_filter_t *f = NULL;
     guint i;
 

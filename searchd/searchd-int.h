@@ -168,10 +168,6 @@ char *sd_query_correct(xc_db_t *db, const char *q);
 /* Returns: (transfer none) (nullable): the filter of @req on @prefix. */
 const sd_filter_t *sd_search_req_filter(const sd_search_req_t *req,
                                         const char *prefix);
-/* Returns: (transfer full): @text as the indexer slugs facet values:
- * lower case, runs of anything but letters and digits become one '-',
- * no '-' at either end. */
-char *sd_query_slug(const char *text);
 
 /* ---------------------------------------------------------------- Facets */
 

@@ -97,18 +97,13 @@ add_phrase(GPtrArray *phrases, GHashTable *by_key, const char *text,
 static void
 add_labels(xc_db_t *db, GPtrArray *phrases, GHashTable *by_key)
 {
-    static const struct {
-        const char *field;
-        const char *prefix;
-    } fields[] = {
-        {"org", XC_PREFIX_ORG}, {"theme", XC_PREFIX_THEME},
-        {"country", XC_PREFIX_COUNTRY}, {"kind", XC_PREFIX_KIND},
-    };
     JsonObject *labels = sd_facets_labels(db);
     size_t k;
 
-    for (k = 0; labels && k < G_N_ELEMENTS(fields); k++) {
-        JsonNode *n = json_object_get_member(labels, fields[k].field);
+    /* The fields with a vocabulary are those XC_META_LABELS has. */
+    for (k = 0; labels && k < XC_FIELD_N; k++) {
+        const xc_field_info_t *field = &xc_fields[k];
+        JsonNode *n = json_object_get_member(labels, field->name);
         g_autoptr(GList) slugs = NULL;
         GList *l;
 
@@ -118,7 +113,7 @@ add_labels(xc_db_t *db, GPtrArray *phrases, GHashTable *by_key)
         for (l = slugs; l; l = l->next) {
             JsonNode *v = json_object_get_member(json_node_get_object(n),
                                                  l->data);
-            g_autofree char *term = g_strconcat(fields[k].prefix, l->data,
+            g_autofree char *term = g_strconcat(field->prefix, l->data,
                                                 NULL);
             uint64_t count = 0;
 
@@ -127,7 +122,7 @@ add_labels(xc_db_t *db, GPtrArray *phrases, GHashTable *by_key)
                 || xc_db_termfreq(db, term, &count) != XC_OK || !count)
                 continue;
             add_phrase(phrases, by_key, json_node_get_string(v), count,
-                       fields[k].field);
+                       field->name);
         }
     }
 }

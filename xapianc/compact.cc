@@ -22,7 +22,7 @@ xc_compact(const char *src, const char *dst, uint64_t above_revision,
     }
     return guard_open(errmsg, [&]() -> xc_status_t {
         Xapian::Database(src).compact(dst);
-        const char *key = "ctmap:compacted";
+        const char *key = XC_META_COMPACTED;
         uint64_t rev;
         {
             Xapian::WritableDatabase w(dst, Xapian::DB_OPEN

@@ -10,9 +10,9 @@ namespace xc_int {
 
 /* ---------------------------------------------------------------- Prefixes */
 
-/* Boolean field values typed in a query ("country:Kyrgyzstan") are
- * lower-cased to match the slugs the indexer writes, and hashed like
- * every boolean term. */
+/* Boolean field values typed in a query ("country:Kyrgyzstan") are made
+ * slugs (xc_slug()) to match the values the indexer writes, and hashed
+ * like every boolean term. */
 class BoolProcessor : public Xapian::FieldProcessor {
     std::string prefix;
 
@@ -24,7 +24,7 @@ class BoolProcessor : public Xapian::FieldProcessor {
     {
         if (str.empty())
             return Xapian::Query::MatchNothing;
-        return Xapian::Query(hash_term(prefix + lower(str)));
+        return Xapian::Query(hash_term(prefix + slug(str)));
     }
 };
 
@@ -161,16 +161,6 @@ const unsigned QP_FLAGS_BASE =
     Xapian::QueryParser::FLAG_PHRASE | Xapian::QueryParser::FLAG_LOVEHATE |
     Xapian::QueryParser::FLAG_WILDCARD;
 
-const struct {
-    const char *field;
-    const char *prefix;
-} BOOL_FIELDS[] = {
-    {"theme", XC_PREFIX_THEME},     {"country", XC_PREFIX_COUNTRY},
-    {"kind", XC_PREFIX_KIND},       {"type", XC_PREFIX_TYPE},
-    {"lang", XC_PREFIX_LANG},       {"section", XC_PREFIX_SECTION},
-    {"status", XC_PREFIX_STATUS},   {"site", XC_PREFIX_HOST},
-};
-
 } /* namespace xc_int */
 
 using namespace xc_int;
@@ -180,7 +170,8 @@ using namespace xc_int;
 /* The parser: the default operator stays OR (ranked by BM25, which puts
  * documents with every word first) because AND loses recall on long
  * natural-language queries.  Free-text prefixes title: and org:, boolean
- * ones lower-cased through BoolProcessor, year: through YearProcessor.
+ * ones (XC_FIELD_LIST) made slugs by BoolProcessor, year: through
+ * YearProcessor.
  * A syntax error (a stray "AND", say) is retried once with no syntax flags,
  * so a user always gets results for what they typed; a bad year range is
  * not retried, since it would fail again. */
@@ -216,9 +207,10 @@ xc_query_parse(xc_db_t *db, const char *text, unsigned flags,
         qp.set_default_op(Xapian::Query::OP_OR);
         qp.add_prefix("title", XC_PREFIX_TITLE);
         qp.add_prefix("org", XC_PREFIX_ORGTEXT);
-        for (const auto &f : BOOL_FIELDS)
-            qp.add_boolean_prefix(f.field,
-                                  (new BoolProcessor(f.prefix))->release());
+        for (const xc_field_info_t &f : xc_fields)
+            if (f.query)
+                qp.add_boolean_prefix(
+                    f.query, (new BoolProcessor(f.prefix))->release());
         /* The parser owns the processor; @year stays valid while qp
          * lives, which is all we need it for. */
         YearProcessor *year = new YearProcessor(db->db);

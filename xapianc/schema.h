@@ -9,7 +9,7 @@
 
 /* ---------------------------------------------------------------- Terms */
 
-/* Boolean terms; values are lower-case slugs (see corpus_slug()). */
+/* Boolean terms; values are slugs (xc_slug()). */
 #define XC_PREFIX_ID       "Q"
 #define XC_PREFIX_TYPE     "XTYPE"
 #define XC_PREFIX_ORG      "XORG"
@@ -32,23 +32,101 @@
 #define XC_WEIGHT_ORGTEXT  2
 #define XC_WEIGHT_BODY     1
 
+/* ---------------------------------------------------------------- Fields */
+
+/* The boolean fields, one row each, in the order /search lists facets:
+ *   X(ID, name, query, prefix, slot, many, facet)
+ * ID      XC_FIELD_<ID> (enum xc_field_t) and XC_SLOT_<ID>
+ * name    the /search filter and facet name, the ctmap-search option, and
+ *         the member of XC_META_LABELS holding the field's labels
+ * query   the query parser's prefix ("site:"), or NULL when the field has
+ *         none or one of its own (year: ranges, org: free text)
+ * prefix  the term prefix: each value v is the boolean term prefix + v
+ * slot    the value slot holding the values joined by XC_MULTI_SEP
+ * many    1 when a document may have several values
+ * facet   1 when /search filters and counts it
+ * Everything listing fields (the parser's prefixes, searchd's parameters
+ * and facets, the indexer's writer, ctmap-search's options, the tests'
+ * index builder) walks this table.  Adding a row and its slot is a full
+ * re-index. */
+#define XC_FIELD_LIST(X)                                                    \
+    X(ORG, "org", NULL, XC_PREFIX_ORG, 1, 1, 1)                             \
+    X(THEME, "theme", "theme", XC_PREFIX_THEME, 2, 1, 1)                    \
+    X(COUNTRY, "country", "country", XC_PREFIX_COUNTRY, 5, 1, 1)            \
+    X(KIND, "kind", "kind", XC_PREFIX_KIND, 4, 0, 1)                        \
+    X(TYPE, "type", "type", XC_PREFIX_TYPE, 0, 0, 1)                        \
+    X(LANG, "lang", "lang", XC_PREFIX_LANG, 7, 0, 1)                        \
+    X(YEAR, "year", NULL, XC_PREFIX_YEAR, 6, 1, 1)                          \
+    X(SECTION, "section", "section", XC_PREFIX_SECTION, 3, 0, 1)            \
+    X(STATUS, "status", "status", XC_PREFIX_STATUS, 8, 0, 1)                \
+    X(HOST, "site", "site", XC_PREFIX_HOST, 9, 0, 0)
+
+typedef enum {
+#define XC__FIELD_ENUM(id, name, query, prefix, slot, many, facet) \
+    XC_FIELD_##id,
+    XC_FIELD_LIST(XC__FIELD_ENUM)
+#undef XC__FIELD_ENUM
+    XC_FIELD_N
+} xc_field_t;
+
+typedef struct {
+    const char *name;
+    const char *query;          /* NULL: no boolean query prefix */
+    const char *prefix;
+    unsigned slot;
+    int many;
+    int facet;
+} xc_field_info_t;
+
+/* The table as data, indexed by xc_field_t (defined in schema.cc). */
+#ifdef __cplusplus
+extern "C" {
+#endif
+extern const xc_field_info_t xc_fields[XC_FIELD_N];
+/* Returns: (transfer full) (free with free()): @text as a boolean term
+ * value: its letters and digits lower-cased, each run of anything else
+ * one '-' between them ("Kyrgyz Republic" -> "kyrgyz-republic"); invalid
+ * UTF-8 is repaired first; NULL gives "".  The indexer's values, the
+ * query parser's field:value and searchd's filters all go through it, so
+ * they agree. */
+char *xc_slug(const char *text);
+#ifdef __cplusplus
+}
+#endif
+
+/* ---------------------------------------------------------------- Statuses */
+
+/* What happened to a source, X(ID, name, label): the indexer's
+ * ix_status_t, the values of XC_PREFIX_STATUS, /stats' by_status and the
+ * status facet's labels.  Statuses whose record has the whole text come
+ * first (sd_facets_status_label()). */
+#define XC_DOC_STATUS_LIST(X)                                  \
+    X(INDEXED, "indexed", "Full text")                         \
+    X(UNCHANGED, "unchanged", "Full text")                     \
+    X(TITLE_ONLY, "title-only", "Title only (no link known)")  \
+    X(UNREACHABLE, "unreachable", "Link unreachable")          \
+    X(UNSUPPORTED, "unsupported", "Unsupported format")        \
+    X(LOCAL_PATH, "local-path", "Link to a local disk")        \
+    X(TOO_LARGE, "too-large", "Too large")                     \
+    X(BROKEN, "broken", "Could not be read")
+
+/* The kinds of document, X(ID, name, label): values of XC_PREFIX_TYPE. */
+#define XC_DOC_TYPE_LIST(X)                          \
+    X(ENTRY, "entry", "Mapping entry")               \
+    X(DOCUMENT, "document", "Cited document")
+
 /* ---------------------------------------------------------------- Values */
 
 /* Facet slots hold the field's slugs joined by XC_MULTI_SEP, which the
  * multi-valued facet counter splits again. */
 #define XC_MULTI_SEP       '\n'
 
+/* The slots of the fields come from XC_FIELD_LIST; the others follow. */
 enum {
-    XC_SLOT_TYPE = 0,
-    XC_SLOT_ORG = 1,
-    XC_SLOT_THEME = 2,
-    XC_SLOT_SECTION = 3,
-    XC_SLOT_KIND = 4,
-    XC_SLOT_COUNTRY = 5,
-    XC_SLOT_YEAR = 6,
-    XC_SLOT_LANG = 7,
-    XC_SLOT_STATUS = 8,
-    XC_SLOT_HOST = 9,
+#define XC__FIELD_SLOT(id, name, query, prefix, slot, many, facet) \
+    XC_SLOT_##id = slot,
+    XC_FIELD_LIST(XC__FIELD_SLOT)
+#undef XC__FIELD_SLOT
     XC_SLOT_DATE = 10,      /* "YYYYMMDD", sortable; newest first on browse */
     XC_SLOT_HASH = 11,      /* content hash (hex) for incremental runs */
     XC_SLOT_TEXT = 12,      /* full text; pages/passages split by '\f';
@@ -76,6 +154,12 @@ enum {
  * document goes into an empty index, "0" when synonyms change under
  * documents written before. */
 #define XC_META_PHRASE_TERMS "ctmap:phrase-terms"
+/* Written by xc_compact() to raise a copy's revision. */
+#define XC_META_COMPACTED   "ctmap:compacted"
+/* The indexer's digest of the vocabularies it last indexed with. */
+#define XC_META_VOCAB       "ctmap:vocab-digest"
+/* The XC_META_SCHEMA of an index this code reads and writes; searchd
+ * refuses an index with another one (503, rebuild with --full). */
 #define XC_SCHEMA_VERSION   "1"
 
 /* Page separator inside XC_SLOT_TEXT. */

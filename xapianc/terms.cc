@@ -2,6 +2,10 @@
  * lower-casing, word splitting, the bilingual stemmer and the stopper. */
 #include "xapianc-int.hh"
 
+#include <cstdlib>
+#include <memory>
+#include <new>
+
 #include <algorithm>
 
 namespace xc_int {
@@ -40,6 +44,15 @@ std::string
 lower(const std::string &s)
 {
     return Xapian::Unicode::tolower(s);
+}
+
+std::string
+slug(const std::string &s)
+{
+    std::unique_ptr<char, decltype(&free)> p(xc_slug(s.c_str()), &free);
+    if (!p)
+        throw std::bad_alloc();
+    return std::string(p.get());
 }
 
 /* Splits @text into words the way the TermGenerator does (lower-cased,

@@ -266,9 +266,12 @@ xc_dbw_end_doc(xc_dbw_t *w)
         std::string idterm = hash_term(XC_PREFIX_ID + w->id);
         w->in_doc = false;
         add_phrase_terms(w);
-        if (w->db.get_doccount() == 0
-            && w->db.get_metadata(XC_META_PHRASE_TERMS).empty())
-            w->db.set_metadata(XC_META_PHRASE_TERMS, "1");
+        /* The first document of an index fixes its schema. */
+        if (w->db.get_doccount() == 0) {
+            if (w->db.get_metadata(XC_META_PHRASE_TERMS).empty())
+                w->db.set_metadata(XC_META_PHRASE_TERMS, "1");
+            w->db.set_metadata(XC_META_SCHEMA, XC_SCHEMA_VERSION);
+        }
         w->doc.add_boolean_term(idterm);
         w->db.replace_document(idterm, w->doc);
         w->doc = Xapian::Document();

@@ -176,6 +176,7 @@ std::string read_passage(const Xapian::Document &doc, unsigned *n);
 /* terms.cc */
 std::string hash_term(const std::string &term);
 std::string lower(const std::string &s);
+std::string slug(const std::string &s);     /* xc_slug() */
 std::string normalize_words(const std::string &text);
 Xapian::Stem make_stem();
 const Xapian::Stopper *make_stopper();

@@ -212,16 +212,3 @@ Test(vocab, lookup_of_unknown_or_null_is_null)
     cr_assert_null(corpus_vocab_by_slug(v, CORPUS_VOCAB_ORG, NULL));
     cr_assert_eq(none->len, 0);
 }
-
-Test(vocab, slug_folds_to_dashes)
-{
-    g_autofree char *a = corpus_slug("  UN Women: Tajikistan!! ");
-    g_autofree char *b = corpus_slug("Ärzte – ohne Grenzen");
-    g_autofree char *c = corpus_slug("---");
-    g_autofree char *d = corpus_slug(NULL);
-
-    cr_assert_str_eq(a, "un-women-tajikistan");
-    cr_assert_str_eq(b, "ärzte-ohne-grenzen");
-    cr_assert_str_eq(c, "");
-    cr_assert_str_eq(d, "");
-}

@@ -12,6 +12,8 @@
 #include <criterion/criterion.h>
 
 #include "helpers.h"
+#include "schema.h"
+#include "xapianc.h"
 
 TestSuite(daemon, .init = fx_init, .fini = fx_fini, .timeout = 60);
 
@@ -47,6 +49,35 @@ Test(daemon, missing_index_is_503_until_it_appears)
     fx_get("/health", &r);
     cr_assert(json_object_get_boolean_member(fx_obj(r.json), "index"));
     fx_http_clear(&r);
+}
+
+/* An index of another schema is unavailable, with the way out in the
+ * message; once rebuilt (here: its schema put back) it is served. */
+Test(daemon, index_of_another_schema_is_503_until_rebuilt)
+{
+    fx_http_t r;
+    xc_dbw_t *w = NULL;
+    JsonObject *e;
+
+    fx_index(fx_corpus, fx_corpus_len);
+    cr_assert_eq(xc_dbw_open(fx.index, 0, &w, NULL), XC_OK);
+    cr_assert_eq(xc_dbw_set_metadata(w, XC_META_SCHEMA, "0"), XC_OK);
+    cr_assert_eq(xc_dbw_close(w), XC_OK);
+    fx_start(NULL);
+    fx_get("/search?q=prisoners", &r);
+    cr_assert_eq(r.status, 503, "%s", r.body);
+    e = fx_member_obj(fx_obj(r.json), "error");
+    cr_assert_str_eq(json_object_get_string_member(e, "code"), "no-index");
+    cr_assert(strstr(json_object_get_string_member(e, "message"),
+                     "rebuild it with ctmap-indexer --full"), "%s", r.body);
+    fx_http_clear(&r);
+
+    cr_assert_eq(xc_dbw_open(fx.index, 0, &w, NULL), XC_OK);
+    cr_assert_eq(xc_dbw_set_metadata(w, XC_META_SCHEMA, XC_SCHEMA_VERSION),
+                 XC_OK);
+    cr_assert_eq(xc_dbw_close(w), XC_OK);
+    cr_assert(fx_wait_total("/search", 5, 2000),
+              "rebuilt index not served within 2 s");
 }
 
 Test(daemon, new_commit_is_served_without_restart)

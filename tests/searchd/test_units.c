@@ -1,4 +1,4 @@
-/* test_units.c -- searchd's core functions without a daemon: slugs,
+/* test_units.c -- searchd's core functions without a daemon:
  * request targets, page choice, plain snippets, configuration. */
 #include <string.h>
 #include <sys/socket.h>
@@ -6,25 +6,6 @@
 #include <criterion/criterion.h>
 
 #include "searchd-int.h"
-
-Test(units, slug_matches_indexer_rule)
-{
-    static const char *const cases[][2] = {
-        {"UNODC", "unodc"},
-        {"Kyrgyz Republic", "kyrgyz-republic"},
-        {"  --Foreign  Terrorist/Fighters!! ", "foreign-terrorist-fighters"},
-        {"Кыргызстан", "кыргызстан"},
-        {"2019", "2019"},
-        {"---", ""},
-    };
-    size_t i;
-
-    for (i = 0; i < G_N_ELEMENTS(cases); i++) {
-        g_autofree char *slug = sd_query_slug(cases[i][0]);
-
-        cr_assert_str_eq(slug, cases[i][1], "slug of '%s'", cases[i][0]);
-    }
-}
 
 Test(units, uri_params_decode_in_order)
 {

@@ -829,6 +829,54 @@ Test(xapianc, spelling_suggestion)
     xc_db_close(db);
 }
 
+/* ---------------------------------------------------------------- Schema */
+
+/* The one slug rule: the cases the corpus (vocabulary slugs, title ids)
+ * and searchd's filters were written against. */
+Test(xapianc, slug_folds_to_dashes)
+{
+    static const char *const cases[][2] = {
+        {"  UN Women: Tajikistan!! ", "un-women-tajikistan"},
+        {"\xc3\x84rzte \xe2\x80\x93 ohne Grenzen", "\xc3\xa4rzte-ohne-grenzen"},
+        {"UNODC", "unodc"},
+        {"Kyrgyz Republic", "kyrgyz-republic"},
+        {"  --Foreign  Terrorist/Fighters!! ", "foreign-terrorist-fighters"},
+        {"\xd0\x9a\xd1\x8b\xd1\x80", "\xd0\xba\xd1\x8b\xd1\x80"},
+        {"2019", "2019"},
+        {"---", ""},
+        {"a\xff" "b", "a-b"},
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char *slug = xc_slug(cases[i][0]);
+
+        cr_expect_str_eq(slug, cases[i][1], "slug of '%s'", cases[i][0]);
+        free(slug);
+    }
+    char *none = xc_slug(NULL);
+    cr_expect_str_eq(none, "");
+    free(none);
+}
+
+/* Each field's slot is its own, and the query prefix of a field names it
+ * as a query would: "site:" for the host, none for org (free text) and
+ * year (ranges). */
+Test(xapianc, field_table_is_consistent)
+{
+    for (size_t i = 0; i < XC_FIELD_N; i++) {
+        cr_expect_lt(xc_fields[i].slot, XC_SLOT_DATE, "%s",
+                     xc_fields[i].name);
+        for (size_t k = 0; k < i; k++) {
+            cr_expect_neq(xc_fields[i].slot, xc_fields[k].slot);
+            cr_expect_str_neq(xc_fields[i].name, xc_fields[k].name);
+            cr_expect_str_neq(xc_fields[i].prefix, xc_fields[k].prefix);
+        }
+    }
+    cr_expect_str_eq(xc_fields[XC_FIELD_HOST].query, "site");
+    cr_expect_null(xc_fields[XC_FIELD_ORG].query);
+    cr_expect_null(xc_fields[XC_FIELD_YEAR].query);
+}
+
 /* ---------------------------------------------------------------- Synonyms */
 
 Test(xapianc, acronym_synonym_finds_the_phrase)

@@ -1,12 +1,15 @@
-/* search.c -- ctmap-search, the command-line client: one /search (or
+/* client.c -- ctmap-search, the command-line client: one /search (or
  * /suggest) request over the daemon's Unix socket, printed for people or
- * as raw JSON. */
+ * as raw JSON.  Its filter options are the facet fields of XC_FIELD_LIST
+ * (schema.h), one --NAME each. */
 #include <locale.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 #include <json-glib/json-glib.h>
+
+#include "schema.h"
 
 #define DEFAULT_SOCKET  "var/searchd.sock"
 #define TIMEOUT_S       30L
@@ -19,8 +22,7 @@ typedef struct {
     char *socket_path;
     gboolean json;
     gboolean suggest;
-    char **org, **theme, **country, **kind, **type, **year, **lang;
-    char **section, **status;
+    char **filters[XC_FIELD_N];     /* --NAME values of each field */
     int limit;
     int offset;
 } options_t;
@@ -29,15 +31,8 @@ static void
 options_clear(options_t *o)
 {
     g_free(o->socket_path);
-    g_strfreev(o->org);
-    g_strfreev(o->theme);
-    g_strfreev(o->country);
-    g_strfreev(o->kind);
-    g_strfreev(o->type);
-    g_strfreev(o->year);
-    g_strfreev(o->lang);
-    g_strfreev(o->section);
-    g_strfreev(o->status);
+    for (size_t k = 0; k < XC_FIELD_N; k++)
+        g_strfreev(o->filters[k]);
 }
 
 static size_t
@@ -279,33 +274,71 @@ error_message(JsonObject *root)
     return get_string(json_node_get_object(e), "message");
 }
 
+/* The help of the filter options; a field without a row here gets a
+ * generic one. */
+static const struct {
+    const char *help;
+    const char *arg;
+} filter_help[XC_FIELD_N] = {
+    [XC_FIELD_ORG] = {"Only this organization (repeat for any of several)",
+                      "X"},
+    [XC_FIELD_THEME] = {"Only this theme", "X"},
+    [XC_FIELD_COUNTRY] = {"Only this country", "X"},
+    [XC_FIELD_KIND] = {"Only this kind (project, publication, ...)", "X"},
+    [XC_FIELD_TYPE] = {"Only entries or documents", "entry|document"},
+    [XC_FIELD_YEAR] = {"Only this year", "YYYY"},
+    [XC_FIELD_LANG] = {"Only this language", "en|ru|..."},
+    [XC_FIELD_SECTION] = {"Only this section of the mapping", "A-E"},
+    [XC_FIELD_STATUS] = {"Only documents with this status",
+                         "indexed|title-only|..."},
+};
+
+static const char *const field_names[XC_FIELD_N] = {
+#define CL__NAME(id, name, query, prefix, slot, many, facet) name,
+    XC_FIELD_LIST(CL__NAME)
+#undef CL__NAME
+};
+
+static const int field_facet[XC_FIELD_N] = {
+#define CL__FACET(id, name, query, prefix, slot, many, facet) facet,
+    XC_FIELD_LIST(CL__FACET)
+#undef CL__FACET
+};
+
+/* Adds one --NAME option per facet field to @entries at *@n. */
+static void
+add_filter_options(GOptionEntry *entries, size_t *n, options_t *o)
+{
+    for (size_t k = 0; k < XC_FIELD_N; k++) {
+        if (!field_facet[k])
+            continue;
+        entries[(*n)++] = (GOptionEntry){
+            field_names[k], 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->filters[k],
+            filter_help[k].help ? filter_help[k].help : "Only this value",
+            filter_help[k].arg ? filter_help[k].arg : "X"};
+    }
+}
+
+static gboolean
+any_filter(const options_t *o)
+{
+    for (size_t k = 0; k < XC_FIELD_N; k++)
+        if (o->filters[k])
+            return TRUE;
+    return FALSE;
+}
+
 int
 main(int argc, char **argv)
 {
     options_t o = {.limit = -1, .offset = -1};
-    const GOptionEntry entries[] = {
+    const GOptionEntry head[] = {
         {"socket", 's', 0, G_OPTION_ARG_FILENAME, &o.socket_path,
          "ctmap-searchd's socket (default: " DEFAULT_SOCKET ")", "PATH"},
         {"json", 'j', 0, G_OPTION_ARG_NONE, &o.json,
          "Print the daemon's JSON reply as it is", NULL},
-        {"org", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.org,
-         "Only this organization (repeat for any of several)", "X"},
-        {"theme", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.theme,
-         "Only this theme", "X"},
-        {"country", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.country,
-         "Only this country", "X"},
-        {"kind", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.kind,
-         "Only this kind (project, publication, ...)", "X"},
-        {"type", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.type,
-         "Only entries or documents", "entry|document"},
-        {"year", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.year,
-         "Only this year", "YYYY"},
-        {"lang", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.lang,
-         "Only this language", "en|ru|..."},
-        {"section", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.section,
-         "Only this section of the mapping", "A-E"},
-        {"status", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.status,
-         "Only documents with this status", "indexed|title-only|..."},
+    };
+    const GOptionEntry tail[] = {
         {"suggest", 0, 0, G_OPTION_ARG_NONE, &o.suggest,
          "Print completions of QUERY (text, tab, count) instead", NULL},
         {"limit", 'n', 0, G_OPTION_ARG_INT, &o.limit,
@@ -314,6 +347,8 @@ main(int argc, char **argv)
          "Skip the first N results", "N"},
         {NULL, 0, 0, 0, NULL, NULL, NULL}
     };
+    GOptionEntry entries[G_N_ELEMENTS(head) + XC_FIELD_N + G_N_ELEMENTS(tail)];
+    size_t n_entries = 0;
     g_autoptr(GOptionContext) ctx = g_option_context_new("QUERY...");
     g_autoptr(GError) error = NULL;
     g_autoptr(GString) url = g_string_new(NULL);
@@ -329,6 +364,11 @@ main(int argc, char **argv)
     int status = 2;
     guint n;
 
+    for (size_t i = 0; i < G_N_ELEMENTS(head); i++)
+        entries[n_entries++] = head[i];
+    add_filter_options(entries, &n_entries, &o);
+    for (size_t i = 0; i < G_N_ELEMENTS(tail); i++)
+        entries[n_entries++] = tail[i];
     setlocale(LC_ALL, "");
     g_option_context_set_summary(ctx,
         "Searches the ctmap index through a running ctmap-searchd.\n"
@@ -339,9 +379,7 @@ main(int argc, char **argv)
         options_clear(&o);
         return 2;
     }
-    if (o.suggest && (o.org || o.theme || o.country || o.kind || o.type
-                      || o.year || o.lang || o.section || o.status
-                      || o.offset >= 0)) {
+    if (o.suggest && (any_filter(&o) || o.offset >= 0)) {
         g_printerr("ctmap-search: --suggest takes no filters or offset\n");
         options_clear(&o);
         return 2;
@@ -359,15 +397,8 @@ main(int argc, char **argv)
     g_string_append(url, o.suggest ? "http://localhost/suggest"
                                    : "http://localhost/search");
     append_param(url, curl, "q", q);
-    append_all(url, curl, "org", o.org);
-    append_all(url, curl, "theme", o.theme);
-    append_all(url, curl, "country", o.country);
-    append_all(url, curl, "kind", o.kind);
-    append_all(url, curl, "type", o.type);
-    append_all(url, curl, "year", o.year);
-    append_all(url, curl, "lang", o.lang);
-    append_all(url, curl, "section", o.section);
-    append_all(url, curl, "status", o.status);
+    for (size_t k = 0; k < XC_FIELD_N; k++)
+        append_all(url, curl, field_names[k], o.filters[k]);
     if (o.limit >= 0)
         g_string_append_printf(url, "&limit=%d", o.limit);
     if (o.offset >= 0)
