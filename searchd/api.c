@@ -392,68 +392,16 @@ api_db(api_ctx_t *ctx, GError **error)
     return sd_index_thread_db(ctx->app->index, error);
 }
 
-/* Runs @req's main search: the page of hits and the facets of the fields
- * without an active filter.  *@m is NULL when the text has no usable
- * terms (only stopwords, say), which matches nothing rather than
- * everything as an empty query would. */
-static gboolean
-run_search(xc_db_t *db, sd_search_req_t *req, xc_mset_t **m,
-           GError **error)
-{
-    unsigned slots[SD_MAX_FACETS];
-    xc_sort_t sort = req->sort >= 0 ? (xc_sort_t)req->sort
-        : req->q ? XC_SORT_RELEVANCE : XC_SORT_DATE;
-    xc_search_opts_t opts = {
-        .offset = req->offset,
-        .limit = req->limit,
-        .sort = sort,
-        .facet_slots = slots,
-        .n_facet_slots = sd_facets_main_slots(req, slots),
-        /* Exact totals while they are cheap: the whole mapping and its
-         * documents fit many times over. */
-        .check_at_least = SD_EXACT_TOTAL,
-    };
-    xc_query_t *q = sd_query_build(db, req, 0, NULL, error);
-    xc_status_t st;
-
-    *m = NULL;
-    if (!q)
-        return FALSE;
-    /* Browsing (no q) and date order have no near-duplicates to speak
-     * of: those lists are what the user asked for, in that order. */
-    req->diversify = req->q && sort == XC_SORT_RELEVANCE
-        && req->offset + req->limit <= SD_DIVERSIFY_WINDOW;
-    if (req->diversify) {
-        opts.offset = 0;
-        opts.limit = SD_DIVERSIFY_WINDOW;
-    }
-    if (req->q && xc_query_is_empty(q)) {
-        xc_query_free(q);
-        return TRUE;
-    }
-    if (xc_query_is_positional(q))
-        opts.check_at_least = SD_EXACT_TOTAL_PHRASE;
-    st = xc_search(q, &opts, m);
-    xc_query_free(q);
-    if (st != XC_OK)
-        return sd_index_fail(db, st, "search failed", error);
-    return TRUE;
-}
-
 static JsonNode *
 api_search(api_ctx_t *ctx, const char *arg, GPtrArray *params,
            GError **error)
 {
     gint64 t0 = g_get_monotonic_time();
     g_auto(sd_search_req_t) req = {0};
+    g_auto(sd_search_result_t) res = {0};
     g_autoptr(JsonArray) hits = json_array_new();
     g_autoptr(JsonBuilder) b = json_builder_new();
-    g_autoptr(GArray) page = NULL;
-    xc_mset_t *m = NULL;
     xc_db_t *db;
-    uint64_t total = 0;
-    int exact = 1;
-    JsonNode *root = NULL;
     size_t i;
 
     (void)arg;
@@ -461,39 +409,14 @@ api_search(api_ctx_t *ctx, const char *arg, GPtrArray *params,
     if (!apply_search_params(params, &req, error))
         return NULL;
     db = api_db(ctx, error);
-    if (!db)
+    if (!db || !sd_search_run(db, &req, &res, error))
         return NULL;
-    if (req.q)
-        req.corrected = sd_query_correct(db, req.q);
-    if (!run_search(db, &req, &m, error))
-        goto out;
-    if (m)
-        xc_mset_total(m, &total, &exact);
-    /* Nothing found, but a better spelling exists: search that instead,
-     * and say so ("corrected_applied"). */
-    if (total == 0 && req.corrected) {
-        xc_mset_free(m);
-        req.use_corrected = TRUE;
-        if (!run_search(db, &req, &m, error))
-            goto out;
-        total = 0;
-        exact = 1;
-        if (m)
-            xc_mset_total(m, &total, &exact);
-    }
-    if (m) {
-        page = sd_rank_page(db, m, req.offset, req.limit, req.diversify,
-                            error);
-        if (!page)
-            goto out;
-    }
-    for (i = 0; page && i < page->len; i++) {
-        JsonNode *hit = build_hit(db, m,
-                                  &g_array_index(page, sd_rank_slot_t, i),
-                                  error);
+    for (i = 0; res.page && i < res.page->len; i++) {
+        JsonNode *hit = build_hit(
+            db, res.m, &g_array_index(res.page, sd_rank_slot_t, i), error);
 
         if (!hit)
-            goto out;
+            return NULL;
         json_array_add_element(hits, hit);
     }
     json_builder_begin_object(b);
@@ -507,9 +430,9 @@ api_search(api_ctx_t *ctx, const char *arg, GPtrArray *params,
     json_builder_set_member_name(b, "corrected_applied");
     json_builder_add_boolean_value(b, req.use_corrected);
     json_builder_set_member_name(b, "total");
-    json_builder_add_int_value(b, (gint64)total);
+    json_builder_add_int_value(b, (gint64)res.total);
     json_builder_set_member_name(b, "total_exact");
-    json_builder_add_boolean_value(b, exact != 0);
+    json_builder_add_boolean_value(b, res.exact != 0);
     json_builder_set_member_name(b, "offset");
     json_builder_add_int_value(b, (gint64)req.offset);
     json_builder_set_member_name(b, "limit");
@@ -517,18 +440,14 @@ api_search(api_ctx_t *ctx, const char *arg, GPtrArray *params,
     json_builder_set_member_name(b, "hits");
     json_builder_add_value(b, json_node_init_array(json_node_alloc(),
                                                    hits));
-    if (!sd_facets_add(db, &req, m, b, error))
-        goto out;
+    if (!sd_facets_add(db, &req, res.query, res.m, b, error))
+        return NULL;
     /* Last, so that it covers the facet searches too. */
     json_builder_set_member_name(b, "took_ms");
     json_builder_add_double_value(b,
         round((double)(g_get_monotonic_time() - t0)) / 1000.0);
     json_builder_end_object(b);
-    root = json_builder_get_root(b);
-
-out:
-    xc_mset_free(m);
-    return root;
+    return json_builder_get_root(b);
 }
 
 static JsonNode *

@@ -208,9 +208,10 @@ emit_value(const char *value, uint64_t count, void *rock)
 /* Counts @field for @req with the field's own filter lifted: OR within a
  * field means its other values stay choices while one is selected. */
 static xc_mset_t *
-search_without(xc_db_t *db, const sd_search_req_t *req,
+search_without(xc_db_t *db, const sd_search_req_t *req, xc_query_t *q,
                const xc_field_info_t *field, GError **error)
 {
+    xc_filter_t filters[SD_MAX_FACETS];
     xc_search_opts_t opts = {
         .offset = 0,
         .limit = 0,
@@ -218,15 +219,12 @@ search_without(xc_db_t *db, const sd_search_req_t *req,
         .facet_slots = &field->slot,
         .n_facet_slots = 1,
         .check_at_least = 0,
+        .filters = filters,
+        .n_filters = sd_search_filters(req, field->prefix, filters),
     };
-    xc_query_t *q = sd_query_build(db, req, 0, field->prefix, error);
     xc_mset_t *m = NULL;
-    xc_status_t st;
+    xc_status_t st = xc_search(q, &opts, &m);
 
-    if (!q)
-        return NULL;
-    st = xc_search(q, &opts, &m);
-    xc_query_free(q);
     if (st != XC_OK) {
         sd_index_fail(db, st, "facet count failed", error);
         return NULL;
@@ -235,8 +233,8 @@ search_without(xc_db_t *db, const sd_search_req_t *req,
 }
 
 gboolean
-sd_facets_add(xc_db_t *db, const sd_search_req_t *req, xc_mset_t *m,
-              JsonBuilder *b, GError **error)
+sd_facets_add(xc_db_t *db, const sd_search_req_t *req, xc_query_t *q,
+              xc_mset_t *m, JsonBuilder *b, GError **error)
 {
     JsonObject *labels = req->facets ? sd_facets_labels(db) : NULL;
     size_t k;
@@ -257,7 +255,7 @@ sd_facets_add(xc_db_t *db, const sd_search_req_t *req, xc_mset_t *m,
         /* No main search (text without terms): every count is 0, and
          * no value is listed. */
         if (m && ctx.filter) {
-            own = search_without(db, req, field, error);
+            own = search_without(db, req, q, field, error);
             if (!own)
                 return FALSE;
             st = xc_mset_facets(own, field->slot, emit_value, &ctx);

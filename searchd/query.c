@@ -73,18 +73,14 @@ sd_search_req_filter(const sd_search_req_t *req, const char *prefix)
 }
 
 xc_query_t *
-sd_query_build(xc_db_t *db, const sd_search_req_t *req,
-               unsigned parse_flags, const char *skip_prefix,
-               GError **error)
+sd_query_build(xc_db_t *db, const sd_search_req_t *req, GError **error)
 {
     const char *text = req->use_corrected ? req->corrected : req->q;
     xc_query_t *q = NULL;
     xc_status_t st;
-    guint i;
 
     /* Synonyms always expand acronyms and organization aliases. */
-    st = xc_query_parse(db, text ? text : "",
-                        parse_flags | XC_PARSE_SYNONYMS, &q);
+    st = xc_query_parse(db, text ? text : "", XC_PARSE_SYNONYMS, &q);
     /* A search that runs past the bound (a huge OR counted for facets,
      * say) is refused with 503 "timeout" rather than left to hold a
      * thread. */
@@ -95,21 +91,25 @@ sd_query_build(xc_db_t *db, const sd_search_req_t *req,
         xc_query_free(q);
         return NULL;
     }
-    for (i = 0; i < req->filters->len; i++) {
+    return q;
+}
+
+size_t
+sd_search_filters(const sd_search_req_t *req, const char *skip_prefix,
+                  xc_filter_t *out)
+{
+    size_t n = 0;
+
+    for (guint i = 0; i < req->filters->len; i++) {
         const sd_filter_t *f = g_ptr_array_index(req->filters, i);
 
         if (skip_prefix && g_str_equal(f->prefix, skip_prefix))
             continue;
-        st = xc_query_filter(q, f->prefix,
-                             (const char *const *)f->values->pdata,
-                             f->values->len);
-        if (st != XC_OK) {
-            sd_index_fail(db, st, "cannot apply filter", error);
-            xc_query_free(q);
-            return NULL;
-        }
+        out[n++] = (xc_filter_t){f->prefix,
+                                 (const char *const *)f->values->pdata,
+                                 f->values->len};
     }
-    return q;
+    return n;
 }
 
 /* Operators of the query syntax, which are not words to correct. */

@@ -154,13 +154,18 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(sd_search_req_t, sd_search_req_clear)
  * ignored. */
 void sd_search_req_add_filter(sd_search_req_t *req, const char *prefix,
                               const char *value);
-/* Returns: (transfer full) (nullable): @req as an xc_query_t bound to
- * @db, its text parsed with @parse_flags (XC_PARSE_*), every filter but
- * the one on @skip_prefix (NULL: none skipped) applied;
- * SD_ERROR_BAD_QUERY when the text cannot be parsed. */
+/* Returns: (transfer full) (nullable): the text of @req (or its
+ * correction, when use_corrected) parsed into an xc_query_t bound to @db,
+ * with synonyms and the time limit; the filters go to each search as
+ * options (sd_search_filters()).  SD_ERROR_BAD_QUERY when the text
+ * cannot be parsed. */
 xc_query_t *sd_query_build(xc_db_t *db, const sd_search_req_t *req,
-                           unsigned parse_flags, const char *skip_prefix,
                            GError **error);
+/* Fills @out (room for SD_MAX_FACETS; borrowed from @req) with the filters
+ * of @req but the one on @skip_prefix (NULL: none skipped).  Returns how
+ * many. */
+size_t sd_search_filters(const sd_search_req_t *req, const char *skip_prefix,
+                         xc_filter_t *out);
 /* Returns: (transfer full) (nullable): @q with each word that no
  * document contains replaced by its spelling correction, or NULL when
  * no word needed one. */
@@ -181,10 +186,12 @@ gboolean sd_facets_parse(sd_search_req_t *req, const char *value,
 size_t sd_facets_main_slots(const sd_search_req_t *req, unsigned *slots);
 /* Adds "facets": {...} to @b: counts of the main search @m (NULL when
  * nothing was searched), and for each requested field with an active
- * filter one more search without that filter, so that a selected value's
- * siblings keep their counts (disjunctive facets). */
+ * filter one more search of the same parsed query @q without that
+ * filter, so that a selected value's siblings keep their counts
+ * (disjunctive facets). */
 gboolean sd_facets_add(xc_db_t *db, const sd_search_req_t *req,
-                       xc_mset_t *m, JsonBuilder *b, GError **error);
+                       xc_query_t *q, xc_mset_t *m, JsonBuilder *b,
+                       GError **error);
 #define SD_MAX_FACETS 16
 /* Returns: (transfer none) (nullable): the object stored under
  * XC_META_LABELS ({"org": {slug: label}, ...}) at @db's revision, parsed
@@ -217,6 +224,30 @@ GArray *sd_rank_page(xc_db_t *db, xc_mset_t *m, size_t offset, size_t limit,
 /* Returns: (transfer none) (nullable): the label a hit with @status
  * carries ("Title only (no link known)"), NULL for full text. */
 const char *sd_facets_status_label(const char *status);
+
+/* ---------------------------------------------------------------- Search */
+
+/* One /search run (search.c). */
+typedef struct {
+    xc_query_t *query;          /* the text searched, parsed; facets.c
+                                 * counts under other filters from it */
+    xc_mset_t *m;               /* NULL when the text had no usable terms */
+    GArray *page;               /* (element-type sd_rank_slot_t) or NULL */
+    uint64_t total;
+    int exact;
+} sd_search_result_t;
+
+/* Runs @req on @db into @res (cleared first): its text parsed once, the
+ * main search under all its filters, the spelling correction searched
+ * instead when the text found nothing (req->corrected and
+ * req->use_corrected say so), and the page ranked.  On FALSE, @res holds
+ * whatever was built, for sd_search_result_clear(). */
+gboolean sd_search_run(xc_db_t *db, sd_search_req_t *req,
+                       sd_search_result_t *res, GError **error);
+/* Frees the members of @res; they are freed before the handle they are
+ * bound to. */
+void sd_search_result_clear(sd_search_result_t *res);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(sd_search_result_t, sd_search_result_clear)
 
 /* ---------------------------------------------------------------- Suggest */
 

@@ -290,13 +290,13 @@ count_column(const facet_column &c, const std::vector<uint64_t> &bits,
  * Many matches are then counted from facet columns, few from the values
  * of each match. */
 void
-count_facets(xc_db_t *xdb, const xc_query_t *q, const xc_search_opts_t *opts,
+count_facets(xc_db_t *xdb, const xc_search_opts_t *opts,
              xc_mset_t *m, DeadlineSpy *deadline)
 {
     const Xapian::Database &db = xdb->db;
     size_t words = db.get_lastdocid() / 64 + 1;
     docbits_t bits;
-    bool have_bits = query_bits(db, q->query, words, &bits);
+    bool have_bits = query_bits(db, m->query, words, &bits);
     /* Without a bitmap, the bound: a phrase's estimate is a guess, and a
      * column read for nothing costs less than values read for many. */
     uint64_t matches = m->mset.get_matches_upper_bound();
@@ -335,7 +335,7 @@ count_facets(xc_db_t *xdb, const xc_query_t *q, const xc_search_opts_t *opts,
     } else {
         MatchCollector all(columns_wanted);
         Xapian::Enquire enq(db);
-        enq.set_query(q->query);
+        enq.set_query(m->query);
         enq.set_weighting_scheme(Xapian::BoolWeight());
         enq.set_docid_order(Xapian::Enquire::ASCENDING);
         if (deadline)

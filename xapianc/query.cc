@@ -251,8 +251,26 @@ xc_query_free(xc_query_t *q)
     delete q;
 }
 
-/* @n == 0 adds no filter (rather than one that matches nothing), so a
- * caller can pass an empty list straight through. */
+/* Narrows *@query to the documents @f asks for; @f->n == 0 leaves it as
+ * it is, so a caller can pass an empty list straight through. */
+xc_status_t
+xc_int::add_filter(std::string &err, const xc_filter_t *f,
+                   Xapian::Query *query)
+{
+    if (!f->prefix || (f->n && !f->values))
+        return invalid(err, "filter: NULL argument");
+    if (f->n == 0)
+        return XC_OK;
+    std::vector<Xapian::Query> terms;
+    for (size_t i = 0; i < f->n; i++) {
+        if (!f->values[i])
+            return invalid(err, "filter: NULL value");
+        terms.emplace_back(hash_term(f->prefix + std::string(f->values[i])));
+    }
+    Xapian::Query any(Xapian::Query::OP_OR, terms.begin(), terms.end());
+    *query = Xapian::Query(Xapian::Query::OP_FILTER, *query, any);
+    return XC_OK;
+}
 xc_status_t
 xc_query_filter(xc_query_t *q, const char *prefix, const char *const *values,
                 size_t n)
@@ -261,18 +279,9 @@ xc_query_filter(xc_query_t *q, const char *prefix, const char *const *values,
         return XC_ERR_INVALID;
     if (!prefix || (n && !values))
         return invalid(q->db->err, "xc_query_filter: NULL argument");
+    xc_filter_t f = {prefix, values, n};
     return guard(q->db->err, [&]() -> xc_status_t {
-        if (n == 0)
-            return XC_OK;
-        std::vector<Xapian::Query> terms;
-        for (size_t i = 0; i < n; i++) {
-            if (!values[i])
-                return invalid(q->db->err, "xc_query_filter: NULL value");
-            terms.emplace_back(hash_term(prefix + std::string(values[i])));
-        }
-        Xapian::Query any(Xapian::Query::OP_OR, terms.begin(), terms.end());
-        q->query = Xapian::Query(Xapian::Query::OP_FILTER, q->query, any);
-        return XC_OK;
+        return add_filter(q->db->err, &f, &q->query);
     });
 }
 

@@ -48,14 +48,22 @@ xc_search(xc_query_t *q, const xc_search_opts_t *opts, xc_mset_t **out)
         return invalid(db->err, "xc_search: NULL argument");
     if (opts->n_facet_slots && !opts->facet_slots)
         return invalid(db->err, "xc_search: NULL facet_slots");
+    if (opts->n_filters && !opts->filters)
+        return invalid(db->err, "xc_search: NULL filters");
     *out = nullptr;
     return guard(db->err, [&]() -> xc_status_t {
         std::unique_ptr<xc_mset_t> m(new xc_mset_t());
         m->db = db;
         m->query = q->query;
+        for (size_t i = 0; i < opts->n_filters; i++) {
+            xc_status_t st = add_filter(db->err, &opts->filters[i],
+                                        &m->query);
+            if (st != XC_OK)
+                return st;
+        }
 
         Xapian::Enquire enq(db->db);
-        enq.set_query(q->query);
+        enq.set_query(m->query);
         enq.set_weighting_scheme(Xapian::BM25Weight());
         std::unique_ptr<DeadlineSpy> deadline;
         if (q->time_limit > 0) {
@@ -85,7 +93,7 @@ xc_search(xc_query_t *q, const xc_search_opts_t *opts, xc_mset_t **out)
             static_cast<Xapian::doccount>(std::min(check, cap)));
         enq.clear_matchspies();
         if (opts->n_facet_slots)
-            count_facets(db, q, opts, m.get(), deadline.get());
+            count_facets(db, opts, m.get(), deadline.get());
         *out = m.release();
         return XC_OK;
     });

@@ -161,10 +161,14 @@ class DeadlineSpy : public Xapian::MatchSpy {
     }
 };
 
-/* facets.cc: counts opts->facet_slots over every match of @q into @m. */
-void count_facets(xc_db_t *xdb, const xc_query_t *q,
-                  const xc_search_opts_t *opts, xc_mset_t *m,
+/* facets.cc: counts opts->facet_slots over every match of m->query into
+ * @m. */
+void count_facets(xc_db_t *xdb, const xc_search_opts_t *opts, xc_mset_t *m,
                   DeadlineSpy *deadline);
+
+/* query.cc: narrows *@query by @f (see xc_filter_t). */
+xc_status_t add_filter(std::string &err, const xc_filter_t *f,
+                       Xapian::Query *query);
 
 /* ---------------------------------------------------------------- Text */
 

@@ -126,6 +126,15 @@ typedef enum {
     XC_SORT_DATE = 1            /* XC_SLOT_DATE, newest first */
 } xc_sort_t;
 
+/* A boolean filter: documents carrying @prefix + one of @values (the
+ * strings are borrowed).  @n == 0 is no filter, not one that matches
+ * nothing. */
+typedef struct {
+    const char *prefix;
+    const char *const *values;
+    size_t n;
+} xc_filter_t;
+
 typedef struct {
     size_t offset;
     size_t limit;
@@ -138,6 +147,11 @@ typedef struct {
      * totals up to it are exact, beyond it estimated.  0 = only what the
      * page needs.  Facets imply every match, and then an exact total. */
     size_t check_at_least;
+    /* Filters on the query for this search only, AND across them: one
+     * parsed query serves searches under different filters (the facets of
+     * a field with an active filter count without it).  May be NULL/0. */
+    const xc_filter_t *filters;
+    size_t n_filters;
 } xc_search_opts_t;
 
 /* Runs @q.  The result is bound to @q's database. */

@@ -9,7 +9,7 @@ int xapianc_pedantic_check(void);
 int
 xapianc_pedantic_check(void)
 {
-    xc_search_opts_t opts = {0, 10, XC_SORT_DATE, NULL, 0, 0};
+    xc_search_opts_t opts = {0, 10, XC_SORT_DATE, NULL, 0, 0, NULL, 0};
     xc_hit_t hit = {0, 0, 0.0, 0, NULL};
 
     (void)hit;

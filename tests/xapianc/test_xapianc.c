@@ -189,7 +189,7 @@ search_ids(xc_db_t *db, const char *text, unsigned flags, xc_sort_t sort)
 {
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
-    xc_search_opts_t opts = {0, 100, sort, NULL, 0, 0};
+    xc_search_opts_t opts = {0, 100, sort, NULL, 0, 0, NULL, 0};
 
     cr_assert_eq(xc_query_parse(db, text, flags, &q), XC_OK,
                  "parse '%s': %s", text ? text : "(null)", xc_errmsg(db));
@@ -536,7 +536,7 @@ Test(xapianc, long_terms_are_hashed_consistently)
 
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
-    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, 0};
+    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, 0, NULL, 0};
     const char *values[] = {host_b};
     cr_assert_eq(xc_query_parse(db, NULL, 0, &q), XC_OK);
     cr_assert_eq(xc_query_filter(q, XC_PREFIX_HOST, values, 1), XC_OK);
@@ -772,13 +772,54 @@ Test(xapianc, bad_year_range_is_a_query_error)
     xc_db_close(db);
 }
 
+/* Filters given to the search narrow that search only: one parsed query
+ * serves searches under different filters. */
+Test(xapianc, search_filters_apply_to_that_search_only)
+{
+    build(corpus, G_N_ELEMENTS(corpus));
+    xc_db_t *db = open_reader();
+    xc_query_t *q = NULL;
+    xc_mset_t *m = NULL;
+    const char *countries[] = {"kg", "uz"};
+    const char *types[] = {"entry"};
+    const xc_filter_t both[] = {{XC_PREFIX_COUNTRY, countries, 2},
+                                {XC_PREFIX_TYPE, types, 1},
+                                {XC_PREFIX_LANG, NULL, 0}};
+    xc_search_opts_t opts = {.limit = 10, .filters = both, .n_filters = 3};
+
+    cr_assert_eq(xc_query_parse(db, NULL, 0, &q), XC_OK);
+    cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
+    char *ids = mset_ids(m);
+    cr_expect_str_eq(ids, "e-1");
+    g_free(ids);
+    xc_mset_free(m);
+
+    opts.n_filters = 1;
+    cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
+    ids = sorted(mset_ids(m));
+    cr_expect_str_eq(ids, "d-3,e-1");
+    g_free(ids);
+    xc_mset_free(m);
+
+    opts.n_filters = 0;
+    cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
+    cr_expect_gt(xc_mset_size(m), 2);
+    xc_mset_free(m);
+
+    opts.filters = NULL;
+    opts.n_filters = 1;
+    cr_expect_eq(xc_search(q, &opts, &m), XC_ERR_INVALID);
+    xc_query_free(q);
+    xc_db_close(db);
+}
+
 Test(xapianc, filters_or_within_a_call_and_across_calls)
 {
     build(corpus, G_N_ELEMENTS(corpus));
     xc_db_t *db = open_reader();
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
-    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, 0};
+    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, 0, NULL, 0};
     const char *countries[] = {"kg", "uz"};
     const char *types[] = {"entry"};
 
@@ -982,7 +1023,7 @@ Test(xapianc, hits_report_rank_weight_and_data)
     xc_db_t *db = open_reader();
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
-    xc_search_opts_t opts = {1, 1, XC_SORT_RELEVANCE, NULL, 0, 0};
+    xc_search_opts_t opts = {1, 1, XC_SORT_RELEVANCE, NULL, 0, 0, NULL, 0};
     xc_hit_t hit;
     uint64_t total = 0;
     int exact = 0;
@@ -1020,7 +1061,7 @@ Test(xapianc, check_at_least_makes_totals_exact)
     xc_db_t *db;
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
-    xc_search_opts_t opts = {0, 0, XC_SORT_RELEVANCE, NULL, 0, 0};
+    xc_search_opts_t opts = {0, 0, XC_SORT_RELEVANCE, NULL, 0, 0, NULL, 0};
     const char *a[] = {"a"}, *b[] = {"b"};
     uint64_t total = 0;
     int exact = 1;
@@ -1114,7 +1155,7 @@ Test(xapianc, facets_count_every_match_and_each_value_once)
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
     const unsigned slots[] = {XC_SLOT_COUNTRY, XC_SLOT_TYPE};
-    xc_search_opts_t opts = {0, 2, XC_SORT_RELEVANCE, slots, 2, 0};
+    xc_search_opts_t opts = {0, 2, XC_SORT_RELEVANCE, slots, 2, 0, NULL, 0};
     facet_rock_t r = {g_string_new(NULL), 0, 0};
     uint64_t total = 0;
     int exact = 0;
@@ -1184,7 +1225,7 @@ Test(xapianc, facets_agree_however_they_are_counted)
         {"\"words common\"", "uz=700,kz=234", "document=700", 700},
     };
     for (size_t k = 0; k < G_N_ELEMENTS(cases); k++) {
-        xc_search_opts_t opts = {0, 2, XC_SORT_RELEVANCE, slots, 2, 0};
+        xc_search_opts_t opts = {0, 2, XC_SORT_RELEVANCE, slots, 2, 0, NULL, 0};
         facet_rock_t r = {g_string_new(NULL), 0, 0};
         xc_query_t *q = NULL;
         xc_mset_t *m = NULL;
@@ -1216,7 +1257,7 @@ Test(xapianc, facets_agree_however_they_are_counted)
     cr_assert_eq(xc_dbw_close(w), XC_OK);
     cr_assert_eq(xc_db_reopen(db), XC_OK);
     {
-        xc_search_opts_t opts = {0, 2, XC_SORT_RELEVANCE, slots, 1, 0};
+        xc_search_opts_t opts = {0, 2, XC_SORT_RELEVANCE, slots, 1, 0, NULL, 0};
         facet_rock_t r = {g_string_new(NULL), 0, 0};
         xc_query_t *q = NULL;
         xc_mset_t *m = NULL;
@@ -1254,7 +1295,7 @@ positions_of(xc_db_t *db, const char *text)
 {
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
-    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, 0};
+    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, 0, NULL, 0};
     GArray *a = g_array_new(FALSE, FALSE, sizeof(unsigned));
     GString *s = g_string_new(NULL);
 
@@ -1307,7 +1348,7 @@ Test(xapianc, snippet_marks_matches_and_escapes_html)
     xc_db_t *db = open_reader();
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
-    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, 0};
+    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, 0, NULL, 0};
     char *s = NULL;
 
     cr_assert_eq(xc_query_parse(db, "fighters", 0, &q), XC_OK);
@@ -1433,7 +1474,7 @@ Test(xapianc, stored_text_is_packed_and_reads_back_unchanged)
 
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
-    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, 0};
+    xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, 0, NULL, 0};
     cr_assert_eq(xc_query_parse(db, "dialogue", 0, &q), XC_OK);
     cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
     cr_assert_eq(xc_mset_size(m), 1);
