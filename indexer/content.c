@@ -325,6 +325,16 @@ run_batch(extract_pool_t **pool, guint workers, ix_plan_t *plan,
             ix_progress_done(plan->progress, IX_STAGE_EXTRACTED, 1);
             continue;
         }
+        /* Nor are fetched bytes whose hash the index already holds (a
+         * 304, the same body again): the cache checked them against that
+         * hash when it looked the URL up, moments ago. */
+        if (w && src->content_hash
+            && ix_writer_reuse(w, src, src->content_hash)) {
+            src->extracted = TRUE;
+            stats->reused++;
+            ix_progress_done(plan->progress, IX_STAGE_EXTRACTED, 1);
+            continue;
+        }
         bytes = read_source(src, limits);
         if (bytes) {
             hash = hash_bytes(g_bytes_get_data(bytes, NULL),
