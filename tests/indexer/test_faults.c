@@ -211,34 +211,44 @@ typedef struct {
     const char *name;
     const char *stage;
     const char *action;         /* shell, in the repository folder */
-    const char *reason;         /* part of victim.txt's reason */
+    const char *reason;         /* part of the target's reason */
+    const char *target;         /* NULL: victim.txt */
 } swap_case_t;
 
 static const swap_case_t swap_cases[] = {
     { "symlink", "open", "rm victim.txt && ln -s ../secret.txt victim.txt",
-      "a symbolic link, not followed" },
+      "a symbolic link, not followed", NULL },
     { "fifo", "open", "rm victim.txt && mkfifo victim.txt",
-      "not a regular file" },
-    { "folder-link", "open",
+      "not a regular file", NULL },
+    { "replaced", "open",
       "mv victim.txt old.tmp && cp ../secret.txt victim.txt",
-      "changed while being read: replaced by another file" },
+      "changed while being read: replaced by another file", NULL },
+    /* The folder holding it swapped for a link to one holding a file of
+     * the same name: open() follows a link in the middle of a path, the
+     * inode check is what refuses it. */
+    { "folder-link", "open",
+      "mkdir -p ../outside/sub && cp ../secret.txt ../outside/sub/deep.txt "
+      "&& mv sub sub.old && ln -s ../outside/sub sub",
+      "changed while being read: replaced by another file", "sub/deep.txt" },
     { "truncated", "read", "truncate -s 10 victim.txt",
-      "changed while being read: " },
+      "changed while being read: ", NULL },
     { "grown", "read", "cat ../secret.txt >> victim.txt",
-      "changed while being read: " },
+      "changed while being read: ", NULL },
 };
 
 static void
 run_swap_case(const swap_case_t *c)
 {
+    const char *target = c->target ? c->target : "victim.txt";
+    const char *other = c->target ? "victim.txt" : "sub/deep.txt";
     g_autofree char *repo = path_in("repository");
     g_autofree char *data = path_in("var");
     g_autofree char *hook = path_in("hook.sh");
     g_autofree char *script = g_strdup_printf(
         "#!/bin/sh\n"
         "[ \"$1\" = %s ] || exit 0\n"
-        "case \"$2\" in */victim.txt) ;; *) exit 0;; esac\n"
-        "cd '%s' && %s\n", c->stage, repo, c->action);
+        "case \"$2\" in */%s) ;; *) exit 0;; esac\n"
+        "cd '%s' && %s\n", c->stage, target, repo, c->action);
     g_autofree char *env_hook = g_strconcat("CTMAP_READ_HOOK=", hook, NULL);
     g_autofree char *err = NULL, *index = NULL;
     g_autoptr(JsonParser) report = NULL;
@@ -252,6 +262,8 @@ run_swap_case(const swap_case_t *c)
     write_file("repository/victim.txt", "Victim notes on prison reform, "
                "victimword and more words to make it longer than ten "
                "bytes.\n");
+    write_file("repository/sub/deep.txt", "Deep notes on border control, "
+               "deepword.\n");
     write_file("secret.txt", "Root only: secretword.\n");
     cr_assert(g_file_set_contents(hook, script, -1, NULL));
     cr_assert_eq(g_chmod(hook, 0755), 0);
@@ -260,7 +272,8 @@ run_swap_case(const swap_case_t *c)
     cr_assert_eq(rc, 0, "%s: exit %d: %s", c->name, rc, err);
     report = load_report(data);
     assert_source(report, "good.txt", "indexed", NULL);
-    assert_source(report, "victim.txt", "broken", c->reason);
+    assert_source(report, target, "broken", c->reason);
+    assert_source(report, other, "indexed", NULL);
     index = dump_index(data);
     cr_assert(strstr(index, "goodword"), "%s: the good file lost", c->name);
     cr_assert_null(strstr(index, "secretword"), "%s: the secret was indexed",
