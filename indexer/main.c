@@ -249,9 +249,15 @@ mark_repository_pages(ix_plan_t *plan)
     for (guint i = 0; i < plan->sources->len; i++) {
         ix_source_t *src = g_ptr_array_index(plan->sources, i);
 
-        for (guint p = 0; src->url && repository_pages[p]; p++)
-            if (g_str_has_prefix(src->url, repository_pages[p]))
+        for (guint p = 0; src->url && repository_pages[p]; p++) {
+            gsize n = strlen(repository_pages[p]);
+
+            /* On a path boundary: "counter-terrorism-old" is another
+             * page. */
+            if (strncmp(src->url, repository_pages[p], n) == 0
+                && strchr("/?#", src->url[n]))
                 src->follow = TRUE;
+        }
     }
 }
 
