@@ -495,6 +495,63 @@ JsonNode *ix_report_build(const ix_plan_t *plan, const ix_counts_t *counts,
 /* Writes @report to @path atomically (temporary file, then rename). */
 gboolean ix_report_write(JsonNode *report, const char *path, GError **error);
 
+/* ---------------------------------------------------------------- Run */
+
+/* What a run is asked to do: the command line of DESIGN.md, parsed and
+ * checked (config.c).  Every string is owned (ix_run_opts_clear()). */
+typedef struct {
+    char *data_dir;             /* default "var" */
+    char **mappings;            /* NULL: the embedded one (see ix_run()) */
+    char **repositories;
+    char *urls;
+    char **mirrors;             /* "FROM=TO" */
+    gboolean offline;
+    int jobs;                   /* 0: ix_fetch_opts_init()'s default */
+    int follow;                 /* 0..10 */
+    int max_discovered;         /* per followed page, default 200; 0:
+                                 * no limit */
+    int max_terms;              /* per document, default 200,000; 0: no
+                                 * cap */
+    int writer_memory;          /* MB of growth before an early commit,
+                                 * default 512; 0: none */
+    gboolean full;
+    gboolean allow_private;
+    gboolean strict;
+    char *report;               /* default DATA_DIR/report.json */
+    gboolean quiet;
+    char *corpus_dir;           /* default CTMAP_CORPUS_DIR */
+    int max_shrink;             /* percent, 0..100; default 20 */
+    gboolean allow_shrink;
+} ix_run_opts_t;
+
+/* Sets the defaults. */
+void ix_run_opts_init(ix_run_opts_t *o);
+/* Parses and checks @argv into @o (ix_run_opts_init() first), filling in
+ * the defaults left; FALSE with IX_ERROR_USAGE (or GOption's error) on a
+ * bad command line. */
+gboolean ix_run_opts_parse(ix_run_opts_t *o, int *argc, char ***argv,
+                           GError **error);
+void ix_run_opts_clear(ix_run_opts_t *o);
+
+/* What a run that wrote the index leaves for its caller. */
+typedef struct {
+    /* TRUE when the index was updated but the run still failed (no
+     * extraction workers; --strict and unreachable documents): exit 1. */
+    gboolean failed;
+    char *report_path;          /* owned */
+} ix_run_result_t;
+
+void ix_run_result_clear(ix_run_result_t *r);
+
+/* One indexer run, in named steps (run.c): open (lock, clean-up, previous
+ * index, writer), plan, collect, guard (keep and shrink), write, finish
+ * (changes, report, metadata, swap).  FALSE when the index was not
+ * updated: IX_ERROR_USAGE for a bad option value (exit 2), any other code
+ * for exit 1; the message says what to do.  Progress, notes and the
+ * summary go to stderr unless @o->quiet. */
+gboolean ix_run(const ix_run_opts_t *o, ix_run_result_t *result,
+                GError **error);
+
 G_END_DECLS
 
 #endif /* CTMAP_INDEXER_INDEXER_H */

@@ -571,3 +571,104 @@ Test(cli, repository_files_are_extracted_and_reported)
         xc_db_close(db);
     }
 }
+
+/* ---------------------------------------------------------------- ix_run */
+
+TestSuite(run, .init = setup, .fini = teardown);
+
+/* A run driven in-process: the steps of ix_run() write the index, the
+ * report and the schema a later run and searchd check. */
+Test(run, in_process_run_writes_index_and_report)
+{
+    g_autofree char *index = g_build_filename(tmp, "index", NULL);
+    g_autofree char *report = g_build_filename(tmp, "report.json", NULL);
+    g_autoptr(GError) error = NULL;
+    ix_run_opts_t o;
+    ix_run_result_t res;
+    xc_db_t *db = NULL;
+    uint64_t docs = 0;
+    char *schema = NULL;
+    char *argv0[] = {"ctmap-indexer", "--quiet", "--offline", "--data-dir",
+                     tmp, NULL};
+    char **argv = argv0;
+    int argc = G_N_ELEMENTS(argv0) - 1;
+
+    ix_run_opts_init(&o);
+    cr_assert(ix_run_opts_parse(&o, &argc, &argv, &error), "%s",
+              error ? error->message : "");
+    cr_assert_str_eq(o.report, report);
+    cr_assert(ix_run(&o, &res, &error), "%s", error ? error->message : "");
+    cr_expect_not(res.failed);
+    cr_expect_str_eq(res.report_path, report);
+    cr_expect(g_file_test(report, G_FILE_TEST_EXISTS));
+    cr_assert_eq(xc_db_open(index, &db, NULL), XC_OK);
+    cr_assert_eq(xc_db_doccount(db, &docs), XC_OK);
+    cr_expect_gt(docs, 200);
+    cr_assert_eq(xc_db_get_metadata(db, XC_META_SCHEMA, &schema), XC_OK);
+    cr_expect_str_eq(schema, XC_SCHEMA_VERSION);
+    free(schema);
+    xc_db_close(db);
+    ix_run_result_clear(&res);
+    ix_run_opts_clear(&o);
+}
+
+/* Bad values are usage errors (exit 2), caught before any work. */
+Test(run, bad_option_values_are_usage_errors)
+{
+    static const char *const bad[][2] = {
+        {"--follow", "11"}, {"--max-shrink", "101"}, {"--jobs", "300"},
+        {"--jobs", "-1"},
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autoptr(GError) error = NULL;
+        ix_run_opts_t o;
+        char *argv0[] = {"ctmap-indexer", (char *)bad[i][0],
+                         (char *)bad[i][1], NULL};
+        char **argv = argv0;
+        int argc = 3;
+
+        ix_run_opts_init(&o);
+        cr_expect_not(ix_run_opts_parse(&o, &argc, &argv, &error), "%s %s",
+                      bad[i][0], bad[i][1]);
+        cr_expect(g_error_matches(error, IX_ERROR, IX_ERROR_USAGE));
+        ix_run_opts_clear(&o);
+    }
+}
+
+/* An index of another schema is not updated in place; --full rebuilds
+ * it. */
+Test(run, other_schema_needs_full)
+{
+    g_autofree char *index = g_build_filename(tmp, "index", NULL);
+    ix_run_opts_t o;
+    ix_run_result_t res;
+    xc_dbw_t *w = NULL;
+
+    for (int pass = 0; pass < 3; pass++) {
+        g_autoptr(GError) error = NULL;
+        /* Parsing takes the options out of argv: a new one each pass. */
+        char *argv0[] = {"ctmap-indexer", "--quiet", "--offline",
+                         "--data-dir", tmp, NULL};
+        char **argv = argv0;
+        int argc = G_N_ELEMENTS(argv0) - 1;
+        gboolean ok;
+
+        ix_run_opts_init(&o);
+        cr_assert(ix_run_opts_parse(&o, &argc, &argv, &error));
+        o.full = pass == 2;
+        ok = ix_run(&o, &res, &error);
+        cr_expect_eq(ok, pass != 1, "pass %d: %s", pass,
+                     error ? error->message : "");
+        if (pass == 1)
+            cr_expect(strstr(error->message, "--full rebuilds it"), "%s",
+                      error->message);
+        ix_run_result_clear(&res);
+        ix_run_opts_clear(&o);
+        if (pass == 0) {
+            cr_assert_eq(xc_dbw_open(index, 0, &w, NULL), XC_OK);
+            cr_assert_eq(xc_dbw_set_metadata(w, XC_META_SCHEMA, "0"), XC_OK);
+            cr_assert_eq(xc_dbw_close(w), XC_OK);
+        }
+    }
+}
