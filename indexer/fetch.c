@@ -77,7 +77,6 @@ ix_fetch_opts_init(ix_fetch_opts_t *o)
     o->max_redirects = 5;
     o->retries = 3;
     o->backoff_ms = 500;
-    o->max_discovered = 200;
 }
 
 static void

@@ -198,7 +198,8 @@ typedef struct {
     guint retries;              /* transient failures, 3 */
     guint backoff_ms;           /* first retry delay, doubling (500) */
     guint max_discovered;       /* new documents one followed page may
-                                 * add (200; 0: no limit) */
+                                 * add (0: no limit, the default here;
+                                 * the command line's is in config.c) */
     gboolean offline;           /* the cache alone */
     gboolean allow_private;     /* allow loopback/private/link-local */
     GPtrArray *mirrors;         /* (element-type ix_mirror_t) (nullable) */
