@@ -236,52 +236,22 @@ works(const char *status)
            || g_strcmp0(status, "unchanged") == 0;
 }
 
-static void
-add_item(JsonBuilder *b, const char *id, gboolean entry, const char *title,
-         const char *url, const char *edition)
+/* Returns: (transfer full) (nullable): when the previous run finished,
+ * from its summary; "" when the summary does not say; NULL without a
+ * previous run. */
+static char *
+previous_finished(const ix_prev_t *prev)
 {
-    json_builder_begin_object(b);
-    ix__json_add_string(b, "id", id);
-    ix__json_add_string(b, "title", title);
-    if (entry)
-        ix__json_add_string(b, "edition", edition);
-    else
-        ix__json_add_string(b, "url", url);
-    json_builder_end_object(b);
-}
+    g_autoptr(JsonParser) parser = NULL;
 
-/* One list ("added", "changed" or "removed") of entries or documents. */
-typedef struct {
-    JsonBuilder *b[2][3];       /* [entry][kind] */
-    guint n[2][3];
-} lists_t;
-
-enum { ADDED, CHANGED, REMOVED };
-
-static void
-lists_add(lists_t *l, int kind, const char *id, gboolean entry,
-          const char *title, const char *url, const char *edition)
-{
-    add_item(l->b[entry][kind], id, entry, title, url, edition);
-    l->n[entry][kind]++;
-}
-
-static void
-link_item(JsonBuilder *b, const ix_source_t *src, const char *last_worked)
-{
-    json_builder_begin_object(b);
-    ix__json_add_string(b, "id", src->id);
-    ix__json_add_string(b, "url", src->url);
-    ix__json_add_string(b, "title", src->title);
-    ix__json_add_string(b, "status", ix_status_name(src->status));
-    ix__json_add_string(b, "reason", src->reason);
-    ix__json_add_string(b, "last_worked", last_worked);
-    json_builder_set_member_name(b, "cited_by");
-    json_builder_begin_array(b);
-    for (guint i = 0; i < src->links->len; i++)
-        json_builder_add_string_value(b, g_ptr_array_index(src->links, i));
-    json_builder_end_array(b);
-    json_builder_end_object(b);
+    if (!prev->last_run)
+        return NULL;
+    parser = json_parser_new();
+    if (!json_parser_load_from_data(parser, prev->last_run, -1, NULL)
+        || !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
+        return NULL;
+    return g_strdup(json_object_get_string_member_with_default(
+        json_node_get_object(json_parser_get_root(parser)), "finished", ""));
 }
 
 /* Sorted, so that the report lists removals the same way on every run. */
@@ -292,41 +262,44 @@ by_string(gconstpointer a, gconstpointer b)
 }
 
 static void
-close_lists(JsonBuilder *b, lists_t *l, gboolean entry)
+list_add(ix_changes_t *c, int kind, const char *id, gboolean entry,
+         const char *title, const char *url, const char *edition)
 {
-    static const char *const names[] = { "added", "changed", "removed" };
+    ix_change_t item = {id, title, url, edition};
 
-    json_builder_set_member_name(b, entry ? "entries" : "documents");
-    json_builder_begin_object(b);
-    for (int k = 0; k < 3; k++) {
-        json_builder_end_array(l->b[entry][k]);
-        json_builder_set_member_name(b, names[k]);
-        json_builder_add_value(b, json_builder_get_root(l->b[entry][k]));
-    }
-    json_builder_end_object(b);
+    g_array_append_val(c->lists[entry][kind], item);
 }
 
-JsonNode *
-ix_changes_build(const ix_prev_t *prev, const ix_plan_t *plan,
-                 GHashTable *keep, const ix_writer_t *w)
+static void
+link_add(GArray *links, const ix_source_t *src, const char *last_worked)
 {
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    g_autoptr(JsonBuilder) dead = json_builder_new();
-    g_autoptr(JsonBuilder) back = json_builder_new();
+    ix_link_change_t item = {src, g_strdup(last_worked)};
+
+    g_array_append_val(links, item);
+}
+
+static void
+link_change_clear(gpointer data)
+{
+    g_free(((ix_link_change_t *)data)->last_worked);
+}
+
+ix_changes_t *
+ix_changes_compute(const ix_prev_t *prev, const ix_plan_t *plan,
+                   GHashTable *keep, const ix_writer_t *w)
+{
+    ix_changes_t *c = g_new0(ix_changes_t, 1);
     g_autoptr(GPtrArray) gone = g_ptr_array_new();
-    lists_t l = { { { NULL } }, { { 0 } } };
-    guint n_dead = 0, n_back = 0;
     GHashTableIter it;
     gpointer key;
 
     for (int e = 0; e < 2; e++)
-        for (int k = 0; k < 3; k++) {
-            l.b[e][k] = json_builder_new();
-            json_builder_begin_array(l.b[e][k]);
-        }
-    json_builder_begin_array(dead);
-    json_builder_begin_array(back);
-
+        for (int k = 0; k < IX_CHANGE_N; k++)
+            c->lists[e][k] = g_array_new(FALSE, FALSE, sizeof(ix_change_t));
+    for (int d = 0; d < 2; d++) {
+        c->links[d] = g_array_new(FALSE, FALSE, sizeof(ix_link_change_t));
+        g_array_set_clear_func(c->links[d], link_change_clear);
+    }
     for (guint i = 0; i < plan->sources->len; i++) {
         const ix_source_t *src = g_ptr_array_index(plan->sources, i);
         const ix_prev_source_t *p = g_hash_table_lookup(prev->sources,
@@ -336,13 +309,13 @@ ix_changes_build(const ix_prev_t *prev, const ix_plan_t *plan,
         ix_outcome_t o = ix_writer_outcome(w, src->id);
 
         if (!p) {
-            lists_add(&l, ADDED, src->id, entry, src->title, src->url,
-                      src->edition);
+            list_add(c, IX_CHANGE_ADDED, src->id, entry, src->title,
+                     src->url, src->edition);
             continue;
         }
         if (o == IX_OUTCOME_UPDATED)
-            lists_add(&l, CHANGED, src->id, entry, src->title, src->url,
-                      src->edition);
+            list_add(c, IX_CHANGE_CHANGED, src->id, entry, src->title,
+                     src->url, src->edition);
         if (entry || !src->url || !p->status)
             continue;
         if (works(p->status) && src->status == IX_STATUS_UNREACHABLE) {
@@ -350,12 +323,12 @@ ix_changes_build(const ix_prev_t *prev, const ix_plan_t *plan,
              * this one failed; the old record knows it too. */
             g_autofree char *when = ix__iso_time(src->fetched_at);
 
-            link_item(dead, src, when ? when : p->fetched_at);
-            n_dead++;
-        } else if (g_strcmp0(p->status, "unreachable") == 0
+            link_add(c->links[IX_LINK_DEAD], src,
+                     when ? when : p->fetched_at);
+        } else if (g_strcmp0(p->status,
+                             ix_status_name(IX_STATUS_UNREACHABLE)) == 0
                    && works(status)) {
-            link_item(back, src, p->fetched_at);
-            n_back++;
+            link_add(c->links[IX_LINK_BACK], src, p->fetched_at);
         }
     }
 
@@ -368,61 +341,136 @@ ix_changes_build(const ix_prev_t *prev, const ix_plan_t *plan,
         const char *id = g_ptr_array_index(gone, i);
         const ix_prev_source_t *p = g_hash_table_lookup(prev->sources, id);
 
-        lists_add(&l, REMOVED, id, p->entry, p->title, p->url, p->edition);
+        list_add(c, IX_CHANGE_REMOVED, id, p->entry, p->title, p->url,
+                 p->edition);
     }
+    c->previous_run = previous_finished(prev);
+    return c;
+}
+
+void
+ix_changes_free(ix_changes_t *c)
+{
+    if (!c)
+        return;
+    for (int e = 0; e < 2; e++)
+        for (int k = 0; k < IX_CHANGE_N; k++)
+            g_array_unref(c->lists[e][k]);
+    for (int d = 0; d < 2; d++)
+        g_array_unref(c->links[d]);
+    g_free(c->previous_run);
+    g_free(c);
+}
+
+/* ---------------------------------------------------------------- Writing */
+
+static void
+write_item(JsonBuilder *b, const ix_change_t *item, gboolean entry)
+{
+    json_builder_begin_object(b);
+    ix__json_add_string(b, "id", item->id);
+    ix__json_add_string(b, "title", item->title);
+    if (entry)
+        ix__json_add_string(b, "edition", item->edition);
+    else
+        ix__json_add_string(b, "url", item->url);
+    json_builder_end_object(b);
+}
+
+static void
+write_link(JsonBuilder *b, const ix_link_change_t *l)
+{
+    const ix_source_t *src = l->src;
+
+    json_builder_begin_object(b);
+    ix__json_add_string(b, "id", src->id);
+    ix__json_add_string(b, "url", src->url);
+    ix__json_add_string(b, "title", src->title);
+    ix__json_add_string(b, "status", ix_status_name(src->status));
+    ix__json_add_string(b, "reason", src->reason);
+    ix__json_add_string(b, "last_worked", l->last_worked);
+    json_builder_set_member_name(b, "cited_by");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < src->links->len; i++)
+        json_builder_add_string_value(b, g_ptr_array_index(src->links, i));
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+}
+
+static void
+write_lists(JsonBuilder *b, const ix_changes_t *c, gboolean entry)
+{
+    static const char *const names[] = { "added", "changed", "removed" };
+
+    json_builder_set_member_name(b, entry ? "entries" : "documents");
+    json_builder_begin_object(b);
+    for (int k = 0; k < IX_CHANGE_N; k++) {
+        GArray *list = c->lists[entry][k];
+
+        json_builder_set_member_name(b, names[k]);
+        json_builder_begin_array(b);
+        for (guint i = 0; i < list->len; i++)
+            write_item(b, &g_array_index(list, ix_change_t, i), entry);
+        json_builder_end_array(b);
+    }
+    json_builder_end_object(b);
+}
+
+static void
+write_links(JsonBuilder *b, const char *name, GArray *links)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_begin_array(b);
+    for (guint i = 0; i < links->len; i++)
+        write_link(b, &g_array_index(links, ix_link_change_t, i));
+    json_builder_end_array(b);
+}
+
+JsonNode *
+ix_changes_write(const ix_changes_t *c)
+{
+    static const char *const names[2][IX_CHANGE_N] = {
+        { "documents_added", "documents_changed", "documents_removed" },
+        { "entries_added", "entries_changed", "entries_removed" },
+    };
+    g_autoptr(JsonBuilder) b = json_builder_new();
 
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "previous_run");
-    if (prev->last_run) {
-        g_autoptr(JsonParser) parser = json_parser_new();
-
-        if (json_parser_load_from_data(parser, prev->last_run, -1, NULL)
-            && JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
-            JsonObject *o = json_node_get_object(
-                json_parser_get_root(parser));
-
-            json_builder_add_string_value(b,
-                json_object_get_string_member_with_default(o, "finished",
-                                                           ""));
-        } else {
-            json_builder_add_null_value(b);
-        }
-    } else {
+    if (c->previous_run)
+        json_builder_add_string_value(b, c->previous_run);
+    else
         json_builder_add_null_value(b);
-    }
     json_builder_set_member_name(b, "counts");
     json_builder_begin_object(b);
-    {
-        static const char *const names[2][3] = {
-            { "documents_added", "documents_changed", "documents_removed" },
-            { "entries_added", "entries_changed", "entries_removed" },
-        };
-
-        for (int e = 1; e >= 0; e--)
-            for (int k = 0; k < 3; k++) {
-                json_builder_set_member_name(b, names[e][k]);
-                json_builder_add_int_value(b, l.n[e][k]);
-            }
-    }
+    for (int e = 1; e >= 0; e--)
+        for (int k = 0; k < IX_CHANGE_N; k++) {
+            json_builder_set_member_name(b, names[e][k]);
+            json_builder_add_int_value(b, c->lists[e][k]->len);
+        }
     json_builder_set_member_name(b, "links_newly_dead");
-    json_builder_add_int_value(b, n_dead);
+    json_builder_add_int_value(b, c->links[IX_LINK_DEAD]->len);
     json_builder_set_member_name(b, "links_newly_back");
-    json_builder_add_int_value(b, n_back);
+    json_builder_add_int_value(b, c->links[IX_LINK_BACK]->len);
     json_builder_end_object(b);
-    close_lists(b, &l, TRUE);
-    close_lists(b, &l, FALSE);
+    write_lists(b, c, TRUE);
+    write_lists(b, c, FALSE);
     json_builder_set_member_name(b, "links");
     json_builder_begin_object(b);
-    json_builder_end_array(dead);
-    json_builder_set_member_name(b, "newly_dead");
-    json_builder_add_value(b, json_builder_get_root(dead));
-    json_builder_end_array(back);
-    json_builder_set_member_name(b, "newly_back");
-    json_builder_add_value(b, json_builder_get_root(back));
+    write_links(b, "newly_dead", c->links[IX_LINK_DEAD]);
+    write_links(b, "newly_back", c->links[IX_LINK_BACK]);
     json_builder_end_object(b);
     json_builder_end_object(b);
-    for (int e = 0; e < 2; e++)
-        for (int k = 0; k < 3; k++)
-            g_object_unref(l.b[e][k]);
     return json_builder_get_root(b);
+}
+
+JsonNode *
+ix_changes_build(const ix_prev_t *prev, const ix_plan_t *plan,
+                 GHashTable *keep, const ix_writer_t *w)
+{
+    ix_changes_t *c = ix_changes_compute(prev, plan, keep, w);
+    JsonNode *node = ix_changes_write(c);
+
+    ix_changes_free(c);
+    return node;
 }

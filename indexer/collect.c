@@ -24,14 +24,14 @@ is_network_url(const char *url)
                    || g_ascii_strncasecmp(url, "https://", 8) == 0);
 }
 
-/* Planned documents carry status unreachable, reason "not fetched" until
- * a fetch has been tried. */
+/* A planned document whose fetch was not tried yet (and that no other
+ * step gave a status or a file since). */
 static gboolean
 awaits_fetch(const ix_source_t *src)
 {
     return src->type == IX_SOURCE_DOCUMENT && !src->path
+           && src->fetch == IX_FETCH_PENDING
            && src->status == IX_STATUS_UNREACHABLE
-           && g_strcmp0(src->reason, "not fetched") == 0
            && is_network_url(src->url);
 }
 
@@ -48,6 +48,7 @@ on_fetched(guint index, const ix_fetch_result_t *r, gpointer rock)
     ix_source_t *src = g_ptr_array_index(f->srcs, index);
 
     ix_progress_done(f->progress, IX_STAGE_FETCHED, 1);
+    src->fetch = IX_FETCH_TRIED;
     src->fetched_at = r->fetched_at;
     g_free(src->reason);
     src->reason = r->reason ? g_strdup(r->reason) : NULL;
@@ -158,7 +159,8 @@ add_discovered(ix_plan_t *plan, const ix_source_t *page, const char *link,
     }
     doc->host = g_strndup(bare_host(url), strcspn(bare_host(url), "/?#:"));
     doc->status = IX_STATUS_UNREACHABLE;
-    doc->reason = g_strdup("not fetched");
+    doc->reason = g_strdup(IX_REASON_NOT_FETCHED);
+    doc->fetch = IX_FETCH_PENDING;
     doc->depth = page->depth + 1;
     doc->section = page->section;
     doc->found_on = g_strdup(page->url);

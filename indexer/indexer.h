@@ -49,6 +49,20 @@ typedef enum {
 /* Returns: (transfer none): "entry" or "document". */
 const char *ix_type_name(ix_source_type_t type);
 
+/* Where a cited document's bytes stand: the collect step fetches those
+ * IX_FETCH_PENDING, once per run. */
+typedef enum {
+    IX_FETCH_NONE = 0,          /* nothing to fetch (entries, local files) */
+    IX_FETCH_PENDING,           /* planned: status unreachable, reason
+                                 * "not fetched", until a fetch is tried */
+    IX_FETCH_TRIED              /* the fetch ran; status and reason say
+                                 * how it went */
+} ix_fetch_state_t;
+
+/* The reason a planned document gives until it is fetched (the report
+ * shows it for documents a run never tried). */
+#define IX_REASON_NOT_FETCHED "not fetched"
+
 /* One search document: a mapping entry or a cited document.  Every string
  * array owns its elements. */
 typedef struct {
@@ -60,6 +74,7 @@ typedef struct {
     char *host;                 /* (nullable) */
     ix_status_t status;
     char *reason;               /* (nullable) */
+    ix_fetch_state_t fetch;
     char section;               /* 'A'..'E' or 0 */
     char *kind;                 /* kind slug */
     char *lang;                 /* "en", "ru" or "" when unknown */
@@ -247,15 +262,6 @@ typedef struct {
                                  * failure; the indexer may keep that
                                  * copy's text, with from_cache set) */
     char *content_hash;         /* (nullable) SHA-256 hex of the bytes */
-    char *text_digest;          /* (nullable) set when the text is not in
-                                 * @passages but in the index (bytes
-                                 * unchanged) or in the spool: the writer
-                                 * reads it only if it must rewrite */
-    char *file_stamp;           /* (nullable) repository files: size,
-                                 * mtime and inode as the plan saw them */
-    struct ix_spool *spool;     /* (nullable) (transfer none) the plan's
-                                 * spool holding the text, at spool_off */
-    guint64 spool_off, spool_len;
     gint64 fetched_at;          /* unix seconds of the last good fetch */
     gboolean from_cache;        /* @body_path holds bytes from an
                                  * earlier fetch (offline, 304, or a
@@ -455,9 +461,38 @@ GHashTable *ix_prev_keep(const ix_prev_t *prev, const ix_plan_t *plan,
 /* Number of sources of @prev that @keep does not have. */
 guint ix_prev_count_gone(const ix_prev_t *prev, GHashTable *keep);
 
-/* The change report against the previous run: entries and documents
- * added, changed and removed, and cited links newly dead or newly back
- * with the date each last worked.  Returns: (transfer full). */
+/* The changes against the previous run (changes.c): entries and
+ * documents added, changed and removed, and cited links newly dead or
+ * newly back with the date each last worked.  The strings are borrowed
+ * from the plan and the previous index, which must outlive it. */
+enum { IX_CHANGE_ADDED, IX_CHANGE_CHANGED, IX_CHANGE_REMOVED, IX_CHANGE_N };
+enum { IX_LINK_DEAD, IX_LINK_BACK };
+
+typedef struct {
+    const char *id, *title, *url, *edition;
+} ix_change_t;
+
+typedef struct {
+    const ix_source_t *src;
+    char *last_worked;          /* (nullable) owned, ISO 8601 */
+} ix_link_change_t;
+
+typedef struct {
+    GArray *lists[2][IX_CHANGE_N];  /* [entry][IX_CHANGE_*] ix_change_t */
+    GArray *links[2];               /* [IX_LINK_*] ix_link_change_t */
+    char *previous_run;             /* (nullable) when it finished */
+} ix_changes_t;
+
+/* Computes the changes.  Returns: (transfer full) (free with
+ * ix_changes_free()). */
+ix_changes_t *ix_changes_compute(const ix_prev_t *prev,
+                                 const ix_plan_t *plan, GHashTable *keep,
+                                 const ix_writer_t *w);
+void ix_changes_free(ix_changes_t *c);
+/* The change report (DESIGN.md) of @c.  Returns: (transfer full). */
+JsonNode *ix_changes_write(const ix_changes_t *c);
+/* ix_changes_compute() and ix_changes_write() at once.  Returns:
+ * (transfer full). */
 JsonNode *ix_changes_build(const ix_prev_t *prev, const ix_plan_t *plan,
                            GHashTable *keep, const ix_writer_t *w);
 

@@ -402,7 +402,8 @@ plan_links(ix_plan_t *plan, const corpus_entry_t *e, ix_source_t *entry)
         } else {
             doc->status = IX_STATUS_UNREACHABLE;
             g_free(doc->reason);
-            doc->reason = g_strdup("not fetched");
+            doc->reason = g_strdup(IX_REASON_NOT_FETCHED);
+            doc->fetch = IX_FETCH_PENDING;
         }
     }
 
@@ -706,7 +707,9 @@ ix_plan_add_urls(ix_plan_t *plan, const char *path, GError **error)
             doc->kind = g_strdup("publication");
             doc->status = link->kind == CORPUS_LINK_FILE
                           ? IX_STATUS_LOCAL_PATH : IX_STATUS_UNREACHABLE;
-            doc->reason = g_strdup("not fetched");
+            doc->reason = g_strdup(IX_REASON_NOT_FETCHED);
+            if (doc->status == IX_STATUS_UNREACHABLE)
+                doc->fetch = IX_FETCH_PENDING;
             g_ptr_array_add(plan->sources, doc);
             g_hash_table_insert(plan->by_id, doc->id, doc);
             plan->n_documents++;

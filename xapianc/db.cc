@@ -113,6 +113,7 @@ xc_db_open(const char *path, xc_db_t **out, char **errmsg)
     return guard_open(errmsg, [&]() -> xc_status_t {
         std::unique_ptr<xc_db_t> db(new xc_db_t());
         db->db = Xapian::Database(path);
+        db->stem = make_stem();
         *out = db.release();
         return XC_OK;
     });

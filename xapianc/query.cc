@@ -167,6 +167,60 @@ using namespace xc_int;
 
 /* ---------------------------------------------------------------- Queries */
 
+/* The parser of a handle, built on its first query: a QueryParser with
+ * nine field processors, a stemmer and a stopper cost more to set up
+ * than most queries cost to parse.  It reads the database through a copy
+ * of the handle's Xapian::Database, which shares its reopen(). */
+struct xc_int::parser_t {
+    Xapian::QueryParser qp;
+    const Xapian::Stopper *stopper = nullptr;  /* owned by qp */
+    YearProcessor *year = nullptr;             /* owned by qp */
+    /* XC_META_PHRASE_TERMS, as read at revision phrase_rev. */
+    bool phrase_terms = false;
+    bool phrase_known = false;
+    Xapian::rev phrase_rev = 0;
+};
+
+static parser_t &
+parser_of(xc_db_t *db)
+{
+    if (db->parser)
+        return *db->parser;
+    auto p = std::make_shared<parser_t>();
+    Xapian::QueryParser &qp = p->qp;
+
+    p->stopper = make_stopper();
+    qp.set_database(db->db);
+    qp.set_stemmer(db->stem);
+    qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+    qp.set_stopper(p->stopper);
+    qp.set_default_op(Xapian::Query::OP_OR);
+    qp.add_prefix("title", XC_PREFIX_TITLE);
+    qp.add_prefix("org", XC_PREFIX_ORGTEXT);
+    for (const xc_field_info_t &f : xc_fields)
+        if (f.query)
+            qp.add_boolean_prefix(f.query,
+                                  (new BoolProcessor(f.prefix))->release());
+    p->year = new YearProcessor(db->db);
+    qp.add_boolean_prefix("year", p->year->release());
+    db->parser = p;
+    return *p;
+}
+
+/* The metadata can change with each revision (a writer that adds
+ * synonyms sets it to "0"), so it is read again when the revision moved. */
+static bool
+phrase_terms(xc_db_t *db, parser_t &p)
+{
+    Xapian::rev rev = db->db.get_revision();
+    if (!p.phrase_known || rev != p.phrase_rev) {
+        p.phrase_terms = db->db.get_metadata(XC_META_PHRASE_TERMS) == "1";
+        p.phrase_rev = rev;
+        p.phrase_known = true;
+    }
+    return p.phrase_terms;
+}
+
 /* The parser: the default operator stays OR (ranked by BM25, which puts
  * documents with every word first) because AND loses recall on long
  * natural-language queries.  Free-text prefixes title: and org:, boolean
@@ -198,24 +252,11 @@ xc_query_parse(xc_db_t *db, const char *text, unsigned flags,
             return XC_OK;
         }
 
-        Xapian::QueryParser qp;
-        const Xapian::Stopper *stopper = make_stopper();
-        qp.set_database(db->db);
-        qp.set_stemmer(make_stem());
-        qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
-        qp.set_stopper(stopper);
-        qp.set_default_op(Xapian::Query::OP_OR);
-        qp.add_prefix("title", XC_PREFIX_TITLE);
-        qp.add_prefix("org", XC_PREFIX_ORGTEXT);
-        for (const xc_field_info_t &f : xc_fields)
-            if (f.query)
-                qp.add_boolean_prefix(
-                    f.query, (new BoolProcessor(f.prefix))->release());
-        /* The parser owns the processor; @year stays valid while qp
-         * lives, which is all we need it for. */
-        YearProcessor *year = new YearProcessor(db->db);
-        qp.add_boolean_prefix("year", year->release());
+        parser_t &p = parser_of(db);
+        Xapian::QueryParser &qp = p.qp;
+        YearProcessor *year = p.year;
 
+        year->error.clear();
         unsigned extra = 0;
         if (flags & XC_PARSE_SYNONYMS)
             extra |= Xapian::QueryParser::FLAG_SYNONYM |
@@ -231,14 +272,12 @@ xc_query_parse(xc_db_t *db, const char *text, unsigned flags,
         if (!year->error.empty())
             throw Xapian::QueryParserError(year->error);
 
-        if (parsed.empty() || all_stopwords(parsed, *stopper)) {
+        if (parsed.empty() || all_stopwords(parsed, *p.stopper)) {
             q->empty = true;
             q->query = Xapian::Query::MatchNothing;
         } else {
             bool changed = false;
-            q->query = expand_phrases(
-                parsed, db->db.get_metadata(XC_META_PHRASE_TERMS) == "1",
-                &changed);
+            q->query = expand_phrases(parsed, phrase_terms(db, p), &changed);
         }
         *out = q.release();
         return XC_OK;

@@ -251,7 +251,7 @@ xc_mset_positions(xc_mset_t *m, size_t i, xc_pos_cb cb, void *rock)
         if (stems.empty())
             return XC_OK;
 
-        Xapian::Stem stem = make_stem();
+        const Xapian::Stem &stem = m->db->stem;
         for (auto t = db.termlist_begin(did); t != db.termlist_end(did);
              ++t) {
             std::string term = *t;
@@ -297,7 +297,7 @@ xc_mset_snippet(xc_mset_t *m, const char *text, size_t max_len, char **out)
     *out = nullptr;
     return guard(m->db->err, [&]() -> xc_status_t {
         std::string s = m->mset.snippet(
-            text, max_len, make_stem(), Xapian::MSet::SNIPPET_EXHAUSTIVE,
+            text, max_len, m->db->stem, Xapian::MSet::SNIPPET_EXHAUSTIVE,
             "<mark>", "</mark>", "...");
         *out = dup_bytes(s);
         return XC_OK;

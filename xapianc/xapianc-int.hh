@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <exception>
 #include <map>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -32,11 +33,19 @@ struct facet_column {
     std::vector<std::string> names;
 };
 
+namespace xc_int {
+struct parser_t;                /* query.cc */
+}
+
 struct xc_db {
     Xapian::Database db;
     std::string err;            /* message of the last failed call */
     /* Facet columns of this handle's revision (count_facets()). */
     std::map<unsigned, facet_column> columns;
+    /* Built once per handle: the stemmer of queries, positions and
+     * snippets, and the query parser (xc_query_parse()). */
+    Xapian::Stem stem;
+    std::shared_ptr<xc_int::parser_t> parser;
 };
 
 /* A multi-word synonym key and the one-word synonyms it stands for. */

@@ -54,13 +54,18 @@ typedef struct xc_mset xc_mset_t;   /* one page of results plus facets */
  * caller frees with free()) says why: XC_ERR_NO_INDEX when it is missing or
  * unreadable. */
 xc_status_t xc_db_open(const char *path, xc_db_t **out, char **errmsg);
+/* Every xc_query_t and xc_mset_t made from @db must be freed first: they
+ * borrow it. */
 void xc_db_close(xc_db_t *db);          /* accepts NULL */
 
 /* Returns: (transfer none): the message of the last failed call on @db
  * (or "" if none). */
 const char *xc_errmsg(const xc_db_t *db);
 
-/* Brings @db to the latest committed revision. */
+/* Brings @db to the latest committed revision.  Queries parsed before stay
+ * valid and search the new revision; an xc_mset_t from before may fail
+ * with XC_ERR_MODIFIED when it reads documents the writer has changed
+ * since (search again then). */
 xc_status_t xc_db_reopen(xc_db_t *db);
 xc_status_t xc_db_revision(xc_db_t *db, uint64_t *revision);
 xc_status_t xc_db_doccount(xc_db_t *db, uint64_t *count);
@@ -97,7 +102,11 @@ xc_status_t xc_db_allterms(xc_db_t *db, const char *prefix, size_t max,
  * and the field prefixes of DESIGN.md (title: org: theme: country: kind:
  * type: lang: year: site: section: status:, and year:A..B ranges).  An
  * empty or NULL @text matches every document.  XC_ERR_QUERY when @text
- * cannot be parsed; the message is in xc_errmsg(@db). */
+ * cannot be parsed; the message is in xc_errmsg(@db).  The parser, its
+ * stemmer and stopper are built on the first call and kept in @db for the
+ * next ones (what they read of the metadata is read again per revision).
+ * *@out: (transfer full) borrows @db: free it with xc_query_free() before
+ * xc_db_close(@db). */
 xc_status_t xc_query_parse(xc_db_t *db, const char *text, unsigned flags,
                            xc_query_t **out);
 void xc_query_free(xc_query_t *q);      /* accepts NULL */
@@ -154,7 +163,10 @@ typedef struct {
     size_t n_filters;
 } xc_search_opts_t;
 
-/* Runs @q.  The result is bound to @q's database. */
+/* Runs @q.  *@out: (transfer full) is bound to @q's database, not to @q:
+ * @q may be freed (or searched again under other filters) while the
+ * result lives; free the result with xc_mset_free() before
+ * xc_db_close(). */
 xc_status_t xc_search(xc_query_t *q, const xc_search_opts_t *opts,
                       xc_mset_t **out);
 void xc_mset_free(xc_mset_t *m);        /* accepts NULL */
@@ -171,6 +183,8 @@ typedef struct {
     int percent;
     const char *data;           /* (transfer none) JSON record */
 } xc_hit_t;
+/* hit->data is (transfer none): valid until the next xc_mset_* call on
+ * @m or xc_mset_free(@m). */
 xc_status_t xc_mset_hit(xc_mset_t *m, size_t i, xc_hit_t *hit);
 /* *@docid: the document id of hit @i, without reading the document (a
  * cache key for what a caller derived from it at the same revision). */
