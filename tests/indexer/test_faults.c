@@ -302,6 +302,7 @@ static const tamper_case_t tamper_cases[] = {
     { "overwritten", "printf 'Tampered: evilword.' > \"$B\"" },
     { "truncated", "truncate -s 5 \"$B\"" },
     { "symlink", "rm \"$B\" && ln -s \"$SECRET\" \"$B\"" },
+    { "fifo", "rm \"$B\" && mkfifo \"$B\"" },
 };
 
 static char *
