@@ -206,7 +206,8 @@ corpus_links_find(const char *text)
         url = g_string_new(NULL);
         end = run_end(p);
         g_string_append_len(url, p, end - p);
-        while ((more = continues_after_space(p, end))) {
+        for (more = continues_after_space(p, end); more;
+             more = continues_after_space(p, end)) {
             const char *next = end;
 
             while (*next == ' ')

@@ -1003,7 +1003,8 @@ org_cell_is_title(const corpus_vocab_t *vocab, const char *cell)
             g_autofree char *needle = g_strconcat(" ", alias, " ", NULL);
             char *at;
 
-            while (*alias && (at = strstr(rest->str, needle)) != NULL)
+            for (at = *alias ? strstr(rest->str, needle) : NULL; at;
+                 at = strstr(rest->str, needle))
                 g_string_erase(rest, at - rest->str, strlen(needle) - 1);
         }
     }
@@ -1268,7 +1269,8 @@ build_entries(parser_t *p, const char *edition)
         g_hash_table_insert(same, theme_key, e);
 
         e->id = entry_id(e, 0);
-        while ((twin = g_hash_table_lookup(ids, e->id)) != NULL) {
+        for (twin = g_hash_table_lookup(ids, e->id); twin;
+             twin = g_hash_table_lookup(ids, e->id)) {
             if (ordinal == 0)
                 warn(p, r->first_line, "entry id %s already used by line "
                      "%u; made distinct", e->id, twin->first_line);

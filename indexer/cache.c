@@ -87,7 +87,7 @@ sweep_tmp(const char *tmp)
 
     if (!d)
         return;
-    while ((name = g_dir_read_name(d))) {
+    for (name = g_dir_read_name(d); name; name = g_dir_read_name(d)) {
         g_autofree char *path = g_build_filename(tmp, name, NULL);
         GStatBuf st;
 
@@ -247,7 +247,8 @@ body_intact(const char *path, const char *hash)
         close(fd);
         return FALSE;
     }
-    while ((n = read(fd, buf, sizeof(buf))) != 0) {
+    for (n = read(fd, buf, sizeof(buf)); n != 0;
+         n = read(fd, buf, sizeof(buf))) {
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)

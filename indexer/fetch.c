@@ -1102,11 +1102,13 @@ finish_not_modified(job_t *j)
     char *v;
     gint64 now = g_get_real_time() / G_USEC_PER_SEC;
 
-    if ((v = header_value(j->easy, "ETag"))) {
+    v = header_value(j->easy, "ETag");
+    if (v) {
         g_free(m->etag);
         m->etag = v;
     }
-    if ((v = header_value(j->easy, "Last-Modified"))) {
+    v = header_value(j->easy, "Last-Modified");
+    if (v) {
         g_free(m->last_modified);
         m->last_modified = v;
     }
@@ -1495,7 +1497,8 @@ drain(run_t *run)
     CURLMsg *msg;
     int left;
 
-    while ((msg = curl_multi_info_read(run->multi, &left))) {
+    for (msg = curl_multi_info_read(run->multi, &left); msg;
+         msg = curl_multi_info_read(run->multi, &left)) {
         job_t *j;
         void *p = NULL;
 

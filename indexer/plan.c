@@ -644,7 +644,7 @@ walk(ix_plan_t *plan, const char *root, const char *dir, guint depth)
                                         "skipped", dir));
         return;
     }
-    while ((name = g_dir_read_name(d)))
+    for (name = g_dir_read_name(d); name; name = g_dir_read_name(d))
         g_ptr_array_add(names, g_strdup(name));
     /* Sorted, so documents are planned in the same order on every run. */
     g_ptr_array_sort(names, by_name);

@@ -100,7 +100,8 @@ ix__remove_tree(const char *path)
     if (!S_ISDIR(st.st_mode))
         return g_unlink(path) == 0;
     d = g_dir_open(path, 0, NULL);
-    while (d && (name = g_dir_read_name(d))) {
+    for (name = d ? g_dir_read_name(d) : NULL; name;
+         name = g_dir_read_name(d)) {
         g_autofree char *child = g_build_filename(path, name, NULL);
 
         if (!ix__remove_tree(child))
@@ -118,7 +119,8 @@ ix_store_clean(const char *data_dir, GPtrArray *notes)
 
     g_autofree char *index = g_build_filename(data_dir, "index", NULL);
 
-    while (d && (name = g_dir_read_name(d))) {
+    for (name = d ? g_dir_read_name(d) : NULL; name;
+         name = g_dir_read_name(d)) {
         g_autofree char *path = NULL;
 
         if (!g_str_has_prefix(name, "index.new-")

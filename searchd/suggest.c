@@ -238,7 +238,7 @@ word_match(const char *key, const char *needle)
 
     if (g_str_has_prefix(key, needle))
         return 0;
-    while ((p = strchr(p, ' ')) != NULL) {
+    for (p = strchr(p, ' '); p; p = strchr(p, ' ')) {
         p++;
         if (g_str_has_prefix(p, needle))
             return 1;

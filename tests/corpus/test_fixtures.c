@@ -188,7 +188,7 @@ Test(fixtures, parser_cases_match_expectations)
     const char *name;
 
     cr_assert_not_null(dir, "%s", error ? error->message : "");
-    while ((name = g_dir_read_name(dir)) != NULL)
+    for (name = g_dir_read_name(dir); name; name = g_dir_read_name(dir))
         if (g_str_has_suffix(name, ".txt"))
             g_ptr_array_add(names, g_strdup(name));
     g_ptr_array_sort(names, cmp_names);

@@ -45,7 +45,8 @@ remove_dir(const char *dir)
     g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
     const char *name;
 
-    while (d && (name = g_dir_read_name(d)) != NULL) {
+    for (name = d ? g_dir_read_name(d) : NULL; name;
+         name = g_dir_read_name(d)) {
         g_autofree char *path = g_build_filename(dir, name, NULL);
 
         g_unlink(path);

@@ -33,7 +33,8 @@ run_path(const char *path, GPtrArray *suffixes)
         g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
         const char *name;
 
-        while (dir && (name = g_dir_read_name(dir)))
+        for (name = dir ? g_dir_read_name(dir) : NULL; name;
+             name = g_dir_read_name(dir))
             g_ptr_array_add(names, g_build_filename(path, name, NULL));
         /* A fixed order, so a failure reproduces. */
         g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);

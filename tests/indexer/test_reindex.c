@@ -646,7 +646,7 @@ Test(reindex, corrupt_and_old_cache_entries_are_fetched_again)
     run_ok(data, args);
     d = g_dir_open(urls, 0, NULL);
     cr_assert_not_null(d);
-    while ((name = g_dir_read_name(d))) {
+    for (name = g_dir_read_name(d); name; name = g_dir_read_name(d)) {
         g_autofree char *path = g_build_filename(urls, name, NULL);
 
         cr_assert(g_file_set_contents(path, "{\"url\": 12, trunc", -1,
@@ -795,7 +795,7 @@ crash_and_rerun(const char *point, gboolean full)
         g_autoptr(GDir) d = g_dir_open(crashed, 0, NULL);
         const char *name;
 
-        while ((name = g_dir_read_name(d)))
+        for (name = g_dir_read_name(d); name; name = g_dir_read_name(d))
             cr_assert_not(g_str_has_prefix(name, "index."), "%s left",
                           name);
     }
@@ -866,7 +866,7 @@ Test(reindex, two_step_swap_and_a_crash_between_its_renames)
         g_autoptr(GDir) d = g_dir_open(data, 0, NULL);
         const char *name;
 
-        while ((name = g_dir_read_name(d)))
+        for (name = g_dir_read_name(d); name; name = g_dir_read_name(d))
             cr_assert_not(g_str_has_prefix(name, "index."), "%s left",
                           name);
     }

@@ -141,7 +141,7 @@ count_children(void)
     pid_t self = getpid();
 
     cr_assert_not_null(d);
-    while ((e = readdir(d))) {
+    for (e = readdir(d); e; e = readdir(d)) {
         g_autofree char *path = NULL;
         g_autofree char *stat = NULL;
         const char *close_paren;
