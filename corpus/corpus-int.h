@@ -26,10 +26,26 @@ char *corpus__collapse_ws(const char *s);
  * these counts to tell a word cut by a page break from two words. */
 void corpus__count_words(GHashTable *counts, const char *text);
 
+/* text.c, for the mapping parser.  Returns: (transfer full): @cell as
+ * plain text (tags and entities out, whitespace collapsed). */
+char *corpus__plain(const char *cell);
+gboolean corpus__starts_lower(const char *s);
+gboolean corpus__starts_upper(const char *s);
+/* The number of words of @s. */
+guint corpus__n_words(const char *s);
+/* TRUE when @before and @after, either side of a page break, are one word
+ * cut in two (by the word counts in @words) rather than two words. */
+gboolean corpus__glued_by_break(GHashTable *words, const char *before,
+                                const char *after);
+/* TRUE when @plain_text ends a sentence (or is empty). */
+gboolean corpus__ends_sentence(const char *plain_text);
+/* Appends to @dst the fragment @frag of a cell continued after a page
+ * break, as one paragraph (and one word) when the break cut one. */
+void corpus__join_fragment(GHashTable *words, GString *dst,
+                           const char *frag);
+
 #ifdef CTMAP_TESTING
 /* File-local functions of mapping.c, visible to the suites only. */
-gboolean glued_by_break(GHashTable *words, const char *before,
-                        const char *after);
 const corpus_term_t *match_theme(const corpus_vocab_t *vocab,
                                  const char *text);
 char *lead_of(const char *text);

@@ -140,206 +140,6 @@ excerpt(const char *s)
 }
 
 /* ------------------------------------------------------------- Text helpers */
-
-/* A cell as one line of plain text.  Cells without markup skip the HTML
- * parser: most organization and kind cells are plain. */
-static char *
-plain(const char *cell)
-{
-    g_autofree char *text = NULL;
-
-    if (!strchr(cell, '<') && !strchr(cell, '&'))
-        return corpus__collapse_ws(cell);
-    text = corpus_html_to_text(cell, NULL);
-    return corpus__collapse_ws(text);
-}
-
-static gboolean
-starts_lower(const char *s)
-{
-    return *s && g_unichar_islower(g_utf8_get_char(s));
-}
-
-static gboolean
-starts_upper(const char *s)
-{
-    return *s && g_unichar_isupper(g_utf8_get_char(s));
-}
-
-static guint
-count_words(const char *s)
-{
-    g_autofree char *folded = corpus__fold(s);
-    guint n = *folded ? 1 : 0;
-
-    for (const char *q = folded; *q; q++)
-        n += *q == ' ';
-    return n;
-}
-
-void
-corpus__count_words(GHashTable *counts, const char *text)
-{
-    const char *q = text;
-
-    while (*q) {
-        const char *start;
-        g_autofree char *word = NULL;
-        gpointer old;
-
-        while (*q && !g_unichar_isalnum(g_utf8_get_char(q)))
-            q = g_utf8_next_char(q);
-        if (!*q)
-            break;
-        start = q;
-        for (;;) {
-            while (*q && g_unichar_isalnum(g_utf8_get_char(q)))
-                q = g_utf8_next_char(q);
-            /* A hyphen between letters stays inside the word. */
-            if (*q == '-' && q[1]
-                && g_unichar_isalnum(g_utf8_get_char(q + 1)))
-                q++;
-            else
-                break;
-        }
-        word = g_utf8_strdown(start, q - start);
-        old = g_hash_table_lookup(counts, word);
-        g_hash_table_replace(counts, g_steal_pointer(&word),
-                             GUINT_TO_POINTER(GPOINTER_TO_UINT(old) + 1));
-    }
-}
-
-/* The last whitespace-separated token of @s. */
-static const char *
-last_token(const char *s)
-{
-    const char *end = s + strlen(s);
-    const char *q = end;
-
-    while (q > s && q[-1] != ' ')
-        q--;
-    return q;
-}
-
-/* The lower-cased run of letters at the end (@tail) or the start of @s. */
-static char *
-letters(const char *s, gboolean tail)
-{
-    const char *end = s + strlen(s);
-    const char *from = end;
-    const char *to = s;
-
-    if (tail) {
-        while (from > s) {
-            const char *prev = g_utf8_find_prev_char(s, from);
-
-            if (!prev || !g_unichar_isalpha(g_utf8_get_char(prev)))
-                break;
-            from = prev;
-        }
-        return g_utf8_strdown(from, end - from);
-    }
-    while (*to && g_unichar_isalpha(g_utf8_get_char(to)))
-        to = g_utf8_next_char(to);
-    return g_utf8_strdown(s, to - s);
-}
-
-/* Words so common that even a short text that uses them once knows them
- * as words. */
-static gboolean
-function_word(const char *w)
-{
-    static const char *const words[] = {
-        "a", "an", "and", "are", "as", "at", "be", "by", "for", "from",
-        "in", "is", "it", "its", "of", "on", "or", "that", "the", "their",
-        "this", "to", "was", "were", "which", "with", NULL
-    };
-
-    return g_strv_contains(words, w);
-}
-
-/* Whether a page break cut a word: @before is the text before the break,
- * @after the text after it (both plain).  A break after a hyphen before a
- * lower-case letter ("in-" / "country") always joins.  Otherwise the
- * fragments join when neither is a word seen elsewhere in the mapping
- * ("Kostan" / "ai"), or when the joined word is and the fragment before
- * the break is not ("internatio" / "nal").  Whole words on both sides
- * ("Strengthening" / "the", "in" / "to") keep their space. */
-CTMAP_TESTABLE gboolean
-glued_by_break(GHashTable *words, const char *before, const char *after)
-{
-    const char *a = last_token(before);
-    gsize alen = strlen(a);
-    g_autofree char *head = NULL;
-    g_autofree char *tail = NULL;
-    g_autofree char *joined = NULL;
-    guint n_head, n_tail, n_joined;
-
-    if (alen == 0 || !starts_lower(after))
-        return FALSE;
-    if (a[alen - 1] == '-')
-        return alen > 1 && g_unichar_isalnum(g_utf8_get_char(
-                               g_utf8_find_prev_char(a, a + alen - 1)));
-    tail = letters(a, TRUE);
-    if (!*tail)
-        return FALSE;           /* ends with punctuation or a digit */
-    head = letters(after, FALSE);
-    if (!*head)
-        return FALSE;
-    joined = g_strconcat(tail, head, NULL);
-    n_tail = GPOINTER_TO_UINT(g_hash_table_lookup(words, tail));
-    n_head = GPOINTER_TO_UINT(g_hash_table_lookup(words, head));
-    n_joined = GPOINTER_TO_UINT(g_hash_table_lookup(words, joined));
-    if (n_head <= 1 && n_tail <= 1 && !function_word(head))
-        return TRUE;
-    return n_joined >= 1 && n_tail <= 1 && !function_word(tail);
-}
-
-static gboolean
-ends_sentence(const char *plain_text)
-{
-    gsize l = strlen(plain_text);
-
-    return l == 0 || strchr(".!?:;", plain_text[l - 1]);
-}
-
-/* Appends the fragment of a cell continued after a page break.  When the
- * break fell inside a sentence, the "<p>" the converter put at the start
- * of the fragment and the "</p>" before the break are artifacts: dropping
- * them keeps one paragraph (and one word, when the break cut one). */
-static void
-join_fragment(parser_t *p, GString *dst, const char *frag)
-{
-    g_autofree char *before = NULL;
-    g_autofree char *after = NULL;
-    gboolean glue, merge;
-    const char *f = frag;
-
-    if (!*frag)
-        return;
-    if (dst->len == 0) {
-        g_string_append(dst, frag);
-        return;
-    }
-    before = plain(dst->str);
-    after = plain(frag);
-    glue = glued_by_break(p->words, before, after);
-    merge = glue || (!ends_sentence(before) && starts_lower(after));
-    if (merge) {
-        while (dst->len > 0 && g_ascii_isspace(dst->str[dst->len - 1]))
-            g_string_truncate(dst, dst->len - 1);
-        if (g_str_has_suffix(dst->str, "</p>"))
-            g_string_truncate(dst, dst->len - 4);
-        while (g_ascii_isspace(*f))
-            f++;
-        if (g_ascii_strncasecmp(f, "<p>", 3) == 0)
-            f += 3;
-    }
-    if (!glue)
-        g_string_append_c(dst, ' ');
-    g_string_append(dst, f);
-}
-
 /* --------------------------------------------------------------- Line kinds */
 
 static gboolean
@@ -516,7 +316,7 @@ match_theme(const corpus_vocab_t *vocab, const char *text)
                 && (folded[alen] == '\0' || folded[alen] == ' '))
                 hit = TRUE;
             else if (flen < alen && strncmp(alias, folded, flen) == 0
-                     && alias[flen] == ' ' && count_words(folded) >= 3)
+                     && alias[flen] == ' ' && corpus__n_words(folded) >= 3)
                 hit = TRUE;
             if (hit && alen > best_len) {
                 best = t;
@@ -546,7 +346,7 @@ is_org_cell(const corpus_vocab_t *vocab, const char *text)
     if (corpus_vocab_lookup(vocab, CORPUS_VOCAB_ORG, text))
         return TRUE;
     orgs = corpus_vocab_scan(vocab, CORPUS_VOCAB_ORG, text);
-    return orgs->len > 0 && count_words(text) <= 6;
+    return orgs->len > 0 && corpus__n_words(text) <= 6;
 }
 
 /* ------------------------------------------------------------------- Pass 1 */
@@ -608,8 +408,8 @@ split_row(parser_t *p, guint line, const char *text, char **c1, char **c2,
         *c3 = g_steal_pointer(c1);
         *c1 = g_strdup("");
     } else if (n == 2 && **c2) {
-        g_autofree char *p1 = plain(*c1);
-        g_autofree char *p2 = plain(*c2);
+        g_autofree char *p1 = corpus__plain(*c1);
+        g_autofree char *p2 = corpus__plain(*c2);
 
         if (!**c1 || is_org_cell(p->vocab, p1)) {
             /* "UN Women\t<p>...": organization and text, kind above. */
@@ -677,9 +477,9 @@ continue_row(parser_t *p, guint line, const char *c1, const char *c2,
 {
     row_t *r = p->last;
 
-    join_fragment(p, r->col1, c1);
-    join_fragment(p, r->col2, c2);
-    join_fragment(p, r->col3, c3);
+    corpus__join_fragment(p->words, r->col1, c1);
+    corpus__join_fragment(p->words, r->col2, c2);
+    corpus__join_fragment(p->words, r->col3, c3);
     r->last_line = line;
     set_line(p, line, r->index);
 }
@@ -731,7 +531,7 @@ body_line(parser_t *p, guint line, const char *text, gboolean after_blank)
 
     p->after_heading = FALSE;
     if (cells->len == 1) {
-        g_autofree char *only = plain(g_ptr_array_index(cells, 0));
+        g_autofree char *only = corpus__plain(g_ptr_array_index(cells, 0));
         const char *first_cell = g_ptr_array_index(cells, 0);
         gboolean in_col1 = g_str_has_prefix(text + strspn(text, " "),
                                             first_cell);
@@ -749,7 +549,7 @@ body_line(parser_t *p, guint line, const char *text, gboolean after_blank)
             p->after_heading = TRUE;
             return;
         }
-        if (in_col1 && was_heading && starts_lower(only)) {
+        if (in_col1 && was_heading && corpus__starts_lower(only)) {
             /* The end of a theme heading the page break cut (line 158 in
              * the table of contents: "by facilitating skills ..."). */
             p->after_heading = TRUE;
@@ -761,11 +561,11 @@ body_line(parser_t *p, guint line, const char *text, gboolean after_blank)
         return;
     if (!*c1 && !*c2 && !*c3)
         return;
-    p1 = plain(c1);
-    p3 = plain(c3);
+    p1 = corpus__plain(c1);
+    p3 = corpus__plain(c3);
 
-    if (*c1 && !*c2 && !*c3 && sub_themed && starts_upper(p1)
-        && count_words(p1) >= 3
+    if (*c1 && !*c2 && !*c3 && sub_themed && corpus__starts_upper(p1)
+        && corpus__n_words(p1) >= 3
         && !corpus_vocab_lookup(p->vocab, CORPUS_VOCAB_KIND, p1)) {
         /* A heading the vocabulary does not know yet: a new edition's new
          * theme.  Tags take canonical values only, so its rows are filed
@@ -780,7 +580,7 @@ body_line(parser_t *p, guint line, const char *text, gboolean after_blank)
         return;
     }
     if (p->last && after_blank
-        && (!*c2 || (!*c1 && starts_lower(p3)))) {
+        && (!*c2 || (!*c1 && corpus__starts_lower(p3)))) {
         continue_row(p, line, c1, c2, c3);
         return;
     }
@@ -813,7 +613,7 @@ parse_lines(parser_t *p)
         p->after_blank = FALSE;
         if (preamble) {
             g_autoptr(GPtrArray) cells = nonempty_cells(line);
-            g_autofree char *first = plain(g_ptr_array_index(cells, 0));
+            g_autofree char *first = corpus__plain(g_ptr_array_index(cells, 0));
             g_autofree char *folded = corpus__fold(first);
             const char *last = g_ptr_array_index(cells, cells->len - 1);
             char letter;
@@ -951,7 +751,7 @@ lead_of(const char *text)
         }
         /* "No. 56", "Dr. Chiara" and "e.g. the" do not end a sentence;
          * "(2013). Available" does. */
-        if (alnum >= 3 && starts_upper(q + 2)
+        if (alnum >= 3 && corpus__starts_upper(q + 2)
             && g_ascii_strncasecmp(word, "No", 2) != 0) {
             q[1] = '\0';
             break;
@@ -1128,8 +928,8 @@ build_entry(parser_t *p, const row_t *r, const char *edition)
         const corpus_term_t *sub = NULL;
         gboolean col2_title;
 
-        e->kind_raw = plain(r->col1->str);
-        e->orgs_raw = plain(r->col2->str);
+        e->kind_raw = corpus__plain(r->col1->str);
+        e->orgs_raw = corpus__plain(r->col2->str);
         e->text = corpus_html_to_text(r->col3->str, e->titles);
         e->kind = g_strdup(kind_of(p, r, e->kind_raw));
         orgs = corpus_vocab_scan(p->vocab, CORPUS_VOCAB_ORG, e->orgs_raw);

@@ -107,4 +107,33 @@ const char *ix_fetch_address_kind(const struct sockaddr *sa);
 
 G_END_DECLS
 
+/* ---------------------------------------------------------------- Fetch */
+
+/* fetch-policy.c, for fetch.c.  Parses a numeric address into @ss; FALSE
+ * when @text is not one. */
+struct sockaddr;
+struct sockaddr_storage;
+gboolean ix__parse_address(const char *text, struct sockaddr_storage *ss);
+/* TRUE when @s starts with "scheme://". */
+gboolean ix__has_scheme(const char *s);
+/* The --mirror rule of @o whose FROM (TO with @reverse) holds @url, the
+ * longest prefix winning, compared as URLs (scheme, host, port, then the
+ * path on a segment boundary); in @rewritten (nullable) @url moved onto
+ * the rule's other side, without any user name or password.  Returns:
+ * (transfer none) (nullable); *@rewritten (transfer full). */
+const ix_mirror_t *ix__mirror_find(const ix_fetch_opts_t *o, const char *url,
+                                   gboolean reverse, char **rewritten);
+/* Returns: (transfer full): @sa as text ("10.0.0.5"). */
+char *ix__address_text(const struct sockaddr *sa);
+/* Returns: (transfer full): "refused: ADDRESS is a KIND address". */
+char *ix__refusal(const char *address, const char *kind);
+/* Returns: (transfer full) (nullable): reply header @name of @e, trimmed. */
+char *ix__header_value(void *e, const char *name);
+/* Returns: (transfer full): a byte limit as people read it: "100 MB",
+ * "512 KB", "1000 bytes". */
+char *ix__limit_text(gsize n);
+/* Splits "text/html; charset=UTF-8" into "text/html" and "utf-8" (each
+ * (transfer full) (nullable)). */
+void ix__split_content_type(const char *ct, char **type, char **charset);
+
 #endif /* CTMAP_INDEXER_INDEXER_INT_H */

@@ -1,9 +1,9 @@
 /* fixture-server.c -- the fault-injecting HTTP server of the fetch suites
  * and the ingest benchmark, over libmicrohttpd (see fixture-server.h).
  *
- * Built twice: as the static library ctmap_fixture_server that Criterion
- * suites start in-process, and with FX_SERVER_MAIN as the fixture-server
- * program that scripts start, so both serve through exactly this code.
+ * The static library ctmap_fixture_server, which Criterion suites start
+ * in-process and the fixture-server program (fixture-server-main.c) that
+ * scripts start links, so both serve through exactly this code.
  */
 #include <errno.h>
 #include <unistd.h>
@@ -1195,82 +1195,3 @@ fx_server_remove_file(fx_server_t *srv, const char *path)
     g_hash_table_remove(srv->files, path);
     g_mutex_unlock(&srv->lock);
 }
-
-/* ---------------------------------------------------------------- */
-/* The fixture-server program                                       */
-/* ---------------------------------------------------------------- */
-
-#ifdef FX_SERVER_MAIN
-#include <glib-unix.h>
-
-static gboolean
-on_signal(gpointer loop)
-{
-    g_main_loop_quit(loop);
-    return G_SOURCE_REMOVE;
-}
-
-/* fixture-server --root DIR [--port N] [--port-file FILE]: serves DIR
- * until SIGTERM or SIGINT; prints the port alone on stdout and, with
- * --port-file, writes it there (atomically, so a script polling for the
- * file never reads half of it). */
-int
-main(int argc, char **argv)
-{
-    g_autofree char *root = NULL;
-    g_autofree char *port_file = NULL;
-    gint port = 0;
-    GOptionEntry entries[] = {
-        { "root", 'r', 0, G_OPTION_ARG_FILENAME, &root,
-          "Folder to serve", "DIR" },
-        { "port", 'p', 0, G_OPTION_ARG_INT, &port,
-          "Port on 127.0.0.1 (default: any free one)", "N" },
-        { "port-file", 0, 0, G_OPTION_ARG_FILENAME, &port_file,
-          "Write the port to FILE", "FILE" },
-        { NULL, 0, 0, 0, NULL, NULL, NULL }
-    };
-    g_autoptr(GOptionContext) ctx = g_option_context_new(
-        "- serve a folder with fault injection on 127.0.0.1");
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GMainLoop) loop = NULL;
-    fx_server_t *srv;
-
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
-        fprintf(stderr, "fixture-server: %s\n", error->message);
-        return 2;
-    }
-    if (!root || port < 0 || port > 65535) {
-        fprintf(stderr, "fixture-server: usage: fixture-server --root DIR"
-                " [--port N] [--port-file FILE]\n");
-        return 2;
-    }
-    srv = fx_server_start_port(root, (guint)port, &error);
-    if (!srv) {
-        fprintf(stderr, "fixture-server: %s\n", error->message);
-        return 1;
-    }
-    if (port_file) {
-        g_autofree char *text = g_strdup_printf("%u\n", srv->port);
-
-        if (!g_file_set_contents(port_file, text, -1, &error)) {
-            fprintf(stderr, "fixture-server: %s\n", error->message);
-            fx_server_stop(srv);
-            return 1;
-        }
-    }
-    printf("%u\n", srv->port);
-    fflush(stdout);
-    fprintf(stderr, "fixture-server: serving %s on http://127.0.0.1:%u/\n",
-            root, srv->port);
-
-    loop = g_main_loop_new(NULL, FALSE);
-    g_unix_signal_add(SIGTERM, on_signal, loop);
-    g_unix_signal_add(SIGINT, on_signal, loop);
-    g_main_loop_run(loop);
-    fprintf(stderr, "fixture-server: %u requests served\n",
-            fx_server_total_hits(srv));
-    fx_server_stop(srv);
-    return 0;
-}
-#endif /* FX_SERVER_MAIN */
