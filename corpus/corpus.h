@@ -107,8 +107,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(corpus_link_t, corpus_link_free)
  * Returns: (transfer full) (element-type corpus_link_t). */
 GPtrArray *corpus_links_find(const char *text);
 
+/* Returns: (transfer full): @url without the "user:password@" its
+ * authority may hold: a password written into a citation must not be
+ * stored, shown or sent.  Anything that is not "scheme://..." is copied
+ * as it is. */
+char *corpus_url_strip_userinfo(const char *url);
+
 /* Returns: (transfer full): @url normalised for identity: scheme and host
- * lower-cased, default port and fragment dropped, "www." kept. */
+ * lower-cased, default port, user name, password and fragment dropped,
+ * "www." kept. */
 char *corpus_url_normalize(const char *url);
 
 /* ---------------------------------------------------------------- Entries */

@@ -230,12 +230,31 @@ corpus_links_find(const char *text)
         link->written = g_strndup(p, end - p);
         if (kind == CORPUS_LINK_WWW)
             g_string_prepend(url, "http://");
-        link->url = g_string_free(url, FALSE);
+        link->url = corpus_url_strip_userinfo(url->str);
+        g_string_free(url, TRUE);
         link->host = kind == CORPUS_LINK_FILE ? NULL : url_host(link->url);
         g_ptr_array_add(links, link);
         p = end > p ? end : g_utf8_next_char(p);
     }
     return links;
+}
+
+char *
+corpus_url_strip_userinfo(const char *url)
+{
+    const char *sep = url ? strstr(url, "://") : NULL;
+    const char *auth, *auth_end, *at;
+
+    if (!sep)
+        return g_strdup(url);
+    auth = sep + 3;
+    auth_end = auth + strcspn(auth, "/?#");
+    /* The last '@' of the authority ends the userinfo: a password may
+     * hold an '@' of its own. */
+    at = g_strrstr_len(auth, auth_end - auth, "@");
+    if (!at)
+        return g_strdup(url);
+    return g_strdup_printf("%.*s%s", (int)(auth - url), url, at + 1);
 }
 
 /* Identity, not display: two spellings of one URL normalise alike.  The
@@ -272,11 +291,10 @@ corpus_url_normalize(const char *url)
     g_string_append(out, "://");
     p = sep + 3;
     auth_end = p + strcspn(p, "/?#");
-    at = memchr(p, '@', auth_end - p);
-    if (at) {
-        g_string_append_len(out, p, at + 1 - p);
+    /* The userinfo is not part of the identity (and not kept). */
+    at = g_strrstr_len(p, auth_end - p, "@");
+    if (at)
         p = at + 1;
-    }
     {
         g_autofree char *hostport = g_ascii_strdown(p, auth_end - p);
         char *colon = strrchr(hostport, ':');

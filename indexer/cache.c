@@ -34,6 +34,7 @@ struct ix_cache {
     char *bodies;
     char *urls;
     char *tmp;
+    GPtrArray *notes;           /* (nullable) (transfer none) */
 };
 
 /* Temporary files older than this are leftovers of a crashed run. */
@@ -146,6 +147,7 @@ ix_cache_open(const char *dir, GPtrArray *notes, GError **error)
     c->bodies = g_build_filename(dir, "bodies", NULL);
     c->urls = g_build_filename(dir, "urls", NULL);
     c->tmp = g_build_filename(dir, "tmp", NULL);
+    c->notes = notes;
     if (!make_dir(dir, error) || !check_version(c, notes, error)
         || !make_dir(c->bodies, error) || !make_dir(c->urls, error)
         || !make_dir(c->tmp, error))
@@ -228,11 +230,41 @@ member_int(JsonObject *o, const char *name)
     return json_node_get_int(n);
 }
 
+/* TRUE when the file at @path is a regular file (not reached through a
+ * symbolic link) whose SHA-256 is @hash. */
+static gboolean
+body_intact(const char *path, const char *hash)
+{
+    g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+    guint8 buf[65536];
+    struct stat st;
+    ssize_t n;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+    if (fd < 0)
+        return FALSE;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return FALSE;
+    }
+    for (n = read(fd, buf, sizeof(buf)); n != 0;
+         n = read(fd, buf, sizeof(buf))) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            break;
+        g_checksum_update(sum, buf, n);
+    }
+    close(fd);
+    return n == 0 && strcmp(g_checksum_get_string(sum), hash) == 0;
+}
+
 /* Reads the record of @url.  A record that is missing, unreadable, not
  * JSON, or about another URL is "not cached": NULL, and the next save
  * overwrites it.  When the body the record names is missing, the record is
  * returned without @content_hash and validators, so the caller neither
- * offers the body nor asks a conditional question about it.
+ * offers the body nor asks a conditional question about it; so is one
+ * whose body is not intact, which is removed, with a note.
  * Returns: (transfer full) (nullable). */
 ix_cache_meta_t *
 ix_cache_lookup(ix_cache_t *c, const char *url)
@@ -275,7 +307,19 @@ ix_cache_lookup(ix_cache_t *c, const char *url)
         g_autofree char *body = is_hash(m->content_hash)
             ? ix_cache_body_path(c, m->content_hash) : NULL;
 
-        if (!body || !g_file_test(body, G_FILE_TEST_IS_REGULAR)) {
+        gboolean present = body && g_file_test(body, G_FILE_TEST_EXISTS);
+
+        if (present && !body_intact(body, m->content_hash)) {
+            /* Removed, or the fresh copy would be dropped as a
+             * duplicate of it; unlink() removes a link, not its target. */
+            if (c->notes)
+                g_ptr_array_add(c->notes, g_strdup_printf(
+                    "cache: the body of %s does not match its hash "
+                    "(changed on disk); fetched again", url));
+            g_unlink(body);
+            present = FALSE;
+        }
+        if (!present) {
             g_clear_pointer(&m->content_hash, g_free);
             g_clear_pointer(&m->etag, g_free);
             g_clear_pointer(&m->last_modified, g_free);

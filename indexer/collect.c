@@ -19,8 +19,9 @@ static const char *const document_exts[] = {
 static gboolean
 is_network_url(const char *url)
 {
-    return url && (g_str_has_prefix(url, "http://")
-                   || g_str_has_prefix(url, "https://"));
+    /* Schemes are case-insensitive: HTTP://X is fetched like http://x. */
+    return url && (g_ascii_strncasecmp(url, "http://", 7) == 0
+                   || g_ascii_strncasecmp(url, "https://", 8) == 0);
 }
 
 /* A planned document whose fetch was not tried yet (and that no other
@@ -131,10 +132,13 @@ looks_like_document(const char *url)
 /* A document found on @page: tagged like the page, which is how a PDF
  * added to the repository page gets the page's organizations and themes,
  * and recorded as found there rather than cited by an entry. */
-static void
-add_discovered(ix_plan_t *plan, const ix_source_t *page, const char *url,
+static gboolean
+add_discovered(ix_plan_t *plan, const ix_source_t *page, const char *link,
                ix_collect_stats_t *stats)
 {
+    /* A page may link with a password in the URL: neither kept nor
+     * sent. */
+    g_autofree char *url = corpus_url_strip_userinfo(link);
     g_autofree char *norm = corpus_url_normalize(url);
     g_autofree char *id = ix_document_id("url", norm);
     g_autofree char *base = NULL;
@@ -142,7 +146,7 @@ add_discovered(ix_plan_t *plan, const ix_source_t *page, const char *url,
     const char *slash;
 
     if (g_hash_table_contains(plan->by_id, id))
-        return;
+        return FALSE;
     doc = ix_source_new(IX_SOURCE_DOCUMENT, id);
     doc->url = g_strdup(url);
     ix_strset_add(doc->urls, url);
@@ -170,12 +174,15 @@ add_discovered(ix_plan_t *plan, const ix_source_t *page, const char *url,
     g_hash_table_insert(plan->by_id, doc->id, doc);
     plan->n_documents++;
     stats->discovered++;
+    return TRUE;
 }
 
-/* Returns the number of documents found this round. */
+/* Returns the number of documents found this round.  One page adds at
+ * most @max new documents (0: no limit): a page of 5,000 links must not
+ * become 5,000 fetches; the excess is a warning naming the page. */
 static guint
 discover(ix_plan_t *plan, guint depth, guint follow, gboolean follow_all,
-         ix_collect_stats_t *stats)
+         guint max, ix_collect_stats_t *stats)
 {
     guint before = stats->discovered;
     guint n = plan->sources->len;
@@ -186,13 +193,28 @@ discover(ix_plan_t *plan, guint depth, guint follow, gboolean follow_all,
         if (page->depth != depth || depth >= follow || !page->out_links
             || !(follow_all || page->follow) || !is_network_url(page->url))
             continue;
+        guint added = 0, over = 0;
+
         for (guint l = 0; l < page->out_links->len; l++) {
             const char *url = g_ptr_array_index(page->out_links, l);
 
-            if (is_network_url(url) && same_site(url, page->url)
-                && looks_like_document(url))
-                add_discovered(plan, page, url, stats);
+            if (!is_network_url(url) || !same_site(url, page->url)
+                || !looks_like_document(url))
+                continue;
+            if (max && added >= max) {
+                g_autofree char *clean = corpus_url_strip_userinfo(url);
+                g_autofree char *norm = corpus_url_normalize(clean);
+                g_autofree char *id = ix_document_id("url", norm);
+
+                over += !g_hash_table_contains(plan->by_id, id);
+                continue;
+            }
+            added += add_discovered(plan, page, url, stats);
         }
+        if (over)
+            g_ptr_array_add(plan->warnings, g_strdup_printf(
+                "%s: %u more document links not followed (the first %u "
+                "were; --max-discovered)", page->url, over, max));
         /* Links are followed once. */
         g_clear_pointer(&page->out_links, g_ptr_array_unref);
     }
@@ -274,7 +296,7 @@ ix_collect(ix_plan_t *plan, ix_writer_t *w, const ix_fetch_opts_t *fo,
         if (!ix_content_extract(plan, w, workers, cstats, error))
             ok = FALSE;
         if (!ok || !fo || !discover(plan, depth, depth_limit, follow_all,
-                                    stats))
+                                    fo->max_discovered, stats))
             break;
     }
     merge_duplicates(plan, stats);

@@ -7,10 +7,25 @@
  * a truncated edition must not empty the index. */
 #define MAX_SHRINK 20
 
+/* New documents one followed page may add: a page of 5,000 links must
+ * not become 5,000 fetches. */
+#define MAX_DISCOVERED 200
+
+/* The writer's bounds (issue 13): distinct terms per document, and how
+ * much the process may grow within one transaction before it commits
+ * early.  200,000 terms is about 100,000 distinct words (each word also
+ * gives its stem), over twice what the largest report of the corpus
+ * holds; 40 files of 200,000 distinct words took 10 GB with no budget. */
+#define MAX_TERMS 200000
+#define WRITER_MEMORY_MB 512
+
 void
 ix_run_opts_init(ix_run_opts_t *o)
 {
-    *o = (ix_run_opts_t){.max_shrink = MAX_SHRINK};
+    *o = (ix_run_opts_t){.max_shrink = MAX_SHRINK,
+                         .max_discovered = MAX_DISCOVERED,
+                         .max_terms = MAX_TERMS,
+                         .writer_memory = WRITER_MEMORY_MB};
 }
 
 void
@@ -45,6 +60,12 @@ static const struct {
      "between 1 and 256"},
     {"--shards", G_STRUCT_OFFSET(ix_run_opts_t, shards), 0, 1024,
      "between 1 and 1024"},
+    {"--max-discovered", G_STRUCT_OFFSET(ix_run_opts_t, max_discovered), 0,
+     100000, "between 0 and 100000"},
+    {"--max-terms", G_STRUCT_OFFSET(ix_run_opts_t, max_terms), 0,
+     G_MAXINT, "0 or more"},
+    {"--writer-memory", G_STRUCT_OFFSET(ix_run_opts_t, writer_memory), 0,
+     1024 * 1024, "between 0 and 1048576 (MB)"},
 };
 
 static gboolean
@@ -77,7 +98,8 @@ ix_run_opts_parse(ix_run_opts_t *o, int *argc, char ***argv, GError **error)
         { "urls", 0, 0, G_OPTION_ARG_FILENAME, &o->urls,
           "File of URLs to index, one per line", "FILE" },
         { "mirror", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->mirrors,
-          "Fetch URLs starting with FROM from TO instead (repeatable)",
+          "Fetch URLs below FROM (scheme, host, port, path segments) from "
+          "TO instead; no user:password@ in either (repeatable)",
           "FROM=TO" },
         { "offline", 0, 0, G_OPTION_ARG_NONE, &o->offline,
           "Fetch nothing: use the cache alone", NULL },
@@ -86,6 +108,16 @@ ix_run_opts_parse(ix_run_opts_t *o, int *argc, char ***argv, GError **error)
         { "follow", 0, 0, G_OPTION_ARG_INT, &o->follow,
           "Follow same-site document links from fetched pages",
           "DEPTH" },
+        { "max-discovered", 0, 0, G_OPTION_ARG_INT, &o->max_discovered,
+          "New documents one followed page may add (default 200, 0: no "
+          "limit; the rest is a warning)", "N" },
+        { "max-terms", 0, 0, G_OPTION_ARG_INT, &o->max_terms,
+          "Distinct terms indexed per document (default 200000, 0: no "
+          "cap; the rest is stored but not searchable, and reported)",
+          "N" },
+        { "writer-memory", 0, 0, G_OPTION_ARG_INT, &o->writer_memory,
+          "Commit early once the writer has grown by MB (default 512, 0: "
+          "only every 500 sources)", "MB" },
         { "full", 0, 0, G_OPTION_ARG_NONE, &o->full,
           "Rebuild: extract everything again into a fresh index, compact "
           "it and swap it in whole", NULL },

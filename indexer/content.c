@@ -3,8 +3,10 @@
  * the source's passages, title, language and status.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -13,8 +15,11 @@
 #include "schema.h"
 
 /* Inputs handed to the pool at a time: enough to keep every worker busy,
- * few enough that their bytes (memory-mapped) stay modest. */
+ * few enough that their bytes, read into memory, stay modest; a batch
+ * also ends once it holds BATCH_BYTES (a single larger file still goes,
+ * alone). */
 #define BATCH 64
+#define BATCH_BYTES (256 * (gsize)1024 * 1024)
 
 static void
 set_outcome(ix_source_t *src, ix_status_t status, const char *reason)
@@ -193,17 +198,78 @@ on_done(guint index, extract_result_t *r, const GError *error,
     measure(src, r);
 }
 
-/* Maps @src's file, or says why it cannot be read.  Returns: (transfer
- * full) (nullable). */
-static GMappedFile *
-map_source(ix_source_t *src, const extract_limits_t *limits)
+#ifdef CTMAP_TESTING
+/* CTMAP_READ_HOOK=PROGRAM: a test build runs "PROGRAM STAGE PATH" at
+ * stage "open" (before the file is opened) and "read" (after fstat,
+ * before the bytes are read), so a test can swap a file for a link, a
+ * FIFO or a shorter file at exactly that point, without timing luck. */
+static void
+read_hook(const char *stage, const char *path)
 {
-    g_autoptr(GError) error = NULL;
-    GStatBuf st;
-    GMappedFile *map;
+    const char *prog = g_getenv("CTMAP_READ_HOOK");
+    const char *argv[] = { prog, stage, path, NULL };
 
-    if (g_stat(src->path, &st) != 0) {
-        set_outcome(src, IX_STATUS_BROKEN, g_strerror(errno));
+    if (prog)
+        g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL,
+                     NULL, NULL, NULL, NULL, NULL);
+}
+#else
+#define read_hook(stage, path) ((void)0)
+#endif
+
+/* The inode the plan saw, the last field of a file stamp; 0 when none. */
+static guint64
+stamp_inode(const char *stamp)
+{
+    const char *dot = stamp ? strrchr(stamp, '.') : NULL;
+
+    return dot ? g_ascii_strtoull(dot + 1, NULL, 10) : 0;
+}
+
+static void
+set_changed(ix_source_t *src, const char *how)
+{
+    g_autofree char *reason = g_strdup_printf("changed while being read: "
+                                              "%s", how);
+
+    set_outcome(src, IX_STATUS_BROKEN, reason);
+}
+
+/* Reads @src's file whole, or says why it cannot be read.  A curator may
+ * change the folder during a run, so the file is opened without following
+ * a symbolic link and without blocking (a FIFO swapped in would hang the
+ * run while it holds the data-dir lock), must be a regular file and, for a
+ * repository file, the very inode the plan saw (a folder swapped for a
+ * link leads to another file).  It is read, not mapped: a file truncated
+ * meanwhile gives a short read, which is reported, where a mapping would
+ * kill the indexer with SIGBUS.  Returns: (transfer full) (nullable). */
+static GBytes *
+read_source(ix_source_t *src, const extract_limits_t *limits)
+{
+    struct stat st;
+    guint8 *buf;
+    gsize size, got = 0;
+    guint8 extra;
+    int fd;
+
+    read_hook("open", src->path);
+    fd = open(src->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        int err = errno;
+
+        set_outcome(src, IX_STATUS_BROKEN,
+                    err == ELOOP ? "a symbolic link, not followed"
+                                 : g_strerror(err));
+        return NULL;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        set_outcome(src, IX_STATUS_BROKEN, "not a regular file");
+        close(fd);
+        return NULL;
+    }
+    if (src->file_stamp && stamp_inode(src->file_stamp) != st.st_ino) {
+        set_changed(src, "replaced by another file");
+        close(fd);
         return NULL;
     }
     if ((gsize)st.st_size > limits->max_bytes) {
@@ -212,12 +278,35 @@ map_source(ix_source_t *src, const extract_limits_t *limits)
             limits->max_bytes / (1024 * 1024));
 
         set_outcome(src, IX_STATUS_TOO_LARGE, reason);
+        close(fd);
         return NULL;
     }
-    map = g_mapped_file_new(src->path, FALSE, &error);
-    if (!map)
-        set_outcome(src, IX_STATUS_BROKEN, error->message);
-    return map;
+    read_hook("read", src->path);
+    size = (gsize)st.st_size;
+    buf = g_malloc(size + 1);
+    while (got < size) {
+        ssize_t n = read(fd, buf + got, size - got);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (gsize)n;
+    }
+    /* One byte more than fstat said means it grew meanwhile. */
+    if (got == size && read(fd, &extra, 1) > 0)
+        got++;
+    close(fd);
+    if (got != size) {
+        g_autofree char *how = g_strdup_printf(
+            "%" G_GSIZE_FORMAT " bytes when opened, %s%" G_GSIZE_FORMAT
+            " read", size, got > size ? "more than " : "", MIN(got, size));
+
+        set_changed(src, how);
+        g_free(buf);
+        return NULL;
+    }
+    return g_bytes_new_take(buf, size);
 }
 
 static char *
@@ -227,27 +316,51 @@ hash_bytes(const char *data, gsize len)
                                        (const guchar *)data, len);
 }
 
+/* Bytes that do not hash as their cache record says were changed on
+ * disk after the fetch stage checked them: never extracted.  The index
+ * keeps the text it has for the recorded hash, if any. */
+static gboolean
+check_cached_hash(ix_plan_t *plan, ix_writer_t *w, ix_source_t *src,
+                  const char *hash)
+{
+    g_autofree char *reason = NULL;
+
+    if (!src->content_hash || strcmp(src->content_hash, hash) == 0)
+        return TRUE;
+    reason = g_strdup_printf("cache body %s does not match its hash",
+                             src->path);
+    g_ptr_array_add(plan->warnings, g_strdup_printf(
+        "%s: %s; not indexed", src->url ? src->url : src->id, reason));
+    if (!w || !ix_writer_reuse(w, src, src->content_hash))
+        set_changed(src, reason);
+    return FALSE;
+}
+
 /* The pool (@pool, created on first need with @workers workers) is
  * started only when some file does need extracting: a re-run whose files
- * all kept their bytes starts no worker process at all. */
+ * all kept their bytes starts no worker process at all.  Takes sources of
+ * @batch from @*next on, up to BATCH of them and BATCH_BYTES of bytes,
+ * and moves @*next past them. */
 static gboolean
 run_batch(extract_pool_t **pool, guint workers, ix_plan_t *plan,
-          ix_writer_t *w, GPtrArray *batch, const extract_limits_t *limits,
-          ix_content_stats_t *stats, GError **error)
+          ix_writer_t *w, GPtrArray *batch, guint *next,
+          const extract_limits_t *limits, ix_content_stats_t *stats,
+          GError **error)
 {
-    guint n = batch->len;
-    g_autofree extract_input_t *inputs = g_new0(extract_input_t, n);
-    g_autofree const extract_input_t **ptrs =
-        g_new0(const extract_input_t *, n);
-    g_autofree ix_source_t **srcs = g_new0(ix_source_t *, n);
-    g_autoptr(GPtrArray) maps =
-        g_ptr_array_new_with_free_func((GDestroyNotify)g_mapped_file_unref);
+    extract_input_t inputs[BATCH] = { 0 };
+    const extract_input_t *ptrs[BATCH] = { 0 };
+    ix_source_t *srcs[BATCH] = { 0 };
+    g_autoptr(GPtrArray) held =
+        g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+    gsize held_bytes = 0;
     guint m = 0;
     batch_t b = { plan, srcs, stats };
 
-    for (guint i = 0; i < n; i++) {
-        ix_source_t *src = g_ptr_array_index(batch, i);
-        GMappedFile *map;
+    for (; *next < batch->len && m < BATCH && held_bytes < BATCH_BYTES;
+         (*next)++) {
+        ix_source_t *src = g_ptr_array_index(batch, *next);
+        g_autofree char *hash = NULL;
+        GBytes *bytes;
 
         /* A repository file whose size, time and inode are as the index
          * recorded them is not even read. */
@@ -258,20 +371,34 @@ run_batch(extract_pool_t **pool, guint workers, ix_plan_t *plan,
             ix_progress_done(plan->progress, IX_STAGE_EXTRACTED, 1);
             continue;
         }
-        map = map_source(src, limits);
-
-        if (!map) {
+        /* Nor are fetched bytes whose hash the index already holds (a
+         * 304, the same body again): the cache checked them against that
+         * hash when it looked the URL up, moments ago. */
+        if (w && src->content_hash
+            && ix_writer_reuse(w, src, src->content_hash)) {
             src->extracted = TRUE;
-            stats->failed++;
+            stats->reused++;
             ix_progress_done(plan->progress, IX_STAGE_EXTRACTED, 1);
             continue;
         }
-        g_ptr_array_add(maps, map);
-        inputs[m].data = (const guint8 *)g_mapped_file_get_contents(map);
-        inputs[m].len = g_mapped_file_get_length(map);
+        bytes = read_source(src, limits);
+        if (bytes) {
+            hash = hash_bytes(g_bytes_get_data(bytes, NULL),
+                              g_bytes_get_size(bytes));
+            if (!check_cached_hash(plan, w, src, hash))
+                g_clear_pointer(&bytes, g_bytes_unref);
+        }
+        if (!bytes) {
+            src->extracted = TRUE;
+            stats->failed += src->status != IX_STATUS_UNCHANGED;
+            stats->reused += src->status == IX_STATUS_UNCHANGED;
+            ix_progress_done(plan->progress, IX_STAGE_EXTRACTED, 1);
+            continue;
+        }
+        g_ptr_array_add(held, bytes);
+        inputs[m].data = g_bytes_get_data(bytes, &inputs[m].len);
         if (!src->content_hash)
-            src->content_hash = hash_bytes((const char *)inputs[m].data,
-                                           inputs[m].len);
+            src->content_hash = g_steal_pointer(&hash);
         /* Bytes the index already holds the text of are not extracted
          * again: the cost of a re-run follows what changed. */
         if (w && ix_writer_reuse(w, src, src->content_hash)) {
@@ -280,6 +407,7 @@ run_batch(extract_pool_t **pool, guint workers, ix_plan_t *plan,
             ix_progress_done(plan->progress, IX_STAGE_EXTRACTED, 1);
             continue;
         }
+        held_bytes += inputs[m].len;
         inputs[m].filename = src->path;
         inputs[m].url = src->base_url ? src->base_url : src->url;
         inputs[m].media_type = src->hint_type;
@@ -321,24 +449,23 @@ ix_content_extract(ix_plan_t *plan, ix_writer_t *w, guint workers,
         return TRUE;
     ix_progress_expect(plan->progress, IX_STAGE_EXTRACTED, batch->len);
 
-    for (guint start = 0; start < batch->len; start += BATCH) {
-        g_autoptr(GPtrArray) part = g_ptr_array_new();
+    for (guint next = 0; next < batch->len;) {
+        guint start = next;
 
-        for (guint i = start; i < MIN(start + BATCH, batch->len); i++)
-            g_ptr_array_add(part, g_ptr_array_index(batch, i));
         /* An unusable backend is not a bad document: every file it would
          * have handled is broken with the same reason, the run goes on,
          * and the caller hears of it once. */
-        if (ok && !run_batch(&pool, workers, plan, w, part, &limits, stats,
-                             &local))
+        if (ok && !run_batch(&pool, workers, plan, w, batch, &next, &limits,
+                             stats, &local))
             ok = FALSE;
         if (!ok) {
             g_autofree char *reason = g_strdup_printf(
                 "extraction unavailable: %s",
                 local ? local->message : "no worker");
 
-            for (guint i = 0; i < part->len; i++) {
-                ix_source_t *src = g_ptr_array_index(part, i);
+            next = MAX(next, start + 1);
+            for (guint i = start; i < next; i++) {
+                ix_source_t *src = g_ptr_array_index(batch, i);
 
                 if (!src->extracted) {
                     set_outcome(src, IX_STATUS_BROKEN, reason);

@@ -33,12 +33,25 @@ ix_fetch_opts_init(ix_fetch_opts_t *o)
 }
 
 static void
+prefix_clear(ix_url_prefix_t *p)
+{
+    g_free(p->origin);
+    g_free(p->scheme);
+    g_free(p->host);
+    g_free(p->port);
+    g_free(p->path);
+    g_free(p->query);
+}
+
+static void
 mirror_free(gpointer p)
 {
     ix_mirror_t *m = p;
 
     g_free(m->from);
     g_free(m->to);
+    prefix_clear(&m->from_p);
+    prefix_clear(&m->to_p);
     g_free(m);
 }
 
@@ -65,6 +78,100 @@ ix__has_scheme(const char *s)
     return g_str_has_prefix(p, "://");
 }
 
+/* Part @what of @u, or NULL.  Returns: (transfer full) (nullable). */
+static char *
+url_part(CURLU *u, CURLUPart what, unsigned flags)
+{
+    char *s = NULL;
+    char *copy;
+
+    if (curl_url_get(u, what, &s, flags) != CURLUE_OK || !s)
+        return NULL;
+    copy = g_strdup(s);
+    curl_free(s);
+    return copy;
+}
+
+/* Splits @url as curl would request it.  @userinfo (nullable) tells
+ * whether it held a user name or password, @fragment whether a '#'.
+ * FALSE when it is not a URL curl can parse. */
+static gboolean
+url_split(const char *url, ix_url_prefix_t *p, gboolean *userinfo,
+          gboolean *fragment)
+{
+    CURLU *u = curl_url();
+    g_autofree char *user = NULL, *pass = NULL, *frag = NULL;
+    g_autofree char *written = NULL, *host = NULL;
+    gboolean ok;
+
+    memset(p, 0, sizeof(*p));
+    ok = curl_url_set(u, CURLUPART_URL, url,
+                      CURLU_GUESS_SCHEME | CURLU_URLENCODE
+                      | CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK;
+    if (ok) {
+        char *scheme = url_part(u, CURLUPART_SCHEME, 0);
+
+        p->scheme = scheme ? g_ascii_strdown(scheme, -1) : g_strdup("");
+        g_free(scheme);
+        host = url_part(u, CURLUPART_HOST, 0);
+        p->host = host ? g_ascii_strdown(host, -1) : g_strdup("");
+        p->port = url_part(u, CURLUPART_PORT, CURLU_DEFAULT_PORT);
+        if (!p->port)
+            p->port = g_strdup("");
+        written = url_part(u, CURLUPART_PORT, 0);
+        p->origin = written
+            ? g_strdup_printf("%s://%s:%s", p->scheme, p->host, written)
+            : g_strdup_printf("%s://%s", p->scheme, p->host);
+        p->path = url_part(u, CURLUPART_PATH, 0);
+        if (!p->path)
+            p->path = g_strdup("");
+        p->query = url_part(u, CURLUPART_QUERY, 0);
+        user = url_part(u, CURLUPART_USER, 0);
+        pass = url_part(u, CURLUPART_PASSWORD, 0);
+        frag = url_part(u, CURLUPART_FRAGMENT, 0);
+    }
+    curl_url_cleanup(u);
+    if (userinfo)
+        *userinfo = user || pass;
+    if (fragment)
+        *fragment = frag != NULL;
+    if (!ok)
+        prefix_clear(p);
+    return ok;
+}
+
+/* Parses one side of a --mirror rule. */
+static gboolean
+prefix_parse(const char *text, const char *spec, ix_url_prefix_t *p,
+             GError **error)
+{
+    gboolean userinfo = FALSE, fragment = FALSE;
+    gsize n;
+
+    if (!url_split(text, p, &userinfo, &fragment)
+        || (strcmp(p->scheme, "http") != 0 && strcmp(p->scheme, "https") != 0
+            && strcmp(p->scheme, "file") != 0)
+        || (!*p->host && strcmp(p->scheme, "file") != 0)) {
+        g_set_error(error, IX_ERROR, IX_ERROR_USAGE,
+                    "--mirror %s: %s is not an http, https or file URL",
+                    spec, text);
+        return FALSE;
+    }
+    if (userinfo || fragment) {
+        g_set_error(error, IX_ERROR, IX_ERROR_USAGE,
+                    "--mirror %s: %s holds a %s; a mirror is a plain "
+                    "scheme://host[:port]/path/", spec, text,
+                    userinfo ? "user name or password" : "fragment (#)");
+        return FALSE;
+    }
+    /* "http://a.test/docs" and "http://a.test/docs/" mean the same: the
+     * folder, matched on a segment boundary. */
+    n = strlen(p->path);
+    while (n > 0 && p->path[n - 1] == '/')
+        p->path[--n] = '\0';
+    return TRUE;
+}
+
 /* "FROM=TO": FROM may itself hold '=' (a query), so the split is at the
  * first '=' that is followed by a URL. */
 gboolean
@@ -86,10 +193,87 @@ ix_fetch_add_mirror(ix_fetch_opts_t *o, const char *spec, GError **error)
     m = g_new0(ix_mirror_t, 1);
     m->from = g_strndup(spec, eq - spec);
     m->to = g_strdup(eq + 1);
+    if (!prefix_parse(m->from, spec, &m->from_p, error)
+        || !prefix_parse(m->to, spec, &m->to_p, error)) {
+        mirror_free(m);
+        return FALSE;
+    }
     if (!o->mirrors)
         o->mirrors = g_ptr_array_new_with_free_func(mirror_free);
     g_ptr_array_add(o->mirrors, m);
     return TRUE;
+}
+
+/* What @url (split in @u) has below prefix @p: the rest of its path,
+ * from a '/' on, with its query; NULL when @url is not below @p.
+ * Returns: (transfer full) (nullable). */
+static char *
+prefix_rest(const ix_url_prefix_t *p, const ix_url_prefix_t *u)
+{
+    gsize n = strlen(p->path);
+    const char *rest;
+
+    if (strcmp(p->scheme, u->scheme) != 0 || strcmp(p->host, u->host) != 0
+        || strcmp(p->port, u->port) != 0
+        || strncmp(u->path, p->path, n) != 0
+        || (u->path[n] != '/' && u->path[n] != '\0'))
+        return NULL;
+    rest = u->path + n;
+    if (p->query) {
+        if (*rest || !u->query || !g_str_has_prefix(u->query, p->query))
+            return NULL;
+        return g_strconcat("?", u->query + strlen(p->query), NULL);
+    }
+    return u->query ? g_strconcat(rest, "?", u->query, NULL)
+                    : g_strdup(rest);
+}
+
+/* The mirror rule whose @from (@to with @reverse) holds @url, the longest
+ * such prefix winning, and in @rewritten (nullable) @url moved onto the
+ * other side.  A user name or password in @url is dropped on the way.
+ * Returns: (transfer none) (nullable). */
+const ix_mirror_t *
+ix__mirror_find(const ix_fetch_opts_t *o, const char *url, gboolean reverse,
+                char **rewritten)
+{
+    const ix_mirror_t *best = NULL;
+    g_autofree char *best_rest = NULL;
+    ix_url_prefix_t u;
+
+    if (rewritten)
+        *rewritten = NULL;
+    if (!o->mirrors || !url_split(url, &u, NULL, NULL))
+        return NULL;
+    for (guint i = 0; i < o->mirrors->len; i++) {
+        const ix_mirror_t *m = g_ptr_array_index(o->mirrors, i);
+        const ix_url_prefix_t *p = reverse ? &m->to_p : &m->from_p;
+        const ix_url_prefix_t *bp = !best ? NULL
+                                    : reverse ? &best->to_p : &best->from_p;
+        g_autofree char *rest = prefix_rest(p, &u);
+
+        if (rest && (!bp || strlen(p->path) > strlen(bp->path)
+                     || (p->query && !bp->query))) {
+            best = m;
+            g_free(best_rest);
+            best_rest = g_steal_pointer(&rest);
+        }
+    }
+    if (best && rewritten) {
+        const ix_url_prefix_t *to = reverse ? &best->from_p : &best->to_p;
+
+        *rewritten = g_strconcat(to->origin, to->path, best_rest,
+                                 to->query ? "?" : "",
+                                 to->query ? to->query : "", NULL);
+        /* "http://h" + "" is the root. */
+        if (!*to->path && !*best_rest) {
+            char *root = g_strconcat(*rewritten, "/", NULL);
+
+            g_free(*rewritten);
+            *rewritten = root;
+        }
+    }
+    prefix_clear(&u);
+    return best;
 }
 
 /* ---------------------------------------------------------------- Addresses */

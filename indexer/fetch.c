@@ -57,6 +57,9 @@
 /* The longest curl_multi_poll() sleep, so a slow clock or a missed wakeup
  * costs at most this. */
 #define POLL_MAX_MS 1000
+/* Longer URLs are refused before any request: no server takes them (most
+ * stop at 8 KB), and libcurl fails on a few MB with "Out of memory". */
+#define MAX_URL_BYTES (64 * 1024)
 
 /* ---------------------------------------------------------------- Runs */
 
@@ -87,6 +90,8 @@ typedef struct {
     gboolean too_large;
     int write_errno;
     char *refused;              /* (nullable) this hop's refusal */
+    char *protocol;             /* (nullable) a malformed response, seen
+                                 * in its headers: failed, not retried */
     ix_fetch_result_t res;
 } job_t;
 
@@ -101,6 +106,8 @@ struct run {
     guint in_flight;
     gboolean dirty;             /* the ready queue may have startable jobs */
     char *limit;                /* "100 MB" */
+    GError *io_error;           /* (nullable) the first local write
+                                 * failure: fails the whole run */
     ix_fetch_done_cb done;
     gpointer rock;
 };
@@ -124,6 +131,7 @@ job_free(job_t *j)
     g_free(j->shown);
     g_free(j->host);
     g_free(j->refused);
+    g_free(j->protocol);
     g_hash_table_unref(j->visited);
     ix_cache_meta_free(j->meta);
     g_free(j->res.url);
@@ -136,36 +144,6 @@ job_free(job_t *j)
     g_free(j->res.body_path);
     g_free(j->res.content_hash);
     g_free(j);
-}
-
-static const ix_mirror_t *
-mirror_from(const ix_fetch_opts_t *o, const char *url)
-{
-    const ix_mirror_t *best = NULL;
-
-    for (guint i = 0; o->mirrors && i < o->mirrors->len; i++) {
-        const ix_mirror_t *m = g_ptr_array_index(o->mirrors, i);
-
-        if (g_str_has_prefix(url, m->from)
-            && (!best || strlen(m->from) > strlen(best->from)))
-            best = m;
-    }
-    return best;
-}
-
-static const ix_mirror_t *
-mirror_to(const ix_fetch_opts_t *o, const char *url)
-{
-    const ix_mirror_t *best = NULL;
-
-    for (guint i = 0; o->mirrors && i < o->mirrors->len; i++) {
-        const ix_mirror_t *m = g_ptr_array_index(o->mirrors, i);
-
-        if (g_str_has_prefix(url, m->to)
-            && (!best || strlen(m->to) > strlen(best->to)))
-            best = m;
-    }
-    return best;
 }
 
 /* The scheme of @url, lower-cased ("www.x.org" is http).
@@ -263,24 +241,31 @@ static gboolean
 hop_set(job_t *j, const char *url, ix_status_t *status, char **reason)
 {
     const ix_fetch_opts_t *o = j->run->o;
-    const ix_mirror_t *m = mirror_from(o, url);
     g_autofree char *target = NULL;
     g_autofree char *scheme = NULL;
     g_autofree char *host = NULL;
+    char *shown = NULL;
     CURLU *u;
     CURLUcode uc;
 
-    if (m) {
-        target = g_strconcat(m->to, url + strlen(m->from), NULL);
+    if (strlen(url) > MAX_URL_BYTES) {
+        *status = IX_STATUS_UNREACHABLE;
+        *reason = g_strdup_printf("URL too long (%" G_GSIZE_FORMAT
+                                  " bytes, over %u KB)", strlen(url),
+                                  MAX_URL_BYTES / 1024);
+        return FALSE;
+    }
+    if (ix__mirror_find(o, url, FALSE, &target)) {
         j->trusted = TRUE;
     } else {
         target = g_strdup(url);
-        j->trusted = mirror_to(o, url) != NULL;
+        j->trusted = ix__mirror_find(o, url, TRUE, NULL) != NULL;
     }
     g_clear_pointer(&j->shown, g_free);
-    m = mirror_to(o, target);
-    j->shown = m ? g_strconcat(m->from, target + strlen(m->to), NULL)
-                 : g_strdup(url);
+    /* What the result shows never holds a password, even when a
+     * redirect's Location does. */
+    j->shown = ix__mirror_find(o, target, TRUE, &shown)
+        ? shown : corpus_url_strip_userinfo(url);
     scheme = url_scheme(target);
     j->is_file = g_strcmp0(scheme, "file") == 0;
     if (j->is_file) {
@@ -310,6 +295,10 @@ hop_set(job_t *j, const char *url, ix_status_t *status, char **reason)
     if (uc == CURLUE_OK) {
         char *s = NULL;
 
+        /* A user name or password (a redirect may add one) is never sent:
+         * credentials do not belong in a public citation. */
+        curl_url_set(u, CURLUPART_USER, NULL, 0);
+        curl_url_set(u, CURLUPART_PASSWORD, NULL, 0);
         if (curl_url_get(u, CURLUPART_URL, &s, 0) == CURLUE_OK) {
             g_free(target);
             target = g_strdup(s);
@@ -436,7 +425,52 @@ on_body(char *data, size_t size, size_t nmemb, void *p)
     return n;
 }
 
+/* Sees each response's headers whole (at the blank line that ends
+ * them): Content-Length headers that disagree make the body's end
+ * unknowable -- libcurl would take one and wait for bytes that never come,
+ * a "stall" retried for minutes -- so the transfer stops there. */
+static size_t
+on_header(char *data, size_t size, size_t nmemb, void *p)
+{
+    job_t *j = p;
+    size_t n = size * nmemb;
+    struct curl_header *first = NULL, *h = NULL;
+    g_autofree char *value = NULL;
+
+    if (n > 2 || (n == 2 && data[0] != '\r') || (n == 1 && data[0] != '\n'))
+        return n;
+    if (curl_easy_header(j->easy, "Content-Length", 0, CURLH_HEADER, -1,
+                         &first) != CURLHE_OK || first->amount < 2)
+        return n;
+    value = g_strdup(first->value);
+
+    for (size_t i = 1; i < first->amount; i++)
+        if (curl_easy_header(j->easy, "Content-Length", i, CURLH_HEADER, -1,
+                             &h) == CURLHE_OK
+            && strcmp(g_strstrip(value), g_strstrip(h->value)) != 0) {
+            g_free(j->protocol);
+            j->protocol = g_strdup_printf(
+                "protocol error: conflicting Content-Length headers (%s "
+                "and %s)", value, h->value);
+            return 0;
+        }
+    return n;
+}
+
 /* ---------------------------------------------------------------- Hops */
+
+/* A body that cannot be staged in the cache (a full or read-only disk) is
+ * this machine's failure, not the document's: the URL's result says so,
+ * and the run as a whole fails with IX_ERROR_IO, so that the index keeps
+ * the text it has rather than losing it to a document marked
+ * unreachable.  Returns @reason. */
+static char *
+local_failure(run_t *run, char *reason)
+{
+    if (!run->io_error)
+        run->io_error = g_error_new(IX_ERROR, IX_ERROR_IO, "%s", reason);
+    return reason;
+}
 
 /* The conditional headers, sent only to the URL the cached validators
  * came from: a 304 is then about the very bytes we hold. */
@@ -500,7 +534,7 @@ hop_start(job_t *j, char **reason)
     }
     j->fd = ix_cache_tmp_open(run->cache, &j->tmp_path, &error);
     if (j->fd < 0) {
-        *reason = g_strdup(error->message);
+        *reason = local_failure(run, g_strdup(error->message));
         return FALSE;
     }
     if (j->sum)
@@ -513,6 +547,7 @@ hop_start(job_t *j, char **reason)
     j->write_errno = 0;
     j->errbuf[0] = '\0';
     g_clear_pointer(&j->refused, g_free);
+    g_clear_pointer(&j->protocol, g_free);
     g_clear_pointer(&j->headers, curl_slist_free_all);
 
     if (!j->easy)
@@ -526,6 +561,8 @@ hop_start(job_t *j, char **reason)
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, j);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, j);
     curl_easy_setopt(e, CURLOPT_USERAGENT, USER_AGENT);
     /* "" asks for every encoding this libcurl can decode. */
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
@@ -682,8 +719,8 @@ finish_ok(job_t *j, long code)
     body = ix_cache_store_body(run->cache, j->tmp_path, hash, &error);
     g_clear_pointer(&j->tmp_path, g_free);
     if (!body) {
-        finish_failed(j, IX_STATUS_UNREACHABLE, g_strdup(error->message),
-                      FALSE);
+        finish_failed(j, IX_STATUS_UNREACHABLE,
+                      local_failure(run, g_strdup(error->message)), FALSE);
         return;
     }
     r->status = j->meta && g_strcmp0(j->meta->content_hash, hash) == 0
@@ -762,13 +799,15 @@ describe(job_t *j, CURLcode rc, gboolean *transient, ix_status_t *status)
     *status = IX_STATUS_UNREACHABLE;
     if (j->refused)
         return g_strdup(j->refused);
+    if (j->protocol)
+        return g_strdup(j->protocol);
     if (j->too_large || rc == CURLE_FILESIZE_EXCEEDED) {
         *status = IX_STATUS_TOO_LARGE;
         return g_strdup_printf("over the %s limit", j->run->limit);
     }
     if (j->write_errno)
-        return g_strdup_printf("cache: cannot write the body: %s",
-                               g_strerror(j->write_errno));
+        return local_failure(j->run, g_strdup_printf(
+            "cache: cannot write the body: %s", g_strerror(j->write_errno)));
     switch (rc) {
     case CURLE_COULDNT_RESOLVE_HOST:
         return g_strdup_printf("DNS lookup failed: %s", eb);
@@ -813,6 +852,18 @@ describe(job_t *j, CURLcode rc, gboolean *transient, ix_status_t *status)
         return g_strdup_printf("bad compressed body: %s", eb);
     case CURLE_FILE_COULDNT_READ_FILE:
         return g_strdup_printf("cannot read the file: %s", eb);
+    case CURLE_OUT_OF_MEMORY:
+        /* libcurl 7.x's word for a response header line over its 100 KB
+         * limit (8.x says CURLE_TOO_LARGE): our URLs are capped below
+         * its limits (MAX_URL_BYTES), and a real allocation failure
+         * would not end only this transfer. */
+        return g_strdup_printf("response headers over libcurl's limit "
+                               "(%s, curl 27)", eb);
+#if LIBCURL_VERSION_NUM >= 0x080600
+    case CURLE_TOO_LARGE:
+        return g_strdup_printf("response headers over libcurl's limit "
+                               "(%s, curl 100)", eb);
+#endif
     case CURLE_UNSUPPORTED_PROTOCOL:
         *status = IX_STATUS_UNSUPPORTED;
         return g_strdup_printf("%s (curl %d)", eb, (int)rc);
@@ -1192,5 +1243,9 @@ ix_fetch_run(const ix_fetch_opts_t *o, const char *const *urls, guint n,
 out:
     g_free(run.limit);
     ix_cache_close(run.cache);
+    if (run.io_error) {
+        g_propagate_error(error, run.io_error);
+        return FALSE;
+    }
     return TRUE;
 }

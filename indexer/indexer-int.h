@@ -120,6 +120,13 @@ struct sockaddr_storage;
 gboolean ix__parse_address(const char *text, struct sockaddr_storage *ss);
 /* TRUE when @s starts with "scheme://". */
 gboolean ix__has_scheme(const char *s);
+/* The --mirror rule of @o whose FROM (TO with @reverse) holds @url, the
+ * longest prefix winning, compared as URLs (scheme, host, port, then the
+ * path on a segment boundary); in @rewritten (nullable) @url moved onto
+ * the rule's other side, without any user name or password.  Returns:
+ * (transfer none) (nullable); *@rewritten (transfer full). */
+const ix_mirror_t *ix__mirror_find(const ix_fetch_opts_t *o, const char *url,
+                                   gboolean reverse, char **rewritten);
 /* Returns: (transfer full): @sa as text ("10.0.0.5"). */
 char *ix__address_text(const struct sockaddr *sa);
 /* Returns: (transfer full): "refused: ADDRESS is a KIND address". */

@@ -255,12 +255,31 @@ gboolean ix_plan_repository_parse(const char *spec, char **dir, char **url,
 
 /* ---------------------------------------------------------------- Fetching */
 
-/* One --mirror FROM=TO rule: a URL starting with @from is fetched from
- * @to + the rest; the document keeps its original URL, and @to is
- * trusted even when it is a private or loopback address. */
+/* A URL prefix as --mirror matches it: parsed, not compared as text, so
+ * that "http://a.test=..." cannot match "http://a.test@evil/" nor
+ * "http://a.test.evil/", nor "/docs" match "/docs-old/". */
 typedef struct {
-    char *from;
+    char *origin;               /* "scheme://host[:port]", lower case, the
+                                 * port only as written */
+    char *scheme;               /* "http", "https" or "file" */
+    char *host;                 /* lower case; "" for file: */
+    char *port;                 /* the effective port, "" for file: */
+    char *path;                 /* "" or "/a/b": no trailing '/'; matches
+                                 * itself and what lies below it */
+    char *query;                /* (nullable) then the path must be equal
+                                 * and the query start with this */
+} ix_url_prefix_t;
+
+/* One --mirror FROM=TO rule: a URL below @from (same scheme, host and
+ * port, the path on a segment boundary) is fetched from @to + the rest;
+ * the document keeps its original URL, and @to is trusted even when it is
+ * a private or loopback address.  Neither may hold a user name, password
+ * or fragment. */
+typedef struct {
+    char *from;                 /* as written */
     char *to;
+    ix_url_prefix_t from_p;
+    ix_url_prefix_t to_p;
 } ix_mirror_t;
 
 typedef struct {
@@ -273,6 +292,9 @@ typedef struct {
     guint max_redirects;        /* 5 */
     guint retries;              /* transient failures, 3 */
     guint backoff_ms;           /* first retry delay, doubling (500) */
+    guint max_discovered;       /* new documents one followed page may
+                                 * add (0: no limit, the default here;
+                                 * the command line's is in config.c) */
     gboolean offline;           /* the cache alone */
     gboolean allow_private;     /* allow loopback/private/link-local */
     GPtrArray *mirrors;         /* (element-type ix_mirror_t) (nullable) */
@@ -334,7 +356,9 @@ typedef void (*ix_fetch_done_cb)(guint index, const ix_fetch_result_t *r,
 
 /* Fetches @n URLs with the libcurl multi interface under @o, consulting
  * and updating the cache.  Per-URL failures are results, not errors;
- * FALSE only when the cache cannot be used at all (IX_ERROR_IO). */
+ * FALSE (IX_ERROR_IO) only when the cache cannot be used at all or a body
+ * could not be staged in it (a full disk): the callback has then been
+ * told of every URL, but the run must not update the index. */
 gboolean ix_fetch_run(const ix_fetch_opts_t *o, const char *const *urls,
                       guint n, ix_fetch_done_cb done, gpointer rock,
                       GError **error);
@@ -435,6 +459,20 @@ guint64 ix_writer_revision(ix_writer_t *w);
  * content hash is then taken from the index). */
 gboolean ix_writer_reuse(ix_writer_t *w, ix_source_t *src,
                          const char *hash);
+/* Bounds the writer: at most @max_terms distinct terms per document (0:
+ * no cap; the rest of a longer text is stored but not searchable, and
+ * ix_writer_capped() names the document), and a memory budget of
+ * @budget bytes (0: none) that ix_writer_over_budget() checks. */
+void ix_writer_set_limits(ix_writer_t *w, guint64 max_terms,
+                          guint64 budget);
+/* TRUE when the process has grown by more than the budget since the
+ * transaction began: Xapian holds a transaction's changes in memory, and
+ * counting documents does not bound them (one can hold millions of
+ * terms), so the caller should commit now. */
+gboolean ix_writer_over_budget(const ix_writer_t *w);
+/* Returns: (transfer none) (element-type utf8): the ids of the documents
+ * written this run whose terms the cap cut short. */
+const GPtrArray *ix_writer_capped(const ix_writer_t *w);
 /* Commits and closes; accepts NULL. */
 void ix_writer_close(ix_writer_t *w);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ix_writer_t, ix_writer_close)
@@ -604,6 +642,12 @@ typedef struct {
     gboolean offline;
     int jobs;                   /* 0: ix_fetch_opts_init()'s default */
     int follow;                 /* 0..10 */
+    int max_discovered;         /* per followed page, default 200; 0:
+                                 * no limit */
+    int max_terms;              /* per document, default 200,000; 0: no
+                                 * cap */
+    int writer_memory;          /* MB of growth before an early commit,
+                                 * default 512; 0: none */
     gboolean full;
     gboolean allow_private;
     gboolean strict;

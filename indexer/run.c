@@ -184,9 +184,15 @@ mark_repository_pages(ix_plan_t *plan)
     for (guint i = 0; i < plan->sources->len; i++) {
         ix_source_t *src = g_ptr_array_index(plan->sources, i);
 
-        for (guint p = 0; src->url && repository_pages[p]; p++)
-            if (g_str_has_prefix(src->url, repository_pages[p]))
+        for (guint p = 0; src->url && repository_pages[p]; p++) {
+            gsize n = strlen(repository_pages[p]);
+
+            /* On a path boundary: "counter-terrorism-old" is another
+             * page. */
+            if (strncmp(src->url, repository_pages[p], n) == 0
+                && strchr("/?#", src->url[n]))
                 src->follow = TRUE;
+        }
     }
 }
 
@@ -198,6 +204,7 @@ fetch_options(const ix_run_opts_t *o, ix_fetch_opts_t *fo, GError **error)
     if (o->jobs)
         fo->jobs = (guint)o->jobs;
     fo->offline = o->offline;
+    fo->max_discovered = (guint)o->max_discovered;
     fo->allow_private = o->allow_private;
     for (guint i = 0; o->mirrors && o->mirrors[i]; i++)
         if (!ix_fetch_add_mirror(fo, o->mirrors[i], error))
@@ -353,31 +360,39 @@ batch_size(void)
     return BATCH;
 }
 
-/* Writes every source, one transaction per batch; then, with @keep,
- * deletes in a last transaction what @keep does not have (a fresh
- * database, written without @keep, has nothing to delete). */
+/* Writes every source, one transaction per batch -- a batch ends after
+ * BATCH sources or once the writer is over its memory budget, which
+ * @early counts; then, with @keep, deletes in a last transaction what
+ * @keep does not have (a fresh database, written without @keep, has
+ * nothing to delete). */
 static gboolean
 write_index(ix_writer_t *w, const ix_plan_t *plan,
-            const corpus_vocab_t *vocab, GHashTable *keep, GError **error)
+            const corpus_vocab_t *vocab, GHashTable *keep, guint *early,
+            GError **error)
 {
     guint batch = batch_size();
     guint n = plan->sources->len;
+    guint in_batch = 0;
 
     ix_progress_expect(plan->progress, IX_STAGE_INDEXED, n);
     for (guint i = 0; i < n; i++) {
         const ix_source_t *src = g_ptr_array_index(plan->sources, i);
+        gboolean over;
 
-        if (i % batch == 0 && !ix_writer_begin(w, error))
+        if (in_batch == 0 && !ix_writer_begin(w, error))
             return FALSE;
         if (!ix_writer_add(w, src, vocab, error))
             return FALSE;
+        in_batch++;
         if (i == n / 2)
             ix_store_crash_point("mid-transaction");
-        if ((i + 1) % batch == 0 || i + 1 == n) {
+        over = in_batch < batch && i + 1 < n && ix_writer_over_budget(w);
+        if (in_batch == batch || i + 1 == n || over) {
             if (!ix_writer_commit(w, error))
                 return FALSE;
-            ix_progress_done(plan->progress, IX_STAGE_INDEXED,
-                             i % batch + 1);
+            *early += over;
+            ix_progress_done(plan->progress, IX_STAGE_INDEXED, in_batch);
+            in_batch = 0;
             ix_store_crash_point("after-commit");
         }
     }
@@ -388,15 +403,44 @@ write_index(ix_writer_t *w, const ix_plan_t *plan,
            && ix_writer_commit(w, error);
 }
 
+/* What the writer's bounds did, for the report's warnings (the cap) and
+ * the user (early commits). */
+static void
+note_limits(const ix_run_opts_t *o, ix_plan_t *plan, const ix_writer_t *w,
+            guint early)
+{
+    const GPtrArray *capped = ix_writer_capped(w);
+
+    for (guint i = 0; i < capped->len; i++) {
+        const char *id = g_ptr_array_index(capped, i);
+        const ix_source_t *src = g_hash_table_lookup(plan->by_id, id);
+        const char *name = src && src->url ? src->url : id;
+
+        g_ptr_array_add(plan->warnings, g_strdup_printf(
+            "%s: over %d distinct terms (--max-terms); the rest of its "
+            "text is not searchable", name, o->max_terms));
+    }
+    if (early && !o->quiet)
+        fprintf(stderr, "ctmap-indexer: committed %u batches early, at "
+                "the %d MB of --writer-memory\n", early, o->writer_memory);
+}
+
 static gboolean
 step_write(run_t *r, GError **error)
 {
-    gboolean ok = ix_writer_set_vocab(r->w, r->vocab, error)
-                  && write_index(r->w, r->plan, r->vocab,
-                                 r->fresh ? NULL : r->keep, error);
+    guint early = 0;
+    gboolean ok;
 
+    ix_writer_set_limits(r->w, (guint64)r->o->max_terms,
+                         (guint64)r->o->writer_memory * 1024 * 1024);
+    ok = ix_writer_set_vocab(r->w, r->vocab, error)
+         && write_index(r->w, r->plan, r->vocab, r->fresh ? NULL : r->keep,
+                        &early, error);
     ix_progress_break(r->progress);
-    return ok ? TRUE : not_updated(error);
+    if (!ok)
+        return not_updated(error);
+    note_limits(r->o, r->plan, r->w, early);
+    return TRUE;
 }
 
 /* ---------------------------------------------------------------- Finish */

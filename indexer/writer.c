@@ -5,6 +5,7 @@
  * re-running on an unchanged mapping changes nothing in the index.
  */
 #include <string.h>
+#include <unistd.h>
 
 #include "indexer-int.h"
 #include "schema.h"
@@ -23,7 +24,29 @@ struct ix_writer {
     gboolean force;
     GHashTable *outcomes;       /* id -> GINT_TO_POINTER(ix_outcome_t) */
     GHashTable *previous;       /* (nullable) id -> hash, not owned */
+    guint64 budget;             /* bytes the process may grow by within
+                                 * a transaction; 0: no budget */
+    guint64 rss_at_begin;       /* resident bytes when it began */
+    GPtrArray *capped;          /* ids the term cap cut short */
 };
+
+/* Resident bytes of this process (/proc/self/statm); 0 when unknown.
+ * The writer's memory is Xapian's buffered changes, which only a commit
+ * releases, and the resident size is the one measure that sees them. */
+static guint64
+rss_bytes(void)
+{
+    g_autofree char *statm = NULL;
+    g_auto(GStrv) fields = NULL;
+
+    if (!g_file_get_contents("/proc/self/statm", &statm, NULL, NULL))
+        return 0;
+    fields = g_strsplit(statm, " ", 3);
+    if (!fields[0] || !fields[1])
+        return 0;
+    return g_ascii_strtoull(fields[1], NULL, 10) * (guint64)sysconf(
+        _SC_PAGESIZE);
+}
 
 static gboolean
 fail(ix_writer_t *w, xc_status_t st, const char *what, GError **error)
@@ -63,6 +86,7 @@ writer_open(const char *path, guint shards, GError **error)
     w->db = db;
     w->outcomes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                         NULL);
+    w->capped = g_ptr_array_new_with_free_func(g_free);
     return w;
 }
 
@@ -79,6 +103,30 @@ ix_writer_open_shards(const char *dir, guint n, GError **error)
 }
 
 void
+ix_writer_set_limits(ix_writer_t *w, guint64 max_terms, guint64 budget)
+{
+    xc_dbw_set_max_terms(w->db, max_terms);
+    w->budget = budget;
+}
+
+gboolean
+ix_writer_over_budget(const ix_writer_t *w)
+{
+    guint64 now;
+
+    if (!w->budget || !w->in_txn)
+        return FALSE;
+    now = rss_bytes();
+    return now > w->rss_at_begin && now - w->rss_at_begin > w->budget;
+}
+
+const GPtrArray *
+ix_writer_capped(const ix_writer_t *w)
+{
+    return w->capped;
+}
+
+void
 ix_writer_close(ix_writer_t *w)
 {
     if (!w)
@@ -87,6 +135,7 @@ ix_writer_close(ix_writer_t *w)
         xc_dbw_cancel(w->db);
     xc_dbw_close(w->db);
     g_hash_table_unref(w->outcomes);
+    g_ptr_array_unref(w->capped);
     g_free(w);
 }
 
@@ -131,6 +180,7 @@ ix_writer_begin(ix_writer_t *w, GError **error)
     if (st != XC_OK)
         return fail(w, st, "cannot begin a transaction", error);
     w->in_txn = TRUE;
+    w->rss_at_begin = rss_bytes();
     return TRUE;
 }
 
@@ -798,6 +848,8 @@ ix_writer_add(ix_writer_t *w, const ix_source_t *src,
         st = xc_dbw_set_value(w->db, XC_SLOT_HASH, value, strlen(value));
     if (st == XC_OK)
         st = xc_dbw_set_data(w->db, record);
+    if (st == XC_OK && xc_dbw_doc_capped(w->db))
+        g_ptr_array_add(w->capped, g_strdup(src->id));
     if (st == XC_OK)
         st = xc_dbw_end_doc(w->db);
     if (st != XC_OK)

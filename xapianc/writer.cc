@@ -4,6 +4,7 @@
 #include "lemma.hh"
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 
 using namespace xc_int;
@@ -151,9 +152,15 @@ xc_dbw_begin_doc(xc_dbw_t *w, const char *id)
         w->tg.set_document(w->doc);
         w->tg.set_termpos(0);
         w->in_doc = true;
+        w->capped = false;
         return XC_OK;
     });
 }
+
+/* Under a term cap, text is indexed in pieces of about this many bytes,
+ * each cut at a space, so the cap is checked as the document grows and
+ * not only after a page of any size. */
+static const size_t CAP_PIECE = 64 * 1024;
 
 xc_status_t
 xc_dbw_add_text(xc_dbw_t *w, const char *text, const char *prefix,
@@ -166,9 +173,44 @@ xc_dbw_add_text(xc_dbw_t *w, const char *text, const char *prefix,
     if (!text)
         return invalid(w->err, "xc_dbw_add_text: NULL text");
     return guard(w->err, [&]() -> xc_status_t {
-        w->tg.index_text(text, wdf_inc, prefix ? prefix : "");
+        const std::string pfx = prefix ? prefix : "";
+        size_t left = std::strlen(text);
+
+        if (!w->max_terms) {
+            w->tg.index_text(Xapian::Utf8Iterator(text, left), wdf_inc, pfx);
+            return XC_OK;
+        }
+        while (left) {
+            size_t n = std::min(left, CAP_PIECE);
+
+            if (w->doc.termlist_count() >= w->max_terms) {
+                w->capped = true;
+                break;
+            }
+            /* A space is ASCII: never inside a UTF-8 sequence. */
+            while (n < left && text[n] != ' ' && text[n] != '\n')
+                n++;
+            w->tg.index_text(Xapian::Utf8Iterator(text, n), wdf_inc, pfx);
+            text += n;
+            left -= n;
+        }
         return XC_OK;
     });
+}
+
+xc_status_t
+xc_dbw_set_max_terms(xc_dbw_t *w, uint64_t max)
+{
+    if (!w)
+        return XC_ERR_INVALID;
+    w->max_terms = max;
+    return XC_OK;
+}
+
+int
+xc_dbw_doc_capped(const xc_dbw_t *w)
+{
+    return w && w->capped;
 }
 
 xc_status_t

@@ -88,6 +88,8 @@ struct xc_dbw {
     std::string id;
     bool in_doc = false;
     bool in_txn = false;
+    uint64_t max_terms = 0;     /* xc_dbw_set_max_terms(); 0: no cap */
+    bool capped = false;        /* the document's text was cut short */
     /* From the synonym table, reloaded after it changes. */
     std::vector<phrase_terms_t> phrases;
     std::vector<std::string> phrase_words;  /* sorted, unique */

@@ -252,6 +252,14 @@ xc_status_t xc_dbw_begin_doc(xc_dbw_t *w, const char *id);
  * spelling data; @prefix may be "" for body text; @wdf_inc weights it. */
 xc_status_t xc_dbw_add_text(xc_dbw_t *w, const char *text,
                             const char *prefix, unsigned wdf_inc);
+/* Caps the distinct terms of each document at @max (0, the default: no
+ * cap).  Text added to a document that already holds @max terms is not
+ * indexed -- its words are not searchable, though XC_SLOT_TEXT may still
+ * hold them -- so one document of hostile or generated text cannot grow
+ * the writer without bound.  xc_dbw_doc_capped() tells when it happened. */
+xc_status_t xc_dbw_set_max_terms(xc_dbw_t *w, uint64_t max);
+/* Non-zero when the cap left out text of the document begun last. */
+int xc_dbw_doc_capped(const xc_dbw_t *w);
 /* Leaves a gap in term positions (between pages or fields) and returns the
  * position the next word will get in *@pos (may be NULL). */
 xc_status_t xc_dbw_next_pos(xc_dbw_t *w, unsigned gap, unsigned *pos);

@@ -142,11 +142,39 @@ Test(links, normalize_for_identity)
           "file:///D:/Recovery/PB%20and%20PVE/a.pdf" },
         { "https://golearn.unodc.org/lms/course/view.php?id=436",
           "https://golearn.unodc.org/lms/course/view.php?id=436" },
+        { "http://User:Secret@Example.org/x", "http://example.org/x" },
     };
 
     for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
         g_autofree char *got = corpus_url_normalize(cases[i][0]);
 
         cr_expect_str_eq(got, cases[i][1], "normalize(%s)", cases[i][0]);
+    }
+}
+
+/* A password in a cited URL never leaves the parser, whichever '@' it
+ * holds; an '@' after the authority is the path's, and stays. */
+Test(links, userinfo_is_stripped)
+{
+    static const char *const cases[][2] = {
+        { "http://user:secret@host.org/a.pdf", "http://host.org/a.pdf" },
+        { "https://u:p@ss@host.org:8443/a?x=1", "https://host.org:8443/a?x=1" },
+        { "http://host.org/people/@me", "http://host.org/people/@me" },
+        { "http://host.org?mail=a@b.org", "http://host.org?mail=a@b.org" },
+        { "mailto:a@b.org", "mailto:a@b.org" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *got = corpus_url_strip_userinfo(cases[i][0]);
+
+        cr_expect_str_eq(got, cases[i][1], "strip(%s)", cases[i][0]);
+    }
+    {
+        g_autoptr(GPtrArray) links = corpus_links_find(
+            "See http://curator:hunter2@www.unodc.org/doc.pdf for it.");
+
+        cr_assert_eq(links->len, 1);
+        cr_expect_str_eq(((corpus_link_t *)g_ptr_array_index(links, 0))->url,
+                         "http://www.unodc.org/doc.pdf");
     }
 }

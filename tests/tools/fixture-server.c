@@ -6,6 +6,7 @@
  * scripts start links, so both serve through exactly this code.
  */
 #include <errno.h>
+#include <unistd.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdint.h>
@@ -845,6 +846,53 @@ fault_reset(fx_server_t *srv, struct MHD_Connection *conn,
     return MHD_NO;              /* MHD closes the connection, no reply */
 }
 
+/* Two Content-Length headers that disagree (20 and 5000), written to the
+ * socket by hand since libmicrohttpd never sends such a thing, then 20
+ * bytes and the close: a protocol error, not something to wait for. */
+static enum MHD_Result
+fault_two_lengths(fx_server_t *srv, struct MHD_Connection *conn,
+                  const char *rest, guint hits)
+{
+    static const char reply[] =
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+        "Content-Length: 20\r\nContent-Length: 5000\r\n\r\n"
+        "Twenty bytes of text";
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(
+        conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+    (void)srv;
+    (void)rest;
+    (void)hits;
+    if (info && write(info->connect_fd, reply, sizeof(reply) - 1) < 0)
+        g_debug("two-lengths: %s", g_strerror(errno));
+    return MHD_NO;
+}
+
+/* A status line and one header line of a megabyte, by hand like
+ * two-lengths, then the close. */
+static enum MHD_Result
+fault_huge_header(fx_server_t *srv, struct MHD_Connection *conn,
+                  const char *rest, guint hits)
+{
+    static const char start[] = "HTTP/1.1 200 OK\r\nX-Filler: ";
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(
+        conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    char chunk[65536];
+
+    (void)srv;
+    (void)rest;
+    (void)hits;
+    memset(chunk, 'a', sizeof(chunk));
+    if (!info || send(info->connect_fd, start, sizeof(start) - 1,
+                      MSG_NOSIGNAL) < 0)
+        return MHD_NO;
+    /* The client hangs up once past its limit: stop at the first error. */
+    for (guint i = 0; i < 16; i++)
+        if (send(info->connect_fd, chunk, sizeof(chunk), MSG_NOSIGNAL) < 0)
+            break;
+    return MHD_NO;
+}
+
 static enum MHD_Result
 fault_huge(fx_server_t *srv, struct MHD_Connection *conn,
            const char *rest, guint hits)
@@ -929,10 +977,12 @@ static const struct {
     { "reset/", fault_reset },
     { "huge/", fault_huge },
     { "huge-length/", fault_huge_length },
+    { "huge-header/", fault_huge_header },
     { "pdf-as-html/", fault_pdf_as_html },
     { "slow/", fault_slow },
     { "stall/", fault_stall },
     { "truncated/", fault_truncated },
+    { "two-lengths/", fault_two_lengths },
     { "wrong-length/", fault_wrong_length },
 };
 

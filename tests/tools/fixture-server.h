@@ -19,6 +19,8 @@
  *   /fault/truncated/REST      Content-Length 1000, 100 bytes, then close
  *   /fault/wrong-length/REST   REST's body whole, Content-Length 1000 bytes
  *                              more than that, then close
+ *   /fault/two-lengths/REST    Content-Length 20 and Content-Length 5000,
+ *                              20 bytes, then close
  *   /fault/redirect-loop/REST  302 to /fault/redirect-loop/a/REST, which
  *                              302s to .../b/REST, which 302s back to .../a
  *   /fault/redirect/N/REST     302 to /fault/redirect/N-1/REST; N = 0 is
@@ -28,6 +30,7 @@
  *   /fault/huge/REST           200, chunked, pseudo-random bytes, no end
  *   /fault/huge-length/REST    200, Content-Length 200 MiB of pseudo-random
  *                              bytes, sent until the client hangs up
+ *   /fault/huge-header/REST    200 and one header line of 1 MiB, then close
  *   /fault/reset/REST          the connection is closed, no response
  *   /gzip/REST                 REST's body, gzip-encoded when the request
  *                              sends Accept-Encoding: gzip

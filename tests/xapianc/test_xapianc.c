@@ -843,5 +843,34 @@ Test(xapianc, translations_find_the_other_language)
     cr_assert_eq(xc_db_spell(db, "fightr", &s), XC_OK);
     cr_expect_str_eq(s, "fighter");
     free(s);
+/* The term cap stops indexing a document's text once it holds that many
+ * terms, checked piece by piece within one long text; the next document
+ * starts uncapped. */
+Test(xapianc, max_terms_caps_a_document_and_says_so)
+{
+    xc_dbw_t *w = open_writer();
+    GString *text = g_string_new(NULL);
+    uint64_t n = 0;
+
+    /* 20,000 distinct words, about 200 KB: several 64 KB pieces. */
+    for (guint i = 0; i < 20000; i++)
+        g_string_append_printf(text, "qz%uxq ", i);
+    cr_assert_eq(xc_dbw_set_max_terms(w, 1000), XC_OK);
+    cr_assert_eq(xc_dbw_begin_doc(w, "d-big"), XC_OK);
+    cr_assert_eq(xc_dbw_add_text(w, text->str, "", 1), XC_OK);
+    cr_assert(xc_dbw_doc_capped(w));
+    cr_assert_eq(xc_dbw_end_doc(w), XC_OK);
+    cr_assert_eq(xc_dbw_begin_doc(w, "d-small"), XC_OK);
+    cr_assert_eq(xc_dbw_add_text(w, "a short text", "", 1), XC_OK);
+    cr_assert_not(xc_dbw_doc_capped(w));
+    cr_assert_eq(xc_dbw_end_doc(w), XC_OK);
+    cr_assert_eq(xc_dbw_close(w), XC_OK);
+    g_string_free(text, TRUE);
+
+    xc_db_t *db = open_reader();
+    cr_assert_eq(xc_db_termfreq(db, "qz1xq", &n), XC_OK);
+    cr_expect_eq(n, 1, "the first words are searchable");
+    cr_assert_eq(xc_db_termfreq(db, "qz19999xq", &n), XC_OK);
+    cr_expect_eq(n, 0, "the last ones are not");
     xc_db_close(db);
 }
