@@ -843,6 +843,9 @@ Test(xapianc, translations_find_the_other_language)
     cr_assert_eq(xc_db_spell(db, "fightr", &s), XC_OK);
     cr_expect_str_eq(s, "fighter");
     free(s);
+    xc_db_close(db);
+}
+
 /* The term cap stops indexing a document's text once it holds that many
  * terms, checked piece by piece within one long text; the next document
  * starts uncapped. */
