@@ -481,6 +481,24 @@ sort_date(const ix_source_t *src)
     return g_strdup_printf("%08" G_GINT64_FORMAT, best * 10000);
 }
 
+/* Whether @passages name the country @slug (as its slug, with
+ * spaces for hyphens, case-folded): then its tag adds nothing to the body
+ * (XC_WEIGHT_COUNTRY). */
+static gboolean
+text_names(const GPtrArray *passages, const char *slug)
+{
+    g_autofree char *word = g_strdelimit(g_strdup(slug), "-", ' ');
+
+    for (guint i = 0; i < passages->len; i++) {
+        g_autofree char *folded =
+            g_utf8_casefold(g_ptr_array_index(passages, i), -1);
+
+        if (strstr(folded, word))
+            return TRUE;
+    }
+    return FALSE;
+}
+
 /* The text is stored whole (pages joined by XC_PAGE_SEP) beside the term
  * position at which each page starts, so searchd can run the snippet on
  * the best page alone. */
@@ -503,6 +521,15 @@ add_text(xc_dbw_t *db, const ix_source_t *src, const GPtrArray *passages)
                                  XC_WEIGHT_ORGTEXT);
         if (st == XC_OK)
             st = xc_dbw_add_text(db, name, "", XC_WEIGHT_ORGTEXT);
+    }
+    for (guint i = 0; i < src->countries->len && st == XC_OK; i++) {
+        const char *slug = g_ptr_array_index(src->countries, i);
+
+        if (text_names(passages, slug))
+            continue;
+        st = xc_dbw_next_pos(db, POS_GAP, NULL);
+        if (st == XC_OK)
+            st = xc_dbw_add_text(db, slug, "", XC_WEIGHT_COUNTRY);
     }
     for (guint i = 0; i < passages->len && st == XC_OK; i++) {
         unsigned pos = 0;
