@@ -94,6 +94,8 @@ ix_source_free(ix_source_t *src)
     g_free(src->context);
     if (src->translations)
         g_ptr_array_unref(src->translations);
+    if (src->identifiers)
+        g_ptr_array_unref(src->identifiers);
     if (src->folder_tags)
         g_ptr_array_unref(src->folder_tags);
     if (src->out_links)

@@ -156,6 +156,25 @@ param_filter(sd_search_req_t *req, const param_spec_t *spec,
     return TRUE;
 }
 
+/* tag_source: where a tag must come from, one of the indexer's
+ * tag_sources names. */
+static gboolean
+param_tag_source(sd_search_req_t *req, const param_spec_t *spec,
+                 const char *value, GError **error)
+{
+    static const char *const origins[] = { "mapping", "folder", "text" };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(origins); i++)
+        if (g_str_equal(value, origins[i])) {
+            sd_search_req_add_filter(req, spec->prefix, value);
+            return TRUE;
+        }
+    g_set_error(error, SD_ERROR, SD_ERROR_BAD_PARAMETER,
+                "parameter '%s' must be mapping, folder or text, not '%s'",
+                spec->name, value);
+    return FALSE;
+}
+
 /* Parses a non-negative decimal no larger than @max. */
 static gboolean
 parse_count(const param_spec_t *spec, const char *value, gint64 max,
@@ -264,6 +283,7 @@ static const param_spec_t search_params[] = {
     {name, TRUE, (facet) ? param_filter : NULL, prefix},
     XC_FIELD_LIST(SD__FILTER_PARAM)
 #undef SD__FILTER_PARAM
+    {"tag_source", TRUE, param_tag_source, XC_PREFIX_TAGSRC},
     {"offset", FALSE, param_offset, NULL},
     {"limit", FALSE, param_limit, NULL},
     {"sort", FALSE, param_sort, NULL},
@@ -304,6 +324,7 @@ apply_search_params(GPtrArray *params, sd_search_req_t *req,
         if (!spec->handler(req, spec, p->value, error))
             return FALSE;
     }
+    sd_search_req_finish(req);
     return TRUE;
 }
 

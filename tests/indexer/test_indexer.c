@@ -219,6 +219,76 @@ translation(const ix_source_t *doc, const char *lang)
     return NULL;
 }
 
+/* The identifiers of @text's passages ('\f' between them), as one
+ * space-separated string for comparison ("" for none).  Returns:
+ * (transfer full). */
+static char *
+identifiers_of(const char *text)
+{
+    g_auto(GStrv) parts = g_strsplit(text, "\f", -1);
+    g_autoptr(GPtrArray) passages = g_ptr_array_new();
+    g_autoptr(GPtrArray) ids = NULL;
+    GString *out = g_string_new(NULL);
+
+    for (guint i = 0; parts[i]; i++)
+        g_ptr_array_add(passages, parts[i]);
+    ids = ix_identifiers_find(passages);
+    for (guint i = 0; ids && i < ids->len; i++)
+        g_string_append_printf(out, "%s%s", i ? " " : "",
+                               (char *)g_ptr_array_index(ids, i));
+    return g_string_free(out, FALSE);
+}
+
+/* The document's own UN symbol is the first at its head, a resolution's
+ * year dropped; ISBNs are checked and normalised to ISBN-13, and a list
+ * of them is a bibliography. */
+Test(plan, identifiers_from_the_text)
+{
+    static const struct {
+        const char *text, *want;
+    } cases[] = {
+        { "United Nations S/2017/375\nSecurity Council\nLetter dated",
+          "un:S/2017/375" },
+        { "Резолюция S/RES/2396 (2017)\nСовет Безопасности",
+          "un:S/RES/2396" },
+        { "A/RES/70/291 General Assembly, then S/2015/975",
+          "un:A/RES/70/291" },
+        { "E/CN.15/2019/1 Commission on Crime Prevention",
+          "un:E/CN.15/2019/1" },
+        /* One part after the organ is prose, not a symbol. */
+        { "Section A/1 of the plan", "" },
+        /* A symbol cited after the masthead is not the document's. */
+        { NULL, "" },
+        { "Handbook\fISBN 978-92-1-130335-3\fchapter", "isbn:9789211303353" },
+        { "ISBN: 92-1-130335-4 (print)", "isbn:9789211303353" },
+        { "ISBN-13: 978 92 1 133866 9", "isbn:9789211338669" },
+        { "ISBN 978-92-1-130335-4", "" },        /* wrong check digit */
+        { "ISBN 92-1-130335-5", "" },
+        { "Further reading: ISBN 9789211303353, ISBN 9789211338669, "
+          "ISBN 9780306406157, ISBN 9780131103627, ISBN 9780262033848",
+          "" },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *text = NULL;
+        g_autofree char *got = NULL;
+
+        if (cases[i].text) {
+            text = g_strdup(cases[i].text);
+        } else {
+            GString *t = g_string_new("Report on prisons\n");
+
+            while (t->len < 2000)
+                g_string_append(t, "The mission reviewed probation. ");
+            g_string_append(t, "See S/2017/375.");
+            text = g_string_free(t, FALSE);
+        }
+        got = identifiers_of(text);
+        cr_expect_str_eq(got, cases[i].want, "case %zu: \"%.40s\"", i,
+                         text);
+    }
+}
+
 /* Files whose names differ only by a language tag are versions of one
  * document; a name with a tag but no sibling, or siblings in another
  * folder, are not. */
