@@ -197,6 +197,10 @@ typedef struct {
 } ix_translation_t;
 
 void ix_translation_free(ix_translation_t *t);     /* accepts NULL */
+/* Lists @other, in @lang, among @to's translations unless already there
+ * (translations.c). */
+void ix_translation_add(ix_source_t *to, const ix_source_t *other,
+                        const char *lang);
 
 ix_source_t *ix_source_new(ix_source_type_t type, const char *id);
 void ix_source_free(ix_source_t *src);

@@ -133,8 +133,9 @@ lists(const ix_source_t *src, const char *id)
     return FALSE;
 }
 
-static void
-add_version(ix_source_t *to, const ix_source_t *other, const char *lang)
+void
+ix_translation_add(ix_source_t *to, const ix_source_t *other,
+                   const char *lang)
 {
     ix_translation_t *t;
 
@@ -197,7 +198,7 @@ ix_translations_link(ix_plan_t *plan)
                 version_t *vb = &g_array_index(group, version_t, b);
 
                 if (a != b && strcmp(va->lang, vb->lang) != 0)
-                    add_version(va->src, vb->src, vb->lang);
+                    ix_translation_add(va->src, vb->src, vb->lang);
             }
         }
     }
@@ -400,7 +401,7 @@ ix_translations_link_identifiers(ix_plan_t *plan)
                 const ix_source_t *other = g_ptr_array_index(group, b);
 
                 if (other != src && strcmp(src->lang, other->lang) != 0)
-                    add_version(src, other, other->lang);
+                    ix_translation_add(src, other, other->lang);
             }
         }
     }

@@ -289,6 +289,54 @@ Test(plan, identifiers_from_the_text)
     }
 }
 
+/* An entry that cites a link and then announces another as "Available
+ * in Russian" cites two versions of one document; the embedded mapping
+ * announces a Russian version with no other link before it, which links
+ * nothing. */
+Test(plan, language_versions_announced_by_the_entry)
+{
+    static const char cue[] = "The Use of the Internet for Terrorist "
+                              "Purposes (2013). Available in Russian:";
+    g_autoptr(corpus_vocab_t) v = vocab();
+    g_autoptr(ix_plan_t) real = real_plan(v);
+    g_autofree char *text = NULL;
+    g_autofree char *dir = g_dir_make_tmp("ctmap-announced-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "mapping.txt", NULL);
+    const char *maps[] = { path, NULL };
+    g_autoptr(ix_plan_t) plan = NULL;
+    g_auto(GStrv) parts = NULL;
+    g_autofree char *edited = NULL;
+    const ix_source_t *en, *ru;
+    const ix_translation_t *t;
+
+    ru = doc_by_url_part(real, "terrorist_purposes_Russian.pdf");
+    cr_assert_not_null(ru);
+    cr_assert_null(ru->translations, "nothing is cited before it");
+
+    cr_assert(g_file_get_contents(CTMAP_CORPUS_DIR "/mapping-2020-07.txt",
+                                  &text, NULL, NULL));
+    parts = g_strsplit(text, cue, 2);
+    cr_assert_not_null(parts[1], "the mapping no longer has the cue");
+    edited = g_strconcat(parts[0], "The Use of the Internet for Terrorist "
+                         "Purposes (2013): https://www.unodc.org/documents/"
+                         "frontpage/Use_of_Internet_for_Terrorist_Purposes"
+                         ".pdf. Available in Russian:", parts[1], NULL);
+    cr_assert(g_file_set_contents(path, edited, -1, NULL));
+    plan = ix_plan_build(v, maps);
+    en = doc_by_url_part(plan, "frontpage/Use_of_Internet");
+    ru = doc_by_url_part(plan, "terrorist_purposes_Russian.pdf");
+    cr_assert(en && ru);
+    t = translation(en, "ru");
+    cr_assert_not_null(t, "the English link lists no Russian version");
+    cr_assert_str_eq(t->id, ru->id);
+    t = translation(ru, "en");
+    cr_assert_not_null(t, "the Russian link lists no English version");
+    cr_assert_str_eq(t->id, en->id);
+    cr_assert_eq(ru->translations->len, 1);
+    cr_assert_eq(g_unlink(path), 0);
+    cr_assert_eq(g_rmdir(dir), 0);
+}
+
 /* Files whose names differ only by a language tag are versions of one
  * document; a name with a tag but no sibling, or siblings in another
  * folder, are not. */
