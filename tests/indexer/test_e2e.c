@@ -843,10 +843,11 @@ Test(repository, language_versions_linked_by_symbol_and_isbn)
              "пробации о работе с заключенными.</p></body></html>");
     reindex_repository();
 
-    en = wait_hit(p1, "q=zebrafinch&type=document&limit=50",
+    en = wait_hit(p1, "q=secretary-general&type=document&limit=50",
                   "/sg-letter.txt");
-    ru = hit_ending(search(p2, "q=zebrafinch&type=document&limit=50"),
-                    "/pismo.txt");
+    ru = hit_ending(search(p2, "q=%D0%93%D0%B5%D0%BD%D0%B5%D1%80%D0%B0"
+                               "%D0%BB%D1%8C%D0%BD%D1%8B%D0%B9"
+                               "&type=document&limit=50"), "/pismo.txt");
     cr_assert_not_null(ru);
     cr_assert_str_eq(json_object_get_string_member(ru, "lang"), "ru");
     t = translation_in(en, "ru");
@@ -858,13 +859,13 @@ Test(repository, language_versions_linked_by_symbol_and_isbn)
     cr_assert_not_null(translation_in(ru, "en"));
     cr_assert(array_has(en, "identifiers", "un:S/2017/375"));
 
-    other = hit_ending(search(p3, "q=zebrafinch&type=document&limit=50"),
+    other = hit_ending(search(p3, "q=mission&type=document&limit=50"),
                        "/review.txt");
     cr_assert_not_null(other);
     cr_assert_null(translation_in(other, "ru"),
                    "citing a symbol is not being its version");
 
-    book_en = hit_ending(search(p4, "q=zebrafinch&type=document&limit=50"),
+    book_en = hit_ending(search(p4, "q=handbook&type=document&limit=50"),
                          "/handbook.html");
     cr_assert_not_null(book_en);
     t = translation_in(book_en, "ru");
@@ -873,7 +874,7 @@ Test(repository, language_versions_linked_by_symbol_and_isbn)
                                "/rukovodstvo.html"));
     cr_assert_str_eq(json_object_get_string_member(t, "title"),
                      "Руководство zebrafinch по тюрьмам");
-    book_ru = hit_ending(search(p5, "q=zebrafinch&type=document&limit=50"),
+    book_ru = hit_ending(search(p5, "q=leaflet&type=document&limit=50"),
                          "/misprint.html");
     cr_assert_not_null(book_ru);
     cr_assert_null(translation_in(book_ru, "en"),
@@ -903,8 +904,8 @@ Test(repository, language_versions_linked_by_symbol_and_isbn)
         cr_assert_eq(json_object_get_int_member(sum, "updated"), 0);
         cr_assert_eq(json_object_get_int_member(sum, "added"), 0);
         cr_assert_not_null(translation_in(hit_ending(search(
-            p6, "q=zebrafinch&type=document&limit=50"), "/sg-letter.txt"),
-            "ru"));
+            p6, "q=secretary-general&type=document&limit=50"),
+            "/sg-letter.txt"), "ru"));
     }
 }
 
@@ -959,4 +960,72 @@ Test(repository, tag_source_filters_on_where_a_tag_came_from)
                  "entries' tags are the mapping's");
     cr_assert_eq(get("/search?q=probation&tag_source=bogus", body), 400);
     cr_assert(strstr(body->str, "tag_source"), "%s", body->str);
+}
+
+/* Versions a query finds in both languages are one result: the first
+ * ranked stays, the other is listed under it as "matched"; a Russian
+ * query gets the Russian version listed first. */
+Test(repository, search_folds_language_versions_into_one_result)
+{
+    g_autofree char *root = g_build_filename(tmp, "repo", NULL);
+    g_autoptr(JsonParser) p = json_parser_new();
+    g_autoptr(JsonParser) q = json_parser_new();
+    JsonObject *res, *h = NULL, *t;
+    JsonArray *hits, *tr;
+    guint versions = 0;
+
+    put_file(root, "Guides/guide-en.txt",
+             "Quokkaware guide\n\nThe quokkaware guide explains how "
+             "probation officers work with returnees.\n");
+    put_file(root, "Guides/guide-ru.txt",
+             "Руководство quokkaware\n\nРуководство quokkaware объясняет, "
+             "как сотрудники пробации работают с вернувшимися.\n");
+    put_file(root, "Guides/guide-kk.txt",
+             "Quokkaware nusqaulyq\n\nQuokkaware nusqaulyq.\n");
+    reindex_repository();
+    wait_hit(p, "q=quokkaware&type=document&lang=ru", "/guide-ru.txt");
+    res = search(q, "q=quokkaware&type=document&limit=50");
+    hits = json_object_get_array_member(res, "hits");
+    for (guint i = 0; i < json_array_get_length(hits); i++) {
+        JsonObject *o = json_array_get_object_element(hits, i);
+        const char *url = json_object_get_string_member(o, "url");
+
+        if (g_str_has_suffix(url, "/guide-en.txt")
+            || g_str_has_suffix(url, "/guide-ru.txt")
+            || g_str_has_suffix(url, "/guide-kk.txt")) {
+            versions++;
+            h = o;
+        }
+    }
+    cr_assert_eq(versions, 1, "three versions, %u results", versions);
+    tr = json_object_get_array_member(h, "translations");
+    cr_assert_eq(json_array_get_length(tr), 2);
+    for (guint i = 0; i < 2; i++)
+        cr_assert(json_object_get_boolean_member_with_default(
+            json_array_get_object_element(tr, i), "matched", FALSE));
+    /* An English query: the English version first under another one. */
+    if (!g_str_has_suffix(json_object_get_string_member(h, "url"),
+                          "/guide-en.txt"))
+        cr_assert_str_eq(json_object_get_string_member(
+            json_array_get_object_element(tr, 0), "lang"), "en");
+    /* A Russian query: the Russian version first under whichever hit
+     * stands for the group, unless it is that hit. */
+    {
+        g_autoptr(JsonParser) r = json_parser_new();
+
+        res = search(r, "q=%D1%80%D1%83%D0%BA%D0%BE%D0%B2%D0%BE%D0%B4%D1"
+                        "%81%D1%82%D0%B2%D0%BE+OR+quokkaware&type=document"
+                        "&limit=50");
+        h = hit_ending(res, "/guide-en.txt");
+        if (!h)
+            h = hit_ending(res, "/guide-kk.txt");
+        if (h) {
+            t = json_array_get_object_element(
+                json_object_get_array_member(h, "translations"), 0);
+            cr_assert_str_eq(json_object_get_string_member(t, "lang"),
+                             "ru");
+        } else {
+            cr_assert_not_null(hit_ending(res, "/guide-ru.txt"));
+        }
+    }
 }
