@@ -298,6 +298,8 @@ step_collect(run_t *r, GError **error)
         g_clear_error(error);
         r->result->failed = TRUE;
     }
+    /* Symbols and ISBNs are known once the text is. */
+    ix_translations_link_identifiers(r->plan);
     ix_store_crash_point("after-fetch");
     ix_progress_break(r->progress);
     if (!r->o->quiet)

@@ -483,6 +483,49 @@ add_fields(xc_dbw_t *db, const ix_source_t *src, const char *sect)
     return st;
 }
 
+/* The tag-source terms of @src (XC_PREFIX_TAGSRC), so /search can keep
+ * the tags a document's own text gives apart from those it was filed
+ * under. */
+static xc_status_t
+add_tag_origins(xc_dbw_t *db, const ix_source_t *src)
+{
+    static const char *const prefixes[IX_TEXT_TAG_N] = {
+        [IX_TEXT_TAG_ORG] = XC_PREFIX_ORG,
+        [IX_TEXT_TAG_THEME] = XC_PREFIX_THEME,
+        [IX_TEXT_TAG_COUNTRY] = XC_PREFIX_COUNTRY,
+        [IX_TEXT_TAG_YEAR] = XC_PREFIX_YEAR,
+    };
+    g_autoptr(GHashTable) any = g_hash_table_new(g_str_hash, g_str_equal);
+    xc_status_t st = XC_OK;
+    GHashTableIter it;
+    gpointer origin;
+
+    for (guint k = 0; k < IX_TEXT_TAG_N && st == XC_OK; k++) {
+        const GPtrArray *set = ix_tag_set(src, k);
+
+        for (guint i = 0; i < set->len && st == XC_OK; i++) {
+            const char *slug = g_ptr_array_index(set, i);
+            const char *from[2];
+            guint n = ix_tag_origins(src, k, slug, from);
+
+            for (guint j = 0; j < n && st == XC_OK; j++) {
+                g_autofree char *term = g_strconcat(
+                    XC_PREFIX_TAGSRC, from[j], ":", prefixes[k], slug, NULL);
+
+                g_hash_table_add(any, (gpointer)from[j]);
+                st = xc_dbw_add_term(db, term);
+            }
+        }
+    }
+    g_hash_table_iter_init(&it, any);
+    while (st == XC_OK && g_hash_table_iter_next(&it, &origin, NULL)) {
+        g_autofree char *term = g_strconcat(XC_PREFIX_TAGSRC, origin, NULL);
+
+        st = xc_dbw_add_term(db, term);
+    }
+    return st;
+}
+
 /* "YYYY0000" for the latest year a source names, so browsing lists the
  * newest first; sources with no year sort last. */
 static char *
@@ -713,6 +756,29 @@ reuse_ocr(ix_source_t *src, JsonObject *o)
     }
 }
 
+/* The identifiers of the record @o, back into @src: the same text names
+ * the same symbols, and the links by identifier need every document's,
+ * extracted in this run or not. */
+static void
+reuse_identifiers(ix_source_t *src, JsonObject *o)
+{
+    JsonArray *a = json_object_has_member(o, "identifiers")
+                   ? json_object_get_array_member(o, "identifiers") : NULL;
+
+    if (src->identifiers)
+        g_ptr_array_unref(src->identifiers);
+    src->identifiers = NULL;
+    for (guint i = 0; a && i < json_array_get_length(a); i++) {
+        const char *id = json_array_get_string_element(a, i);
+
+        if (!id)
+            continue;
+        if (!src->identifiers)
+            src->identifiers = g_ptr_array_new_with_free_func(g_free);
+        ix_strset_add(src->identifiers, id);
+    }
+}
+
 /* Strings from xapianc are malloc'd; GLib's allocator is the system's
  * since 2.46, so g_autofree frees them correctly.  The text itself stays
  * in the index: only its digest is taken, and ix_writer_add() loads the
@@ -776,6 +842,7 @@ ix_writer_reuse(ix_writer_t *w, ix_source_t *src, const char *hash)
         o, "media_type", NULL));
     src->n_pages = json_object_get_int_member_with_default(o, "pages", 0);
     reuse_ocr(src, o);
+    reuse_identifiers(src, o);
     /* The same bytes have the same outcome: a file that could not be
      * read, or whose format is not supported, stays so with its reason
      * (and its label), rather than turning "unchanged" and rewritten. */
@@ -884,6 +951,8 @@ ix_writer_add(ix_writer_t *w, const ix_source_t *src,
         st = add_text(w->db, src, stored ? stored : src->passages);
     if (st == XC_OK)
         st = add_fields(w->db, src, sect);
+    if (st == XC_OK)
+        st = add_tag_origins(w->db, src);
     if (st == XC_OK)
         st = xc_dbw_set_value(w->db, XC_SLOT_DATE, date, strlen(date));
     if (st == XC_OK)

@@ -21,6 +21,11 @@
 #define XC_PREFIX_LANG     "XLANG"
 #define XC_PREFIX_STATUS   "XSTATUS"
 #define XC_PREFIX_HOST     "XHOST"
+/* Where a tag came from: "XTS" SOURCE ":" FIELD-PREFIX SLUG for each
+ * org, theme, country and year tag ("XTStext:XCOUNTRYkazakhstan"), and
+ * "XTS" SOURCE once for a source giving any; SOURCE "mapping", "folder"
+ * or "text" (/search?tag_source=). */
+#define XC_PREFIX_TAGSRC   "XTS"
 
 /* Free-text prefixes. */
 #define XC_PREFIX_TITLE    "S"
