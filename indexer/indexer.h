@@ -474,6 +474,10 @@ gboolean ix_writer_delete_unseen(ix_writer_t *w, GHashTable *keep,
                                  GError **error);
 gboolean ix_writer_set_meta(ix_writer_t *w, const char *key,
                             const char *value, GError **error);
+/* Stores XC_META_TITLES: the titles of the documents the index holds
+ * now (this transaction's included).  For sharded indexes, whose
+ * query-side database keeps what searchd must read locally. */
+gboolean ix_writer_set_titles(ix_writer_t *w, GError **error);
 const ix_counts_t *ix_writer_counts(const ix_writer_t *w);
 
 typedef enum {

@@ -206,6 +206,59 @@ ix_writer_set_meta(ix_writer_t *w, const char *key, const char *value,
     return TRUE;
 }
 
+static int
+collect_id(const char *id, void *rock)
+{
+    g_ptr_array_add(rock, g_strdup(id));
+    return 0;
+}
+
+static gint
+by_id(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+gboolean
+ix_writer_set_titles(ix_writer_t *w, GError **error)
+{
+    g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(JsonArray) titles = json_array_new();
+    g_autoptr(JsonNode) root = json_node_new(JSON_NODE_ARRAY);
+    g_autofree char *json = NULL;
+    xc_status_t st = xc_dbw_foreach_id(w->db, collect_id, ids);
+    guint i;
+
+    if (st != XC_OK)
+        return fail(w, st, "cannot list documents", error);
+    /* The order searchd's own pass over a single index takes (its "Q"
+     * terms, byte order), so that the first of two titles equal but for
+     * case is the one shown either way. */
+    g_ptr_array_sort(ids, by_id);
+    for (i = 0; i < ids->len && i < XC_TITLES_MAX; i++) {
+        g_autofree char *data = NULL;
+        g_autoptr(JsonNode) node = NULL;
+        JsonNode *title;
+
+        st = xc_dbw_get_data(w->db, g_ptr_array_index(ids, i), &data);
+        if (st == XC_ERR_NOT_FOUND)
+            continue;
+        if (st != XC_OK)
+            return fail(w, st, "cannot read a document's title", error);
+        node = json_from_string(data, NULL);
+        if (!node || !JSON_NODE_HOLDS_OBJECT(node))
+            continue;
+        title = json_object_get_member(json_node_get_object(node), "title");
+        if (title && JSON_NODE_HOLDS_VALUE(title)
+            && json_node_get_value_type(title) == G_TYPE_STRING)
+            json_array_add_string_element(titles,
+                                          json_node_get_string(title));
+    }
+    json_node_set_array(root, titles);
+    json = json_to_string(root, FALSE);
+    return ix_writer_set_meta(w, XC_META_TITLES, json, error);
+}
+
 /* ---------------------------------------------------------------- Vocab */
 
 /* The synonym pairs of the vocabularies, as "a\nb" strings: an acronym

@@ -178,6 +178,14 @@ enum {
  * document goes into an empty index, "0" when synonyms change under
  * documents written before. */
 #define XC_META_PHRASE_TERMS "ctmap:phrase-terms"
+/* A sharded index's query-side database only: the JSON array of every
+ * document's title (documents in id order, at most XC_TITLES_MAX), which
+ * searchd's suggestions need and which remote shards would serve one
+ * round trip a document. */
+#define XC_META_TITLES      "ctmap:titles"
+/* Documents whose titles become suggestion phrases, at most: beyond it the
+ * titles are left out (labels are always in). */
+#define XC_TITLES_MAX       200000
 /* Written by xc_compact() to raise a copy's revision. */
 #define XC_META_COMPACTED   "ctmap:compacted"
 /* The indexer's digest of the vocabularies it last indexed with. */
