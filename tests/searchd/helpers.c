@@ -598,6 +598,65 @@ fx_raw_send(int fd, const char *data, size_t len)
 }
 
 char *
+fx_raw_exchange(const char *request, long *status)
+{
+    int fd = fx_raw_connect();
+    char *reply;
+
+    (void)fx_raw_send(fd, request, strlen(request));
+    reply = fx_raw_read(fd, 10000, NULL);
+    close(fd);
+    *status = fx_raw_status(reply);
+    return reply;
+}
+
+void
+fx_raw_hold(int *fds, size_t n, const char *line)
+{
+    for (size_t i = 0; i < n; i++) {
+        fds[i] = fx_raw_connect();
+        cr_assert(fx_raw_send(fds[i], line, strlen(line)));
+    }
+}
+
+void
+fx_raw_close_all(int *fds, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        close(fds[i]);
+}
+
+void
+fx_poll_health(long status, fx_http_t *out)
+{
+    gint64 deadline = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
+
+    for (;;) {
+        g_usleep(50000);
+        fx_get("/health", out);
+        if (out->status == status || g_get_monotonic_time() >= deadline)
+            return;
+        fx_http_clear(out);
+    }
+}
+
+void
+fx_assert_health(void)
+{
+    fx_expect_status("/health", 200);
+}
+
+void
+fx_expect_status(const char *target, long status)
+{
+    fx_http_t r;
+
+    fx_get(target, &r);
+    cr_assert_eq(r.status, status, "GET %s: %s", target, r.body);
+    fx_http_clear(&r);
+}
+
+char *
 fx_raw_read(int fd, int ms, gboolean *closed)
 {
     gint64 deadline = g_get_monotonic_time() + (gint64)ms * 1000;
