@@ -35,6 +35,8 @@ typedef struct {
                                  * acronyms: Russian expansion;
                                  * countries: ISO 3166 code; else "" */
     GPtrArray *aliases;         /* (element-type utf8) every spelling */
+    char *label_ru;             /* "Казахстан": the Russian facet label,
+                                 * or "" (a label, not an alias) */
 } corpus_term_t;
 
 typedef enum {

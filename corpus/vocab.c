@@ -76,6 +76,7 @@ term_free(gpointer data)
     g_free(t->name);
     g_free(t->label);
     g_free(t->extra);
+    g_free(t->label_ru);
     g_ptr_array_unref(t->aliases);
     g_free(t);
 }
@@ -137,7 +138,9 @@ vocab_error(GError **error, const char *path, guint line, const char *why)
     return FALSE;
 }
 
-/* Parses one line "slug TAB label TAB name TAB extra TAB aliases". */
+/* Parses one line "slug TAB label TAB name TAB extra TAB aliases TAB ru".
+ * The Russian label is for display only: the spellings the parser looks
+ * for are the aliases, so adding a label changes no tagging. */
 static gboolean
 load_line(corpus_vocab_t *vocab, corpus_vocab_kind_t kind, const char *path,
           guint lineno, const char *line, GError **error)
@@ -147,9 +150,9 @@ load_line(corpus_vocab_t *vocab, corpus_vocab_kind_t kind, const char *path,
     g_autoptr(GHashTable) seen = NULL;
     corpus_term_t *t;
 
-    if (n < 3 || n > 5)
+    if (n < 3 || n > 6)
         return vocab_error(error, path, lineno,
-                           "expected 3 to 5 tab-separated fields");
+                           "expected 3 to 6 tab-separated fields");
     for (guint i = 0; i < n; i++)
         g_strstrip(f[i]);
     if (!*f[0] || strchr(f[0], ' '))
@@ -162,6 +165,7 @@ load_line(corpus_vocab_t *vocab, corpus_vocab_kind_t kind, const char *path,
     t->label = g_strdup(*f[1] ? f[1] : f[0]);
     t->name = g_strdup(*f[2] ? f[2] : t->label);
     t->extra = g_strdup(n > 3 ? f[3] : "");
+    t->label_ru = g_strdup(n > 5 ? f[5] : "");
     t->aliases = g_ptr_array_new_with_free_func(g_free);
     g_ptr_array_add(vocab->items[kind], t);
     g_hash_table_insert(vocab->by_slug[kind], t->slug, t);

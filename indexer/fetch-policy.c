@@ -305,7 +305,7 @@ ipv4_kind(guint32 a)
     return NULL;
 }
 
-CTMAP_TESTABLE const char *
+const char *
 ix_fetch_address_kind(const struct sockaddr *sa)
 {
     if (sa->sa_family == AF_INET) {

@@ -115,13 +115,12 @@ char *ix__iso_time(gint64 unix_seconds);
 
 /* ---------------------------------------------------------------- Fetch */
 
-#ifdef CTMAP_TESTING
 /* Classifies an address a cited link must not reach: "loopback",
  * "private", "link-local", ... or NULL for an ordinary public address.
  * IPv4-mapped, IPv4-compatible and NAT64 IPv6 forms are judged by the
- * IPv4 address they carry.  Returns: (transfer none) (nullable). */
+ * IPv4 address they carry (fetch-policy.c; fetch.c checks each address
+ * curl connects to).  Returns: (transfer none) (nullable). */
 const char *ix_fetch_address_kind(const struct sockaddr *sa);
-#endif
 
 G_END_DECLS
 

@@ -250,11 +250,17 @@ synonym_pairs(const corpus_vocab_t *vocab)
     return pairs;
 }
 
-/* {slug: label} of @kind under @name; with @long_form {slug: name}
- * instead, for the terms whose name differs from their label. */
+/* Which string of a term labels_member() lists. */
+typedef enum {
+    LABEL_SHORT,                /* every term's label */
+    LABEL_LONG,                 /* its name, where it differs from the label */
+    LABEL_RU,                   /* its Russian label, where it has one */
+} label_form_t;
+
+/* {slug: string} of @kind under @name, the string chosen by @form. */
 static void
 labels_member(JsonBuilder *b, const char *name, const corpus_vocab_t *vocab,
-              corpus_vocab_kind_t kind, gboolean long_form)
+              corpus_vocab_kind_t kind, label_form_t form)
 {
     const GPtrArray *items = corpus_vocab_items(vocab, kind);
 
@@ -262,12 +268,14 @@ labels_member(JsonBuilder *b, const char *name, const corpus_vocab_t *vocab,
     json_builder_begin_object(b);
     for (guint i = 0; items && i < items->len; i++) {
         const corpus_term_t *t = g_ptr_array_index(items, i);
+        const char *value = form == LABEL_SHORT ? t->label
+                          : form == LABEL_LONG ? t->name : t->label_ru;
 
-        if (long_form && (!t->name || !*t->name
-                          || g_ascii_strcasecmp(t->name, t->label) == 0))
+        if (!value || !*value
+            || (form == LABEL_LONG && g_ascii_strcasecmp(value, t->label) == 0))
             continue;
         json_builder_set_member_name(b, t->slug);
-        json_builder_add_string_value(b, long_form ? t->name : t->label);
+        json_builder_add_string_value(b, value);
     }
     json_builder_end_object(b);
 }
@@ -290,12 +298,19 @@ labels_json(const corpus_vocab_t *vocab)
     };
 
     json_builder_begin_object(b);
-    for (size_t i = 0; i < G_N_ELEMENTS(vocabs); i++)
-        labels_member(b, xc_fields[vocabs[i].field].name, vocab,
-                      vocabs[i].kind, FALSE);
+    for (size_t i = 0; i < G_N_ELEMENTS(vocabs); i++) {
+        const char *field = xc_fields[vocabs[i].field].name;
+        g_autofree char *ru = g_strconcat(field, XC_META_LABELS_RU_SUFFIX,
+                                          NULL);
+
+        labels_member(b, field, vocab, vocabs[i].kind, LABEL_SHORT);
+        /* The Russian interface's facet labels, e.g. "country_ru". */
+        labels_member(b, ru, vocab, vocabs[i].kind, LABEL_RU);
+    }
     /* The long forms a visitor may type, offered by /suggest. */
-    labels_member(b, "org_names", vocab, CORPUS_VOCAB_ORG, TRUE);
-    labels_member(b, "acronym_names", vocab, CORPUS_VOCAB_ACRONYM, TRUE);
+    labels_member(b, "org_names", vocab, CORPUS_VOCAB_ORG, LABEL_LONG);
+    labels_member(b, "acronym_names", vocab, CORPUS_VOCAB_ACRONYM,
+                  LABEL_LONG);
     json_builder_end_object(b);
     root = json_builder_get_root(b);
     return json_to_string(root, FALSE);

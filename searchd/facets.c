@@ -146,30 +146,51 @@ sd_facets_labels(xc_db_t *db)
     return c->value ? json_node_get_object(c->value) : NULL;
 }
 
+/* Returns: (transfer none) (nullable): @value's string in the
+ * {slug: string} member @member of @labels. */
+static const char *
+member_label(JsonObject *labels, const char *member, const char *value)
+{
+    JsonNode *n = labels ? json_object_get_member(labels, member) : NULL;
+    JsonNode *l;
+
+    if (!n || !JSON_NODE_HOLDS_OBJECT(n))
+        return NULL;
+    l = json_object_get_member(json_node_get_object(n), value);
+    if (l && JSON_NODE_HOLDS_VALUE(l)
+        && json_node_get_value_type(l) == G_TYPE_STRING)
+        return json_node_get_string(l);
+    return NULL;
+}
+
 /* Returns: (transfer none): the label of @value in field @k. */
 static const char *
 label_of(size_t k, JsonObject *labels, const char *value)
 {
     const char *const *fixed = builtin[k];
+    const char *l = fixed ? NULL
+                          : member_label(labels, xc_fields[k].name, value);
     size_t i;
 
-    if (!fixed && labels
-        && json_object_has_member(labels, xc_fields[k].name)) {
-        JsonNode *n = json_object_get_member(labels, xc_fields[k].name);
-
-        if (JSON_NODE_HOLDS_OBJECT(n)) {
-            JsonObject *o = json_node_get_object(n);
-            JsonNode *l = json_object_get_member(o, value);
-
-            if (l && JSON_NODE_HOLDS_VALUE(l)
-                && json_node_get_value_type(l) == G_TYPE_STRING)
-                return json_node_get_string(l);
-        }
-    }
+    if (l)
+        return l;
     for (i = 0; fixed && fixed[i]; i += 2)
         if (g_str_equal(fixed[i], value))
             return fixed[i + 1];
     return value;
+}
+
+/* Returns: (transfer none) (nullable): the Russian label of @value in
+ * field @k, where the vocabulary has one. */
+static const char *
+label_ru_of(size_t k, JsonObject *labels, const char *value)
+{
+    g_autofree char *member = NULL;
+
+    if (builtin[k] || !labels)
+        return NULL;
+    member = g_strconcat(xc_fields[k].name, XC_META_LABELS_RU_SUFFIX, NULL);
+    return member_label(labels, member, value);
 }
 
 /* ---------------------------------------------------------------- Counts */
@@ -185,6 +206,7 @@ static int
 emit_value(const char *value, uint64_t count, void *rock)
 {
     emit_ctx_t *ctx = rock;
+    const char *ru = label_ru_of(ctx->k, ctx->labels, value);
     gboolean selected = FALSE;
     guint i;
 
@@ -197,6 +219,10 @@ emit_value(const char *value, uint64_t count, void *rock)
     json_builder_set_member_name(ctx->b, "label");
     json_builder_add_string_value(ctx->b,
                                   label_of(ctx->k, ctx->labels, value));
+    if (ru) {
+        json_builder_set_member_name(ctx->b, "label_ru");
+        json_builder_add_string_value(ctx->b, ru);
+    }
     json_builder_set_member_name(ctx->b, "count");
     json_builder_add_int_value(ctx->b, (gint64)count);
     json_builder_set_member_name(ctx->b, "selected");

@@ -152,8 +152,11 @@ enum {
 #define XC_META_LAST_RUN    "ctmap:last-run"    /* report summary, JSON */
 /* {"org": {slug: label}, "theme": {...}, ...}; "org_names" and
  * "acronym_names" map slugs to the long forms (organization names,
- * acronym expansions) where they differ from the label. */
+ * acronym expansions) where they differ from the label; "org_ru",
+ * "theme_ru", ... (field + XC_META_LABELS_RU_SUFFIX) to the Russian labels
+ * where the vocabulary has one. */
 #define XC_META_LABELS      "ctmap:labels"
+#define XC_META_LABELS_RU_SUFFIX "_ru"
 /* "1" when every document holding a multi-word synonym ("counter terrorism
  * committee executive directorate") also holds its one-word synonyms
  * ("cted") as terms at that position: xapianc's writer adds them, and the

@@ -54,7 +54,9 @@
       s_unreachable: "Link unreachable", s_unreachableSince: "Link unreachable (last read on {0})",
       "s_local-path": "Link to a local disk", s_unsupported: "Unsupported format",
       "s_too-large": "Too large to read", s_broken: "Could not be read",
-      l_en: "English", l_ru: "Russian",
+      l_en: "English", l_ru: "Russian", l_kk: "Kazakh", l_ky: "Kyrgyz",
+      l_tg: "Tajik", l_uz: "Uzbek", l_tk: "Turkmen", l_fr: "French",
+      l_ar: "Arabic", l_zh: "Chinese", l_es: "Spanish",
       back: "← Back to the results", open: "Open the document",
       openPage: "Open at page {0}", page: "Page {0}",
       d_orgs: "Organizations", d_themes: "Themes", d_countries: "Countries",
@@ -104,7 +106,9 @@
       s_unreachable: "Ссылка недоступна", s_unreachableSince: "Ссылка недоступна (последний раз прочитана {0})",
       "s_local-path": "Ссылка на локальный диск", s_unsupported: "Неподдерживаемый формат",
       "s_too-large": "Слишком большой файл", s_broken: "Не удалось прочитать",
-      l_en: "английский", l_ru: "русский",
+      l_en: "английский", l_ru: "русский", l_kk: "казахский", l_ky: "киргизский",
+      l_tg: "таджикский", l_uz: "узбекский", l_tk: "туркменский", l_fr: "французский",
+      l_ar: "арабский", l_zh: "китайский", l_es: "испанский",
       back: "← К результатам", open: "Открыть документ",
       openPage: "Открыть на странице {0}", page: "Страница {0}",
       d_orgs: "Организации", d_themes: "Темы", d_countries: "Страны",
@@ -139,7 +143,7 @@
   var searchSeq = 0, suggestSeq = 0, searchCtl = null;
   var typeTimer = null, suggestTimer = null;
   var expanded = {};           /* facet field -> "show more" is open */
-  var labels = {};             /* "field\tvalue" -> last label seen */
+  var labels = {};             /* "field\tvalue" -> last facet value seen */
   var lastResult = null;
 
   function t(key) {
@@ -330,6 +334,11 @@
 
   function render(r) {
     hitsEl.textContent = "";
+    /* The facet values first, so the hits' organizations are in the
+     * interface's language too. */
+    Object.keys(r.facets || {}).forEach(function (field) {
+      r.facets[field].forEach(function (v) { labels[field + "\t" + v.value] = v; });
+    });
     resultsEl.dataset.total = String(r.total);
     r.hits.forEach(function (h) {
       var li = el("li");
@@ -338,7 +347,8 @@
       h2.appendChild(recordTitleLink(h, "title"));
       li.appendChild(h2);
       var meta = el("div", "meta", [t("t_" + h.type),
-        (h.org_labels || []).join(", "), years(h)].filter(Boolean).join(" · "));
+        vocabLabels("org", h.org, h.org_labels).join(", "),
+        years(h)].filter(Boolean).join(" · "));
       meta.lang = state.ui;
       li.appendChild(meta);
       if (!fullText(h)) {
@@ -388,12 +398,27 @@
     $("next").hidden = r.offset + r.hits.length >= r.total;
   }
 
-  function valueLabel(field, v, serverLabel) {
+  /* @v's words in the interface's language: the page's own strings for
+   * the fixed fields, else the daemon's label (label_ru in Russian, where
+   * the vocabulary has one) from @facet or the last facet value seen. */
+  function valueLabel(field, v, facet) {
     if (field === "lang" || field === "status" || field === "type") {
       var k = (field === "lang" ? "l_" : field === "type" ? "t_" : "s_") + v;
       if (STRINGS.en[k]) return t(k);
     }
-    return serverLabel || labels[field + "\t" + v] || v;
+    var known = facet && facet.label ? facet : labels[field + "\t" + v];
+    if (!known) return v;
+    if (state.ui === "ru" && known.label_ru) return known.label_ru;
+    return known.label || v;
+  }
+
+  /* A record's @slugs of @field in words: a facet seen gives its label
+   * in the interface's language, else the record's own @own labels. */
+  function vocabLabels(field, slugs, own) {
+    return (slugs || []).map(function (v, i) {
+      return labels[field + "\t" + v] ? valueLabel(field, v)
+                                       : (own && own[i]) || v;
+    });
   }
 
   /* The facet lists: the daemon's counts, plus every selected value it
@@ -402,7 +427,7 @@
     facetsEl.textContent = "";
     FACETS.forEach(function (field) {
       var values = (facets[field] || []).slice();
-      values.forEach(function (v) { labels[field + "\t" + v.value] = v.label; });
+      values.forEach(function (v) { labels[field + "\t" + v.value] = v; });
       state.f[field].forEach(function (sel) {
         if (!values.some(function (v) { return v.value === sel; }))
           values.push({value: sel, label: null, count: 0, selected: true});
@@ -435,7 +460,7 @@
           go(s);
         });
         label.appendChild(box);
-        label.appendChild(el("span", "name", valueLabel(field, v.value, v.label)));
+        label.appendChild(el("span", "name", valueLabel(field, v.value, v)));
         label.appendChild(el("span", "count", String(v.count)));
         set.appendChild(label);
       });
@@ -509,6 +534,31 @@
     dl.appendChild(dd);
   }
 
+  /* The document's versions in other languages, as the record lists
+   * them ({id, lang, title, url}): each a link to its detail view with
+   * its language in words.  The listed title is the one planned before
+   * extraction (often the file name), so each version's record is
+   * fetched for its own; the promise settles once every one is in. */
+  function translationList(parent, list) {
+    if (!list || !list.length) return Promise.resolve();
+    parent.appendChild(el("h2", null, t("versions")));
+    var ul = el("ul", "versions");
+    parent.appendChild(ul);
+    return Promise.all(list.map(function (v) {
+      var li = el("li");
+      var lang = el("span", "lang-name", valueLabel("lang", v.lang) + ": ");
+      lang.lang = state.ui;
+      li.appendChild(lang);
+      ul.appendChild(li);
+      var shown = function (rec) {
+        li.appendChild(recordTitleLink({id: v.id, lang: v.lang,
+                                        title: rec.title || v.title}, "doc"));
+      };
+      return fetchJson("doc/" + encodeURIComponent(v.id)).then(shown,
+        function () { shown(v); });
+    }));
+  }
+
   /* Lists the records @ids (fetched one by one) under a heading; the
    * promise settles once every one is in. */
   function relatedList(parent, cls, heading, ids) {
@@ -522,7 +572,8 @@
       return fetchJson("doc/" + encodeURIComponent(id)).then(function (rec) {
         li.appendChild(recordTitleLink(rec, rec.type === "document" ? "doc" : "entry"));
         var meta = [statusWords(rec)];
-        if (rec.type === "entry") meta = [(rec.org_labels || []).join(", "), years(rec)];
+        if (rec.type === "entry")
+          meta = [vocabLabels("org", rec.org, rec.org_labels).join(", "), years(rec)];
         var m = el("div", "meta", meta.filter(Boolean).join(" · "));
         m.lang = state.ui;
         li.appendChild(m);
@@ -557,8 +608,8 @@
       var dl = el("dl");
       detailEl.appendChild(dl);
       dlRow(dl, "f_type", t("t_" + rec.type));
-      dlRow(dl, "d_orgs", rec.org_labels);
-      dlRow(dl, "d_themes", rec.theme_labels);
+      dlRow(dl, "d_orgs", vocabLabels("org", rec.org, rec.org_labels));
+      dlRow(dl, "d_themes", vocabLabels("theme", rec.theme, rec.theme_labels));
       dlRow(dl, "d_countries", (rec.country || []).map(function (c) {
         return valueLabel("country", c);
       }));
@@ -605,7 +656,7 @@
       if (!text.childNodes.length) text.appendChild(el("p", null, t("noText")));
       detailEl.appendChild(text);
       return Promise.all([
-        relatedList(detailEl, "versions", t("versions"), rec.versions),
+        translationList(detailEl, rec.translations),
         relatedList(detailEl, "cites", t("cites"), rec.cites),
         relatedList(detailEl, "cited-by", t("citedBy"), rec.cited_by)]);
     }).catch(function (e) {

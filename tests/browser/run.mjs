@@ -11,7 +11,9 @@
 // generous timeouts: the machine may be busy.
 //
 // Besides the mapping, a folder holding one fixture PDF of mkpdf (three
-// pages) is indexed, for the reading of a document page by page.
+// pages) is indexed, for the reading of a document page by page, and two
+// small HTML pages named Guide_en.html and Guide_ru.html, one document in
+// two languages, for the detail view's "Other languages".
 //
 // Usage: node run.mjs SOURCE_DIR OUT_DIR SEARCHD INDEXER MKPDF
 import { spawn, spawnSync } from "node:child_process";
@@ -96,6 +98,14 @@ const mk = spawnSync(mkpdfBin, [pdfs], { encoding: "utf8" });
 if (mk.status !== 0) die("mkpdf failed: " + mk.stderr);
 fs.mkdirSync(repo);
 fs.copyFileSync(path.join(pdfs, "english.pdf"), path.join(repo, "handbook.pdf"));
+fs.writeFileSync(path.join(repo, "Guide_en.html"), `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Guide for mahalla mediators</title></head>
+<body><h1>Guide for mahalla mediators</h1><p>How mahalla mediators settle
+disputes between neighbours before they turn violent.</p></body></html>\n`);
+fs.writeFileSync(path.join(repo, "Guide_ru.html"), `<!doctype html>
+<html lang="ru"><head><meta charset="utf-8"><title>Пособие для медиаторов махалли</title></head>
+<body><h1>Пособие для медиаторов махалли</h1><p>Как медиаторы махалли улаживают
+споры между соседями, пока они не переросли в насилие.</p></body></html>\n`);
 const idx = spawnSync(indexerBin, [
   "--quiet", "--offline", "--data-dir", data,
   "--mapping", path.join(srcDir, "corpus/mapping-2020-07.txt"),
@@ -448,6 +458,31 @@ await step("document-by-page", async () => {
         "the text of the pages is shown");
 });
 
+await step("translations", async () => {
+  await page.goto(`${base}/?q=${encodeURIComponent("mahalla mediators")}&type=document`);
+  await settled();
+  const titles = await hitTitles();
+  check(/Guide for mahalla mediators/.test(titles[0] || ""),
+        "the English guide is the first hit: " + titles[0]);
+  await page.click("#hits li .title");
+  await page.waitForSelector("#detail .versions li a.doc", { visible: true });
+  await settled();
+  const versions = await page.$$eval("#detail .versions li", (l) =>
+    l.map((e) => ({ text: e.textContent, lang: e.querySelector("a").lang })));
+  await screenshot("detail-translations");
+  check(versions.length === 1, `one other language (${versions.length})`);
+  check(versions[0] && /^Russian: Пособие для медиаторов махалли$/.test(versions[0].text),
+        "the Russian version, its language in words: " + JSON.stringify(versions[0]));
+  check(versions[0] && versions[0].lang === "ru", "its title is marked lang=ru");
+  await page.click("#detail .versions li a.doc");
+  await page.waitForFunction(() =>
+    /Пособие/.test((document.querySelector("#detail h1") || {}).textContent || ""));
+  await page.waitForSelector("#detail .versions li a.doc", { visible: true });
+  check(/^English: Guide for mahalla mediators$/.test(
+    await page.$eval("#detail .versions li", (e) => e.textContent)),
+        "the Russian version links back to the English one");
+});
+
 await step("accessibility", async () => {
   await page.goto(`${base}/?q=prisons&type=document`);
   await settled();
@@ -520,9 +555,21 @@ await step("russian", async () => {
         "the status line in Russian");
   check(await page.$eval("#hits li", (e) => e.lang) === "en",
         "English hits keep lang=en inside the Russian page");
+  const names = (field) => page.$$eval(`#facets [data-field=${field}] .name`,
+                                      (l) => l.map((e) => e.textContent));
+  const countries = await names("country");
+  check(countries.includes("Казахстан") && !countries.includes("Kazakhstan"),
+        "country facet labels in Russian: " + countries.join(", "));
+  check((await names("org")).includes("УНП ООН"),
+        "organization facet labels in Russian (UNODC is УНП ООН)");
+  check((await names("theme")).includes("Пенитенциарные учреждения"),
+        "theme facet labels in Russian");
   await screenshot("russian-page");
   await page.click("#ui-lang");
   await page.waitForFunction(() => document.documentElement.lang === "en");
+  await settled();
+  check((await names("country")).includes("Kazakhstan"),
+        "English facet labels again in English");
   check(!urlParams().has("ui"), "English drops ui from the URL");
   check(urlParams().get("q") === "prisons", "the search is kept");
 });

@@ -54,6 +54,32 @@ remove_dir(const char *dir)
     g_rmdir(dir);
 }
 
+/* The sixth column is the Russian label: kept for the facets, not looked
+ * for in text (the aliases are). */
+Test(vocab, russian_label_is_a_label_not_an_alias)
+{
+    g_autofree char *dir = vocab_dir_with("countries.tsv",
+                                          "# h\nkz\tKazakhstan\t\tKZ\t\t"
+                                          "Казахстан\n");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(corpus_vocab_t) v = corpus_vocab_load(dir, &error);
+    g_autoptr(corpus_vocab_t) real = test_vocab();
+    const corpus_term_t *t;
+
+    cr_assert_not_null(v, "%s", error ? error->message : "");
+    t = corpus_vocab_by_slug(v, CORPUS_VOCAB_COUNTRY, "kz");
+    cr_assert_str_eq(t->label_ru, "Казахстан");
+    cr_assert_null(corpus_vocab_lookup(v, CORPUS_VOCAB_COUNTRY, "Казахстан"));
+    cr_assert_str_eq(corpus_vocab_by_slug(v, CORPUS_VOCAB_ORG, "x")->label_ru,
+                     "");
+    cr_assert_str_eq(corpus_vocab_by_slug(real, CORPUS_VOCAB_ORG,
+                                          "unodc")->label_ru, "УНП ООН");
+    cr_assert_str_eq(corpus_vocab_by_slug(real, CORPUS_VOCAB_THEME,
+                                          "prisons")->label_ru,
+                     "Пенитенциарные учреждения");
+    remove_dir(dir);
+}
+
 Test(vocab, malformed_line_names_file_and_line)
 {
     g_autofree char *dir = vocab_dir_with("themes.tsv",

@@ -134,28 +134,67 @@ Test(mapping, organization_acronym_finds_the_alias)
     cr_assert_str_eq(id, "d-00000000000000f1");
 }
 
+/* Returns: (transfer none) (nullable): the member of facet list @values
+ * whose value is @value. */
+static JsonObject *
+facet_value(JsonArray *values, const char *value)
+{
+    for (guint i = 0; i < json_array_get_length(values); i++) {
+        JsonObject *v = json_array_get_object_element(values, i);
+
+        if (g_str_equal(json_object_get_string_member(v, "value"), value))
+            return v;
+    }
+    return NULL;
+}
+
 Test(mapping, facet_labels_come_from_the_vocabularies)
 {
     fx_http_t r;
-    JsonArray *org;
-    gboolean seen = FALSE;
-    guint i;
+    JsonObject *v;
 
     fx_get("/search?q=prisons&facets=org,theme,country,kind,type,lang,year",
            &r);
     cr_assert_eq(r.status, 200, "%s", r.body);
-    org = fx_member_arr(fx_member_obj(fx_obj(r.json), "facets"), "org");
-    for (i = 0; i < json_array_get_length(org); i++) {
-        JsonObject *v = json_array_get_object_element(org, i);
+    v = facet_value(fx_member_arr(fx_member_obj(fx_obj(r.json), "facets"),
+                                  "org"), "unoct");
+    cr_assert_not_null(v, "%s", r.body);
+    cr_assert_str_eq(json_object_get_string_member(v, "label"),
+                     "UNOCT/UNCCT");
+    cr_assert_str_eq(json_object_get_string_member(v, "label_ru"),
+                     "КТУ ООН/КТЦ ООН");
+    fx_http_clear(&r);
+}
 
-        if (g_str_equal(json_object_get_string_member(v, "value"),
-                        "unoct")) {
-            cr_assert_str_eq(json_object_get_string_member(v, "label"),
-                             "UNOCT/UNCCT");
-            seen = TRUE;
-        }
-    }
-    cr_assert(seen, "%s", r.body);
+/* The Russian interface's labels: label_ru from the vocabularies' ru
+ * column, and none where there is no vocabulary (the language facet). */
+Test(mapping, facet_values_carry_russian_labels)
+{
+    fx_http_t r;
+    JsonObject *facets;
+    JsonArray *country, *lang;
+    JsonObject *kz;
+    guint i;
+
+    fx_get("/search?q=prisons&facets=country,lang", &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    facets = fx_member_obj(fx_obj(r.json), "facets");
+    country = fx_member_arr(facets, "country");
+    for (i = 0; i < json_array_get_length(country); i++)
+        cr_assert(json_object_has_member(
+                      json_array_get_object_element(country, i), "label_ru"),
+                  "%s", r.body);
+    kz = facet_value(country, "kazakhstan");
+    cr_assert_not_null(kz, "%s", r.body);
+    cr_assert_str_eq(json_object_get_string_member(kz, "label"), "Kazakhstan");
+    cr_assert_str_eq(json_object_get_string_member(kz, "label_ru"),
+                     "Казахстан");
+    lang = fx_member_arr(facets, "lang");
+    cr_assert_gt(json_array_get_length(lang), 0, "%s", r.body);
+    for (i = 0; i < json_array_get_length(lang); i++)
+        cr_assert_not(json_object_has_member(
+                          json_array_get_object_element(lang, i), "label_ru"),
+                      "%s", r.body);
     fx_http_clear(&r);
 }
 
