@@ -108,6 +108,8 @@ void fx_raw_close_all(int *fds, size_t n);
 /* Polls GET /health every 50 ms until it answers @status, for at most
  * 3 s; @out holds the last reply (the caller clears it). */
 void fx_poll_health(long status, fx_http_t *out);
+/* A free loopback port, found by binding to port 0 and letting it go. */
+unsigned fx_free_port(void);
 /* Asserts GET /health answers 200. */
 void fx_assert_health(void);
 /* Asserts GET @target answers @status (the body in the message). */

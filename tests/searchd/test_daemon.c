@@ -188,22 +188,12 @@ Test(daemon, sighup_keeps_serving)
 
 Test(daemon, listen_serves_tcp_on_loopback)
 {
-    struct sockaddr_in sin;
-    socklen_t len = sizeof(sin);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
     g_autofree char *spec = NULL;
     g_autofree char *url = NULL;
     const char *extra[] = {"--listen", NULL, NULL};
     fx_http_t r;
 
-    /* A free port, found by binding to port 0 and letting it go. */
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    cr_assert_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-    cr_assert_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-    close(fd);
-    spec = g_strdup_printf("127.0.0.1:%u", ntohs(sin.sin_port));
+    spec = g_strdup_printf("127.0.0.1:%u", fx_free_port());
     url = g_strdup_printf("http://%s/health", spec);
     extra[1] = spec;
     fx_start(extra);

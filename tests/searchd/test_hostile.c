@@ -202,23 +202,6 @@ Test(hostile, every_reply_carries_csp_and_nosniff)
     }
 }
 
-/* Returns a free loopback port. */
-static unsigned
-free_port(void)
-{
-    struct sockaddr_in sin;
-    socklen_t len = sizeof(sin);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    cr_assert_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-    cr_assert_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-    close(fd);
-    return ntohs(sin.sin_port);
-}
-
 /* Returns a connection to 127.0.0.1:@port; @rcvbuf > 0 sets its receive
  * buffer first (a small window, as a slow link has). */
 static int
@@ -258,7 +241,7 @@ tcp_exchange(unsigned port, const char *request, long *status)
  * any. */
 Test(hostile, tcp_listener_answers_its_own_host_names_only)
 {
-    unsigned port = free_port();
+    unsigned port = fx_free_port();
     g_autofree char *spec = g_strdup_printf("127.0.0.1:%u", port);
     const char *extra[] = {"--listen", spec, "--allow-host",
                            "Search.Example", NULL};
@@ -567,7 +550,7 @@ Test(hostile, replies_not_read_are_held_within_the_budget)
  * kernel buffers is bounded; the daemon serves on. */
 Test(hostile, slow_reader_is_cut_off)
 {
-    unsigned port = free_port();
+    unsigned port = fx_free_port();
     g_autofree char *spec = g_strdup_printf("127.0.0.1:%u", port);
     const char *extra[] = {"--timeout", "2", "--listen", spec, NULL};
     const char *req = "GET /doc/e-00000000000000bb HTTP/1.1\r\n"
