@@ -174,6 +174,9 @@ on_done(guint index, extract_result_t *r, const GError *error,
     for (guint i = 0; i < r->pages->len; i++)
         g_ptr_array_add(src->passages,
                         g_strdup(g_ptr_array_index(r->pages, i)));
+    if (src->identifiers)
+        g_ptr_array_unref(src->identifiers);
+    src->identifiers = ix_identifiers_find(src->passages);
     spool_text(b->plan, src);
     if (r->title && *r->title) {
         g_free(src->title);

@@ -77,6 +77,7 @@ typedef struct {
 ix_text_tags_t *ix_tag_text(const corpus_vocab_t *vocab,
                             const GPtrArray *passages);
 void ix_text_tags_free(ix_text_tags_t *tt);      /* accepts NULL */
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ix_text_tags_t, ix_text_tags_free)
 
 /* Where a cited document's bytes stand: the collect step fetches those
@@ -152,6 +153,10 @@ typedef struct {
     GPtrArray *translations;    /* (nullable) (element-type
                                  * ix_translation_t) its other language
                                  * versions */
+    GPtrArray *identifiers;     /* (nullable) "un:S/2017/375",
+                                 * "isbn:9789211303359": what names the
+                                 * document alike in every language, from
+                                 * its text (translations.c) */
     GPtrArray *folder_tags;     /* (nullable) "theme:slug", "org:slug":
                                  * the tags its folders gave */
     const ix_text_tags_t *text_tags;    /* (nullable) (transfer none)
@@ -168,15 +173,34 @@ typedef struct {
     guint suspect;              /* extract_text_suspect() bits */
 } ix_source_t;
 
+/* The field names of the tags text tagging adds to ("org", "theme",
+ * "country", "year"), by ix_text_tag_t. */
+extern const char *const ix_text_tag_fields[IX_TEXT_TAG_N];
+
+/* The tags of @src in field @k: its org, theme, country or year set
+ * (with the text's, in the writer's view).  Returns: (transfer none). */
+const GPtrArray *ix_tag_set(const ix_source_t *src, ix_text_tag_t k);
+
+/* Where the tag @slug of field @k of @src came from: "mapping" (the
+ * citing entries, or the entry itself), "folder", "text", stored into
+ * @out (room for two).  Returns: how many (record.c). */
+guint ix_tag_origins(const ix_source_t *src, ix_text_tag_t k,
+                     const char *slug, const char *out[2]);
+
 /* Another language version of a document, as its record lists it. */
 typedef struct {
     char *id;
-    char *lang;                 /* from the name's language tag */
-    char *title;                /* as planned */
+    char *lang;                 /* from the name's language tag, or the
+                                 * text's when linked by identifier */
+    char *title;                /* as planned, or as extracted */
     char *url;
 } ix_translation_t;
 
 void ix_translation_free(ix_translation_t *t);     /* accepts NULL */
+/* Lists @other, in @lang, among @to's translations unless already there
+ * (translations.c). */
+void ix_translation_add(ix_source_t *to, const ix_source_t *other,
+                        const char *lang);
 
 ix_source_t *ix_source_new(ix_source_type_t type, const char *id);
 void ix_source_free(ix_source_t *src);
@@ -244,6 +268,20 @@ void ix_plan_add_repository(ix_plan_t *plan, const char *dir,
  * translations.  Call once, after every source is planned
  * (translations.c). */
 void ix_translations_link(ix_plan_t *plan);
+
+/* The identifiers of the text @passages: the UN document symbol that
+ * opens it (the first in its first 1,500 characters: "S/2015/975",
+ * "S/RES/2396 (2017)" as "un:S/RES/2396") and the ISBNs of its first
+ * three and last passages whose check digit is right ("isbn:" + the
+ * ISBN-13; an ISBN-10 converted), unless more than four (a reading list).
+ * Returns: (transfer full) (nullable): NULL when none. */
+GPtrArray *ix_identifiers_find(const GPtrArray *passages);
+
+/* Links the extracted documents of @plan that share an identifier and
+ * differ in language (both known), as ix_translations_link() does by
+ * name; an identifier more than eight documents share (a resolution they
+ * all cite) links none.  Call after extraction, before writing. */
+void ix_translations_link_identifiers(ix_plan_t *plan);
 
 /* Splits a --repository argument, "DIR" or "DIR=URL" (URL http or https;
  * the split is at the last "=http://" or "=https://", so a folder may
@@ -436,6 +474,10 @@ gboolean ix_writer_delete_unseen(ix_writer_t *w, GHashTable *keep,
                                  GError **error);
 gboolean ix_writer_set_meta(ix_writer_t *w, const char *key,
                             const char *value, GError **error);
+/* Stores XC_META_TITLES: the titles of the documents the index holds
+ * now (this transaction's included).  For sharded indexes, whose
+ * query-side database keeps what searchd must read locally. */
+gboolean ix_writer_set_titles(ix_writer_t *w, GError **error);
 const ix_counts_t *ix_writer_counts(const ix_writer_t *w);
 
 typedef enum {

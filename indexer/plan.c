@@ -84,6 +84,8 @@ ix_source_free(ix_source_t *src)
     SOURCE_STRINGS(FREE_STRING)
     if (src->translations)
         g_ptr_array_unref(src->translations);
+    if (src->identifiers)
+        g_ptr_array_unref(src->identifiers);
     if (src->folder_tags)
         g_ptr_array_unref(src->folder_tags);
     if (src->out_links)
@@ -183,21 +185,56 @@ context_line(const char *text, const char *at)
 /* A link is taken for a Russian document when its URL or the words just
  * before it say so ("Available in Russian: https://..."); other links get
  * no language until extraction tells. */
+/* Whether the words just before @at announce a Russian version
+ * ("Available in Russian: https://...", "Russian version:"). */
+static gboolean
+announced_russian(const char *text, const char *at)
+{
+    const char *from = at - MIN((gsize)(at - text), 60);
+    g_autofree char *before = g_strndup(from, at - from);
+
+    return strstr(before, "Russian") || strstr(before, "russian");
+}
+
 static const char *
 guess_link_lang(const char *text, const char *at, const char *url)
 {
     static const char *const url_marks[] = {
         "_R.pdf", "_R_", "Russian", "/ru/", "_rus", NULL
     };
-    const char *from = at - MIN((gsize)(at - text), 60);
-    g_autofree char *before = g_strndup(from, at - from);
 
     for (guint i = 0; url_marks[i]; i++)
         if (strstr(url, url_marks[i]))
             return "ru";
-    if (strstr(before, "Russian") || strstr(before, "russian"))
-        return "ru";
-    return "";
+    return announced_russian(text, at) ? "ru" : "";
+}
+
+/* "Handbook: https://.../Handbook.pdf (available in Russian:
+ * https://.../Russian.pdf)": a link the entry announces as the Russian
+ * version is one of the link cited just before it.  That one's language
+ * is its planned one, else English, the mapping's. */
+static void
+link_announced_versions(const corpus_entry_t *e, const char **link_at,
+                        ix_source_t **docs)
+{
+    for (guint l = 0; l < e->links->len; l++) {
+        int prev = -1;
+        ix_source_t *other;
+
+        if (!link_at[l] || !announced_russian(e->text, link_at[l]))
+            continue;
+        for (guint o = 0; o < e->links->len; o++)
+            if (link_at[o] && link_at[o] < link_at[l]
+                && (prev < 0 || link_at[o] > link_at[prev]))
+                prev = (int)o;
+        if (prev < 0 || docs[prev] == docs[l]
+            || g_strcmp0(docs[prev]->lang, "ru") == 0)
+            continue;
+        other = docs[prev];
+        ix_translation_add(docs[l], other,
+                           *other->lang ? other->lang : "en");
+        ix_translation_add(other, docs[l], "ru");
+    }
 }
 
 /* The last segment of a link's path, unescaped; NULL for a site's home
@@ -452,6 +489,7 @@ plan_links(ix_plan_t *plan, const corpus_entry_t *e, ix_source_t *entry)
     g_autofree int *paired = g_new0(int, nt + 1);
     g_autofree const char **title_at = g_new0(const char *, nt + 1);
     g_autofree const char **link_at = g_new0(const char *, nl + 1);
+    g_autofree ix_source_t **docs = g_new0(ix_source_t *, nl + 1);
 
     pair_titles(e, paired, title_at, link_at);
 
@@ -464,6 +502,7 @@ plan_links(ix_plan_t *plan, const corpus_entry_t *e, ix_source_t *entry)
         ix_source_t *doc = cite_document(plan, id, entry, ctx);
         const char *title = NULL;
 
+        docs[l] = doc;
         for (guint t = 0; t < nt; t++)
             if (paired[t] == (int)l)
                 title = g_ptr_array_index(e->titles, t);
@@ -490,6 +529,7 @@ plan_links(ix_plan_t *plan, const corpus_entry_t *e, ix_source_t *entry)
             doc->fetch = IX_FETCH_PENDING;
         }
     }
+    link_announced_versions(e, link_at, docs);
 
     for (guint t = 0; t < nt; t++) {
         const char *title = g_ptr_array_index(e->titles, t);

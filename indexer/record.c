@@ -44,6 +44,41 @@ has(const GPtrArray *set, const char *s)
     return FALSE;
 }
 
+const char *const ix_text_tag_fields[IX_TEXT_TAG_N] = {
+    [IX_TEXT_TAG_ORG] = "org", [IX_TEXT_TAG_THEME] = "theme",
+    [IX_TEXT_TAG_COUNTRY] = "country", [IX_TEXT_TAG_YEAR] = "year",
+};
+
+const GPtrArray *
+ix_tag_set(const ix_source_t *src, ix_text_tag_t k)
+{
+    const GPtrArray *sets[IX_TEXT_TAG_N] = {
+        src->orgs, src->themes, src->countries, src->years,
+    };
+
+    return sets[k];
+}
+
+guint
+ix_tag_origins(const ix_source_t *src, ix_text_tag_t k, const char *slug,
+               const char *out[2])
+{
+    const ix_text_tags_t *tt = src->text_tags;
+    guint n = 0;
+
+    /* Without the text's tags, every tag is the entries' or folders'. */
+    if (!tt || has(tt->base[k], slug)) {
+        g_autofree char *key = g_strconcat(ix_text_tag_fields[k], ":", slug,
+                                           NULL);
+
+        out[n++] = src->type == IX_SOURCE_DOCUMENT
+                   && has(src->folder_tags, key) ? "folder" : "mapping";
+    }
+    if (tt && has(tt->found[k], slug))
+        out[n++] = "text";
+    return n;
+}
+
 /* "tag_sources": {"country": {"kazakhstan": ["mapping", "text"]}, ...}:
  * where each tag of the fields that text tagging adds to came from: the
  * citing entries ("mapping"), the folders ("folder"), the document's own
@@ -52,31 +87,22 @@ has(const GPtrArray *set, const char *s)
 static void
 add_tag_sources(JsonBuilder *b, const ix_source_t *src)
 {
-    static const char *const fields[IX_TEXT_TAG_N] = {
-        [IX_TEXT_TAG_ORG] = "org", [IX_TEXT_TAG_THEME] = "theme",
-        [IX_TEXT_TAG_COUNTRY] = "country", [IX_TEXT_TAG_YEAR] = "year",
-    };
-    const GPtrArray *sets[IX_TEXT_TAG_N] = {
-        src->orgs, src->themes, src->countries, src->years,
-    };
-    const ix_text_tags_t *tt = src->text_tags;
-
     json_builder_set_member_name(b, "tag_sources");
     json_builder_begin_object(b);
     for (guint k = 0; k < IX_TEXT_TAG_N; k++) {
-        json_builder_set_member_name(b, fields[k]);
+        const GPtrArray *set = ix_tag_set(src, k);
+
+        json_builder_set_member_name(b, ix_text_tag_fields[k]);
         json_builder_begin_object(b);
-        for (guint i = 0; i < sets[k]->len; i++) {
-            const char *slug = g_ptr_array_index(sets[k], i);
-            g_autofree char *key = g_strconcat(fields[k], ":", slug, NULL);
+        for (guint i = 0; i < set->len; i++) {
+            const char *slug = g_ptr_array_index(set, i);
+            const char *from[2];
+            guint n = ix_tag_origins(src, k, slug, from);
 
             json_builder_set_member_name(b, slug);
             json_builder_begin_array(b);
-            if (has(tt->base[k], slug))
-                json_builder_add_string_value(
-                    b, has(src->folder_tags, key) ? "folder" : "mapping");
-            if (has(tt->found[k], slug))
-                json_builder_add_string_value(b, "text");
+            for (guint j = 0; j < n; j++)
+                json_builder_add_string_value(b, from[j]);
             json_builder_end_array(b);
         }
         json_builder_end_object(b);
@@ -176,6 +202,8 @@ ix_record_build(const ix_source_t *src, const corpus_vocab_t *vocab)
             add_nullable(b, "found_on", src->found_on);
         if (src->context)
             add_nullable(b, "context", src->context);
+        if (src->identifiers)
+            add_strings(b, "identifiers", src->identifiers);
         if (src->translations)
             add_translations(b, src->translations);
         if (src->text_tags)

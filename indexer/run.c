@@ -298,6 +298,8 @@ step_collect(run_t *r, GError **error)
         g_clear_error(error);
         r->result->failed = TRUE;
     }
+    /* Symbols and ISBNs are known once the text is. */
+    ix_translations_link_identifiers(r->plan);
     ix_store_crash_point("after-fetch");
     ix_progress_break(r->progress);
     if (!r->o->quiet)
@@ -520,7 +522,8 @@ step_finish(run_t *r, GError **error)
      * all, so searchd has nothing to reopen; XC_META_LAST_RUN (what
      * /stats shows) is the last run that changed the index. */
     if ((r->fresh || counts->added || counts->updated || counts->deleted)
-        && (!ix_writer_set_meta(r->w, XC_META_LAST_RUN, summary, error)
+        && ((r->shards && !ix_writer_set_titles(r->w, error))
+            || !ix_writer_set_meta(r->w, XC_META_LAST_RUN, summary, error)
             || !ix_writer_commit(r->w, error)))
         return not_updated(error);
     ix_writer_close(g_steal_pointer(&r->w));

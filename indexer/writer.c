@@ -206,6 +206,59 @@ ix_writer_set_meta(ix_writer_t *w, const char *key, const char *value,
     return TRUE;
 }
 
+static int
+collect_id(const char *id, void *rock)
+{
+    g_ptr_array_add(rock, g_strdup(id));
+    return 0;
+}
+
+static gint
+by_id(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+gboolean
+ix_writer_set_titles(ix_writer_t *w, GError **error)
+{
+    g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(JsonArray) titles = json_array_new();
+    g_autoptr(JsonNode) root = json_node_new(JSON_NODE_ARRAY);
+    g_autofree char *json = NULL;
+    xc_status_t st = xc_dbw_foreach_id(w->db, collect_id, ids);
+    guint i;
+
+    if (st != XC_OK)
+        return fail(w, st, "cannot list documents", error);
+    /* The order searchd's own pass over a single index takes (its "Q"
+     * terms, byte order), so that the first of two titles equal but for
+     * case is the one shown either way. */
+    g_ptr_array_sort(ids, by_id);
+    for (i = 0; i < ids->len && i < XC_TITLES_MAX; i++) {
+        g_autofree char *data = NULL;
+        g_autoptr(JsonNode) node = NULL;
+        JsonNode *title;
+
+        st = xc_dbw_get_data(w->db, g_ptr_array_index(ids, i), &data);
+        if (st == XC_ERR_NOT_FOUND)
+            continue;
+        if (st != XC_OK)
+            return fail(w, st, "cannot read a document's title", error);
+        node = json_from_string(data, NULL);
+        if (!node || !JSON_NODE_HOLDS_OBJECT(node))
+            continue;
+        title = json_object_get_member(json_node_get_object(node), "title");
+        if (title && JSON_NODE_HOLDS_VALUE(title)
+            && json_node_get_value_type(title) == G_TYPE_STRING)
+            json_array_add_string_element(titles,
+                                          json_node_get_string(title));
+    }
+    json_node_set_array(root, titles);
+    json = json_to_string(root, FALSE);
+    return ix_writer_set_meta(w, XC_META_TITLES, json, error);
+}
+
 /* ---------------------------------------------------------------- Vocab */
 
 /* The synonym pairs of the vocabularies, as "a\nb" strings: an acronym
@@ -483,6 +536,49 @@ add_fields(xc_dbw_t *db, const ix_source_t *src, const char *sect)
     return st;
 }
 
+/* The tag-source terms of @src (XC_PREFIX_TAGSRC), so /search can keep
+ * the tags a document's own text gives apart from those it was filed
+ * under. */
+static xc_status_t
+add_tag_origins(xc_dbw_t *db, const ix_source_t *src)
+{
+    static const char *const prefixes[IX_TEXT_TAG_N] = {
+        [IX_TEXT_TAG_ORG] = XC_PREFIX_ORG,
+        [IX_TEXT_TAG_THEME] = XC_PREFIX_THEME,
+        [IX_TEXT_TAG_COUNTRY] = XC_PREFIX_COUNTRY,
+        [IX_TEXT_TAG_YEAR] = XC_PREFIX_YEAR,
+    };
+    g_autoptr(GHashTable) any = g_hash_table_new(g_str_hash, g_str_equal);
+    xc_status_t st = XC_OK;
+    GHashTableIter it;
+    gpointer origin;
+
+    for (guint k = 0; k < IX_TEXT_TAG_N && st == XC_OK; k++) {
+        const GPtrArray *set = ix_tag_set(src, k);
+
+        for (guint i = 0; i < set->len && st == XC_OK; i++) {
+            const char *slug = g_ptr_array_index(set, i);
+            const char *from[2];
+            guint n = ix_tag_origins(src, k, slug, from);
+
+            for (guint j = 0; j < n && st == XC_OK; j++) {
+                g_autofree char *term = g_strconcat(
+                    XC_PREFIX_TAGSRC, from[j], ":", prefixes[k], slug, NULL);
+
+                g_hash_table_add(any, (gpointer)from[j]);
+                st = xc_dbw_add_term(db, term);
+            }
+        }
+    }
+    g_hash_table_iter_init(&it, any);
+    while (st == XC_OK && g_hash_table_iter_next(&it, &origin, NULL)) {
+        g_autofree char *term = g_strconcat(XC_PREFIX_TAGSRC, origin, NULL);
+
+        st = xc_dbw_add_term(db, term);
+    }
+    return st;
+}
+
 /* "YYYY0000" for the latest year a source names, so browsing lists the
  * newest first; sources with no year sort last. */
 static char *
@@ -494,6 +590,24 @@ sort_date(const ix_source_t *src)
         best = MAX(best, g_ascii_strtoll(g_ptr_array_index(src->years, i),
                                          NULL, 10));
     return g_strdup_printf("%08" G_GINT64_FORMAT, best * 10000);
+}
+
+/* Whether @passages name the country @slug (as its slug, with
+ * spaces for hyphens, case-folded): then its tag adds nothing to the body
+ * (XC_WEIGHT_COUNTRY). */
+static gboolean
+text_names(const GPtrArray *passages, const char *slug)
+{
+    g_autofree char *word = g_strdelimit(g_strdup(slug), "-", ' ');
+
+    for (guint i = 0; i < passages->len; i++) {
+        g_autofree char *folded =
+            g_utf8_casefold(g_ptr_array_index(passages, i), -1);
+
+        if (strstr(folded, word))
+            return TRUE;
+    }
+    return FALSE;
 }
 
 /* The text is stored whole (pages joined by XC_PAGE_SEP) beside the term
@@ -518,6 +632,15 @@ add_text(xc_dbw_t *db, const ix_source_t *src, const GPtrArray *passages)
                                  XC_WEIGHT_ORGTEXT);
         if (st == XC_OK)
             st = xc_dbw_add_text(db, name, "", XC_WEIGHT_ORGTEXT);
+    }
+    for (guint i = 0; i < src->countries->len && st == XC_OK; i++) {
+        const char *slug = g_ptr_array_index(src->countries, i);
+
+        if (text_names(passages, slug))
+            continue;
+        st = xc_dbw_next_pos(db, POS_GAP, NULL);
+        if (st == XC_OK)
+            st = xc_dbw_add_text(db, slug, "", XC_WEIGHT_COUNTRY);
     }
     for (guint i = 0; i < passages->len && st == XC_OK; i++) {
         unsigned pos = 0;
@@ -686,6 +809,29 @@ reuse_ocr(ix_source_t *src, JsonObject *o)
     }
 }
 
+/* The identifiers of the record @o, back into @src: the same text names
+ * the same symbols, and the links by identifier need every document's,
+ * extracted in this run or not. */
+static void
+reuse_identifiers(ix_source_t *src, JsonObject *o)
+{
+    JsonArray *a = json_object_has_member(o, "identifiers")
+                   ? json_object_get_array_member(o, "identifiers") : NULL;
+
+    if (src->identifiers)
+        g_ptr_array_unref(src->identifiers);
+    src->identifiers = NULL;
+    for (guint i = 0; a && i < json_array_get_length(a); i++) {
+        const char *id = json_array_get_string_element(a, i);
+
+        if (!id)
+            continue;
+        if (!src->identifiers)
+            src->identifiers = g_ptr_array_new_with_free_func(g_free);
+        ix_strset_add(src->identifiers, id);
+    }
+}
+
 /* Strings from xapianc are malloc'd; GLib's allocator is the system's
  * since 2.46, so g_autofree frees them correctly.  The text itself stays
  * in the index: only its digest is taken, and ix_writer_add() loads the
@@ -749,6 +895,7 @@ ix_writer_reuse(ix_writer_t *w, ix_source_t *src, const char *hash)
         o, "media_type", NULL));
     src->n_pages = json_object_get_int_member_with_default(o, "pages", 0);
     reuse_ocr(src, o);
+    reuse_identifiers(src, o);
     /* The same bytes have the same outcome: a file that could not be
      * read, or whose format is not supported, stays so with its reason
      * (and its label), rather than turning "unchanged" and rewritten. */
@@ -857,6 +1004,8 @@ ix_writer_add(ix_writer_t *w, const ix_source_t *src,
         st = add_text(w->db, src, stored ? stored : src->passages);
     if (st == XC_OK)
         st = add_fields(w->db, src, sect);
+    if (st == XC_OK)
+        st = add_tag_origins(w->db, src);
     if (st == XC_OK)
         st = xc_dbw_set_value(w->db, XC_SLOT_DATE, date, strlen(date));
     if (st == XC_OK)

@@ -156,6 +156,25 @@ param_filter(sd_search_req_t *req, const param_spec_t *spec,
     return TRUE;
 }
 
+/* tag_source: where a tag must come from, one of the indexer's
+ * tag_sources names. */
+static gboolean
+param_tag_source(sd_search_req_t *req, const param_spec_t *spec,
+                 const char *value, GError **error)
+{
+    static const char *const origins[] = { "mapping", "folder", "text" };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(origins); i++)
+        if (g_str_equal(value, origins[i])) {
+            sd_search_req_add_filter(req, spec->prefix, value);
+            return TRUE;
+        }
+    g_set_error(error, SD_ERROR, SD_ERROR_BAD_PARAMETER,
+                "parameter '%s' must be mapping, folder or text, not '%s'",
+                spec->name, value);
+    return FALSE;
+}
+
 /* Parses a non-negative decimal no larger than @max. */
 static gboolean
 parse_count(const param_spec_t *spec, const char *value, gint64 max,
@@ -264,6 +283,7 @@ static const param_spec_t search_params[] = {
     {name, TRUE, (facet) ? param_filter : NULL, prefix},
     XC_FIELD_LIST(SD__FILTER_PARAM)
 #undef SD__FILTER_PARAM
+    {"tag_source", TRUE, param_tag_source, XC_PREFIX_TAGSRC},
     {"offset", FALSE, param_offset, NULL},
     {"limit", FALSE, param_limit, NULL},
     {"sort", FALSE, param_sort, NULL},
@@ -304,6 +324,7 @@ apply_search_params(GPtrArray *params, sd_search_req_t *req,
         if (!spec->handler(req, spec, p->value, error))
             return FALSE;
     }
+    sd_search_req_finish(req);
     return TRUE;
 }
 
@@ -432,6 +453,85 @@ api_db(api_ctx_t *ctx, GError **error)
     return sd_index_thread_db(ctx->app->index, error);
 }
 
+/* The language a query is written in, as the records name languages:
+ * Cyrillic letters make it Russian; anything else is taken for English,
+ * the mapping's. */
+static const char *
+query_lang(const char *q)
+{
+    for (const char *p = q; p && *p; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+
+        if (g_unichar_isalpha(c) && c >= 0x400 && c <= 0x52f)
+            return "ru";
+    }
+    return "en";
+}
+
+static gint
+by_lang_first(gconstpointer a, gconstpointer b, gpointer lang)
+{
+    const char *la = json_object_get_string_member_with_default(
+        json_node_get_object(*(JsonNode *const *)a), "lang", "");
+    const char *lb = json_object_get_string_member_with_default(
+        json_node_get_object(*(JsonNode *const *)b), "lang", "");
+
+    return (g_strcmp0(lb, lang) == 0) - (g_strcmp0(la, lang) == 0);
+}
+
+/* One result per document in all its languages: a hit that is a
+ * translation of one ranked above it on the page is left out, and that
+ * one's entry for it says "matched": true; each hit's translations list
+ * the query's language first.  Returns: (transfer full) the hits kept. */
+static JsonArray *
+fold_versions(JsonArray *hits, const char *q)
+{
+    g_autoptr(GHashTable) shown = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GHashTable) folded = g_hash_table_new_full(
+        g_str_hash, g_str_equal, g_free, NULL);
+    JsonArray *kept = json_array_new();
+    const char *lang = query_lang(q);
+    guint n = json_array_get_length(hits);
+
+    for (guint i = 0; i < n; i++)
+        g_hash_table_add(shown, (gpointer)json_object_get_string_member(
+            json_array_get_object_element(hits, i), "id"));
+    for (guint i = 0; i < n; i++) {
+        JsonObject *h = json_array_get_object_element(hits, i);
+        JsonArray *tr = json_object_has_member(h, "translations")
+            ? json_object_get_array_member(h, "translations") : NULL;
+        g_autoptr(GPtrArray) order = g_ptr_array_new();
+
+        if (g_hash_table_contains(folded, json_object_get_string_member(
+                h, "id")))
+            continue;
+        for (guint t = 0; tr && t < json_array_get_length(tr); t++) {
+            JsonObject *v = json_array_get_object_element(tr, t);
+            const char *id = json_object_get_string_member_with_default(
+                v, "id", "");
+
+            if (g_hash_table_contains(shown, id)
+                && !g_hash_table_contains(folded, id)) {
+                g_hash_table_add(folded, g_strdup(id));
+                json_object_set_boolean_member(v, "matched", TRUE);
+            }
+            g_ptr_array_add(order, json_array_get_element(tr, t));
+        }
+        if (tr) {
+            JsonArray *sorted = json_array_new();
+
+            g_ptr_array_sort_with_data(order, by_lang_first, (gpointer)lang);
+            for (guint t = 0; t < order->len; t++)
+                json_array_add_element(sorted, json_node_copy(
+                    g_ptr_array_index(order, t)));
+            json_object_set_array_member(h, "translations", sorted);
+        }
+        json_array_add_element(kept, json_node_copy(
+            json_array_get_element(hits, i)));
+    }
+    return kept;
+}
+
 static JsonNode *
 api_search(api_ctx_t *ctx, const char *arg, GPtrArray *params,
            GError **error)
@@ -459,6 +559,12 @@ api_search(api_ctx_t *ctx, const char *arg, GPtrArray *params,
         if (!hit)
             return NULL;
         json_array_add_element(hits, hit);
+    }
+    {
+        JsonArray *kept = fold_versions(hits, req.q);
+
+        json_array_unref(hits);
+        hits = kept;
     }
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "query");

@@ -232,6 +232,47 @@ index_age(JsonObject *stats)
     return g_date_time_difference(now, when) / (double)G_USEC_PER_SEC;
 }
 
+/* One gauge per shard of a stub index, from /stats' "shards" (shards.c):
+ * 1 when it answered its last request, 0 while it is left out -- so an
+ * alert can name the shard, not only see answers go partial.  Nothing
+ * for a single index. */
+static void
+render_shards(GString *out, JsonObject *stats)
+{
+    JsonObject *shards = NULL;
+    JsonArray *each = NULL;
+    guint i;
+
+    if (json_object_has_member(stats, "shards")
+        && JSON_NODE_HOLDS_OBJECT(json_object_get_member(stats, "shards")))
+        shards = json_object_get_object_member(stats, "shards");
+    if (shards && json_object_has_member(shards, "each")
+        && JSON_NODE_HOLDS_ARRAY(json_object_get_member(shards, "each")))
+        each = json_object_get_array_member(shards, "each");
+    if (!each)
+        return;
+    header(out, "ctmap_shards", "gauge",
+           "Shards the stub index names.");
+    g_string_append_printf(out, "ctmap_shards %u\n",
+                           json_array_get_length(each));
+    header(out, "ctmap_shard_up", "gauge",
+           "1 when the shard (its stub line's address or path) answers, "
+           "0 while searches go without it.");
+    for (i = 0; i < json_array_get_length(each); i++) {
+        JsonObject *s = json_array_get_object_element(each, i);
+        const char *where = s ? json_object_get_string_member_with_default(
+                                    s, "shard", NULL) : NULL;
+        const char *state = s ? json_object_get_string_member_with_default(
+                                    s, "state", NULL) : NULL;
+
+        if (!where || !state)
+            continue;
+        g_string_append(out, "ctmap_shard_up{shard=\"");
+        append_label(out, where);
+        g_string_append_printf(out, "\"} %d\n", g_str_equal(state, "up"));
+    }
+}
+
 static void
 render_index(GString *out, JsonNode *stats_node, guint reopens)
 {
@@ -265,7 +306,7 @@ render_index(GString *out, JsonNode *stats_node, guint reopens)
            "finished (-1: unknown).");
     g_string_append(out, "ctmap_index_age_seconds ");
     append_double(out, index_age(stats));
-    g_string_append_c(out, '\n');
+    g_string_append_c(out, '\n');    render_shards(out, stats);
 }
 
 void

@@ -13,6 +13,8 @@ filter_free(gpointer data)
     sd_filter_t *f = data;
 
     g_ptr_array_unref(f->values);
+    if (f->qualified)
+        g_ptr_array_unref(f->qualified);
     g_free(f);
 }
 
@@ -57,6 +59,33 @@ sd_search_req_add_filter(sd_search_req_t *req, const char *prefix,
         g_ptr_array_add(req->filters, f);
     }
     g_ptr_array_add(f->values, g_steal_pointer(&slug));
+}
+
+void
+sd_search_req_finish(sd_search_req_t *req)
+{
+    /* The fields whose tags have a source (the indexer's tag_sources). */
+    static const char *const tagged[] = {
+        XC_PREFIX_ORG, XC_PREFIX_THEME, XC_PREFIX_COUNTRY, XC_PREFIX_YEAR,
+    };
+    const sd_filter_t *origins =
+        sd_search_req_filter(req, XC_PREFIX_TAGSRC);
+
+    for (guint i = 0; origins && i < req->filters->len; i++) {
+        sd_filter_t *f = g_ptr_array_index(req->filters, i);
+
+        for (gsize t = 0; t < G_N_ELEMENTS(tagged); t++) {
+            if (!g_str_equal(f->prefix, tagged[t]))
+                continue;
+            f->qualified = g_ptr_array_new_with_free_func(g_free);
+            for (guint v = 0; v < f->values->len; v++)
+                for (guint o = 0; o < origins->values->len; o++)
+                    g_ptr_array_add(f->qualified, g_strconcat(
+                        (char *)g_ptr_array_index(origins->values, o), ":",
+                        f->prefix, (char *)g_ptr_array_index(f->values, v),
+                        NULL));
+        }
+    }
 }
 
 const sd_filter_t *
@@ -158,9 +187,13 @@ sd_search_filters(const sd_search_req_t *req, const char *skip_prefix,
 
         if (skip_prefix && g_str_equal(f->prefix, skip_prefix))
             continue;
-        out[n++] = (xc_filter_t){f->prefix,
-                                 (const char *const *)f->values->pdata,
-                                 f->values->len};
+        out[n++] = f->qualified
+            ? (xc_filter_t){XC_PREFIX_TAGSRC,
+                            (const char *const *)f->qualified->pdata,
+                            f->qualified->len}
+            : (xc_filter_t){f->prefix,
+                            (const char *const *)f->values->pdata,
+                            f->values->len};
     }
     return n;
 }

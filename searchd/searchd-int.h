@@ -160,6 +160,10 @@ gboolean sd_api_parse_uri(const char *uri, char **path, GPtrArray **params,
 typedef struct {
     const char *prefix;         /* XC_PREFIX_*, static */
     GPtrArray *values;          /* (element-type utf8) slugs */
+    GPtrArray *qualified;       /* (nullable) with tag_source, a tag
+                                 * field's values as XC_PREFIX_TAGSRC
+                                 * terms ("text:XCOUNTRYkazakhstan"):
+                                 * searched instead of @values */
 } sd_filter_t;
 
 /* A /search request after its parameters were checked. */
@@ -187,6 +191,10 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(sd_search_req_t, sd_search_req_clear)
  * ignored. */
 void sd_search_req_add_filter(sd_search_req_t *req, const char *prefix,
                               const char *value);
+/* Once every parameter is in: with a tag_source filter, the org, theme,
+ * country and year filters of @req match only tags from those sources
+ * (XC_PREFIX_TAGSRC). */
+void sd_search_req_finish(sd_search_req_t *req);
 /* Returns: (transfer full) (nullable): the text of @req (or its
  * correction, when use_corrected) parsed into an xc_query_t bound to @db,
  * with synonyms and the time limit; the filters go to each search as

@@ -650,10 +650,10 @@ Test(repository, report_has_extraction_coverage)
                   "image-only.pdf and scan-huge.pdf have no text");
 }
 
-/* A re-run over the same scans rewrites nothing: the OCR'd pages of an
- * unchanged document come back from its record, so its record and hash
- * are as before, and the hit still says which pages were recognised. */
-Test(repository, rerun_keeps_ocr_pages_unchanged)
+/* Indexes the mapping and the repository again, as the suite's setup
+ * did. */
+static void
+reindex_repository(void)
 {
     g_autofree char *data = g_build_filename(tmp, "var", NULL);
     g_autofree char *root = g_build_filename(tmp, "repo", NULL);
@@ -662,12 +662,22 @@ Test(repository, rerun_keeps_ocr_pages_unchanged)
                            "--data-dir", data, "--mapping",
                            CTMAP_CORPUS_DIR "/mapping-2020-07.txt",
                            "--repository", root, NULL };
+
+    cr_assert_eq(run(&err, NULL, argv), 0, "indexer: %s", err);
+}
+
+/* A re-run over the same scans rewrites nothing: the OCR'd pages of an
+ * unchanged document come back from its record, so its record and hash
+ * are as before, and the hit still says which pages were recognised. */
+Test(repository, rerun_keeps_ocr_pages_unchanged)
+{
+    g_autofree char *data = g_build_filename(tmp, "var", NULL);
     g_autoptr(JsonParser) p = json_parser_new();
     g_autoptr(JsonParser) q = json_parser_new();
     g_autofree char *path = g_build_filename(data, "report.json", NULL);
     JsonObject *sum, *h;
 
-    cr_assert_eq(run(&err, NULL, argv), 0, "indexer: %s", err);
+    reindex_repository();
     cr_assert(json_parser_load_from_file(p, path, NULL));
     sum = json_object_get_object_member(
         json_node_get_object(json_parser_get_root(p)), "summary");
@@ -727,5 +737,295 @@ Test(repository, text_tags_with_their_sources)
         cr_assert_lt(g_get_monotonic_time(), deadline,
                      "the new file was not found");
         g_usleep(100000);
+    }
+}
+
+/* Writes @text to @name below the repository. */
+static void
+put_file(const char *root, const char *name, const char *text)
+{
+    g_autofree char *path = g_build_filename(root, name, NULL);
+    g_autofree char *dir = g_path_get_dirname(path);
+
+    cr_assert_eq(g_mkdir_with_parents(dir, 0755), 0);
+    cr_assert(g_file_set_contents(path, text, -1, NULL));
+}
+
+/* The translation of @h into @lang, or NULL. */
+static JsonObject *
+translation_in(JsonObject *h, const char *lang)
+{
+    JsonArray *a = json_object_has_member(h, "translations")
+                   ? json_object_get_array_member(h, "translations") : NULL;
+
+    for (guint i = 0; a && i < json_array_get_length(a); i++) {
+        JsonObject *t = json_array_get_object_element(a, i);
+
+        if (g_strcmp0(json_object_get_string_member(t, "lang"), lang) == 0)
+            return t;
+    }
+    return NULL;
+}
+
+/* The hit of @q whose url ends in @suffix, waiting for the daemon to
+ * reopen the index (within half a second of a commit). */
+static JsonObject *
+wait_hit(JsonParser *p, const char *q, const char *suffix)
+{
+    gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+
+    for (;;) {
+        JsonObject *h = hit_ending(search(p, q), suffix);
+
+        if (h)
+            return h;
+        cr_assert_lt(g_get_monotonic_time(), deadline, "%s: no %s", q,
+                     suffix);
+        g_usleep(100000);
+    }
+}
+
+/* Versions whose names have nothing in common are linked by the UN
+ * symbol at their head or by the ISBN they share (ISBN-10 in one,
+ * ISBN-13 in the other); a document that only cites the symbol, or has
+ * an ISBN whose check digit is wrong, is not a version. */
+Test(repository, language_versions_linked_by_symbol_and_isbn)
+{
+    g_autofree char *data = g_build_filename(tmp, "var", NULL);
+    g_autofree char *root = g_build_filename(tmp, "repo", NULL);
+    g_autoptr(GString) cites = g_string_new(
+        "Review of probation practice in the region.\n\n");
+    g_autoptr(JsonParser) p1 = json_parser_new();
+    g_autoptr(JsonParser) p2 = json_parser_new();
+    g_autoptr(JsonParser) p3 = json_parser_new();
+    g_autoptr(JsonParser) p4 = json_parser_new();
+    g_autoptr(JsonParser) p5 = json_parser_new();
+    g_autoptr(JsonParser) dp = json_parser_new();
+    g_autoptr(GString) body = g_string_new(NULL);
+    g_autofree char *path = NULL;
+    JsonObject *en, *ru, *book_en, *book_ru, *other, *t;
+
+    put_file(root, "Letters/sg-letter.txt",
+             "United Nations S/2017/375\n\nSecurity Council\n\n"
+             "Letter dated 2 May 2017 from the Secretary-General on "
+             "zebrafinch cooperation in Central Asia. The Secretary-General "
+             "reports on the joint plan of action and its implementation "
+             "by the States of the region.\n");
+    put_file(root, "Letters/pismo.txt",
+             "Организация Объединенных Наций S/2017/375\n\n"
+             "Совет Безопасности\n\nПисьмо Генерального секретаря от 2 мая "
+             "2017 года о сотрудничестве zebrafinch в Центральной Азии. "
+             "Генеральный секретарь сообщает о совместном плане действий и "
+             "о том, как государства региона его осуществляют.\n");
+    while (cites->len < 2000)
+        g_string_append(cites, "The mission reviewed zebrafinch probation "
+                               "offices and their staff. ");
+    g_string_append(cites, "\n\nSee the letter S/2017/375.\n");
+    put_file(root, "Letters/review.txt", cites->str);
+    put_file(root, "Books/handbook.html",
+             "<html><head><title>Handbook on zebrafinch prisons</title>"
+             "</head><body><h1>Handbook on zebrafinch prisons</h1>"
+             "<p>ISBN 978-92-1-130335-3</p><p>This handbook describes how "
+             "prison staff manage violent extremist prisoners and how the "
+             "administration keeps them apart from others.</p></body>"
+             "</html>");
+    put_file(root, "Books/rukovodstvo.html",
+             "<html><head><title>Руководство zebrafinch по тюрьмам</title>"
+             "</head><body><h1>Руководство zebrafinch по тюрьмам</h1>"
+             "<p>ISBN: 92-1-130335-4</p><p>Это руководство описывает, как "
+             "сотрудники тюрем работают с заключенными, склонными к "
+             "насильственному экстремизму, и как администрация отделяет их "
+             "от других.</p></body></html>");
+    put_file(root, "Books/misprint.html",
+             "<html><head><title>Zebrafinch leaflet</title></head><body>"
+             "<p>ISBN 978-92-1-130335-4</p><p>Руководство zebrafinch: "
+             "краткая памятка для сотрудников тюрем и учреждений "
+             "пробации о работе с заключенными.</p></body></html>");
+    reindex_repository();
+
+    en = wait_hit(p1, "q=secretary-general&type=document&limit=50",
+                  "/sg-letter.txt");
+    ru = hit_ending(search(p2, "q=%D0%93%D0%B5%D0%BD%D0%B5%D1%80%D0%B0"
+                               "%D0%BB%D1%8C%D0%BD%D1%8B%D0%B9"
+                               "&type=document&limit=50"), "/pismo.txt");
+    cr_assert_not_null(ru);
+    cr_assert_str_eq(json_object_get_string_member(ru, "lang"), "ru");
+    t = translation_in(en, "ru");
+    cr_assert_not_null(t, "the English letter lists no Russian version");
+    cr_assert_str_eq(json_object_get_string_member(t, "id"),
+                     json_object_get_string_member(ru, "id"));
+    cr_assert(g_str_has_suffix(json_object_get_string_member(t, "url"),
+                               "/pismo.txt"));
+    cr_assert_not_null(translation_in(ru, "en"));
+    cr_assert(array_has(en, "identifiers", "un:S/2017/375"));
+
+    other = hit_ending(search(p3, "q=mission&type=document&limit=50"),
+                       "/review.txt");
+    cr_assert_not_null(other);
+    cr_assert_null(translation_in(other, "ru"),
+                   "citing a symbol is not being its version");
+
+    book_en = hit_ending(search(p4, "q=handbook&type=document&limit=50"),
+                         "/handbook.html");
+    cr_assert_not_null(book_en);
+    t = translation_in(book_en, "ru");
+    cr_assert_not_null(t, "the handbook lists no Russian version");
+    cr_assert(g_str_has_suffix(json_object_get_string_member(t, "url"),
+                               "/rukovodstvo.html"));
+    cr_assert_str_eq(json_object_get_string_member(t, "title"),
+                     "Руководство zebrafinch по тюрьмам");
+    book_ru = hit_ending(search(p5, "q=leaflet&type=document&limit=50"),
+                         "/misprint.html");
+    cr_assert_not_null(book_ru);
+    cr_assert_null(translation_in(book_ru, "en"),
+                   "an ISBN with a wrong check digit links nothing");
+
+    /* /doc/ID says the same. */
+    path = g_strconcat("/doc/", json_object_get_string_member(ru, "id"),
+                       NULL);
+    cr_assert_eq(get(path, body), 200);
+    cr_assert(json_parser_load_from_data(dp, body->str, -1, NULL));
+    cr_assert_not_null(translation_in(
+        json_node_get_object(json_parser_get_root(dp)), "en"));
+
+    /* A re-run reads the identifiers back from the records: the links
+     * stay and nothing is rewritten. */
+    {
+        g_autoptr(JsonParser) rp = json_parser_new();
+        g_autoptr(JsonParser) p6 = json_parser_new();
+        g_autofree char *report = g_build_filename(data, "report.json",
+                                                   NULL);
+        JsonObject *sum;
+
+        reindex_repository();
+        cr_assert(json_parser_load_from_file(rp, report, NULL));
+        sum = json_object_get_object_member(
+            json_node_get_object(json_parser_get_root(rp)), "summary");
+        cr_assert_eq(json_object_get_int_member(sum, "updated"), 0);
+        cr_assert_eq(json_object_get_int_member(sum, "added"), 0);
+        cr_assert_not_null(translation_in(hit_ending(search(
+            p6, "q=secretary-general&type=document&limit=50"),
+            "/sg-letter.txt"), "ru"));
+    }
+}
+
+/* The number of hits of @qs whose url ends in @suffix (0 or 1). */
+static guint
+hits_ending(const char *qs, const char *suffix)
+{
+    g_autoptr(JsonParser) p = json_parser_new();
+
+    return hit_ending(search(p, qs), suffix) != NULL;
+}
+
+/* tag_source keeps the tags of one origin: the notes are about
+ * Kazakhstan by their text and about prisons by their folder, and the
+ * mapping's entries are tagged by the mapping. */
+Test(repository, tag_source_filters_on_where_a_tag_came_from)
+{
+    g_autofree char *root = g_build_filename(tmp, "repo", NULL);
+    g_autoptr(GString) text = g_string_new("Prison reform notes\n\n");
+    g_autoptr(JsonParser) p = json_parser_new();
+    g_autoptr(JsonParser) q = json_parser_new();
+    g_autoptr(GString) body = g_string_new(NULL);
+    const char *base = "q=probation&type=document&limit=50";
+    g_autofree char *kz_text = g_strconcat(
+        base, "&country=kazakhstan&tag_source=text", NULL);
+    g_autofree char *kz_mapping = g_strconcat(
+        base, "&country=kazakhstan&tag_source=mapping", NULL);
+    g_autofree char *prisons_text = g_strconcat(
+        base, "&theme=prisons&tag_source=text", NULL);
+    g_autofree char *prisons_folder = g_strconcat(
+        base, "&theme=prisons&tag_source=folder", NULL);
+    g_autofree char *prisons_either = g_strconcat(
+        base, "&theme=prisons&tag_source=text&tag_source=folder", NULL);
+    g_autofree char *any_text = g_strconcat(base, "&tag_source=text", NULL);
+    JsonObject *res;
+
+    for (int i = 0; i < 4; i++)
+        g_string_append_printf(text, "In %d Kazakhstan opened probation "
+                               "office number %d.\n\n", 2019, i + 1);
+    put_file(root, "Prisons/kazakhstan-notes.txt", text->str);
+    reindex_repository();
+    wait_hit(p, kz_text, "/kazakhstan-notes.txt");
+    cr_assert_eq(hits_ending(kz_mapping, "/kazakhstan-notes.txt"), 0,
+                 "Kazakhstan is not the notes' mapping tag");
+    cr_assert_eq(hits_ending(prisons_text, "/kazakhstan-notes.txt"), 0,
+                 "prisons is not a tag of the notes' text");
+    cr_assert_eq(hits_ending(prisons_folder, "/kazakhstan-notes.txt"), 1);
+    cr_assert_eq(hits_ending(prisons_either, "/kazakhstan-notes.txt"), 1);
+    cr_assert_eq(hits_ending(any_text, "/kazakhstan-notes.txt"), 1);
+    res = search(q, "type=entry&country=kazakhstan&tag_source=mapping");
+    cr_assert_gt(json_object_get_int_member(res, "total"), 0,
+                 "entries' tags are the mapping's");
+    cr_assert_eq(get("/search?q=probation&tag_source=bogus", body), 400);
+    cr_assert(strstr(body->str, "tag_source"), "%s", body->str);
+}
+
+/* Versions a query finds in both languages are one result: the first
+ * ranked stays, the other is listed under it as "matched"; a Russian
+ * query gets the Russian version listed first. */
+Test(repository, search_folds_language_versions_into_one_result)
+{
+    g_autofree char *root = g_build_filename(tmp, "repo", NULL);
+    g_autoptr(JsonParser) p = json_parser_new();
+    g_autoptr(JsonParser) q = json_parser_new();
+    JsonObject *res, *h = NULL, *t;
+    JsonArray *hits, *tr;
+    guint versions = 0;
+
+    put_file(root, "Guides/guide-en.txt",
+             "Quokkaware guide\n\nThe quokkaware guide explains how "
+             "probation officers work with returnees.\n");
+    put_file(root, "Guides/guide-ru.txt",
+             "Руководство quokkaware\n\nРуководство quokkaware объясняет, "
+             "как сотрудники пробации работают с вернувшимися.\n");
+    put_file(root, "Guides/guide-kk.txt",
+             "Quokkaware nusqaulyq\n\nQuokkaware nusqaulyq.\n");
+    reindex_repository();
+    wait_hit(p, "q=quokkaware&type=document&lang=ru", "/guide-ru.txt");
+    res = search(q, "q=quokkaware&type=document&limit=50");
+    hits = json_object_get_array_member(res, "hits");
+    for (guint i = 0; i < json_array_get_length(hits); i++) {
+        JsonObject *o = json_array_get_object_element(hits, i);
+        const char *url = json_object_get_string_member(o, "url");
+
+        if (g_str_has_suffix(url, "/guide-en.txt")
+            || g_str_has_suffix(url, "/guide-ru.txt")
+            || g_str_has_suffix(url, "/guide-kk.txt")) {
+            versions++;
+            h = o;
+        }
+    }
+    cr_assert_eq(versions, 1, "three versions, %u results", versions);
+    tr = json_object_get_array_member(h, "translations");
+    cr_assert_eq(json_array_get_length(tr), 2);
+    for (guint i = 0; i < 2; i++)
+        cr_assert(json_object_get_boolean_member_with_default(
+            json_array_get_object_element(tr, i), "matched", FALSE));
+    /* An English query: the English version first under another one. */
+    if (!g_str_has_suffix(json_object_get_string_member(h, "url"),
+                          "/guide-en.txt"))
+        cr_assert_str_eq(json_object_get_string_member(
+            json_array_get_object_element(tr, 0), "lang"), "en");
+    /* A Russian query: the Russian version first under whichever hit
+     * stands for the group, unless it is that hit. */
+    {
+        g_autoptr(JsonParser) r = json_parser_new();
+
+        res = search(r, "q=%D1%80%D1%83%D0%BA%D0%BE%D0%B2%D0%BE%D0%B4%D1"
+                        "%81%D1%82%D0%B2%D0%BE+OR+quokkaware&type=document"
+                        "&limit=50");
+        h = hit_ending(res, "/guide-en.txt");
+        if (!h)
+            h = hit_ending(res, "/guide-kk.txt");
+        if (h) {
+            t = json_array_get_object_element(
+                json_object_get_array_member(h, "translations"), 0);
+            cr_assert_str_eq(json_object_get_string_member(t, "lang"),
+                             "ru");
+        } else {
+            cr_assert_not_null(hit_ending(res, "/guide-ru.txt"));
+        }
     }
 }

@@ -219,6 +219,124 @@ translation(const ix_source_t *doc, const char *lang)
     return NULL;
 }
 
+/* The identifiers of @text's passages ('\f' between them), as one
+ * space-separated string for comparison ("" for none).  Returns:
+ * (transfer full). */
+static char *
+identifiers_of(const char *text)
+{
+    g_auto(GStrv) parts = g_strsplit(text, "\f", -1);
+    g_autoptr(GPtrArray) passages = g_ptr_array_new();
+    g_autoptr(GPtrArray) ids = NULL;
+    GString *out = g_string_new(NULL);
+
+    for (guint i = 0; parts[i]; i++)
+        g_ptr_array_add(passages, parts[i]);
+    ids = ix_identifiers_find(passages);
+    for (guint i = 0; ids && i < ids->len; i++)
+        g_string_append_printf(out, "%s%s", i ? " " : "",
+                               (char *)g_ptr_array_index(ids, i));
+    return g_string_free(out, FALSE);
+}
+
+/* The document's own UN symbol is the first at its head, a resolution's
+ * year dropped; ISBNs are checked and normalised to ISBN-13, and a list
+ * of them is a bibliography. */
+Test(plan, identifiers_from_the_text)
+{
+    static const struct {
+        const char *text, *want;
+    } cases[] = {
+        { "United Nations S/2017/375\nSecurity Council\nLetter dated",
+          "un:S/2017/375" },
+        { "Резолюция S/RES/2396 (2017)\nСовет Безопасности",
+          "un:S/RES/2396" },
+        { "A/RES/70/291 General Assembly, then S/2015/975",
+          "un:A/RES/70/291" },
+        { "E/CN.15/2019/1 Commission on Crime Prevention",
+          "un:E/CN.15/2019/1" },
+        /* One part after the organ is prose, not a symbol. */
+        { "Section A/1 of the plan", "" },
+        /* A symbol cited after the masthead is not the document's. */
+        { NULL, "" },
+        { "Handbook\fISBN 978-92-1-130335-3\fchapter", "isbn:9789211303353" },
+        { "ISBN: 92-1-130335-4 (print)", "isbn:9789211303353" },
+        { "ISBN-13: 978 92 1 133866 9", "isbn:9789211338669" },
+        { "ISBN 978-92-1-130335-4", "" },        /* wrong check digit */
+        { "ISBN 92-1-130335-5", "" },
+        { "Further reading: ISBN 9789211303353, ISBN 9789211338669, "
+          "ISBN 9780306406157, ISBN 9780131103627, ISBN 9780262033848",
+          "" },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *text = NULL;
+        g_autofree char *got = NULL;
+
+        if (cases[i].text) {
+            text = g_strdup(cases[i].text);
+        } else {
+            GString *t = g_string_new("Report on prisons\n");
+
+            while (t->len < 2000)
+                g_string_append(t, "The mission reviewed probation. ");
+            g_string_append(t, "See S/2017/375.");
+            text = g_string_free(t, FALSE);
+        }
+        got = identifiers_of(text);
+        cr_expect_str_eq(got, cases[i].want, "case %zu: \"%.40s\"", i,
+                         text);
+    }
+}
+
+/* An entry that cites a link and then announces another as "Available
+ * in Russian" cites two versions of one document; the embedded mapping
+ * announces a Russian version with no other link before it, which links
+ * nothing. */
+Test(plan, language_versions_announced_by_the_entry)
+{
+    static const char cue[] = "The Use of the Internet for Terrorist "
+                              "Purposes (2013). Available in Russian:";
+    g_autoptr(corpus_vocab_t) v = vocab();
+    g_autoptr(ix_plan_t) real = real_plan(v);
+    g_autofree char *text = NULL;
+    g_autofree char *dir = g_dir_make_tmp("ctmap-announced-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "mapping.txt", NULL);
+    const char *maps[] = { path, NULL };
+    g_autoptr(ix_plan_t) plan = NULL;
+    g_auto(GStrv) parts = NULL;
+    g_autofree char *edited = NULL;
+    const ix_source_t *en, *ru;
+    const ix_translation_t *t;
+
+    ru = doc_by_url_part(real, "terrorist_purposes_Russian.pdf");
+    cr_assert_not_null(ru);
+    cr_assert_null(ru->translations, "nothing is cited before it");
+
+    cr_assert(g_file_get_contents(CTMAP_CORPUS_DIR "/mapping-2020-07.txt",
+                                  &text, NULL, NULL));
+    parts = g_strsplit(text, cue, 2);
+    cr_assert_not_null(parts[1], "the mapping no longer has the cue");
+    edited = g_strconcat(parts[0], "The Use of the Internet for Terrorist "
+                         "Purposes (2013): https://www.unodc.org/documents/"
+                         "frontpage/Use_of_Internet_for_Terrorist_Purposes"
+                         ".pdf. Available in Russian:", parts[1], NULL);
+    cr_assert(g_file_set_contents(path, edited, -1, NULL));
+    plan = ix_plan_build(v, maps);
+    en = doc_by_url_part(plan, "frontpage/Use_of_Internet");
+    ru = doc_by_url_part(plan, "terrorist_purposes_Russian.pdf");
+    cr_assert(en && ru);
+    t = translation(en, "ru");
+    cr_assert_not_null(t, "the English link lists no Russian version");
+    cr_assert_str_eq(t->id, ru->id);
+    t = translation(ru, "en");
+    cr_assert_not_null(t, "the Russian link lists no English version");
+    cr_assert_str_eq(t->id, en->id);
+    cr_assert_eq(ru->translations->len, 1);
+    cr_assert_eq(g_unlink(path), 0);
+    cr_assert_eq(g_rmdir(dir), 0);
+}
+
 /* Files whose names differ only by a language tag are versions of one
  * document; a name with a tag but no sibling, or siblings in another
  * folder, are not. */

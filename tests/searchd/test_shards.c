@@ -16,6 +16,8 @@
 #include <glib/gstdio.h>
 
 #include "helpers.h"
+#include "schema.h"
+#include "xapianc.h"
 
 #define N_SHARDS 3
 
@@ -339,6 +341,57 @@ total_of(const char *query, gboolean *partial, gint64 *failed)
     return total;
 }
 
+static int
+collect_term(const char *term, uint64_t freq, void *rock)
+{
+    (void)freq;
+    g_ptr_array_add(rock, g_strdup(term + strlen(XC_PREFIX_ID)));
+    return 0;
+}
+
+/* The suggestions' titles come from the query-side database, which
+ * holds every document's title, in the order of the documents' ids:
+ * the list read from the single index's documents, no more, no less. */
+Test(shards, query_db_holds_the_titles)
+{
+    g_autofree char *one = g_build_filename(one_dir, "index", NULL);
+    g_autofree char *query = g_build_filename(three_dir, "shards", "query",
+                                              NULL);
+    g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(JsonArray) want = json_array_new();
+    g_autoptr(JsonNode) want_node = json_node_new(JSON_NODE_ARRAY);
+    g_autoptr(JsonNode) got = NULL;
+    g_autofree char *stored = NULL;
+    xc_db_t *db = NULL;
+
+    cr_assert_eq(xc_db_open(one, &db, NULL), XC_OK);
+    cr_assert_eq(xc_db_allterms(db, XC_PREFIX_ID, 0, collect_term, ids),
+                 XC_OK);
+    cr_assert_gt(ids->len, 0);
+    for (guint i = 0; i < ids->len; i++) {
+        g_autofree char *data = NULL;
+        g_autoptr(JsonNode) doc = NULL;
+
+        cr_assert_eq(xc_db_get_data(db, ids->pdata[i], &data), XC_OK);
+        doc = json_from_string(data, NULL);
+        cr_assert_not_null(doc);
+        if (json_object_has_member(json_node_get_object(doc), "title"))
+            json_array_add_string_element(
+                want, json_object_get_string_member(
+                          json_node_get_object(doc), "title"));
+    }
+    xc_db_close(db);
+    cr_assert_gt(json_array_get_length(want), 0);
+    json_node_set_array(want_node, want);
+
+    cr_assert_eq(xc_db_open(query, &db, NULL), XC_OK);
+    cr_assert_eq(xc_db_get_metadata(db, XC_META_TITLES, &stored), XC_OK);
+    xc_db_close(db);
+    got = json_from_string(stored, NULL);
+    cr_assert_not_null(got, "no titles stored: \"%s\"", stored);
+    cr_assert(json_node_equal(want_node, got), "stored %s", stored);
+}
+
 Test(shards, dead_shard_partial_then_back)
 {
     g_autofree char *stub = remote_stub();
@@ -366,6 +419,19 @@ Test(shards, dead_shard_partial_then_back)
     fx_get("/stats", &r);
     cr_assert_eq(r.status, 200);
     cr_assert_eq(json_object_get_int_member(shards_of(&r), "failed"), 1);
+    fx_http_clear(&r);
+    /* /metrics names the dead shard, and only it, as down. */
+    fx_get("/metrics", &r);
+    cr_assert_eq(r.status, 200);
+    cr_assert_not_null(strstr(r.body, "ctmap_shards 3\n"), "%s", r.body);
+    for (int i = 0; i < N_SHARDS; i++) {
+        g_autofree char *line = g_strdup_printf(
+            "ctmap_shard_up{shard=\"127.0.0.1:%d\"} %d\n", ports[i],
+            i != 1);
+
+        cr_assert_not_null(strstr(r.body, line), "no %s in %s", line,
+                           r.body);
+    }
     fx_http_clear(&r);
     fx_get("/health", &r);
     cr_assert_eq(r.status, 200, "daemon alive: %s", r.body);
