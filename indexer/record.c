@@ -203,7 +203,7 @@ ix_record_build(const ix_source_t *src, const corpus_vocab_t *vocab)
         if (src->context)
             add_nullable(b, "context", src->context);
         if (src->identifiers)
-            add_strings(b, "identifiers", src->identifiers);
+            ix__json_add_strings(b, "identifiers", src->identifiers);
         if (src->translations)
             add_translations(b, src->translations);
         if (src->text_tags)
