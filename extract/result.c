@@ -5,6 +5,14 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+/* The string and string-list members of extract_result_t, named as the
+ * worker protocol names them: one list from which creating, clearing,
+ * writing and reading a result are derived. */
+#define RESULT_STRINGS(X)                                                 \
+    X(media_type) X(title) X(author) X(description) X(lang) X(charset)   \
+    X(created) X(modified)
+#define RESULT_LISTS(X) X(pages) X(links) X(warnings)
+
 /* The three arrays exist from init on, so backends can append without
  * checking; the strings stay NULL until a backend sets them.  lang is ""
  * rather than NULL because the header promises "" for "unknown". */
@@ -14,9 +22,9 @@ extract_result_init(extract_result_t *r)
     memset(r, 0, sizeof(*r));
     r->lang = g_strdup("");
     r->n_pages = 1;
-    r->pages = g_ptr_array_new_with_free_func(g_free);
-    r->links = g_ptr_array_new_with_free_func(g_free);
-    r->warnings = g_ptr_array_new_with_free_func(g_free);
+#define NEW_LIST(f) r->f = g_ptr_array_new_with_free_func(g_free);
+    RESULT_LISTS(NEW_LIST)
+#undef NEW_LIST
     r->ocr = g_array_new(FALSE, TRUE, sizeof(extract_ocr_page_t));
 }
 
@@ -27,20 +35,12 @@ extract_result_clear(extract_result_t *r)
 {
     if (!r)
         return;
-    g_free(r->media_type);
-    g_free(r->title);
-    g_free(r->author);
-    g_free(r->description);
-    g_free(r->lang);
-    g_free(r->charset);
-    g_free(r->created);
-    g_free(r->modified);
-    if (r->pages)
-        g_ptr_array_unref(r->pages);
-    if (r->links)
-        g_ptr_array_unref(r->links);
-    if (r->warnings)
-        g_ptr_array_unref(r->warnings);
+#define FREE_STRING(f) g_free(r->f);
+#define FREE_LIST(f) g_clear_pointer(&r->f, g_ptr_array_unref);
+    RESULT_STRINGS(FREE_STRING)
+    RESULT_LISTS(FREE_LIST)
+#undef FREE_STRING
+#undef FREE_LIST
     if (r->ocr)
         g_array_unref(r->ocr);
     memset(r, 0, sizeof(*r));
@@ -106,19 +106,14 @@ extract_result_to_json(const extract_result_t *r, gsize *len)
     g_autoptr(JsonNode) root = NULL;
 
     json_builder_begin_object(b);
-    add_string(b, "media_type", r->media_type);
-    add_string(b, "title", r->title);
-    add_string(b, "author", r->author);
-    add_string(b, "description", r->description);
-    add_string(b, "lang", r->lang);
-    add_string(b, "charset", r->charset);
-    add_string(b, "created", r->created);
-    add_string(b, "modified", r->modified);
+#define ADD_STRING(f) add_string(b, #f, r->f);
+#define ADD_LIST(f) add_strings(b, #f, r->f);
+    RESULT_STRINGS(ADD_STRING)
     json_builder_set_member_name(b, "n_pages");
     json_builder_add_int_value(b, r->n_pages);
-    add_strings(b, "pages", r->pages);
-    add_strings(b, "links", r->links);
-    add_strings(b, "warnings", r->warnings);
+    RESULT_LISTS(ADD_LIST)
+#undef ADD_STRING
+#undef ADD_LIST
     json_builder_set_member_name(b, "ocr");
     json_builder_begin_array(b);
     for (guint i = 0; r->ocr && i < r->ocr->len; i++) {
@@ -228,15 +223,10 @@ fill(extract_result_t *r, JsonNode *root, GError **error)
     if (!root || !JSON_NODE_HOLDS_OBJECT(root))
         return fail(error, "not an object");
     obj = json_node_get_object(root);
-    if (!get_string(obj, "media_type", &r->media_type, error) ||
-        !get_string(obj, "title", &r->title, error) ||
-        !get_string(obj, "author", &r->author, error) ||
-        !get_string(obj, "description", &r->description, error) ||
-        !get_string(obj, "lang", &r->lang, error) ||
-        !get_string(obj, "charset", &r->charset, error) ||
-        !get_string(obj, "created", &r->created, error) ||
-        !get_string(obj, "modified", &r->modified, error))
+#define GET_STRING(f) !get_string(obj, #f, &r->f, error) ||
+    if (RESULT_STRINGS(GET_STRING) FALSE)
         return FALSE;
+#undef GET_STRING
 
     n = json_object_get_member(obj, "n_pages");
     if (!n || !JSON_NODE_HOLDS_VALUE(n) ||
@@ -247,10 +237,9 @@ fill(extract_result_t *r, JsonNode *root, GError **error)
         return fail(error, "n_pages");
     r->n_pages = (guint)pages;
 
-    return get_strings(obj, "pages", r->pages, error) &&
-           get_strings(obj, "links", r->links, error) &&
-           get_strings(obj, "warnings", r->warnings, error) &&
-           get_ocr(obj, r->ocr, error);
+#define GET_LIST(f) get_strings(obj, #f, r->f, error) &&
+    return RESULT_LISTS(GET_LIST) get_ocr(obj, r->ocr, error);
+#undef GET_LIST
 }
 
 /* Whatever @r held is replaced.  On failure @r is left cleared, as

@@ -40,6 +40,14 @@ struct ix_cache {
 /* Temporary files older than this are leftovers of a crashed run. */
 #define STALE_TMP_SECONDS 3600
 
+/* The members of a record after its key @url, in the order a record file
+ * holds them (S: a string, N: a number): one list from which freeing,
+ * saving and loading a record are derived. */
+#define META_MEMBERS(S, N)                                                \
+    S(final_url) N(http_status) S(etag) S(last_modified) S(media_type)   \
+    S(charset) S(content_hash) N(fetched_at) S(last_status)               \
+    S(last_reason) N(last_ok_at)
+
 ix_cache_meta_t *
 ix_cache_meta_new(const char *url)
 {
@@ -52,18 +60,15 @@ ix_cache_meta_new(const char *url)
 void
 ix_cache_meta_free(ix_cache_meta_t *m)
 {
+#define FREE_STRING(f) g_free(m->f);
+#define FREE_NUMBER(f)
     if (!m)
         return;
     g_free(m->url);
-    g_free(m->final_url);
-    g_free(m->etag);
-    g_free(m->last_modified);
-    g_free(m->media_type);
-    g_free(m->charset);
-    g_free(m->content_hash);
-    g_free(m->last_status);
-    g_free(m->last_reason);
+    META_MEMBERS(FREE_STRING, FREE_NUMBER)
     g_free(m);
+#undef FREE_STRING
+#undef FREE_NUMBER
 }
 
 static gboolean
@@ -208,17 +213,6 @@ ix_cache_body_path(ix_cache_t *c, const char *hash)
     return g_build_filename(c->bodies, shard, name, NULL);
 }
 
-static char *
-member_string(JsonObject *o, const char *name)
-{
-    JsonNode *n = json_object_get_member(o, name);
-
-    if (!n || !JSON_NODE_HOLDS_VALUE(n)
-        || json_node_get_value_type(n) != G_TYPE_STRING)
-        return NULL;
-    return g_strdup(json_node_get_string(n));
-}
-
 static gint64
 member_int(JsonObject *o, const char *name)
 {
@@ -284,24 +278,18 @@ ix_cache_lookup(ix_cache_t *c, const char *url)
     if (!root || !JSON_NODE_HOLDS_OBJECT(root))
         return NULL;
     o = json_node_get_object(root);
-    stored_url = member_string(o, "url");
+    stored_url = ix__json_member_string(o, "url");
     norm_stored = corpus_url_normalize(stored_url);
     norm_url = corpus_url_normalize(url);
     if (!stored_url || strcmp(norm_stored, norm_url) != 0)
         return NULL;
 
     m = ix_cache_meta_new(url);
-    m->final_url = member_string(o, "final_url");
-    m->http_status = member_int(o, "http_status");
-    m->etag = member_string(o, "etag");
-    m->last_modified = member_string(o, "last_modified");
-    m->media_type = member_string(o, "media_type");
-    m->charset = member_string(o, "charset");
-    m->content_hash = member_string(o, "content_hash");
-    m->fetched_at = member_int(o, "fetched_at");
-    m->last_status = member_string(o, "last_status");
-    m->last_reason = member_string(o, "last_reason");
-    m->last_ok_at = member_int(o, "last_ok_at");
+#define LOAD_STRING(f) m->f = ix__json_member_string(o, #f);
+#define LOAD_NUMBER(f) m->f = member_int(o, #f);
+    META_MEMBERS(LOAD_STRING, LOAD_NUMBER)
+#undef LOAD_STRING
+#undef LOAD_NUMBER
 
     if (m->content_hash) {
         g_autofree char *body = is_hash(m->content_hash)
@@ -328,13 +316,6 @@ ix_cache_lookup(ix_cache_t *c, const char *url)
     return g_steal_pointer(&m);
 }
 
-static void
-add_int(JsonBuilder *b, const char *name, gint64 value)
-{
-    json_builder_set_member_name(b, name);
-    json_builder_add_int_value(b, value);
-}
-
 /* Writes the record @m atomically (temporary file, then rename).  FALSE
  * with IX_ERROR_IO when it cannot be written. */
 gboolean
@@ -342,37 +323,20 @@ ix_cache_save(ix_cache_t *c, const ix_cache_meta_t *m, GError **error)
 {
     g_autofree char *path = ix_cache_meta_path(c, m->url);
     g_autoptr(JsonBuilder) b = json_builder_new();
-    g_autoptr(JsonGenerator) gen = json_generator_new();
     g_autoptr(JsonNode) root = NULL;
-    g_autofree char *text = NULL;
-    g_autoptr(GError) local = NULL;
 
     json_builder_begin_object(b);
-    add_int(b, "version", IX_CACHE_VERSION);
+    ix__json_add_int(b, "version", IX_CACHE_VERSION);
     ix__json_add_string(b, "url", m->url);
-    ix__json_add_string(b, "final_url", m->final_url);
-    add_int(b, "http_status", m->http_status);
-    ix__json_add_string(b, "etag", m->etag);
-    ix__json_add_string(b, "last_modified", m->last_modified);
-    ix__json_add_string(b, "media_type", m->media_type);
-    ix__json_add_string(b, "charset", m->charset);
-    ix__json_add_string(b, "content_hash", m->content_hash);
-    add_int(b, "fetched_at", m->fetched_at);
-    ix__json_add_string(b, "last_status", m->last_status);
-    ix__json_add_string(b, "last_reason", m->last_reason);
-    add_int(b, "last_ok_at", m->last_ok_at);
+#define SAVE_STRING(f) ix__json_add_string(b, #f, m->f);
+#define SAVE_NUMBER(f) ix__json_add_int(b, #f, m->f);
+    META_MEMBERS(SAVE_STRING, SAVE_NUMBER)
+#undef SAVE_STRING
+#undef SAVE_NUMBER
     json_builder_end_object(b);
 
     root = json_builder_get_root(b);
-    json_generator_set_root(gen, root);
-    json_generator_set_pretty(gen, TRUE);
-    text = json_generator_to_data(gen, NULL);
-    if (!g_file_set_contents(path, text, -1, &local)) {
-        g_set_error(error, IX_ERROR, IX_ERROR_IO, "cache: %s",
-                    local->message);
-        return FALSE;
-    }
-    return TRUE;
+    return ix__json_save(root, path, "cache", error);
 }
 
 /* Creates a temporary file for a body being downloaded; @path receives

@@ -9,20 +9,22 @@
 #include "schema.h"
 #include "xapianc.h"
 
+/* The string members of ix_prev_source_t, named as in the stored record:
+ * one list from which reading and freeing them are derived. */
+#define PREV_STRINGS(X)                                                   \
+    X(status) X(title) X(url) X(edition) X(fetched_at) X(found_on)
+
 static void
 prev_source_free(gpointer data)
 {
     ix_prev_source_t *p = data;
 
+#define FREE_STRING(f) g_free(p->f);
     if (!p)
         return;
-    g_free(p->status);
-    g_free(p->title);
-    g_free(p->url);
-    g_free(p->edition);
-    g_free(p->fetched_at);
-    g_free(p->found_on);
+    PREV_STRINGS(FREE_STRING)
     g_free(p);
+#undef FREE_STRING
 }
 
 void
@@ -44,13 +46,6 @@ collect_id(const char *term, uint64_t freq, void *rock)
     return 0;
 }
 
-static char *
-member_string(JsonObject *o, const char *name)
-{
-    return g_strdup(json_object_get_string_member_with_default(o, name,
-                                                               NULL));
-}
-
 /* Fills @p from the JSON record @data; a record that does not parse
  * leaves the fields empty (the source still counts as present). */
 static void
@@ -65,12 +60,9 @@ read_record(ix_prev_source_t *p, const char *data)
     o = json_node_get_object(json_parser_get_root(parser));
     p->entry = g_strcmp0(json_object_get_string_member_with_default(
         o, "type", ""), ix_type_name(IX_SOURCE_ENTRY)) == 0;
-    p->status = member_string(o, "status");
-    p->title = member_string(o, "title");
-    p->url = member_string(o, "url");
-    p->edition = member_string(o, "edition");
-    p->fetched_at = member_string(o, "fetched_at");
-    p->found_on = member_string(o, "found_on");
+#define READ_STRING(f) p->f = ix__json_member_string(o, #f);
+    PREV_STRINGS(READ_STRING)
+#undef READ_STRING
 }
 
 static gboolean
@@ -389,11 +381,7 @@ write_link(JsonBuilder *b, const ix_link_change_t *l)
     ix__json_add_string(b, "status", ix_status_name(src->status));
     ix__json_add_string(b, "reason", src->reason);
     ix__json_add_string(b, "last_worked", l->last_worked);
-    json_builder_set_member_name(b, "cited_by");
-    json_builder_begin_array(b);
-    for (guint i = 0; i < src->links->len; i++)
-        json_builder_add_string_value(b, g_ptr_array_index(src->links, i));
-    json_builder_end_array(b);
+    ix__json_add_strings(b, "cited_by", src->links);
     json_builder_end_object(b);
 }
 
@@ -436,22 +424,14 @@ ix_changes_write(const ix_changes_t *c)
     g_autoptr(JsonBuilder) b = json_builder_new();
 
     json_builder_begin_object(b);
-    json_builder_set_member_name(b, "previous_run");
-    if (c->previous_run)
-        json_builder_add_string_value(b, c->previous_run);
-    else
-        json_builder_add_null_value(b);
+    ix__json_add_string(b, "previous_run", c->previous_run);
     json_builder_set_member_name(b, "counts");
     json_builder_begin_object(b);
     for (int e = 1; e >= 0; e--)
-        for (int k = 0; k < IX_CHANGE_N; k++) {
-            json_builder_set_member_name(b, names[e][k]);
-            json_builder_add_int_value(b, c->lists[e][k]->len);
-        }
-    json_builder_set_member_name(b, "links_newly_dead");
-    json_builder_add_int_value(b, c->links[IX_LINK_DEAD]->len);
-    json_builder_set_member_name(b, "links_newly_back");
-    json_builder_add_int_value(b, c->links[IX_LINK_BACK]->len);
+        for (int k = 0; k < IX_CHANGE_N; k++)
+            ix__json_add_int(b, names[e][k], c->lists[e][k]->len);
+    ix__json_add_int(b, "links_newly_dead", c->links[IX_LINK_DEAD]->len);
+    ix__json_add_int(b, "links_newly_back", c->links[IX_LINK_BACK]->len);
     json_builder_end_object(b);
     write_lists(b, c, TRUE);
     write_lists(b, c, FALSE);

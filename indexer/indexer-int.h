@@ -95,6 +95,20 @@ char *ix__text_digest(const GPtrArray *passages);
 /* Sets member @name to @value, or to null when @value is NULL. */
 void ix__json_add_string(JsonBuilder *b, const char *name,
                          const char *value);
+/* Sets member @name to the integer @value. */
+void ix__json_add_int(JsonBuilder *b, const char *name, gint64 value);
+/* Sets member @name to an array of the strings in @values (nullable: an
+ * empty array). */
+void ix__json_add_strings(JsonBuilder *b, const char *name,
+                          const GPtrArray *values);
+/* Member @name of @o when it is a string, else NULL (a record written by
+ * another version may lack it or hold another type).  Returns: (transfer
+ * full) (nullable). */
+char *ix__json_member_string(JsonObject *o, const char *name);
+/* Writes @root, pretty-printed, to @path atomically.  FALSE with
+ * IX_ERROR_IO "@what: <why>" when it cannot. */
+gboolean ix__json_save(JsonNode *root, const char *path, const char *what,
+                       GError **error);
 /* ISO 8601 (UTC) of @unix_seconds; NULL for 0.  Returns: (transfer full)
  * (nullable). */
 char *ix__iso_time(gint64 unix_seconds);

@@ -48,50 +48,40 @@ ix_type_name(ix_source_type_t type)
     return type_names[type];
 }
 
+/* The members of ix_source_t a source always owns: its strings
+ * (nullable) and its string sets (created with it).  One list from which
+ * creating and freeing a source are derived. */
+#define SOURCE_STRINGS(X)                                                 \
+    X(id) X(title) X(url) X(host) X(reason) X(kind) X(lang) X(edition)   \
+    X(path) X(media_type) X(base_url) X(hint_type) X(hint_charset)       \
+    X(content_hash) X(text_digest) X(file_stamp) X(found_on) X(context)
+#define SOURCE_SETS(X)                                                    \
+    X(urls) X(orgs) X(themes) X(countries) X(donors) X(years)            \
+    X(org_names) X(links) X(passages)
+
 ix_source_t *
 ix_source_new(ix_source_type_t type, const char *id)
 {
     ix_source_t *src = g_new0(ix_source_t, 1);
 
+#define NEW_SET(f) src->f = g_ptr_array_new_with_free_func(g_free);
     src->type = type;
     src->id = g_strdup(id);
     src->kind = g_strdup("");
     src->lang = g_strdup("");
-    src->urls = g_ptr_array_new_with_free_func(g_free);
-    src->orgs = g_ptr_array_new_with_free_func(g_free);
-    src->themes = g_ptr_array_new_with_free_func(g_free);
-    src->countries = g_ptr_array_new_with_free_func(g_free);
-    src->donors = g_ptr_array_new_with_free_func(g_free);
-    src->years = g_ptr_array_new_with_free_func(g_free);
-    src->org_names = g_ptr_array_new_with_free_func(g_free);
-    src->links = g_ptr_array_new_with_free_func(g_free);
-    src->passages = g_ptr_array_new_with_free_func(g_free);
+    SOURCE_SETS(NEW_SET)
     return src;
+#undef NEW_SET
 }
 
 void
 ix_source_free(ix_source_t *src)
 {
+#define FREE_STRING(f) g_free(src->f);
+#define FREE_SET(f) g_ptr_array_unref(src->f);
     if (!src)
         return;
-    g_free(src->id);
-    g_free(src->title);
-    g_free(src->url);
-    g_free(src->host);
-    g_free(src->reason);
-    g_free(src->kind);
-    g_free(src->lang);
-    g_free(src->edition);
-    g_free(src->path);
-    g_free(src->media_type);
-    g_free(src->base_url);
-    g_free(src->hint_type);
-    g_free(src->hint_charset);
-    g_free(src->content_hash);
-    g_free(src->text_digest);
-    g_free(src->file_stamp);
-    g_free(src->found_on);
-    g_free(src->context);
+    SOURCE_STRINGS(FREE_STRING)
     if (src->translations)
         g_ptr_array_unref(src->translations);
     if (src->identifiers)
@@ -102,16 +92,10 @@ ix_source_free(ix_source_t *src)
         g_ptr_array_unref(src->out_links);
     if (src->ocr)
         g_array_unref(src->ocr);
-    g_ptr_array_unref(src->urls);
-    g_ptr_array_unref(src->orgs);
-    g_ptr_array_unref(src->themes);
-    g_ptr_array_unref(src->countries);
-    g_ptr_array_unref(src->donors);
-    g_ptr_array_unref(src->years);
-    g_ptr_array_unref(src->org_names);
-    g_ptr_array_unref(src->links);
-    g_ptr_array_unref(src->passages);
+    SOURCE_SETS(FREE_SET)
     g_free(src);
+#undef FREE_STRING
+#undef FREE_SET
 }
 
 void

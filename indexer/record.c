@@ -4,17 +4,7 @@
  */
 #include <string.h>
 
-#include "indexer.h"
-
-static void
-add_strings(JsonBuilder *b, const char *name, const GPtrArray *values)
-{
-    json_builder_set_member_name(b, name);
-    json_builder_begin_array(b);
-    for (guint i = 0; values && i < values->len; i++)
-        json_builder_add_string_value(b, g_ptr_array_index(values, i));
-    json_builder_end_array(b);
-}
+#include "indexer-int.h"
 
 /* The labels of @slugs from vocabulary @kind, so a client can show "UN
  * Women" without a second lookup; a slug the vocabulary lacks labels
@@ -152,10 +142,8 @@ add_ocr(JsonBuilder *b, const GArray *ocr)
             &g_array_index(ocr, extract_ocr_page_t, i);
 
         json_builder_begin_object(b);
-        json_builder_set_member_name(b, "page");
-        json_builder_add_int_value(b, o->page);
-        json_builder_set_member_name(b, "confidence");
-        json_builder_add_int_value(b, o->confidence);
+        ix__json_add_int(b, "page", o->page);
+        ix__json_add_int(b, "confidence", o->confidence);
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
@@ -169,32 +157,28 @@ ix_record_build(const ix_source_t *src, const corpus_vocab_t *vocab)
     gboolean entry = src->type == IX_SOURCE_ENTRY;
 
     json_builder_begin_object(b);
-    json_builder_set_member_name(b, "id");
-    json_builder_add_string_value(b, src->id);
-    json_builder_set_member_name(b, "type");
-    json_builder_add_string_value(b, ix_type_name(src->type));
-    json_builder_set_member_name(b, "title");
-    json_builder_add_string_value(b, src->title ? src->title : "");
+    ix__json_add_string(b, "id", src->id);
+    ix__json_add_string(b, "type", ix_type_name(src->type));
+    ix__json_add_string(b, "title", src->title ? src->title : "");
     add_nullable(b, "url", src->url);
     if (!entry) {
-        add_strings(b, "urls", src->urls);
+        ix__json_add_strings(b, "urls", src->urls);
         add_nullable(b, "host", src->host);
     }
-    add_strings(b, "org", src->orgs);
+    ix__json_add_strings(b, "org", src->orgs);
     add_labels(b, "org_labels", src->orgs, vocab, CORPUS_VOCAB_ORG);
-    add_strings(b, "theme", src->themes);
+    ix__json_add_strings(b, "theme", src->themes);
     add_labels(b, "theme_labels", src->themes, vocab, CORPUS_VOCAB_THEME);
     add_nullable(b, "section", section);
-    add_strings(b, "country", src->countries);
+    ix__json_add_strings(b, "country", src->countries);
     if (entry)
-        add_strings(b, "donor", src->donors);
+        ix__json_add_strings(b, "donor", src->donors);
     add_nullable(b, "kind", src->kind);
-    add_strings(b, "year", src->years);
+    ix__json_add_strings(b, "year", src->years);
     add_nullable(b, "lang", src->lang);
-    json_builder_set_member_name(b, "status");
-    json_builder_add_string_value(b, ix_status_name(src->status));
+    ix__json_add_string(b, "status", ix_status_name(src->status));
     add_nullable(b, "reason", src->reason);
-    add_strings(b, entry ? "cites" : "cited_by", src->links);
+    ix__json_add_strings(b, entry ? "cites" : "cited_by", src->links);
     if (entry) {
         add_nullable(b, "edition", src->edition);
         json_builder_set_member_name(b, "lines");
@@ -219,15 +203,13 @@ ix_record_build(const ix_source_t *src, const corpus_vocab_t *vocab)
         if (src->context)
             add_nullable(b, "context", src->context);
         if (src->identifiers)
-            add_strings(b, "identifiers", src->identifiers);
+            ix__json_add_strings(b, "identifiers", src->identifiers);
         if (src->translations)
             add_translations(b, src->translations);
         if (src->text_tags)
             add_tag_sources(b, src);
-        if (src->n_pages) {
-            json_builder_set_member_name(b, "pages");
-            json_builder_add_int_value(b, src->n_pages);
-        }
+        if (src->n_pages)
+            ix__json_add_int(b, "pages", src->n_pages);
         if (src->ocr)
             add_ocr(b, src->ocr);
     }

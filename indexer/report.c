@@ -17,6 +17,35 @@ ix__json_add_string(JsonBuilder *b, const char *name, const char *value)
         json_builder_add_null_value(b);
 }
 
+void
+ix__json_add_int(JsonBuilder *b, const char *name, gint64 value)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_add_int_value(b, value);
+}
+
+void
+ix__json_add_strings(JsonBuilder *b, const char *name,
+                     const GPtrArray *values)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_begin_array(b);
+    for (guint i = 0; values && i < values->len; i++)
+        json_builder_add_string_value(b, g_ptr_array_index(values, i));
+    json_builder_end_array(b);
+}
+
+char *
+ix__json_member_string(JsonObject *o, const char *name)
+{
+    JsonNode *n = json_object_get_member(o, name);
+
+    if (!n || !JSON_NODE_HOLDS_VALUE(n)
+        || json_node_get_value_type(n) != G_TYPE_STRING)
+        return NULL;
+    return g_strdup(json_node_get_string(n));
+}
+
 char *
 ix__iso_time(gint64 unix_seconds)
 {
@@ -35,29 +64,16 @@ add_time(JsonBuilder *b, const char *name, gint64 usec)
     json_builder_add_string_value(b, iso ? iso : "");
 }
 
-static void
-add_count(JsonBuilder *b, const char *name, gint64 n)
-{
-    json_builder_set_member_name(b, name);
-    json_builder_add_int_value(b, n);
-}
-
 /* What a curator needs to chase a document: every URL it is known by,
  * when it was last fetched, and the page it was found on. */
 static void
 add_document_fields(JsonBuilder *b, const ix_source_t *src)
 {
-    json_builder_set_member_name(b, "urls");
-    json_builder_begin_array(b);
-    for (guint u = 0; u < src->urls->len; u++)
-        json_builder_add_string_value(b, g_ptr_array_index(src->urls, u));
-    json_builder_end_array(b);
+    ix__json_add_strings(b, "urls", src->urls);
     if (src->fetched_at)
         add_time(b, "fetched_at", src->fetched_at * G_USEC_PER_SEC);
-    if (src->found_on) {
-        json_builder_set_member_name(b, "found_on");
-        json_builder_add_string_value(b, src->found_on);
-    }
+    if (src->found_on)
+        ix__json_add_string(b, "found_on", src->found_on);
 }
 
 /* A document's coverage: how much of it the index can read. */
@@ -66,9 +82,9 @@ add_coverage(JsonBuilder *b, const ix_source_t *src)
 {
     json_builder_set_member_name(b, "coverage");
     json_builder_begin_object(b);
-    add_count(b, "pages", src->pages_total);
-    add_count(b, "pages_with_text", src->pages_text);
-    add_count(b, "pages_ocr", src->ocr ? src->ocr->len : 0);
+    ix__json_add_int(b, "pages", src->pages_total);
+    ix__json_add_int(b, "pages_with_text", src->pages_text);
+    ix__json_add_int(b, "pages_ocr", src->ocr ? src->ocr->len : 0);
     ix__json_add_string(b, "lang", src->lang);
     json_builder_set_member_name(b, "suspect");
     json_builder_begin_array(b);
@@ -103,13 +119,13 @@ add_coverage_summary(JsonBuilder *b, const ix_plan_t *plan)
     }
     json_builder_set_member_name(b, "coverage");
     json_builder_begin_object(b);
-    add_count(b, "extracted", docs);
-    add_count(b, "pages", pages);
-    add_count(b, "pages_with_text", with_text);
-    add_count(b, "pages_ocr", ocr);
-    add_count(b, "without_text", empty);
+    ix__json_add_int(b, "extracted", docs);
+    ix__json_add_int(b, "pages", pages);
+    ix__json_add_int(b, "pages_with_text", with_text);
+    ix__json_add_int(b, "pages_ocr", ocr);
+    ix__json_add_int(b, "without_text", empty);
     for (guint s = 0; s < EXTRACT_SUSPECT_N; s++)
-        add_count(b, extract_suspect_name(s), suspect[s]);
+        ix__json_add_int(b, extract_suspect_name(s), suspect[s]);
     json_builder_end_object(b);
 }
 
@@ -135,7 +151,7 @@ add_editions(JsonBuilder *b, const ix_plan_t *plan)
     json_builder_set_member_name(b, "editions");
     json_builder_begin_object(b);
     for (guint i = 0; i < order->len; i++)
-        add_count(b, g_ptr_array_index(order, i),
+        ix__json_add_int(b, g_ptr_array_index(order, i),
                   GPOINTER_TO_UINT(g_hash_table_lookup(
                       n, g_ptr_array_index(order, i))));
     json_builder_end_object(b);
@@ -166,19 +182,19 @@ ix_report_build(const ix_plan_t *plan, const ix_counts_t *counts,
     add_time(b, "finished", finished);
     json_builder_set_member_name(b, "seconds");
     json_builder_add_double_value(b, (finished - started) / 1e6);
-    add_count(b, "entries", plan->n_entries);
-    add_count(b, "documents", plan->n_documents);
+    ix__json_add_int(b, "entries", plan->n_entries);
+    ix__json_add_int(b, "documents", plan->n_documents);
     json_builder_set_member_name(b, "counts");
     json_builder_begin_object(b);
     for (guint s = 0; s < IX_STATUS_N; s++)
-        add_count(b, ix_status_name(s), by_status[s]);
+        ix__json_add_int(b, ix_status_name(s), by_status[s]);
     json_builder_end_object(b);
-    add_count(b, "added", counts->added);
-    add_count(b, "updated", counts->updated);
-    add_count(b, "unchanged", counts->unchanged);
-    add_count(b, "deleted", counts->deleted);
-    add_count(b, "failed", failed);
-    add_count(b, "warnings", plan->warnings->len);
+    ix__json_add_int(b, "added", counts->added);
+    ix__json_add_int(b, "updated", counts->updated);
+    ix__json_add_int(b, "unchanged", counts->unchanged);
+    ix__json_add_int(b, "deleted", counts->deleted);
+    ix__json_add_int(b, "failed", failed);
+    ix__json_add_int(b, "warnings", plan->warnings->len);
     add_editions(b, plan);
     add_coverage_summary(b, plan);
     json_builder_end_object(b);
@@ -190,34 +206,16 @@ ix_report_build(const ix_plan_t *plan, const ix_counts_t *counts,
         gboolean entry = src->type == IX_SOURCE_ENTRY;
 
         json_builder_begin_object(b);
-        json_builder_set_member_name(b, "id");
-        json_builder_add_string_value(b, src->id);
-        json_builder_set_member_name(b, "type");
-        json_builder_add_string_value(b, ix_type_name(src->type));
-        json_builder_set_member_name(b, "url");
-        if (src->url)
-            json_builder_add_string_value(b, src->url);
-        else
-            json_builder_add_null_value(b);
-        json_builder_set_member_name(b, "title");
-        json_builder_add_string_value(b, src->title ? src->title : "");
-        json_builder_set_member_name(b, "status");
-        json_builder_add_string_value(b, ix_status_name(src->status));
-        json_builder_set_member_name(b, "reason");
-        if (src->reason)
-            json_builder_add_string_value(b, src->reason);
-        else
-            json_builder_add_null_value(b);
-        json_builder_set_member_name(b, entry ? "cites" : "cited_by");
-        json_builder_begin_array(b);
-        for (guint l = 0; l < src->links->len; l++)
-            json_builder_add_string_value(b,
-                                          g_ptr_array_index(src->links, l));
-        json_builder_end_array(b);
+        ix__json_add_string(b, "id", src->id);
+        ix__json_add_string(b, "type", ix_type_name(src->type));
+        ix__json_add_string(b, "url", src->url);
+        ix__json_add_string(b, "title", src->title ? src->title : "");
+        ix__json_add_string(b, "status", ix_status_name(src->status));
+        ix__json_add_string(b, "reason", src->reason);
+        ix__json_add_strings(b, entry ? "cites" : "cited_by", src->links);
         if (entry) {
-            json_builder_set_member_name(b, "edition");
-            json_builder_add_string_value(b,
-                                          src->edition ? src->edition : "");
+            ix__json_add_string(b, "edition",
+                                src->edition ? src->edition : "");
         } else {
             add_document_fields(b, src);
             if (src->coverage_known)
@@ -227,11 +225,7 @@ ix_report_build(const ix_plan_t *plan, const ix_counts_t *counts,
     }
     json_builder_end_array(b);
 
-    json_builder_set_member_name(b, "warnings");
-    json_builder_begin_array(b);
-    for (guint i = 0; i < plan->warnings->len; i++)
-        json_builder_add_string_value(b, g_ptr_array_index(plan->warnings, i));
-    json_builder_end_array(b);
+    ix__json_add_strings(b, "warnings", plan->warnings);
     if (changes) {
         json_builder_set_member_name(b, "changes");
         json_builder_add_value(b, json_node_copy(changes));
@@ -241,21 +235,28 @@ ix_report_build(const ix_plan_t *plan, const ix_counts_t *counts,
 }
 
 gboolean
-ix_report_write(JsonNode *report, const char *path, GError **error)
+ix__json_save(JsonNode *root, const char *path, const char *what,
+              GError **error)
 {
     g_autoptr(JsonGenerator) gen = json_generator_new();
     g_autofree char *text = NULL;
     g_autoptr(GError) local = NULL;
 
-    json_generator_set_root(gen, report);
+    json_generator_set_root(gen, root);
     json_generator_set_pretty(gen, TRUE);
     text = json_generator_to_data(gen, NULL);
     /* g_file_set_contents writes a temporary file and renames it, so a
-     * reader never sees half a report. */
+     * reader never sees half a file. */
     if (!g_file_set_contents(path, text, -1, &local)) {
-        g_set_error(error, IX_ERROR, IX_ERROR_IO, "cannot write report: %s",
+        g_set_error(error, IX_ERROR, IX_ERROR_IO, "%s: %s", what,
                     local->message);
         return FALSE;
     }
     return TRUE;
+}
+
+gboolean
+ix_report_write(JsonNode *report, const char *path, GError **error)
+{
+    return ix__json_save(report, path, "cannot write report", error);
 }

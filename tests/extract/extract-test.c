@@ -86,6 +86,13 @@ et_in_order(const char *text, const char *const *words)
     return TRUE;
 }
 
+void
+et_assert_contains(const char *text, const char *const *words)
+{
+    for (guint i = 0; words[i]; i++)
+        cr_assert(strstr(text, words[i]), "no %s in: %s", words[i], text);
+}
+
 gboolean
 et_has(const GPtrArray *list, const char *s)
 {

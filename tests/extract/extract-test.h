@@ -42,6 +42,9 @@ void et_free(et_doc_t *d);
 /* Whether @words (NULL-terminated) all occur in @text, in this order. */
 gboolean et_in_order(const char *text, const char *const *words);
 
+/* Asserts that each of @words (NULL-terminated) occurs in @text. */
+void et_assert_contains(const char *text, const char *const *words);
+
 /* Whether @list holds @s. */
 gboolean et_has(const GPtrArray *list, const char *s);
 

@@ -1,12 +1,63 @@
 /* test_sniff.c -- media types from content, the hint only as a fallback. */
 #include "extract-test.h"
 
-#define SNIFF(s, hint) extract_sniff((const guint8 *)(s), sizeof(s) - 1, hint)
+/* One case: @bytes (a literal; its length from sizeof, so NULs count)
+ * with the hint @hint sniffs as @want. */
+typedef struct {
+    const char *why;
+    const char *bytes;
+    size_t len;
+    const char *hint;
+    const char *want;
+} sniff_case_t;
 
-Test(sniff, pdf_labelled_html_is_pdf)
+#define CASE(why, s, hint, want) { why, s, sizeof(s) - 1, hint, want }
+
+static const sniff_case_t cases[] = {
+    CASE("pdf labelled html is pdf", "%PDF-1.7\n%\xe2\xe3\xcf\xd3\n",
+         "text/html", "application/pdf"),
+    CASE("html labelled pdf is html", "  <!DOCTYPE html><html><body>x",
+         "application/pdf", "text/html"),
+    /* HTML markers are case-insensitive, after a BOM and a comment. */
+    CASE("bom, comment, HTML", "\xef\xbb\xbf<!-- c -->\n<HTML lang=en>", NULL,
+         "text/html"),
+    CASE("head", "<head><title>t</title>", NULL, "text/html"),
+    CASE("body", "<body>text", NULL, "text/html"),
+    CASE("xhtml", "<?xml version=\"1.0\"?>\n<html xmlns="
+         "\"http://www.w3.org/1999/xhtml\">", NULL, "text/html"),
+    CASE("plain xml is not html", "<?xml version=\"1.0\"?><feed></feed>",
+         NULL, "text/plain"),
+    CASE("zip is unsupported", "PK\x03\x04\x14\x00\x06\x00",
+         "application/pdf", "application/octet-stream"),
+    /* Images and executables are unsupported. */
+    CASE("png", "\x89PNG\r\n\x1a\n\0\0", NULL, "application/octet-stream"),
+    CASE("jpeg", "\xff\xd8\xff\xe0", NULL, "application/octet-stream"),
+    CASE("gif", "GIF89a", NULL, "application/octet-stream"),
+    CASE("ole", "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", NULL,
+         "application/octet-stream"),
+    CASE("elf", "\x7f" "ELF\x02\x01", NULL, "application/octet-stream"),
+    CASE("utf-16 bom is text", "\xff\xfeH\0i\0", NULL, "text/plain"),
+    CASE("single-byte cyrillic is text",
+         "\xcf\xf0\xe8\xe2\xe5\xf2 \xec\xe8\xf0", NULL, "text/plain"),
+    CASE("nul bytes are binary", "abc\0def\0", "text/plain",
+         "application/octet-stream"),
+    /* An HTML fragment trusts an HTML hint. */
+    CASE("fragment, html hint", "<p>Only a paragraph</p>", "text/html",
+         "text/html"),
+    CASE("fragment, no hint", "<p>Only a paragraph</p>", NULL, "text/plain"),
+    /* Empty input follows the hint. */
+    CASE("empty, pdf hint", "", "application/pdf", "application/pdf"),
+    CASE("empty, no hint", "", NULL, "text/plain"),
+};
+
+Test(sniff, cases)
 {
-    cr_assert_str_eq(SNIFF("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "text/html"),
-                     "application/pdf");
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        const sniff_case_t *c = &cases[i];
+
+        cr_assert_str_eq(extract_sniff((const guint8 *)c->bytes, c->len,
+                                       c->hint), c->want, "%s", c->why);
+    }
 }
 
 Test(sniff, pdf_after_leading_garbage)
@@ -17,80 +68,6 @@ Test(sniff, pdf_after_leading_garbage)
     memcpy(buf + 500, "%PDF-1.4\n", 9);
     cr_assert_str_eq(extract_sniff((guint8 *)buf, sizeof(buf), NULL),
                      "application/pdf");
-}
-
-Test(sniff, html_labelled_pdf_is_html)
-{
-    cr_assert_str_eq(SNIFF("  <!DOCTYPE html><html><body>x", "application/pdf"),
-                     "text/html");
-}
-
-Test(sniff, html_markers_case_insensitive_after_bom_and_comment)
-{
-    cr_assert_str_eq(SNIFF("\xef\xbb\xbf<!-- c -->\n<HTML lang=en>", NULL),
-                     "text/html");
-    cr_assert_str_eq(SNIFF("<head><title>t</title>", NULL), "text/html");
-    cr_assert_str_eq(SNIFF("<body>text", NULL), "text/html");
-    cr_assert_str_eq(SNIFF("<?xml version=\"1.0\"?>\n<html xmlns="
-                           "\"http://www.w3.org/1999/xhtml\">", NULL),
-                     "text/html");
-}
-
-Test(sniff, plain_xml_is_not_html)
-{
-    cr_assert_str_eq(SNIFF("<?xml version=\"1.0\"?><feed></feed>", NULL),
-                     "text/plain");
-}
-
-Test(sniff, zip_is_unsupported)
-{
-    cr_assert_str_eq(SNIFF("PK\x03\x04\x14\x00\x06\x00", "application/pdf"),
-                     "application/octet-stream");
-}
-
-Test(sniff, images_and_executables_are_unsupported)
-{
-    cr_assert_str_eq(SNIFF("\x89PNG\r\n\x1a\n\0\0", NULL),
-                     "application/octet-stream");
-    cr_assert_str_eq(SNIFF("\xff\xd8\xff\xe0", NULL),
-                     "application/octet-stream");
-    cr_assert_str_eq(SNIFF("GIF89a", NULL), "application/octet-stream");
-    cr_assert_str_eq(SNIFF("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", NULL),
-                     "application/octet-stream");
-    cr_assert_str_eq(SNIFF("\x7f" "ELF\x02\x01", NULL),
-                     "application/octet-stream");
-}
-
-Test(sniff, utf16_bom_is_text)
-{
-    cr_assert_str_eq(SNIFF("\xff\xfeH\0i\0", NULL), "text/plain");
-}
-
-Test(sniff, single_byte_cyrillic_is_text)
-{
-    cr_assert_str_eq(SNIFF("\xcf\xf0\xe8\xe2\xe5\xf2 \xec\xe8\xf0", NULL),
-                     "text/plain");
-}
-
-Test(sniff, nul_bytes_are_binary)
-{
-    cr_assert_str_eq(SNIFF("abc\0def\0", "text/plain"),
-                     "application/octet-stream");
-}
-
-Test(sniff, html_fragment_trusts_html_hint)
-{
-    cr_assert_str_eq(SNIFF("<p>Only a paragraph</p>", "text/html"),
-                     "text/html");
-    cr_assert_str_eq(SNIFF("<p>Only a paragraph</p>", NULL), "text/plain");
-}
-
-Test(sniff, empty_input_follows_hint)
-{
-    cr_assert_str_eq(extract_sniff((const guint8 *)"", 0, "application/pdf"),
-                     "application/pdf");
-    cr_assert_str_eq(extract_sniff((const guint8 *)"", 0, NULL),
-                     "text/plain");
 }
 
 Test(sniff, zip_document_is_unsupported_error)

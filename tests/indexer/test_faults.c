@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "fixture-server.h"
+#include "helpers.h"
 #include "schema.h"
 #include "xapianc.h"
 
@@ -154,41 +155,20 @@ assert_source(JsonParser *p, const char *part, const char *status,
                   reason ? reason : "(null)", reason_part);
 }
 
-static int
-collect_id(const char *term, uint64_t freq, void *rock)
-{
-    (void)freq;
-    g_ptr_array_add(rock, g_strdup(term + strlen(XC_PREFIX_ID)));
-    return 0;
-}
-
 /* Everything a search can see in the index of @data (records and text)
  * as one string. */
 static char *
 dump_index(const char *data)
 {
     g_autofree char *path = g_build_filename(data, "index", NULL);
-    g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
-    GString *s = g_string_new(NULL);
     xc_db_t *db = NULL;
     char *msg = NULL;
+    char *dump;
 
     cr_assert_eq(xc_db_open(path, &db, &msg), XC_OK, "%s", msg);
-    cr_assert_eq(xc_db_allterms(db, XC_PREFIX_ID, G_MAXSIZE, collect_id,
-                                ids), XC_OK);
-    for (guint i = 0; i < ids->len; i++) {
-        const char *id = g_ptr_array_index(ids, i);
-        char *rec = NULL, *text = NULL;
-
-        cr_assert_eq(xc_db_get_data(db, id, &rec), XC_OK);
-        cr_assert_eq(xc_db_get_value(db, id, XC_SLOT_TEXT, &text, NULL),
-                     XC_OK);
-        g_string_append_printf(s, "%s %s\n%s\n", id, rec, text);
-        free(rec);
-        free(text);
-    }
+    dump = it_dump_db(db);
     xc_db_close(db);
-    return g_string_free(s, FALSE);
+    return dump;
 }
 
 /* "--mirror http://repo.example.org/=<the server>" */

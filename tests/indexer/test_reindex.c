@@ -21,6 +21,7 @@
 #include <utime.h>
 
 #include "fixture-server.h"
+#include "helpers.h"
 #include "schema.h"
 #include "xapianc.h"
 
@@ -225,38 +226,16 @@ termfreq(const char *data, const char *term)
     return n;
 }
 
-static int
-collect_id(const char *term, uint64_t freq, void *rock)
-{
-    (void)freq;
-    g_ptr_array_add(rock, g_strdup(term + strlen(XC_PREFIX_ID)));
-    return 0;
-}
-
 /* Every id of the index with its record and its text: what a search can
  * see, as one comparable string. */
 static char *
 dump(const char *data)
 {
     xc_db_t *db = open_index(data);
-    g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
-    GString *s = g_string_new(NULL);
+    char *s = it_dump_db(db);
 
-    cr_assert_eq(xc_db_allterms(db, XC_PREFIX_ID, G_MAXSIZE, collect_id,
-                                ids), XC_OK);
-    for (guint i = 0; i < ids->len; i++) {
-        const char *id = g_ptr_array_index(ids, i);
-        char *rec = NULL, *text = NULL;
-
-        cr_assert_eq(xc_db_get_data(db, id, &rec), XC_OK);
-        cr_assert_eq(xc_db_get_value(db, id, XC_SLOT_TEXT, &text, NULL),
-                     XC_OK);
-        g_string_append_printf(s, "%s %s\n%s\n", id, rec, text);
-        free(rec);
-        free(text);
-    }
     xc_db_close(db);
-    return g_string_free(s, FALSE);
+    return s;
 }
 
 /* The record of the first source of @data's report whose title contains

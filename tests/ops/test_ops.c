@@ -148,12 +148,9 @@ Test(systemd, notify_reports_ready_reloading_and_stopping)
     g_autofree char *msg = NULL;
     g_autoptr(GString) seen = g_string_new(NULL);
     int nfd = notify_bind(&notify);
-    fx_http_t r;
 
     start_activated(notify);
-    fx_get("/health", &r);
-    cr_assert_eq(r.status, 200);
-    fx_http_clear(&r);
+    fx_expect_status("/health", 200);
     /* No index yet: ready all the same (the socket answers, /search says
      * 503 no-index), and the status says so. */
     msg = expect_notify(nfd, "READY=1", seen);
@@ -289,13 +286,9 @@ Test(metrics, counters_move_with_requests)
     fx_index(fx_corpus, fx_corpus_len);
     fx_start(NULL);
     for (int i = 0; i < 2; i++) {
-        fx_get("/search?q=prisoners", &r);
-        cr_assert_eq(r.status, 200);
-        fx_http_clear(&r);
+        fx_expect_status("/search?q=prisoners", 200);
     }
-    fx_get("/no-such-endpoint", &r);
-    cr_assert_eq(r.status, 404);
-    fx_http_clear(&r);
+    fx_expect_status("/no-such-endpoint", 404);
     before = scrape();
     cr_assert_eq(sample(before, SEARCH_200), 2);
     cr_assert_eq(sample(before, SEARCH_COUNT), 2);
@@ -304,9 +297,7 @@ Test(metrics, counters_move_with_requests)
                                 "status=\"404\"}"), 1);
     cr_assert_eq(sample(before, "ctmap_index_up"), 1);
 
-    fx_get("/search?q=prisoners&offset=x", &r);
-    cr_assert_eq(r.status, 400);
-    fx_http_clear(&r);
+    fx_expect_status("/search?q=prisoners&offset=x", 400);
     fx_get("/search?q=radicalization", &r);
     fx_http_clear(&r);
     after = scrape();
@@ -426,35 +417,20 @@ Test(metrics, busy_refusals_are_counted)
     const char *extra[] = {"--max-connections", "70", NULL};
     const char *line = "GET /health HTTP/1.1\r\n";
     g_autoptr(GHashTable) s = NULL;
-    int fds[8], busy = 0;
-    gint64 deadline;
+    int fds[8], busy;
     fx_http_t r;
-    size_t i;
 
     fx_start(extra);
     /* Requests begun and not finished hold their places. */
-    for (i = 0; i < G_N_ELEMENTS(fds); i++) {
-        fds[i] = fx_raw_connect();
-        cr_assert(fx_raw_send(fds[i], line, strlen(line)));
-    }
-    deadline = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
-    do {
-        g_usleep(50000);
-        fx_get("/health", &r);
-        busy += r.status == 503;
-        fx_http_clear(&r);
-    } while (!busy && g_get_monotonic_time() < deadline);
+    fx_raw_hold(fds, G_N_ELEMENTS(fds), line);
+    fx_poll_health(503, &r);
+    busy = r.status == 503;
+    fx_http_clear(&r);
     cr_assert_gt(busy, 0, "never busy");
-    for (i = 0; i < G_N_ELEMENTS(fds); i++)
-        close(fds[i]);
-    deadline = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
-    do {
-        g_usleep(50000);
-        fx_get("/health", &r);
-        i = r.status;
-        fx_http_clear(&r);
-    } while (i != 200 && g_get_monotonic_time() < deadline);
-    cr_assert_eq(i, 200, "still busy");
+    fx_raw_close_all(fds, G_N_ELEMENTS(fds));
+    fx_poll_health(200, &r);
+    cr_assert_eq(r.status, 200, "still busy");
+    fx_http_clear(&r);
     s = scrape();
     cr_assert_eq(sample(s, "ctmap_busy_rejections_total"), busy);
     cr_assert_eq(sample(s, "ctmap_requests_total{endpoint=\"refused\","

@@ -1,11 +1,13 @@
 /* helpers.c -- fixtures of the searchd suite: index building through
  * xapianc the way the indexer does it, the daemon's process, HTTP. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -595,6 +597,81 @@ fx_raw_send(int fd, const char *data, size_t len)
         len -= (size_t)n;
     }
     return TRUE;
+}
+
+char *
+fx_raw_exchange(const char *request, long *status)
+{
+    int fd = fx_raw_connect();
+    char *reply;
+
+    (void)fx_raw_send(fd, request, strlen(request));
+    reply = fx_raw_read(fd, 10000, NULL);
+    close(fd);
+    *status = fx_raw_status(reply);
+    return reply;
+}
+
+void
+fx_raw_hold(int *fds, size_t n, const char *line)
+{
+    for (size_t i = 0; i < n; i++) {
+        fds[i] = fx_raw_connect();
+        cr_assert(fx_raw_send(fds[i], line, strlen(line)));
+    }
+}
+
+void
+fx_raw_close_all(int *fds, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        close(fds[i]);
+}
+
+void
+fx_poll_health(long status, fx_http_t *out)
+{
+    gint64 deadline = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
+
+    for (;;) {
+        g_usleep(50000);
+        fx_get("/health", out);
+        if (out->status == status || g_get_monotonic_time() >= deadline)
+            return;
+        fx_http_clear(out);
+    }
+}
+
+unsigned
+fx_free_port(void)
+{
+    struct sockaddr_in sin;
+    socklen_t len = sizeof(sin);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    cr_assert_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+    cr_assert_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+    close(fd);
+    return ntohs(sin.sin_port);
+}
+
+void
+fx_assert_health(void)
+{
+    fx_expect_status("/health", 200);
+}
+
+void
+fx_expect_status(const char *target, long status)
+{
+    fx_http_t r;
+
+    fx_get(target, &r);
+    cr_assert_eq(r.status, status, "GET %s: %s", target, r.body);
+    fx_http_clear(&r);
 }
 
 char *

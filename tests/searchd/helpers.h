@@ -98,6 +98,22 @@ gboolean fx_raw_send(int fd, const char *data, size_t len);
 /* Returns: (transfer full): what arrives within @ms, up to the end of
  * one reply; *@closed (may be NULL) says whether the daemon closed. */
 char *fx_raw_read(int fd, int ms, gboolean *closed);
+/* Sends @request on a new raw connection and returns the reply read
+ * within 10 s (transfer full); *@status gets its code. */
+char *fx_raw_exchange(const char *request, long *status);
+/* Opens @n raw connections into @fds, each holding the unfinished
+ * request @line; fx_raw_close_all() closes them. */
+void fx_raw_hold(int *fds, size_t n, const char *line);
+void fx_raw_close_all(int *fds, size_t n);
+/* Polls GET /health every 50 ms until it answers @status, for at most
+ * 3 s; @out holds the last reply (the caller clears it). */
+void fx_poll_health(long status, fx_http_t *out);
+/* A free loopback port, found by binding to port 0 and letting it go. */
+unsigned fx_free_port(void);
+/* Asserts GET /health answers 200. */
+void fx_assert_health(void);
+/* Asserts GET @target answers @status (the body in the message). */
+void fx_expect_status(const char *target, long status);
 /* Returns: the status of the raw HTTP reply @reply, 0 if none. */
 long fx_raw_status(const char *reply);
 

@@ -32,16 +32,10 @@ Test(daemon, missing_index_is_503_until_it_appears)
     e = fx_member_obj(fx_obj(r.json), "error");
     cr_assert_str_eq(json_object_get_string_member(e, "code"), "no-index");
     fx_http_clear(&r);
-    fx_get("/stats", &r);
-    cr_assert_eq(r.status, 503);
-    fx_http_clear(&r);
-    fx_get("/doc/e-0000000000000001", &r);
-    cr_assert_eq(r.status, 503);
-    fx_http_clear(&r);
+    fx_expect_status("/stats", 503);
+    fx_expect_status("/doc/e-0000000000000001", 503);
     /* Bad parameters are the client's fault, index or not. */
-    fx_get("/search?offset=x", &r);
-    cr_assert_eq(r.status, 400);
-    fx_http_clear(&r);
+    fx_expect_status("/search?offset=x", 400);
 
     fx_index(fx_corpus, fx_corpus_len);
     cr_assert(fx_wait_total("/search", 5, 2000),
@@ -88,15 +82,12 @@ Test(daemon, new_commit_is_served_without_restart)
          "workshop", "A", "en", "indexed", 1,
          {"Training of border guards in Turkmenistan."}},
     };
-    fx_http_t r;
 
     fx_index(fx_corpus, fx_corpus_len);
     fx_start(NULL);
     /* Warm every worker's handle on the old revision first. */
     for (int i = 0; i < 8; i++) {
-        fx_get("/search?q=border", &r);
-        cr_assert_eq(r.status, 200);
-        fx_http_clear(&r);
+        fx_expect_status("/search?q=border", 200);
     }
     fx_index(extra, G_N_ELEMENTS(extra));
     cr_assert(fx_wait_total("/search", 6, 2000),
@@ -109,15 +100,12 @@ Test(daemon, second_daemon_on_same_socket_refuses)
     const char *argv[] = {CTMAP_SEARCHD_BIN, "--data-dir", fx.dir,
                           "--socket", fx.sock, NULL};
     g_autofree char *err = NULL;
-    fx_http_t r;
 
     fx_start(NULL);
     cr_assert_eq(fx_run(argv, NULL, &err), 1);
     cr_assert(strstr(err, "another ctmap-searchd is serving"), "%s", err);
     /* The first one is unharmed. */
-    fx_get("/health", &r);
-    cr_assert_eq(r.status, 200);
-    fx_http_clear(&r);
+    fx_expect_status("/health", 200);
 }
 
 Test(daemon, stale_socket_file_is_replaced)
@@ -192,34 +180,20 @@ Test(daemon, sigint_exits_0)
 
 Test(daemon, sighup_keeps_serving)
 {
-    fx_http_t r;
-
     fx_index(fx_corpus, fx_corpus_len);
     fx_start(NULL);
     cr_assert_eq(kill(fx.pid, SIGHUP), 0);
-    fx_get("/search?q=prisoners", &r);
-    cr_assert_eq(r.status, 200);
-    fx_http_clear(&r);
+    fx_expect_status("/search?q=prisoners", 200);
 }
 
 Test(daemon, listen_serves_tcp_on_loopback)
 {
-    struct sockaddr_in sin;
-    socklen_t len = sizeof(sin);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
     g_autofree char *spec = NULL;
     g_autofree char *url = NULL;
     const char *extra[] = {"--listen", NULL, NULL};
     fx_http_t r;
 
-    /* A free port, found by binding to port 0 and letting it go. */
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    cr_assert_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-    cr_assert_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-    close(fd);
-    spec = g_strdup_printf("127.0.0.1:%u", ntohs(sin.sin_port));
+    spec = g_strdup_printf("127.0.0.1:%u", fx_free_port());
     url = g_strdup_printf("http://%s/health", spec);
     extra[1] = spec;
     fx_start(extra);

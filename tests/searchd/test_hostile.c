@@ -39,20 +39,6 @@ read_reply(int fd, long *status)
     return reply;
 }
 
-/* Sends @request on a new connection to the Unix socket and returns the
- * reply. */
-static char *
-exchange(const char *request, long *status)
-{
-    int fd = fx_raw_connect();
-    char *reply;
-
-    (void)fx_raw_send(fd, request, strlen(request));
-    reply = read_reply(fd, status);
-    close(fd);
-    return reply;
-}
-
 static void
 assert_json_error(const char *reply, long status, long want,
                   const char *code)
@@ -62,16 +48,6 @@ assert_json_error(const char *reply, long status, long want,
     cr_assert_eq(status, want, "%.300s", reply);
     cr_assert(strstr(reply, "application/json"), "%.300s", reply);
     cr_assert(strstr(reply, member), "%.300s", reply);
-}
-
-static void
-assert_health(void)
-{
-    fx_http_t r;
-
-    fx_get("/health", &r);
-    cr_assert_eq(r.status, 200, "%s", r.body);
-    fx_http_clear(&r);
 }
 
 /* SIGTERM finds no request in flight: none was left counted (it waited
@@ -110,14 +86,14 @@ Test(hostile, thousand_parameters_are_400_and_give_their_slot_back)
     fx_start(extra);
     for (i = 0; i < 40; i++) {
         long status = 0;
-        g_autofree char *reply = exchange(i % 2 ? empty->str : req->str,
-                                          &status);
+        g_autofree char *reply =
+            fx_raw_exchange(i % 2 ? empty->str : req->str, &status);
 
         assert_json_error(reply, status, 400, "bad-parameter");
         cr_assert(strstr(reply, "more than 256 query parameters"),
                   "%.300s", reply);
     }
-    assert_health();
+    fx_assert_health();
     assert_stops_with_nothing_in_flight();
 }
 
@@ -129,7 +105,6 @@ Test(hostile, parameters_from_a_refused_peer_leak_nothing)
     const char *extra[] = {"--max-connections", "70", "--allow-uid", other,
                            NULL};
     g_autoptr(GString) req = g_string_new("GET /health?");
-    fx_http_t r;
     int i;
 
     for (i = 0; i < 1000; i++)
@@ -138,13 +113,11 @@ Test(hostile, parameters_from_a_refused_peer_leak_nothing)
     fx_start(extra);
     for (i = 0; i < 20; i++) {
         long status = 0;
-        g_autofree char *reply = exchange(req->str, &status);
+        g_autofree char *reply = fx_raw_exchange(req->str, &status);
 
         assert_json_error(reply, status, 403, "forbidden");
     }
-    fx_get("/health", &r);
-    cr_assert_eq(r.status, 403, "%s", r.body);
-    fx_http_clear(&r);
+    fx_expect_status("/health", 403);
 }
 
 /* Headers past SD_MAX_HEADER_BYTES (16 KB), within libmicrohttpd's
@@ -161,9 +134,9 @@ Test(hostile, oversized_headers_are_json_431)
         g_string_append_printf(req, "X-Filler-%d: %0100d\r\n", i, i);
     g_string_append(req, "\r\n");
     fx_start(NULL);
-    reply = exchange(req->str, &status);
+    reply = fx_raw_exchange(req->str, &status);
     assert_json_error(reply, status, 431, "headers-too-large");
-    assert_health();
+    fx_assert_health();
 }
 
 /* Past what fits in its connection memory libmicrohttpd answers by
@@ -186,13 +159,13 @@ Test(hostile, requests_libmicrohttpd_refuses_itself_give_their_slot_back)
     fx_start(extra);
     for (i = 0; i < 20; i++) {
         long status = 0;
-        g_autofree char *reply = exchange(i % 2 ? line->str : headers->str,
-                                          &status);
+        g_autofree char *reply =
+            fx_raw_exchange(i % 2 ? line->str : headers->str, &status);
 
         cr_assert(status == 431 || status == 414 || (!status && !*reply),
                   "%.300s", reply);
     }
-    assert_health();
+    fx_assert_health();
     assert_stops_with_nothing_in_flight();
 }
 
@@ -215,7 +188,7 @@ Test(hostile, every_reply_carries_csp_and_nosniff)
         g_autofree char *req = g_strdup_printf(
             "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", targets[i]);
         long status = 0;
-        g_autofree char *reply = exchange(req, &status);
+        g_autofree char *reply = fx_raw_exchange(req, &status);
         gboolean json = strstr(reply, "application/json") != NULL;
 
         cr_assert_gt(status, 0, "%s: %.300s", targets[i], reply);
@@ -227,23 +200,6 @@ Test(hostile, every_reply_carries_csp_and_nosniff)
                   "%s: %.400s", targets[i], reply);
         cr_assert(strstr(reply, "frame-ancestors 'none'"), "%.400s", reply);
     }
-}
-
-/* Returns a free loopback port. */
-static unsigned
-free_port(void)
-{
-    struct sockaddr_in sin;
-    socklen_t len = sizeof(sin);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    cr_assert_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-    cr_assert_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-    close(fd);
-    return ntohs(sin.sin_port);
 }
 
 /* Returns a connection to 127.0.0.1:@port; @rcvbuf > 0 sets its receive
@@ -285,7 +241,7 @@ tcp_exchange(unsigned port, const char *request, long *status)
  * any. */
 Test(hostile, tcp_listener_answers_its_own_host_names_only)
 {
-    unsigned port = free_port();
+    unsigned port = fx_free_port();
     g_autofree char *spec = g_strdup_printf("127.0.0.1:%u", port);
     const char *extra[] = {"--listen", spec, "--allow-host",
                            "Search.Example", NULL};
@@ -315,7 +271,7 @@ Test(hostile, tcp_listener_answers_its_own_host_names_only)
     }
     {
         long status = 0;
-        g_autofree char *reply = exchange(
+        g_autofree char *reply = fx_raw_exchange(
             "GET /health HTTP/1.1\r\nHost: evil.example\r\n\r\n", &status);
 
         cr_assert_eq(status, 200, "%.300s", reply);
@@ -349,14 +305,14 @@ Test(hostile, odd_methods_targets_and_codings_get_json_errors)
     fx_start(NULL);
     for (i = 0; i < G_N_ELEMENTS(cases); i++) {
         long status = 0;
-        g_autofree char *reply = exchange(cases[i].request, &status);
+        g_autofree char *reply = fx_raw_exchange(cases[i].request, &status);
 
         assert_json_error(reply, status, cases[i].status, cases[i].code);
         if (cases[i].status == 405)
             cr_assert(strstr(reply, "\r\nAllow: GET, HEAD\r\n"), "%.300s",
                       reply);
     }
-    assert_health();
+    fx_assert_health();
     assert_stops_with_nothing_in_flight();
 }
 
@@ -407,14 +363,12 @@ Test(hostile, wildcards_expand_to_a_hundred_words_at_most)
                  "%s", r.body);
     fx_http_clear(&r);
     /* Suggestions from a prefix are capped by their own limit. */
-    fx_get("/suggest?q=wq", &r);
-    cr_assert_eq(r.status, 200, "%s", r.body);
-    fx_http_clear(&r);
+    fx_expect_status("/suggest?q=wq", 200);
     fx_get("/search?q=a*+b*+c*+d*+e*+f*+g*+h*+i*&limit=1", &r);
     cr_assert_eq(r.status, 400, "%s", r.body);
     cr_assert(strstr(r.body, "more than 8 wildcards"), "%s", r.body);
     fx_http_clear(&r);
-    assert_health();
+    fx_assert_health();
     assert_stops_with_nothing_in_flight();
 }
 
@@ -556,10 +510,7 @@ Test(hostile, replies_not_read_are_held_within_the_budget)
     index_big_doc();
     fx_start(extra);
     before = rss_kb(fx.pid);
-    for (i = 0; i < G_N_ELEMENTS(fds); i++) {
-        fds[i] = fx_raw_connect();
-        cr_assert(fx_raw_send(fds[i], req, strlen(req)));
-    }
+    fx_raw_hold(fds, G_N_ELEMENTS(fds), req);
     /* Every request answered (or refused), none read yet. */
     cr_assert(all_readable(fds, G_N_ELEMENTS(fds), 60000),
               "not every request was answered");
@@ -588,7 +539,7 @@ Test(hostile, replies_not_read_are_held_within_the_budget)
     cr_assert_lt(after - before, 80 * 1024, "RSS grew %ld kB",
                  after - before);
 #endif
-    assert_health();
+    fx_assert_health();
     assert_stops_with_nothing_in_flight();
 }
 
@@ -599,7 +550,7 @@ Test(hostile, replies_not_read_are_held_within_the_budget)
  * kernel buffers is bounded; the daemon serves on. */
 Test(hostile, slow_reader_is_cut_off)
 {
-    unsigned port = free_port();
+    unsigned port = fx_free_port();
     g_autofree char *spec = g_strdup_printf("127.0.0.1:%u", port);
     const char *extra[] = {"--timeout", "2", "--listen", spec, NULL};
     const char *req = "GET /doc/e-00000000000000bb HTTP/1.1\r\n"
@@ -628,7 +579,7 @@ Test(hostile, slow_reader_is_cut_off)
                 got);
     cr_assert(closed, "still reading after %zu bytes", got);
     cr_assert_lt(got, 1024 * 1024, "%zu bytes", got);
-    assert_health();
+    fx_assert_health();
     assert_stops_with_nothing_in_flight();
 }
 
@@ -691,9 +642,7 @@ Test(hostile, doc_pages_end_at_characters)
                      "\u00e9\u00e9", "%s", r.body);
     cr_assert(json_object_get_null_member(fx_obj(r.json), "text_next"));
     fx_http_clear(&r);
-    fx_get("/doc/e-00000000000000cc?text_limit=2000000", &r);
-    cr_assert_eq(r.status, 400, "%s", r.body);
-    fx_http_clear(&r);
+    fx_expect_status("/doc/e-00000000000000cc?text_limit=2000000", 400);
 }
 
 /* The Host rule on its own, for the forms the TCP test does not send:

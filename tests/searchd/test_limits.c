@@ -22,30 +22,6 @@ setup(void)
 
 TestSuite(limits, .init = setup, .fini = fx_fini, .timeout = 120);
 
-/* Sends @request on a new raw connection and returns the reply. */
-static char *
-raw_exchange(const char *request, long *status)
-{
-    int fd = fx_raw_connect();
-    char *reply;
-
-    (void)fx_raw_send(fd, request, strlen(request));
-    reply = fx_raw_read(fd, 10000, NULL);
-    close(fd);
-    *status = fx_raw_status(reply);
-    return reply;
-}
-
-static void
-assert_health(void)
-{
-    fx_http_t r;
-
-    fx_get("/health", &r);
-    cr_assert_eq(r.status, 200, "%s", r.body);
-    fx_http_clear(&r);
-}
-
 static void
 assert_error_code(fx_http_t *r, long status, const char *code)
 {
@@ -65,9 +41,7 @@ Test(limits, allow_list_refuses_other_peers)
     fx_get("/search?q=prisoners", &r);
     assert_error_code(&r, 403, "forbidden");
     fx_http_clear(&r);
-    fx_get("/health", &r);
-    cr_assert_eq(r.status, 403);
-    fx_http_clear(&r);
+    fx_expect_status("/health", 403);
 }
 
 Test(limits, allow_list_admits_listed_user_or_group)
@@ -77,17 +51,12 @@ Test(limits, allow_list_admits_listed_user_or_group)
     g_autofree char *other = g_strdup_printf("%u", (guint)getuid() + 12345);
     const char *by_uid[] = {"--allow-uid", other, "--allow-uid", uid, NULL};
     const char *by_gid[] = {"--allow-uid", other, "--allow-gid", gid, NULL};
-    fx_http_t r;
 
     fx_start(by_uid);
-    fx_get("/search?q=prisoners", &r);
-    cr_assert_eq(r.status, 200, "%s", r.body);
-    fx_http_clear(&r);
+    fx_expect_status("/search?q=prisoners", 200);
     cr_assert_eq(fx_stop(), 0);
     fx_start(by_gid);
-    fx_get("/search?q=prisoners", &r);
-    cr_assert_eq(r.status, 200, "%s", r.body);
-    fx_http_clear(&r);
+    fx_expect_status("/search?q=prisoners", 200);
 }
 
 Test(limits, socket_group_is_applied)
@@ -117,12 +86,12 @@ Test(limits, half_sent_request_times_out_while_others_are_served)
     fd = fx_raw_connect();
     cr_assert(fx_raw_send(fd, part, strlen(part)));
     t0 = g_get_monotonic_time();
-    assert_health();
+    fx_assert_health();
     got = fx_raw_read(fd, 5000, &closed);
     cr_assert(closed, "half-sent request still open: %s", got);
     cr_assert_lt(g_get_monotonic_time() - t0, 4 * G_USEC_PER_SEC);
     close(fd);
-    assert_health();
+    fx_assert_health();
 }
 
 Test(limits, megabyte_request_is_refused_and_daemon_serves_on)
@@ -151,7 +120,7 @@ Test(limits, megabyte_request_is_refused_and_daemon_serves_on)
     fx_get(q->str, &r);
     assert_error_code(&r, 400, "bad-parameter");
     fx_http_clear(&r);
-    assert_health();
+    fx_assert_health();
 }
 
 Test(limits, request_body_too_large_is_413)
@@ -161,14 +130,14 @@ Test(limits, request_body_too_large_is_413)
     g_autofree char *small = NULL;
 
     fx_start(NULL);
-    big = raw_exchange("GET /health HTTP/1.1\r\nHost: x\r\n"
-                       "Content-Length: 100000\r\n\r\n", &status);
+    big = fx_raw_exchange("GET /health HTTP/1.1\r\nHost: x\r\n"
+                          "Content-Length: 100000\r\n\r\n", &status);
     cr_assert_eq(status, 413, "%s", big);
     cr_assert(strstr(big, "\"request-too-large\""), "%s", big);
-    small = raw_exchange("GET /health HTTP/1.1\r\nHost: x\r\n"
-                         "Content-Length: 5\r\n\r\nhello", &status);
+    small = fx_raw_exchange("GET /health HTTP/1.1\r\nHost: x\r\n"
+                            "Content-Length: 5\r\n\r\nhello", &status);
     cr_assert_eq(status, 200, "%s", small);
-    assert_health();
+    fx_assert_health();
 }
 
 /* A thousand clients connect at once: each is answered (200, or 503 with
@@ -211,7 +180,7 @@ Test(limits, a_thousand_connections_at_once)
     }
     cr_assert_gt(ok, 0);
     cr_log_info("%d answered, %d busy", ok, busy);
-    assert_health();
+    fx_assert_health();
 }
 
 /* Requests begun but not finished count against --max-connections; past
@@ -222,35 +191,15 @@ Test(limits, busy_daemon_answers_503)
     const char *line = "GET /health HTTP/1.1\r\n";
     int fds[8];
     fx_http_t r;
-    size_t i;
-    gint64 deadline;
 
     fx_start(extra);
-    for (i = 0; i < G_N_ELEMENTS(fds); i++) {
-        fds[i] = fx_raw_connect();
-        cr_assert(fx_raw_send(fds[i], line, strlen(line)));
-    }
+    fx_raw_hold(fds, G_N_ELEMENTS(fds), line);
     /* Let the daemon read the request lines. */
-    deadline = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
-    do {
-        g_usleep(50000);
-        fx_get("/health", &r);
-        if (r.status == 503)
-            break;
-        fx_http_clear(&r);
-    } while (g_get_monotonic_time() < deadline);
+    fx_poll_health(503, &r);
     assert_error_code(&r, 503, "busy");
     fx_http_clear(&r);
-    for (i = 0; i < G_N_ELEMENTS(fds); i++)
-        close(fds[i]);
-    deadline = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
-    do {
-        g_usleep(50000);
-        fx_get("/health", &r);
-        if (r.status == 200)
-            break;
-        fx_http_clear(&r);
-    } while (g_get_monotonic_time() < deadline);
+    fx_raw_close_all(fds, G_N_ELEMENTS(fds));
+    fx_poll_health(200, &r);
     cr_assert_eq(r.status, 200, "%s", r.body);
     fx_http_clear(&r);
 }

@@ -341,15 +341,9 @@ Test(mapping, suggest_limits_and_errors)
     cr_assert_leq(json_array_get_length(suggestions("?q=a&limit=999", &r)),
                   50);
     fx_http_clear(&r);
-    fx_get("/suggest?q=a&limit=x", &r);
-    cr_assert_eq(r.status, 400, "%s", r.body);
-    fx_http_clear(&r);
-    fx_get("/suggest?q=a&colour=red", &r);
-    cr_assert_eq(r.status, 400, "%s", r.body);
-    fx_http_clear(&r);
-    fx_get("/suggest?q=a&q=b", &r);
-    cr_assert_eq(r.status, 400, "%s", r.body);
-    fx_http_clear(&r);
+    fx_expect_status("/suggest?q=a&limit=x", 400);
+    fx_expect_status("/suggest?q=a&colour=red", 400);
+    fx_expect_status("/suggest?q=a&q=b", 400);
 }
 
 static int

@@ -1,0 +1,40 @@
+/* helpers.c -- scaffolding the indexer's integration suites share (the
+ * faults and reindex suites): reading back what an index holds. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <glib.h>
+
+#include "helpers.h"
+#include "schema.h"
+
+static int
+collect_id(const char *term, uint64_t freq, void *rock)
+{
+    (void)freq;
+    g_ptr_array_add(rock, g_strdup(term + strlen(XC_PREFIX_ID)));
+    return 0;
+}
+
+char *
+it_dump_db(xc_db_t *db)
+{
+    g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+    GString *s = g_string_new(NULL);
+
+    cr_assert_eq(xc_db_allterms(db, XC_PREFIX_ID, G_MAXSIZE, collect_id,
+                                ids), XC_OK);
+    for (guint i = 0; i < ids->len; i++) {
+        const char *id = g_ptr_array_index(ids, i);
+        char *rec = NULL, *text = NULL;
+
+        cr_assert_eq(xc_db_get_data(db, id, &rec), XC_OK);
+        cr_assert_eq(xc_db_get_value(db, id, XC_SLOT_TEXT, &text, NULL),
+                     XC_OK);
+        g_string_append_printf(s, "%s %s\n%s\n", id, rec, text);
+        free(rec);
+        free(text);
+    }
+    return g_string_free(s, FALSE);
+}
