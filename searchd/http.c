@@ -365,6 +365,7 @@ reserve_reply(sd_http_t *h, sd_reply_t *reply)
         sd_reply_clear(reply);
         sd_json_error_reply(error, reply);
         reply->allow = NULL;
+        reply->cache_control = "no-store";  /* not the answer's policy */
         /* Small: counted, never refused. */
         g_atomic_pointer_add(&reply_bytes, (gssize)reply->len);
     }
