@@ -915,7 +915,7 @@ typedef JsonNode *(*route_fn)(api_ctx_t *ctx, const char *arg,
 /* How long a cache may keep an answer without asking again: answers
  * of one index revision never change, so 5 s (nginx's micro-cache too)
  * only delays a new revision a little; /stats and /health are about the
- * daemon now, so they are revalidated every time. */
+ * daemon now: no tag, and revalidated every time. */
 #define CACHE_REVISION "public, max-age=5"
 #define CACHE_NOW "no-cache"
 
@@ -1022,7 +1022,11 @@ sd_api_handle(sd_app_t *app, const char *method, const char *uri,
         return;
     }
     sd_json_reply(root, 200, reply);
-    reply->etag = api_etag(&ctx, uri);
+    /* Only an answer that is a function of the index revision and the
+     * target may be revalidated by a tag made of them: /stats and /health
+     * change with the daemon's own state. */
+    if (g_strcmp0(cache_control, CACHE_REVISION) == 0)
+        reply->etag = api_etag(&ctx, uri);
     reply->cache_control = cache_control;
     return;
 

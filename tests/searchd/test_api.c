@@ -544,6 +544,15 @@ Test(api, etag_and_not_modified)
         cr_assert_null(raw_header(e, "ETag"), "an error has no ETag");
         cr_assert_str_eq(cc, "no-store");
     }
+    {
+        g_autofree char *st = raw_get("/stats", "");
+        g_autofree char *tag = raw_header(st, "ETag");
+        g_autofree char *cc = raw_header(st, "Cache-Control");
+
+        cr_assert_eq(fx_raw_status(st), 200);
+        cr_assert_null(tag, "/stats changes without a new revision");
+        cr_assert_str_eq(cc, "no-cache");
+    }
     fx_index(extra, G_N_ELEMENTS(extra));
     cr_assert(fx_wait_total("/search", (gint64)fx_corpus_len + 1, 2000));
     {
