@@ -375,12 +375,13 @@ record_is_paged(JsonObject *o)
 }
 
 /* Returns: (transfer full): the stored record of the hit in @slot with
- * rank, score, label and, when @snippets, the snippet and, for paged
- * documents, page and page_url added.  Unknown members of the record are
- * passed through. */
+ * rank, score, label, for an entry its folded title-only documents
+ * (@matched: those q matched, nullable), and when @snippets the snippet
+ * and, for paged documents, page and page_url added.  Unknown members of
+ * the record are passed through. */
 static JsonNode *
 build_hit(xc_db_t *db, xc_mset_t *m, const sd_rank_slot_t *slot,
-          gboolean snippets, GError **error)
+          GHashTable *matched, gboolean snippets, GError **error)
 {
     xc_hit_t hit;
     JsonNode *node;
@@ -418,6 +419,11 @@ build_hit(xc_db_t *db, xc_mset_t *m, const sd_rank_slot_t *slot,
                                       slot->duplicate_of);
     json_object_set_double_member(o, "score",
                                   round(hit.weight * 1000.0) / 1000.0);
+    if (g_strcmp0(member_string(o, "type"), "entry") == 0
+        && !sd_rank_add_folded(db, o, matched, error)) {
+        json_node_unref(node);
+        return NULL;
+    }
     if (!snippets)
         return node;
     snippet = sd_snippet_for_hit(m, i, &page, error);
@@ -554,7 +560,7 @@ api_search(api_ctx_t *ctx, const char *arg, GPtrArray *params,
     for (i = 0; res.page && i < res.page->len; i++) {
         JsonNode *hit = build_hit(
             db, res.m, &g_array_index(res.page, sd_rank_slot_t, i),
-            req.snippets, error);
+            res.folded_matched, req.snippets, error);
 
         if (!hit)
             return NULL;

@@ -109,7 +109,7 @@ sd_facets_main_slots(const sd_search_req_t *req, unsigned *slots)
 
     for (k = 0; k < XC_FIELD_N; k++)
         if ((req->facets & (1u << k))
-            && !sd_search_req_filter(req, field_at(k)->prefix))
+            && !sd_search_req_narrows(req, field_at(k)->prefix))
             slots[n++] = field_at(k)->slot;
     return n;
 }
@@ -280,7 +280,7 @@ sd_facets_add(xc_db_t *db, const sd_search_req_t *req, xc_query_t *q,
         json_builder_begin_array(b);
         /* No main search (text without terms): every count is 0, and
          * no value is listed. */
-        if (m && ctx.filter) {
+        if (m && sd_search_req_narrows(req, field->prefix)) {
             own = search_without(db, req, q, field, error);
             if (!own)
                 return FALSE;

@@ -61,6 +61,20 @@ sd_search_req_add_filter(sd_search_req_t *req, const char *prefix,
     g_ptr_array_add(f->values, g_steal_pointer(&slug));
 }
 
+/* Whether @q uses the field @name ("status") of the query syntax: the
+ * name right after the start, a space, '(' or a sign, then ':'. */
+static gboolean
+text_has_field(const char *q, const char *name)
+{
+    size_t len = strlen(name);
+
+    for (const char *p = q ? strstr(q, name) : NULL; p;
+         p = strstr(p + 1, name))
+        if ((p == q || strchr(" \t(+-", p[-1])) && p[len] == ':')
+            return TRUE;
+    return FALSE;
+}
+
 void
 sd_search_req_finish(sd_search_req_t *req)
 {
@@ -70,6 +84,13 @@ sd_search_req_finish(sd_search_req_t *req)
     };
     const sd_filter_t *origins =
         sd_search_req_filter(req, XC_PREFIX_TAGSRC);
+
+    /* A title-only document only repeats a title its entry's text holds,
+     * so the entry answers whatever the document would; asking for a
+     * status is asking for documents as they are. */
+    req->fold_title_only =
+        !sd_search_req_filter(req, XC_PREFIX_STATUS)
+        && !text_has_field(req->q, xc_fields[XC_FIELD_STATUS].query);
 
     for (guint i = 0; origins && i < req->filters->len; i++) {
         sd_filter_t *f = g_ptr_array_index(req->filters, i);
@@ -100,6 +121,19 @@ sd_search_req_filter(const sd_search_req_t *req, const char *prefix)
             return f;
     }
     return NULL;
+}
+
+const char *const sd_status_names[SD_STATUS_N] = {
+#define SD__STATUS_NAME(id, name, label) name,
+    XC_DOC_STATUS_LIST(SD__STATUS_NAME)
+#undef SD__STATUS_NAME
+};
+
+gboolean
+sd_search_req_narrows(const sd_search_req_t *req, const char *prefix)
+{
+    return sd_search_req_filter(req, prefix)
+        || (req->fold_title_only && g_str_equal(prefix, XC_PREFIX_STATUS));
 }
 
 static int
@@ -182,6 +216,10 @@ sd_search_filters(const sd_search_req_t *req, const char *skip_prefix,
 {
     size_t n = 0;
 
+    if (req->fold_title_only
+        && !(skip_prefix && g_str_equal(skip_prefix, XC_PREFIX_STATUS)))
+        out[n++] = (xc_filter_t){XC_PREFIX_STATUS,
+                                 &sd_status_names[SD_STATUS_TITLE_ONLY], 1, 1};
     for (guint i = 0; i < req->filters->len; i++) {
         const sd_filter_t *f = g_ptr_array_index(req->filters, i);
 
@@ -190,10 +228,10 @@ sd_search_filters(const sd_search_req_t *req, const char *skip_prefix,
         out[n++] = f->qualified
             ? (xc_filter_t){XC_PREFIX_TAGSRC,
                             (const char *const *)f->qualified->pdata,
-                            f->qualified->len}
+                            f->qualified->len, 0}
             : (xc_filter_t){f->prefix,
                             (const char *const *)f->values->pdata,
-                            f->values->len};
+                            f->values->len, 0};
     }
     return n;
 }

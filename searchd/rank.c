@@ -1,6 +1,7 @@
 /* rank.c -- the order of a result page: BM25 as Xapian ranks it, with
  * near-duplicates (an entry and the documents it cites, the same text
- * twice) moved down so that they do not crowd the first page. */
+ * twice) moved down so that they do not crowd the first page, and the
+ * title-only documents an entry cites listed under it (its "folded"). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -288,4 +289,111 @@ sd_rank_page(xc_db_t *db, xc_mset_t *m, size_t offset, size_t limit,
         g_array_append_val(page, s);
     }
     return page;
+}
+
+/* ---------------------------------------------------------------- Folding */
+
+GHashTable *
+sd_rank_folded_matched(xc_db_t *db, xc_query_t *q, xc_mset_t *m,
+                       const GArray *page, GError **error)
+{
+    GHashTable *matched = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                                g_free, NULL);
+    g_autoptr(GPtrArray) cited = g_ptr_array_new();
+    xc_mset_t *found = NULL;
+    xc_filter_t filters[2];
+    xc_search_opts_t opts = {.sort = XC_SORT_RELEVANCE, .filters = filters,
+                             .n_filters = 2};
+    xc_status_t st;
+    size_t i;
+
+    /* The ids an entry cites and a document's citing entries both come
+     * from its links; only the title-only documents among them pass the
+     * status filter below. */
+    for (i = 0; i < page->len; i++) {
+        const hit_keys_t *k = hit_keys(
+            db, m, g_array_index(page, sd_rank_slot_t, i).index, error);
+
+        if (!k) {
+            g_hash_table_unref(matched);
+            return NULL;
+        }
+        for (guint l = 0; l < k->links->len; l++)
+            g_ptr_array_add(cited, g_ptr_array_index(k->links, l));
+    }
+    if (!cited->len)
+        return matched;
+    filters[0] = (xc_filter_t){XC_PREFIX_ID,
+                               (const char *const *)cited->pdata,
+                               cited->len, 0};
+    filters[1] = (xc_filter_t){XC_PREFIX_STATUS,
+                               &sd_status_names[SD_STATUS_TITLE_ONLY], 1, 0};
+    opts.limit = cited->len;
+    st = xc_search(q, &opts, &found);
+    for (i = 0; st == XC_OK && i < xc_mset_size(found); i++) {
+        const hit_keys_t *k = hit_keys(db, found, i, error);
+
+        if (!k) {
+            xc_mset_free(found);
+            g_hash_table_unref(matched);
+            return NULL;
+        }
+        if (k->id)
+            g_hash_table_add(matched, g_strdup(k->id));
+    }
+    xc_mset_free(found);
+    if (st != XC_OK) {
+        g_hash_table_unref(matched);
+        sd_index_fail(db, st, "cannot match folded documents", error);
+        return NULL;
+    }
+    return matched;
+}
+
+gboolean
+sd_rank_add_folded(xc_db_t *db, JsonObject *o, GHashTable *matched,
+                   GError **error)
+{
+    JsonNode *cites = json_object_get_member(o, "cites");
+    JsonArray *a = cites && JSON_NODE_HOLDS_ARRAY(cites)
+        ? json_node_get_array(cites) : NULL;
+    JsonArray *folded = json_array_new();
+
+    for (guint i = 0; a && i < json_array_get_length(a); i++) {
+        const char *id = json_array_get_string_element(a, i);
+        g_autoptr(JsonNode) node = NULL;
+        char *data = NULL;
+        JsonObject *doc, *v;
+        xc_status_t st;
+
+        if (!id)
+            continue;
+        st = xc_db_get_data(db, id, &data);
+        if (st == XC_ERR_NOT_FOUND)
+            continue;           /* cited, not (yet) written */
+        if (st != XC_OK) {
+            json_array_unref(folded);
+            return sd_index_fail(db, st, "cannot read a cited document",
+                                 error);
+        }
+        node = sd_json_parse(data);
+        free(data);
+        if (!node || !JSON_NODE_HOLDS_OBJECT(node))
+            continue;
+        doc = json_node_get_object(node);
+        if (g_strcmp0(json_object_get_string_member_with_default(
+                          doc, "status", NULL),
+                      sd_status_names[SD_STATUS_TITLE_ONLY]) != 0)
+            continue;
+        v = json_object_new();
+        json_object_set_string_member(v, "id", id);
+        json_object_set_string_member(
+            v, "title",
+            json_object_get_string_member_with_default(doc, "title", ""));
+        json_object_set_boolean_member(
+            v, "matched", matched && g_hash_table_contains(matched, id));
+        json_array_add_object_element(folded, v);
+    }
+    json_object_set_array_member(o, "folded", folded);
+    return TRUE;
 }

@@ -87,6 +87,12 @@ sd_search_run(xc_db_t *db, sd_search_req_t *req, sd_search_result_t *res,
                                  req->diversify, error);
         if (!res->page)
             return FALSE;
+        if (req->q && !xc_query_is_empty(res->query)) {
+            res->folded_matched = sd_rank_folded_matched(
+                db, res->query, res->m, res->page, error);
+            if (!res->folded_matched)
+                return FALSE;
+        }
     }
     return TRUE;
 }
@@ -95,6 +101,7 @@ void
 sd_search_result_clear(sd_search_result_t *res)
 {
     g_clear_pointer(&res->page, g_array_unref);
+    g_clear_pointer(&res->folded_matched, g_hash_table_unref);
     g_clear_pointer(&res->m, xc_mset_free);
     g_clear_pointer(&res->query, xc_query_free);
 }

@@ -5,6 +5,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "schema.h"
 #include "searchd.h"
 #include "xapianc.h"
 
@@ -156,6 +157,16 @@ gboolean sd_api_parse_uri(const char *uri, char **path, GPtrArray **params,
 
 /* ---------------------------------------------------------------- Queries */
 
+/* The rows of XC_DOC_STATUS_LIST, and their names (query.c), so that
+ * code naming one status ("title-only") takes the table's name. */
+typedef enum {
+#define SD__STATUS_ID(id, name, label) SD_STATUS_##id,
+    XC_DOC_STATUS_LIST(SD__STATUS_ID)
+#undef SD__STATUS_ID
+    SD_STATUS_N
+} sd_status_t;
+extern const char *const sd_status_names[SD_STATUS_N];
+
 /* A boolean filter: documents carrying @prefix + one of @values. */
 typedef struct {
     const char *prefix;         /* XC_PREFIX_*, static */
@@ -179,6 +190,12 @@ typedef struct {
     int sort;                   /* xc_sort_t, or -1 for the default */
     guint facets;               /* bit i: facet field i (facets.c) */
     gboolean diversify;         /* the page is cut from the window */
+    /* Title-only documents are folded into the entries citing them: left
+     * out of every search of the request (each entry hit lists them in
+     * "folded", sd_rank_add_folded(), whatever the request).  Set by
+     * sd_search_req_finish() unless the request filters on status (the
+     * parameter, or status: in q), the one way to ask for them as hits. */
+    gboolean fold_title_only;
     /* snippets=0 turns this off: hits then carry no snippet, page or
      * page_url, and neither the text block nor the positions are read. */
     gboolean snippets;
@@ -203,8 +220,9 @@ void sd_search_req_finish(sd_search_req_t *req);
 xc_query_t *sd_query_build(xc_db_t *db, const sd_search_req_t *req,
                            GError **error);
 /* Fills @out (room for SD_MAX_FACETS; borrowed from @req) with the filters
- * of @req but the one on @skip_prefix (NULL: none skipped).  Returns how
- * many. */
+ * of @req but the one on @skip_prefix (NULL: none skipped), and with
+ * fold_title_only the one leaving title-only documents out (a filter of
+ * the status field, skipped with it).  Returns how many. */
 size_t sd_search_filters(const sd_search_req_t *req, const char *skip_prefix,
                          xc_filter_t *out);
 /* Unknown words of one query that get a spelling correction looked up:
@@ -219,6 +237,10 @@ char *sd_query_correct(xc_db_t *db, const char *q);
 /* Returns: (transfer none) (nullable): the filter of @req on @prefix. */
 const sd_filter_t *sd_search_req_filter(const sd_search_req_t *req,
                                         const char *prefix);
+/* Whether the searches of @req are narrowed on the field of @prefix: by
+ * its filter, or for the status field by fold_title_only. */
+gboolean sd_search_req_narrows(const sd_search_req_t *req,
+                               const char *prefix);
 
 /* ---------------------------------------------------------------- Facets */
 
@@ -270,6 +292,17 @@ void sd_rank_slot_clear(gpointer data);
  * @limit) of them in the order above; otherwise @m is the page. */
 GArray *sd_rank_page(xc_db_t *db, xc_mset_t *m, size_t offset, size_t limit,
                      gboolean diversify, GError **error);
+/* Returns: (transfer full) (nullable): the set of ids (utf8) of the
+ * title-only documents linked to the hits of @page (of @m) that @q
+ * matches by itself, for sd_rank_add_folded(): one more search, narrowed
+ * to those ids. */
+GHashTable *sd_rank_folded_matched(xc_db_t *db, xc_query_t *q, xc_mset_t *m,
+                                   const GArray *page, GError **error);
+/* Sets "folded" on the entry record @o: [{"id", "title", "matched"}] of
+ * the title-only documents it cites, in its "cites" order, "matched"
+ * when @matched (nullable) holds the id. */
+gboolean sd_rank_add_folded(xc_db_t *db, JsonObject *o, GHashTable *matched,
+                            GError **error);
 /* Returns: (transfer none) (nullable): the label a hit with @status
  * carries ("Title only (no link known)"), NULL for full text. */
 const char *sd_facets_status_label(const char *status);
@@ -282,6 +315,9 @@ typedef struct {
                                  * counts under other filters from it */
     xc_mset_t *m;               /* NULL when the text had no usable terms */
     GArray *page;               /* (element-type sd_rank_slot_t) or NULL */
+    /* With q: the title-only documents linked to the page's hits that q
+     * matches (sd_rank_folded_matched()); else NULL. */
+    GHashTable *folded_matched;
     uint64_t total;
     int exact;
 } sd_search_result_t;

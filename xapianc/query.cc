@@ -329,7 +329,9 @@ xc_int::add_filter(std::string &err, const xc_filter_t *f,
         terms.emplace_back(hash_term(f->prefix + std::string(f->values[i])));
     }
     Xapian::Query any(Xapian::Query::OP_OR, terms.begin(), terms.end());
-    *query = Xapian::Query(Xapian::Query::OP_FILTER, *query, any);
+    *query = Xapian::Query(f->exclude ? Xapian::Query::OP_AND_NOT
+                                      : Xapian::Query::OP_FILTER,
+                           *query, any);
     return XC_OK;
 }
 xc_status_t
@@ -340,7 +342,7 @@ xc_query_filter(xc_query_t *q, const char *prefix, const char *const *values,
         return XC_ERR_INVALID;
     if (!prefix || (n && !values))
         return invalid(q->db->err, "xc_query_filter: NULL argument");
-    xc_filter_t f = {prefix, values, n};
+    xc_filter_t f = {prefix, values, n, 0};
     return guard(q->db->err, [&]() -> xc_status_t {
         return add_filter(q->db->err, &f, &q->query);
     });

@@ -145,12 +145,13 @@ typedef enum {
 } xc_sort_t;
 
 /* A boolean filter: documents carrying @prefix + one of @values (the
- * strings are borrowed).  @n == 0 is no filter, not one that matches
- * nothing. */
+ * strings are borrowed), or with @exclude set, documents carrying none of
+ * them.  @n == 0 is no filter, not one that matches nothing. */
 typedef struct {
     const char *prefix;
     const char *const *values;
     size_t n;
+    int exclude;
 } xc_filter_t;
 
 typedef struct {

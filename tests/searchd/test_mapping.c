@@ -134,18 +134,25 @@ Test(mapping, organization_acronym_finds_the_alias)
     cr_assert_str_eq(id, "d-00000000000000f1");
 }
 
-/* Returns: (transfer none) (nullable): the member of facet list @values
- * whose value is @value. */
+/* Returns: (transfer none) (nullable): the object of @a whose string
+ * member @name is @value (a facet value, a hit by id). */
 static JsonObject *
-facet_value(JsonArray *values, const char *value)
+element_with(JsonArray *a, const char *name, const char *value)
 {
-    for (guint i = 0; i < json_array_get_length(values); i++) {
-        JsonObject *v = json_array_get_object_element(values, i);
+    for (guint i = 0; i < json_array_get_length(a); i++) {
+        JsonObject *v = json_array_get_object_element(a, i);
 
-        if (g_str_equal(json_object_get_string_member(v, "value"), value))
+        if (g_strcmp0(json_object_get_string_member_with_default(
+                          v, name, NULL), value) == 0)
             return v;
     }
     return NULL;
+}
+
+static JsonObject *
+facet_value(JsonArray *values, const char *value)
+{
+    return element_with(values, "value", value);
 }
 
 Test(mapping, facet_labels_come_from_the_vocabularies)
@@ -486,5 +493,100 @@ Test(mapping, shared_title_prefix_is_not_a_duplicate)
                       json_object_get_string_member(h, "id"));
     }
     cr_assert(found, "the prisons project is on page one");
+    fx_http_clear(&r);
+}
+
+/* Whether @entry lists @doc_id in its "folded", matched as @matched. */
+static gboolean
+folds(JsonObject *entry, const char *doc_id, gboolean matched)
+{
+    JsonArray *folded = fx_member_arr(entry, "folded");
+
+    for (guint i = 0; i < json_array_get_length(folded); i++) {
+        JsonObject *f = json_array_get_object_element(folded, i);
+
+        if (g_str_equal(json_object_get_string_member(f, "id"), doc_id))
+            return json_object_get_boolean_member(f, "matched") == matched;
+    }
+    return FALSE;
+}
+
+/* A document the mapping names by its title alone is one result with the
+ * entry citing it: searching its whole title finds that entry, which
+ * lists it in "folded" as matched, and never the document itself; it is
+ * a hit only when a status is asked for.  All 60 of the mapping's. */
+Test(mapping, title_only_documents_fold_into_their_entries)
+{
+    fx_http_t docs, r;
+    JsonArray *listed = search_hits(&docs, "",
+                                    "&status=title-only&limit=100");
+    guint n = json_array_get_length(listed), i;
+
+    cr_assert_gt(n, 20, "the mapping has title-only documents");
+    for (i = 0; i < n; i++) {
+        JsonObject *d = json_array_get_object_element(listed, i);
+        const char *id = json_object_get_string_member(d, "id");
+        JsonArray *cited_by = fx_member_arr(d, "cited_by");
+        JsonArray *hits;
+        gboolean found = FALSE;
+        guint h, c;
+
+        cr_assert_str_eq(json_object_get_string_member(d, "status"),
+                         "title-only");
+        hits = search_hits(&r, json_object_get_string_member(d, "title"),
+                           "&limit=100");
+        for (h = 0; h < json_array_get_length(hits); h++)
+            cr_assert_str_neq(json_object_get_string_member(
+                json_array_get_object_element(hits, h), "status"),
+                "title-only", "%s: a title-only hit", id);
+        for (c = 0; c < json_array_get_length(cited_by); c++) {
+            JsonObject *e = element_with(
+                hits, "id", json_array_get_string_element(cited_by, c));
+
+            found |= e && folds(e, id, TRUE);
+        }
+        cr_assert(found, "%s: its title finds no entry folding it", id);
+        fx_http_clear(&r);
+    }
+    fx_http_clear(&docs);
+
+    /* Browsing shows none of them either; the status facet still counts
+     * them, so that choosing it shows them; status: in q asks too. */
+    {
+        JsonObject *title_only;
+        JsonArray *hits;
+
+        hits = search_hits(&r, "", "&limit=100&facets=status");
+        for (i = 0; i < json_array_get_length(hits); i++)
+            cr_assert_str_neq(json_object_get_string_member(
+                json_array_get_object_element(hits, i), "status"),
+                "title-only");
+        title_only = facet_value(fx_member_arr(fx_member_obj(
+            fx_obj(r.json), "facets"), "status"), "title-only");
+        cr_assert_not_null(title_only, "the status facet lists title-only");
+        cr_assert_eq(json_object_get_int_member(title_only, "count"),
+                     (gint64)n);
+        fx_http_clear(&r);
+        search_hits(&r, "status:title-only", "&limit=1");
+        cr_assert_eq(json_object_get_int_member(fx_obj(r.json), "total"),
+                     (gint64)n);
+        fx_http_clear(&r);
+    }
+}
+
+/* An entry's folded documents that the query does not match by
+ * themselves are listed, not matched: "Peaceful Villages Evolvement"
+ * is one of the three titles e-374dd2fc6ec63e76 cites. */
+Test(mapping, folded_documents_say_which_matched)
+{
+    fx_http_t r;
+    JsonArray *hits = search_hits(&r, "Peaceful Villages Evolvement",
+                                  "&limit=10");
+    JsonObject *e = element_with(hits, "id", "e-374dd2fc6ec63e76");
+
+    cr_assert_not_null(e, "the entry citing the title is found");
+    cr_assert_eq(json_object_get_int_member(e, "rank"), 1);
+    cr_assert(folds(e, "d-5bd56ba5a4d4ae9c", TRUE));
+    cr_assert(folds(e, "d-d17e10912061113d", FALSE));
     fx_http_clear(&r);
 }

@@ -530,9 +530,12 @@ Test(xapianc, search_filters_apply_to_that_search_only)
     xc_mset_t *m = NULL;
     const char *countries[] = {"kg", "uz"};
     const char *types[] = {"entry"};
-    const xc_filter_t both[] = {{XC_PREFIX_COUNTRY, countries, 2},
-                                {XC_PREFIX_TYPE, types, 1},
-                                {XC_PREFIX_LANG, NULL, 0}};
+    const xc_filter_t both[] = {{XC_PREFIX_COUNTRY, countries, 2, 0},
+                                {XC_PREFIX_TYPE, types, 1, 0},
+                                {XC_PREFIX_LANG, NULL, 0, 0}};
+    const xc_filter_t but_not[] = {{XC_PREFIX_COUNTRY, countries, 2, 0},
+                                   {XC_PREFIX_TYPE, types, 1, 1},
+                                   {XC_PREFIX_LANG, NULL, 0, 1}};
     xc_search_opts_t opts = {.limit = 10, .filters = both, .n_filters = 3};
 
     cr_assert_eq(xc_query_parse(db, NULL, 0, &q), XC_OK);
@@ -548,6 +551,17 @@ Test(xapianc, search_filters_apply_to_that_search_only)
     cr_expect_str_eq(ids, "d-3,e-1");
     g_free(ids);
     xc_mset_free(m);
+
+    /* An excluding filter keeps what carries none of its values; an
+     * empty one, like an empty filter, keeps everything. */
+    opts.filters = but_not;
+    opts.n_filters = 3;
+    cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
+    ids = mset_ids(m);
+    cr_expect_str_eq(ids, "d-3");
+    g_free(ids);
+    xc_mset_free(m);
+    opts.filters = both;
 
     opts.n_filters = 0;
     cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
