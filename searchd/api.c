@@ -420,7 +420,7 @@ build_hit(xc_db_t *db, xc_mset_t *m, const sd_rank_slot_t *slot,
     json_object_set_double_member(o, "score",
                                   round(hit.weight * 1000.0) / 1000.0);
     if (g_strcmp0(member_string(o, "type"), "entry") == 0
-        && !sd_rank_add_folded(db, o, matched, error)) {
+        && !sd_rank_add_folded(db, m, i, o, matched, error)) {
         json_node_unref(node);
         return NULL;
     }

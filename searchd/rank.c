@@ -41,6 +41,11 @@ typedef struct {
     char *id;                   /* NULL when the record has none */
     char *text_key;             /* NULL when the hit has no text digest */
     GPtrArray *links;           /* ids it cites and ids citing it */
+    gboolean is_entry;
+    /* (element-type JsonObject) {"id", "title"} of the title-only
+     * documents an entry cites, in its "cites" order: read on first use
+     * (folded_of()). */
+    GPtrArray *folded;
 } hit_keys_t;
 
 static void
@@ -51,6 +56,8 @@ hit_keys_free(gpointer data)
     g_free(k->id);
     g_free(k->text_key);
     g_ptr_array_unref(k->links);
+    if (k->folded)
+        g_ptr_array_unref(k->folded);
     g_free(k);
 }
 
@@ -69,6 +76,8 @@ hit_keys_new(JsonObject *o, const char *hash)
     k->id = g_strdup(json_object_get_string_member_with_default(o, "id",
                                                                 NULL));
     k->text_key = text_key(hash);
+    k->is_entry = g_strcmp0(json_object_get_string_member_with_default(
+                                o, "type", NULL), "entry") == 0;
     for (n = 0; n < G_N_ELEMENTS(links); n++) {
         JsonNode *node = json_object_get_member(o, links[n]);
         JsonArray *a;
@@ -293,42 +302,86 @@ sd_rank_page(xc_db_t *db, xc_mset_t *m, size_t offset, size_t limit,
 
 /* ---------------------------------------------------------------- Folding */
 
+/* Returns: (transfer none) (nullable): the folded documents of @k (hit_keys()
+ * of an entry; empty for anything else), read once per revision and thread
+ * from the records of the ids it cites. */
+static const GPtrArray *
+folded_of(xc_db_t *db, const hit_keys_t *k, GError **error)
+{
+    hit_keys_t *mut = (hit_keys_t *)k;  /* the cache's own, filled once */
+    g_autoptr(GPtrArray) folded = NULL;
+
+    if (k->folded)
+        return k->folded;
+    folded = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)json_object_unref);
+    for (guint i = 0; k->is_entry && i < k->links->len; i++) {
+        const char *id = g_ptr_array_index(k->links, i);
+        g_autoptr(JsonNode) node = NULL;
+        char *data = NULL;
+        JsonObject *doc, *d;
+        xc_status_t st = xc_db_get_data(db, id, &data);
+
+        if (st == XC_ERR_NOT_FOUND)
+            continue;           /* cited, not (yet) written */
+        if (st != XC_OK) {
+            sd_index_fail(db, st, "cannot read a cited document", error);
+            return NULL;
+        }
+        node = sd_json_parse(data);
+        free(data);
+        if (!node || !JSON_NODE_HOLDS_OBJECT(node))
+            continue;
+        doc = json_node_get_object(node);
+        if (g_strcmp0(json_object_get_string_member_with_default(
+                          doc, "status", NULL),
+                      sd_status_names[SD_STATUS_TITLE_ONLY]) != 0)
+            continue;
+        d = json_object_new();
+        json_object_set_string_member(d, "id", id);
+        json_object_set_string_member(
+            d, "title",
+            json_object_get_string_member_with_default(doc, "title", ""));
+        g_ptr_array_add(folded, d);
+    }
+    mut->folded = g_steal_pointer(&folded);
+    return k->folded;
+}
+
 GHashTable *
 sd_rank_folded_matched(xc_db_t *db, xc_query_t *q, xc_mset_t *m,
                        const GArray *page, GError **error)
 {
     GHashTable *matched = g_hash_table_new_full(g_str_hash, g_str_equal,
                                                 g_free, NULL);
-    g_autoptr(GPtrArray) cited = g_ptr_array_new();
+    /* Copies: a later hit_keys() may start the cache over. */
+    g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
     xc_mset_t *found = NULL;
-    xc_filter_t filters[2];
-    xc_search_opts_t opts = {.sort = XC_SORT_RELEVANCE, .filters = filters,
-                             .n_filters = 2};
+    xc_filter_t filter;
+    xc_search_opts_t opts = {.sort = XC_SORT_RELEVANCE, .filters = &filter,
+                             .n_filters = 1};
     xc_status_t st;
     size_t i;
 
-    /* The ids an entry cites and a document's citing entries both come
-     * from its links; only the title-only documents among them pass the
-     * status filter below. */
     for (i = 0; i < page->len; i++) {
         const hit_keys_t *k = hit_keys(
             db, m, g_array_index(page, sd_rank_slot_t, i).index, error);
+        const GPtrArray *folded = k ? folded_of(db, k, error) : NULL;
 
-        if (!k) {
+        if (!folded) {
             g_hash_table_unref(matched);
             return NULL;
         }
-        for (guint l = 0; l < k->links->len; l++)
-            g_ptr_array_add(cited, g_ptr_array_index(k->links, l));
+        for (guint f = 0; f < folded->len; f++)
+            g_ptr_array_add(ids, g_strdup(json_object_get_string_member(
+                                      g_ptr_array_index(folded, f), "id")));
     }
-    if (!cited->len)
+    /* Most pages fold nothing: then there is nothing to search. */
+    if (!ids->len)
         return matched;
-    filters[0] = (xc_filter_t){XC_PREFIX_ID,
-                               (const char *const *)cited->pdata,
-                               cited->len, 0};
-    filters[1] = (xc_filter_t){XC_PREFIX_STATUS,
-                               &sd_status_names[SD_STATUS_TITLE_ONLY], 1, 0};
-    opts.limit = cited->len;
+    filter = (xc_filter_t){XC_PREFIX_ID, (const char *const *)ids->pdata,
+                           ids->len, 0};
+    opts.limit = ids->len;
     st = xc_search(q, &opts, &found);
     for (i = 0; st == XC_OK && i < xc_mset_size(found); i++) {
         const hit_keys_t *k = hit_keys(db, found, i, error);
@@ -351,49 +404,28 @@ sd_rank_folded_matched(xc_db_t *db, xc_query_t *q, xc_mset_t *m,
 }
 
 gboolean
-sd_rank_add_folded(xc_db_t *db, JsonObject *o, GHashTable *matched,
-                   GError **error)
+sd_rank_add_folded(xc_db_t *db, xc_mset_t *m, size_t index, JsonObject *o,
+                   GHashTable *matched, GError **error)
 {
-    JsonNode *cites = json_object_get_member(o, "cites");
-    JsonArray *a = cites && JSON_NODE_HOLDS_ARRAY(cites)
-        ? json_node_get_array(cites) : NULL;
-    JsonArray *folded = json_array_new();
+    const hit_keys_t *k = hit_keys(db, m, index, error);
+    const GPtrArray *folded = k ? folded_of(db, k, error) : NULL;
+    JsonArray *a;
 
-    for (guint i = 0; a && i < json_array_get_length(a); i++) {
-        const char *id = json_array_get_string_element(a, i);
-        g_autoptr(JsonNode) node = NULL;
-        char *data = NULL;
-        JsonObject *doc, *v;
-        xc_status_t st;
+    if (!folded)
+        return FALSE;
+    a = json_array_new();
+    for (guint i = 0; i < folded->len; i++) {
+        JsonObject *d = g_ptr_array_index(folded, i);
+        const char *id = json_object_get_string_member(d, "id");
+        JsonObject *v = json_object_new();
 
-        if (!id)
-            continue;
-        st = xc_db_get_data(db, id, &data);
-        if (st == XC_ERR_NOT_FOUND)
-            continue;           /* cited, not (yet) written */
-        if (st != XC_OK) {
-            json_array_unref(folded);
-            return sd_index_fail(db, st, "cannot read a cited document",
-                                 error);
-        }
-        node = sd_json_parse(data);
-        free(data);
-        if (!node || !JSON_NODE_HOLDS_OBJECT(node))
-            continue;
-        doc = json_node_get_object(node);
-        if (g_strcmp0(json_object_get_string_member_with_default(
-                          doc, "status", NULL),
-                      sd_status_names[SD_STATUS_TITLE_ONLY]) != 0)
-            continue;
-        v = json_object_new();
         json_object_set_string_member(v, "id", id);
         json_object_set_string_member(
-            v, "title",
-            json_object_get_string_member_with_default(doc, "title", ""));
+            v, "title", json_object_get_string_member(d, "title"));
         json_object_set_boolean_member(
             v, "matched", matched && g_hash_table_contains(matched, id));
-        json_array_add_object_element(folded, v);
+        json_array_add_object_element(a, v);
     }
-    json_object_set_array_member(o, "folded", folded);
+    json_object_set_array_member(o, "folded", a);
     return TRUE;
 }

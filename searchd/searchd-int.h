@@ -298,10 +298,12 @@ GArray *sd_rank_page(xc_db_t *db, xc_mset_t *m, size_t offset, size_t limit,
  * to those ids. */
 GHashTable *sd_rank_folded_matched(xc_db_t *db, xc_query_t *q, xc_mset_t *m,
                                    const GArray *page, GError **error);
-/* Sets "folded" on the entry record @o: [{"id", "title", "matched"}] of
- * the title-only documents it cites, in its "cites" order, "matched"
- * when @matched (nullable) holds the id. */
-gboolean sd_rank_add_folded(xc_db_t *db, JsonObject *o, GHashTable *matched,
+/* Sets "folded" on @o, the record of entry hit @index of @m:
+ * [{"id", "title", "matched"}] of the title-only documents it cites, in
+ * its "cites" order (read once per revision and thread), "matched" when
+ * @matched (nullable) holds the id. */
+gboolean sd_rank_add_folded(xc_db_t *db, xc_mset_t *m, size_t index,
+                            JsonObject *o, GHashTable *matched,
                             GError **error);
 /* Returns: (transfer none) (nullable): the label a hit with @status
  * carries ("Title only (no link known)"), NULL for full text. */
