@@ -422,18 +422,7 @@ xc_dbw_add_synonym(xc_dbw_t *w, const char *term, const char *synonym)
 static std::vector<std::string>
 split_words(const std::string &text)
 {
-    std::vector<std::string> words;
-    std::string norm = normalize_words(text);
-    size_t start = 0;
-    while (start < norm.size()) {
-        size_t end = norm.find(' ', start);
-        if (end == std::string::npos)
-            end = norm.size();
-        if (end > start)
-            words.push_back(norm.substr(start, end - start));
-        start = end + 1;
-    }
-    return words;
+    return split_spaces(normalize_words(text));
 }
 
 /* The key is what the query parser looks up: the stem ("Z" + stem) of a

@@ -203,6 +203,10 @@ void count_facets(xc_db_t *xdb, const xc_search_opts_t *opts, xc_mset_t *m,
                   DeadlineSpy *deadline);
 
 void sort_counts(std::vector<std::pair<std::string, uint64_t>> *v);
+/* query.cc: TRUE for the operators that combine whole subqueries as
+ * sets (AND, OR, AND_NOT, XOR, AND_MAYBE, FILTER, SYNONYM, MAX): a walk
+ * over a query's leaves can go into them without minding positions. */
+bool is_set_op(Xapian::Query::op op);
 /* query.cc: narrows *@query by @f (see xc_filter_t). */
 xc_status_t add_filter(std::string &err, const xc_filter_t *f,
                        Xapian::Query *query);
@@ -219,6 +223,8 @@ std::string hash_term(const std::string &term);
 std::string lower(const std::string &s);
 std::string slug(const std::string &s);     /* xc_slug() */
 std::string normalize_words(const std::string &text);
+/* The non-empty runs of @s between spaces, in order. */
+std::vector<std::string> split_spaces(const std::string &s);
 Xapian::Stem make_stem();
 Xapian::Stem make_light_stem();
 /* Gives a new read handle (a single database or a stub's shards) its
