@@ -16,6 +16,38 @@
 
 /* ---------------------------------------------------------------- Results */
 
+void
+ix_fetch_result_clear(ix_fetch_result_t *r)
+{
+    if (!r)
+        return;
+    g_free(r->url);
+    g_free(r->final_url);
+    g_free(r->reason);
+    g_free(r->media_type);
+    g_free(r->charset);
+    g_free(r->etag);
+    g_free(r->last_modified);
+    g_free(r->body_path);
+    g_free(r->content_hash);
+    memset(r, 0, sizeof(*r));
+}
+
+void
+ix_fetch_result_copy(ix_fetch_result_t *dst, const ix_fetch_result_t *src)
+{
+    *dst = *src;
+    dst->url = g_strdup(src->url);
+    dst->final_url = g_strdup(src->final_url);
+    dst->reason = g_strdup(src->reason);
+    dst->media_type = g_strdup(src->media_type);
+    dst->charset = g_strdup(src->charset);
+    dst->etag = g_strdup(src->etag);
+    dst->last_modified = g_strdup(src->last_modified);
+    dst->body_path = g_strdup(src->body_path);
+    dst->content_hash = g_strdup(src->content_hash);
+}
+
 /* Fills @r's cached-copy fields from @m, whose body is present. */
 void
 ix__fetch_result_from_meta(ix_cache_t *c, ix_fetch_result_t *r,

@@ -84,15 +84,7 @@ ix__fetch_job_free(ix_fetch_job_t *j)
     g_free(j->protocol);
     g_hash_table_unref(j->visited);
     ix_cache_meta_free(j->meta);
-    g_free(j->res.url);
-    g_free(j->res.final_url);
-    g_free(j->res.reason);
-    g_free(j->res.media_type);
-    g_free(j->res.charset);
-    g_free(j->res.etag);
-    g_free(j->res.last_modified);
-    g_free(j->res.body_path);
-    g_free(j->res.content_hash);
+    ix_fetch_result_clear(&j->res);
     g_free(j);
 }
 

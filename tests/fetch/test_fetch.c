@@ -71,18 +71,7 @@ TestSuite(fetch, .init = setup, .fini = teardown, .timeout = 60);
 /* A copy of one result, and when it arrived. */
 typedef struct {
     gboolean seen;
-    ix_status_t status;
-    char *url;
-    char *final_url;
-    char *reason;
-    long http_status;
-    char *media_type;
-    char *charset;
-    char *etag;
-    char *body_path;
-    char *content_hash;
-    gboolean from_cache;
-    guint attempts;
+    ix_fetch_result_t res;
     guint order;                /* 0 for the first result */
     guint hits_then;            /* server requests when it arrived */
 } got_t;
@@ -98,18 +87,8 @@ results_free(results_t *r)
 {
     if (!r)
         return;
-    for (guint i = 0; i < r->n; i++) {
-        got_t *g = &r->got[i];
-
-        g_free(g->url);
-        g_free(g->final_url);
-        g_free(g->reason);
-        g_free(g->media_type);
-        g_free(g->charset);
-        g_free(g->etag);
-        g_free(g->body_path);
-        g_free(g->content_hash);
-    }
+    for (guint i = 0; i < r->n; i++)
+        ix_fetch_result_clear(&r->got[i].res);
     g_free(r->got);
     g_free(r);
 }
@@ -126,18 +105,7 @@ on_done(guint index, const ix_fetch_result_t *r, gpointer rock)
     g = &res->got[index];
     cr_assert_not(g->seen, "result %u delivered twice", index);
     g->seen = TRUE;
-    g->status = r->status;
-    g->url = g_strdup(r->url);
-    g->final_url = g_strdup(r->final_url);
-    g->reason = g_strdup(r->reason);
-    g->http_status = r->http_status;
-    g->media_type = g_strdup(r->media_type);
-    g->charset = g_strdup(r->charset);
-    g->etag = g_strdup(r->etag);
-    g->body_path = g_strdup(r->body_path);
-    g->content_hash = g_strdup(r->content_hash);
-    g->from_cache = r->from_cache;
-    g->attempts = r->attempts;
+    ix_fetch_result_copy(&g->res, r);
     g->order = res->next++;
     g->hits_then = fx_server_total_hits(srv);
 }
@@ -187,13 +155,15 @@ fetch_one(const ix_fetch_opts_t *o, const char *url)
 static void
 assert_status(const got_t *g, ix_status_t status, const char *reason)
 {
-    cr_assert_eq(g->status, status, "%s: status %s, wanted %s (%s)",
-                 g->url, ix_status_name(g->status), ix_status_name(status),
-                 g->reason ? g->reason : "no reason");
+    const ix_fetch_result_t *r = &g->res;
+
+    cr_assert_eq(r->status, status, "%s: status %s, wanted %s (%s)",
+                 r->url, ix_status_name(r->status), ix_status_name(status),
+                 r->reason ? r->reason : "no reason");
     if (reason)
-        cr_assert_str_eq(g->reason ? g->reason : "(null)", reason,
-                         "%s: reason \"%s\", wanted \"%s\"", g->url,
-                         g->reason ? g->reason : "(null)", reason);
+        cr_assert_str_eq(r->reason ? r->reason : "(null)", reason,
+                         "%s: reason \"%s\", wanted \"%s\"", r->url,
+                         r->reason ? r->reason : "(null)", reason);
 }
 
 static char *
@@ -236,17 +206,17 @@ Test(fetch, mirrored_document_is_indexed_under_its_own_url)
     fx_server_set_file(srv, "/docs/a.html", html, strlen(html), NULL);
     r = fetch_one(&opts, PUB "/docs/a.html");
     assert_status(&r->got[0], IX_STATUS_INDEXED, NULL);
-    cr_assert_null(r->got[0].reason);
-    cr_assert_str_eq(r->got[0].url, PUB "/docs/a.html");
-    cr_assert_str_eq(r->got[0].final_url, PUB "/docs/a.html");
-    cr_assert_eq(r->got[0].http_status, 200);
-    cr_assert_str_eq(r->got[0].media_type, "text/html");
-    cr_assert_eq(r->got[0].attempts, 1);
-    cr_assert_not(r->got[0].from_cache);
-    cr_assert_eq(strlen(r->got[0].content_hash), 64);
-    body = file_text(r->got[0].body_path);
+    cr_assert_null(r->got[0].res.reason);
+    cr_assert_str_eq(r->got[0].res.url, PUB "/docs/a.html");
+    cr_assert_str_eq(r->got[0].res.final_url, PUB "/docs/a.html");
+    cr_assert_eq(r->got[0].res.http_status, 200);
+    cr_assert_str_eq(r->got[0].res.media_type, "text/html");
+    cr_assert_eq(r->got[0].res.attempts, 1);
+    cr_assert_not(r->got[0].res.from_cache);
+    cr_assert_eq(strlen(r->got[0].res.content_hash), 64);
+    body = file_text(r->got[0].res.body_path);
     cr_assert_str_eq(body, html);
-    cr_assert(g_str_has_prefix(r->got[0].body_path, cache_dir));
+    cr_assert(g_str_has_prefix(r->got[0].res.body_path, cache_dir));
 }
 
 /* Links repaired from the mapping's layout may keep a space. */
@@ -257,7 +227,7 @@ Test(fetch, space_in_a_link_is_encoded)
     PUT("/Annual Report.html");
     r = fetch_one(&opts, PUB "/Annual Report.html");
     assert_status(&r->got[0], IX_STATUS_INDEXED, NULL);
-    cr_assert_str_eq(r->got[0].url, PUB "/Annual Report.html");
+    cr_assert_str_eq(r->got[0].res.url, PUB "/Annual Report.html");
     cr_assert_eq(fx_server_hits(srv, "/Annual Report.html"), 1);
 }
 
@@ -284,8 +254,8 @@ Test(fetch, the_same_body_at_two_urls_is_stored_once)
     r = fetch_urls(&opts, urls, 2);
     assert_status(&r->got[0], IX_STATUS_INDEXED, NULL);
     assert_status(&r->got[1], IX_STATUS_INDEXED, NULL);
-    cr_assert_str_eq(r->got[0].body_path, r->got[1].body_path);
-    cr_assert_str_eq(r->got[0].content_hash, r->got[1].content_hash);
+    cr_assert_str_eq(r->got[0].res.body_path, r->got[1].res.body_path);
+    cr_assert_str_eq(r->got[0].res.content_hash, r->got[1].res.content_hash);
 }
 
 Test(fetch, gzip_body_is_decoded)
@@ -303,7 +273,7 @@ Test(fetch, gzip_body_is_decoded)
     ae = fx_server_last_header(srv, "/gzip/plain.txt", "Accept-Encoding");
     cr_assert_not_null(ae);
     cr_assert_not_null(strstr(ae, "gzip"), "Accept-Encoding: %s", ae);
-    body = file_text(r->got[0].body_path);
+    body = file_text(r->got[0].res.body_path);
     cr_assert_str_eq(body, text->str);
 }
 
@@ -314,9 +284,9 @@ Test(fetch, pdf_labelled_html_keeps_bytes_and_declared_type)
 
     r = fetch_one(&opts, PUB "/fault/pdf-as-html/report.pdf");
     assert_status(&r->got[0], IX_STATUS_INDEXED, NULL);
-    cr_assert_str_eq(r->got[0].media_type, "text/html");
-    cr_assert_str_eq(r->got[0].charset, "utf-8");
-    body = file_text(r->got[0].body_path);
+    cr_assert_str_eq(r->got[0].res.media_type, "text/html");
+    cr_assert_str_eq(r->got[0].res.charset, "utf-8");
+    body = file_text(r->got[0].res.body_path);
     cr_assert(g_str_has_prefix(body, "%PDF"), "not a PDF");
 }
 
@@ -405,24 +375,24 @@ Test(fetch, faults_of_one_url_end_as_the_table_says)
             o.max_bytes = c->max_bytes;
         r = fetch_one(&o, url);
         g = &r->got[0];
-        cr_assert_eq(g->status, c->status, "%s: status %s (%s)",
-                     c->behaviour, ix_status_name(g->status),
-                     g->reason ? g->reason : "no reason");
-        cr_assert_str_eq(g->reason ? g->reason : "(none)",
+        cr_assert_eq(g->res.status, c->status, "%s: status %s (%s)",
+                     c->behaviour, ix_status_name(g->res.status),
+                     g->res.reason ? g->res.reason : "no reason");
+        cr_assert_str_eq(g->res.reason ? g->res.reason : "(none)",
                          c->reason ? c->reason : "(none)", "%s",
                          c->behaviour);
         if (c->http_status)
-            cr_assert_eq(g->http_status, c->http_status, "%s: HTTP %ld",
-                         c->behaviour, g->http_status);
+            cr_assert_eq(g->res.http_status, c->http_status, "%s: HTTP %ld",
+                         c->behaviour, g->res.http_status);
         if (c->hits)
             cr_assert_eq(fx_server_hits(srv, c->path), c->hits,
                          "%s: %u requests", c->behaviour,
                          fx_server_hits(srv, c->path));
         if (c->attempts)
-            cr_assert_eq(g->attempts, c->attempts, "%s: %u attempts",
-                         c->behaviour, g->attempts);
+            cr_assert_eq(g->res.attempts, c->attempts, "%s: %u attempts",
+                         c->behaviour, g->res.attempts);
         if (c->status != IX_STATUS_INDEXED)
-            cr_assert_null(g->body_path, "%s: a body was left behind",
+            cr_assert_null(g->res.body_path, "%s: a body was left behind",
                            c->behaviour);
         ix_fetch_opts_clear(&o);
     }
@@ -483,7 +453,7 @@ Test(fetch, per_host_limit_holds_back_the_third_transfer)
     opts.jobs = 8;
     r = fetch_urls(&opts, urls, G_N_ELEMENTS(urls));
     for (guint i = 0; i < 3; i++)
-        cr_assert_eq(r->got[i].status, IX_STATUS_UNREACHABLE);
+        cr_assert_eq(r->got[i].res.status, IX_STATUS_UNREACHABLE);
     assert_status(&r->got[3], IX_STATUS_INDEXED, NULL);
     /* When the first stall ended, only two requests had reached the
      * server although eight slots were free overall. */
@@ -501,8 +471,8 @@ Test(fetch, connection_closed_without_reply_is_unreachable)
 
     opts.retries = 1;
     r = fetch_one(&opts, PUB "/fault/reset/x.html");
-    why = r->got[0].reason;
-    cr_assert_eq(r->got[0].status, IX_STATUS_UNREACHABLE);
+    why = r->got[0].res.reason;
+    cr_assert_eq(r->got[0].res.status, IX_STATUS_UNREACHABLE);
     cr_assert(g_strcmp0(why, "empty reply from server (after 1 retry)") == 0
               || g_strcmp0(why, "connection reset (after 1 retry)") == 0,
               "reason: %s", why);
@@ -535,11 +505,11 @@ Test(fetch, five_redirects_are_followed_and_six_are_too_many)
     PUT("/doc.html");
     r = fetch_urls(&opts, urls, 2);
     assert_status(&r->got[0], IX_STATUS_INDEXED, NULL);
-    cr_assert_str_eq(r->got[0].url, urls[0]);
+    cr_assert_str_eq(r->got[0].res.url, urls[0]);
     /* The redirects stayed on the mirror: the final URL is shown under
      * the public prefix again. */
-    cr_assert_str_eq(r->got[0].final_url, PUB "/fault/redirect/0/doc.html");
-    cr_assert_eq(r->got[0].attempts, 6);
+    cr_assert_str_eq(r->got[0].res.final_url, PUB "/fault/redirect/0/doc.html");
+    cr_assert_eq(r->got[0].res.attempts, 6);
     assert_status(&r->got[1], IX_STATUS_UNREACHABLE,
                   "too many redirects (over 5)");
 }
@@ -582,11 +552,11 @@ Test(fetch, redirect_to_a_name_on_loopback_is_refused_when_connecting)
 
     cr_assert(ix_fetch_add_mirror(&opts, spec, &error));
     r = fetch_one(&opts, url);
-    cr_assert_eq(r->got[0].status, IX_STATUS_UNREACHABLE);
-    cr_assert(g_str_has_prefix(r->got[0].reason, "refused: ")
-              && g_str_has_suffix(r->got[0].reason,
+    cr_assert_eq(r->got[0].res.status, IX_STATUS_UNREACHABLE);
+    cr_assert(g_str_has_prefix(r->got[0].res.reason, "refused: ")
+              && g_str_has_suffix(r->got[0].res.reason,
                                   " is a loopback address"),
-              "reason: %s", r->got[0].reason);
+              "reason: %s", r->got[0].res.reason);
     cr_assert_eq(fx_server_hits(srv, "/secret"), 0);
 }
 
@@ -605,9 +575,9 @@ Test(fetch, loopback_without_a_mirror_needs_allow_private)
     r = fetch_urls(&opts, urls, 2);
     assert_status(&r->got[0], IX_STATUS_UNREACHABLE,
                   "refused: 127.0.0.1 is a loopback address");
-    cr_assert_eq(r->got[1].status, IX_STATUS_UNREACHABLE);
-    cr_assert(g_str_has_suffix(r->got[1].reason, " is a loopback address"),
-              "reason: %s", r->got[1].reason);
+    cr_assert_eq(r->got[1].res.status, IX_STATUS_UNREACHABLE);
+    cr_assert(g_str_has_suffix(r->got[1].res.reason, " is a loopback address"),
+              "reason: %s", r->got[1].res.reason);
     cr_assert_eq(fx_server_total_hits(srv), 0, "a request got through");
 
     opts.allow_private = TRUE;
@@ -674,26 +644,26 @@ Test(fetch, second_run_asks_conditionally_and_is_unchanged)
     fx_server_set_file(srv, "/c.html", v1, strlen(v1), NULL);
     r1 = fetch_one(&opts, PUB "/c.html");
     assert_status(&r1->got[0], IX_STATUS_INDEXED, NULL);
-    cr_assert_not_null(r1->got[0].etag);
+    cr_assert_not_null(r1->got[0].res.etag);
 
     r2 = fetch_one(&opts, PUB "/c.html");
     assert_status(&r2->got[0], IX_STATUS_UNCHANGED, NULL);
-    cr_assert(r2->got[0].from_cache);
-    cr_assert_eq(r2->got[0].http_status, 304);
-    cr_assert_str_eq(r2->got[0].body_path, r1->got[0].body_path);
-    cr_assert_str_eq(r2->got[0].content_hash, r1->got[0].content_hash);
-    cr_assert_str_eq(r2->got[0].media_type, "text/html");
+    cr_assert(r2->got[0].res.from_cache);
+    cr_assert_eq(r2->got[0].res.http_status, 304);
+    cr_assert_str_eq(r2->got[0].res.body_path, r1->got[0].res.body_path);
+    cr_assert_str_eq(r2->got[0].res.content_hash, r1->got[0].res.content_hash);
+    cr_assert_str_eq(r2->got[0].res.media_type, "text/html");
     inm = fx_server_last_header(srv, "/c.html", "If-None-Match");
     ims = fx_server_last_header(srv, "/c.html", "If-Modified-Since");
-    cr_assert_str_eq(inm, r1->got[0].etag);
+    cr_assert_str_eq(inm, r1->got[0].res.etag);
     cr_assert_not_null(ims);
     cr_assert_eq(fx_server_hits(srv, "/c.html"), 2);
 
     fx_server_set_file(srv, "/c.html", v2, strlen(v2), NULL);
     r3 = fetch_one(&opts, PUB "/c.html");
     assert_status(&r3->got[0], IX_STATUS_INDEXED, NULL);
-    cr_assert_str_neq(r3->got[0].content_hash, r1->got[0].content_hash);
-    body = file_text(r3->got[0].body_path);
+    cr_assert_str_neq(r3->got[0].res.content_hash, r1->got[0].res.content_hash);
+    body = file_text(r3->got[0].res.body_path);
     cr_assert_str_eq(body, v2);
 }
 
@@ -719,9 +689,9 @@ Test(fetch, same_bytes_without_validators_are_unchanged)
     r2 = fetch_one(&opts, PUB "/v.html");
     inm = fx_server_last_header(srv, "/v.html", "If-None-Match");
     cr_assert_null(inm);
-    cr_assert_eq(r2->got[0].http_status, 200);
+    cr_assert_eq(r2->got[0].res.http_status, 200);
     assert_status(&r2->got[0], IX_STATUS_UNCHANGED, NULL);
-    cr_assert_not(r2->got[0].from_cache);
+    cr_assert_not(r2->got[0].res.from_cache);
 }
 
 Test(fetch, failure_after_success_keeps_the_last_good_copy)
@@ -738,15 +708,15 @@ Test(fetch, failure_after_success_keeps_the_last_good_copy)
 
     r2 = fetch_one(&opts, PUB "/k.html");
     assert_status(&r2->got[0], IX_STATUS_UNREACHABLE, "HTTP 404");
-    cr_assert_str_eq(r2->got[0].body_path, r1->got[0].body_path);
-    cr_assert_str_eq(r2->got[0].content_hash, r1->got[0].content_hash);
-    cr_assert(r2->got[0].from_cache);
+    cr_assert_str_eq(r2->got[0].res.body_path, r1->got[0].res.body_path);
+    cr_assert_str_eq(r2->got[0].res.content_hash, r1->got[0].res.content_hash);
+    cr_assert(r2->got[0].res.from_cache);
 
     /* The record still holds the copy: offline, it is there. */
     opts.offline = TRUE;
     r3 = fetch_one(&opts, PUB "/k.html");
     assert_status(&r3->got[0], IX_STATUS_UNCHANGED, NULL);
-    cr_assert_str_eq(r3->got[0].body_path, r1->got[0].body_path);
+    cr_assert_str_eq(r3->got[0].res.body_path, r1->got[0].res.body_path);
 }
 
 Test(fetch, offline_uses_the_cache_alone)
@@ -764,10 +734,10 @@ Test(fetch, offline_uses_the_cache_alone)
     opts.offline = TRUE;
     r2 = fetch_urls(&opts, urls, 2);
     assert_status(&r2->got[0], IX_STATUS_UNCHANGED, NULL);
-    cr_assert(r2->got[0].from_cache);
-    cr_assert_str_eq(r2->got[0].body_path, r1->got[0].body_path);
-    cr_assert_str_eq(r2->got[0].media_type, "application/pdf");
-    cr_assert_eq(r2->got[0].attempts, 0);
+    cr_assert(r2->got[0].res.from_cache);
+    cr_assert_str_eq(r2->got[0].res.body_path, r1->got[0].res.body_path);
+    cr_assert_str_eq(r2->got[0].res.media_type, "application/pdf");
+    cr_assert_eq(r2->got[0].res.attempts, 0);
     assert_status(&r2->got[1], IX_STATUS_UNREACHABLE,
                   "offline: not in the cache");
     cr_assert_eq(fx_server_total_hits(srv), hits, "offline used network");
@@ -806,18 +776,18 @@ Test(fetch, corrupt_record_or_missing_body_is_not_cached)
     /* Rewritten: the next run is conditional again. */
     r2 = fetch_one(&opts, PUB "/m.html");
     assert_status(&r2->got[0], IX_STATUS_UNCHANGED, NULL);
-    cr_assert_eq(r2->got[0].http_status, 304);
+    cr_assert_eq(r2->got[0].res.http_status, 304);
 
     /* A body gone from the store: fetched again, unconditionally. */
-    cr_assert_eq(g_unlink(r1->got[0].body_path), 0);
+    cr_assert_eq(g_unlink(r1->got[0].res.body_path), 0);
     r3 = fetch_one(&opts, PUB "/m.html");
     inm = fx_server_last_header(srv, "/m.html", "If-None-Match");
     cr_assert_null(inm);
     assert_status(&r3->got[0], IX_STATUS_INDEXED, NULL);
-    cr_assert(g_file_test(r3->got[0].body_path, G_FILE_TEST_IS_REGULAR));
+    cr_assert(g_file_test(r3->got[0].res.body_path, G_FILE_TEST_IS_REGULAR));
 
     opts.offline = TRUE;
-    cr_assert_eq(g_unlink(r3->got[0].body_path), 0);
+    cr_assert_eq(g_unlink(r3->got[0].res.body_path), 0);
     r4 = fetch_one(&opts, PUB "/m.html");
     assert_status(&r4->got[0], IX_STATUS_UNREACHABLE,
                   "offline: not in the cache");
@@ -843,7 +813,7 @@ Test(fetch, cache_of_another_format_is_rebuilt_with_a_note)
                        "%s", (char *)g_ptr_array_index(notes, 0));
     /* Nothing of the old cache was trusted: a fresh, full request. */
     assert_status(&r2->got[0], IX_STATUS_INDEXED, NULL);
-    cr_assert_eq(r2->got[0].http_status, 200);
+    cr_assert_eq(r2->got[0].res.http_status, 200);
     text = file_text(version);
     cr_assert_str_eq(text, "1\n");
 }
@@ -879,13 +849,13 @@ Test(fetch, file_urls_only_inside_a_repository)
     r = fetch_urls(&opts, urls, G_N_ELEMENTS(urls));
     /* A repaired link may keep its space unencoded. */
     assert_status(&r->got[0], IX_STATUS_INDEXED, NULL);
-    body = file_text(r->got[0].body_path);
+    body = file_text(r->got[0].res.body_path);
     cr_assert_str_eq(body, "repository text");
-    cr_assert_str_eq(r->got[0].media_type, "text/plain");
+    cr_assert_str_eq(r->got[0].res.media_type, "text/plain");
     for (guint i = 1; i <= 4; i++)
         assert_status(&r->got[i], IX_STATUS_UNSUPPORTED,
                       "file:// outside the repository");
-    cr_assert_eq(r->got[5].status, IX_STATUS_UNREACHABLE);
-    cr_assert(g_str_has_prefix(r->got[5].reason, "file not found: "),
-              "reason: %s", r->got[5].reason);
+    cr_assert_eq(r->got[5].res.status, IX_STATUS_UNREACHABLE);
+    cr_assert(g_str_has_prefix(r->got[5].res.reason, "file not found: "),
+              "reason: %s", r->got[5].res.reason);
 }
