@@ -267,12 +267,10 @@ xc_status_t
 xc_query_parse(xc_db_t *db, const char *text, unsigned flags,
                xc_query_t **out)
 {
-    if (!db)
-        return XC_ERR_INVALID;
-    if (!out)
-        return invalid(db->err, "xc_query_parse: NULL out");
-    *out = nullptr;
-    return guard(db->err, [&]() -> xc_status_t {
+    return guard_on(db, [&]() -> xc_status_t {
+        if (!out)
+            return invalid(db->err, "xc_query_parse: NULL out");
+        *out = nullptr;
         std::unique_ptr<xc_query_t> q(new xc_query_t());
         q->db = db;
         std::string s = text ? text : "";

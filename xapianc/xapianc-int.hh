@@ -148,6 +148,18 @@ guard(std::string &err, F &&body) noexcept
     }
 }
 
+/* guard() on handle @h (an xc_db_t or xc_dbw_t, keeping its message in
+ * h->err), after refusing a NULL handle with XC_ERR_INVALID: the whole
+ * scaffold of an exported function taking a handle. */
+template <typename H, typename F>
+xc_status_t
+guard_on(H *h, F &&body) noexcept
+{
+    if (!h)
+        return XC_ERR_INVALID;
+    return guard(h->err, body);
+}
+
 /* The same for the functions that open a handle, which have none to keep
  * a message in yet: it goes to *@errmsg (malloc'd, may be NULL). */
 template <typename F>
