@@ -1,5 +1,6 @@
 /* helpers.c -- scaffolding the indexer's integration suites share (the
- * faults and reindex suites): reading back what an index holds. */
+ * faults, reindex and end-to-end suites): files to index, and reading
+ * back what an index holds. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,4 +38,14 @@ it_dump_db(xc_db_t *db)
         free(text);
     }
     return g_string_free(s, FALSE);
+}
+
+void
+it_write_file(const char *dir, const char *rel, const char *text)
+{
+    g_autofree char *path = g_build_filename(dir, rel, NULL);
+    g_autofree char *parent = g_path_get_dirname(path);
+
+    cr_assert_eq(g_mkdir_with_parents(parent, 0755), 0, "mkdir %s", parent);
+    cr_assert(g_file_set_contents(path, text, -1, NULL), "write %s", path);
 }

@@ -9,4 +9,8 @@
  * Returns: (transfer full). */
 char *it_dump_db(xc_db_t *db);
 
+/* Writes @text to @rel below @dir, making the folders on the way;
+ * asserts that it could. */
+void it_write_file(const char *dir, const char *rel, const char *text);
+
 #endif
