@@ -163,24 +163,17 @@ load_json(JsonParser *p, const char *data, const char *name)
     return json_node_get_object(json_parser_get_root(p));
 }
 
+/* The report's summary and the change report's counts. */
 static gint64
 summary_int(const char *data, const char *member)
 {
-    g_autoptr(JsonParser) p = json_parser_new();
-    JsonObject *root = load_json(p, data, "report.json");
-
-    return json_object_get_int_member(
-        json_object_get_object_member(root, "summary"), member);
+    return it_json_int(data, "report.json", "summary", member);
 }
 
 static gint64
 change_count(const char *data, const char *member)
 {
-    g_autoptr(JsonParser) p = json_parser_new();
-    JsonObject *root = load_json(p, data, "changes.json");
-
-    return json_object_get_int_member(
-        json_object_get_object_member(root, "counts"), member);
+    return it_json_int(data, "changes.json", "counts", member);
 }
 
 static xc_db_t *
