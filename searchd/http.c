@@ -54,6 +54,7 @@ struct sd_http {
     sd_app_t *app;
     sd_http_opts_t opts;
     gint in_flight;             /* atomic: requests begun, not completed */
+    gint working;               /* atomic: of those, held by a worker */
     GMutex lock;                /* guards conns and each conn's deadline */
     GHashTable *conns;          /* conn_t set, owned */
     guint reaper;               /* GSource id */
@@ -77,6 +78,7 @@ struct request {
     char *if_none_match;        /* the header, for the worker; or NULL */
     sd_reply_t reply;
     gint done;                  /* atomic: reply is ready */
+    gint working;               /* atomic: a worker holds it */
 };
 
 /* A reply body queued for sending: counted in reply_bytes until
@@ -487,9 +489,30 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
     req->if_none_match = g_strdup(MHD_lookup_connection_value(
         conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH));
     MHD_suspend_connection(conn);
+    g_atomic_int_set(&req->working, 1);
+    g_atomic_int_inc(&h->working);
     g_thread_pool_push(h->workers, req, NULL);
     return MHD_YES;
 }
+
+#ifdef CTMAP_TESTING
+/* CTMAP_TEST_STALL=TEXT: in a test build, a worker given a target that
+ * holds TEXT sleeps for ten minutes before it answers, as one stuck in a
+ * long Enquire::get_mset would, so that a test can send SIGTERM with it
+ * in flight. */
+static void
+stall_hook(const char *uri)
+{
+    const char *text = g_getenv("CTMAP_TEST_STALL");
+
+    if (text && *text && strstr(uri, text)) {
+        g_message("test stall: %s", uri);
+        g_usleep(600 * G_USEC_PER_SEC);
+    }
+}
+#else
+#define stall_hook(uri) ((void)0)
+#endif
 
 static void
 work(gpointer data, gpointer user_data)
@@ -497,8 +520,11 @@ work(gpointer data, gpointer user_data)
     request_t *req = data;
     sd_http_t *h = user_data;
 
+    stall_hook(req->uri);
     sd_api_handle(h->app, req->method, req->uri, &req->reply);
     sd_reply_revalidate(&req->reply, req->if_none_match);
+    g_atomic_int_set(&req->working, 0);
+    g_atomic_int_dec_and_test(&h->working);
     g_atomic_int_set(&req->done, 1);
     MHD_resume_connection(req->conn);
 }
@@ -590,6 +616,34 @@ sd_http_drain(sd_http_t *h, unsigned ms)
         g_usleep(5000);
     }
     return TRUE;
+}
+
+guint
+sd_http_report_stuck(sd_http_t *h)
+{
+    gint64 now = g_get_monotonic_time();
+    GHashTableIter it;
+    gpointer key;
+    guint n = 0;
+
+    if (!h || !g_atomic_int_get(&h->working))
+        return 0;
+    /* request_end() takes this lock to unlink a request before freeing
+     * it, so each one seen here stays whole while it is read. */
+    g_mutex_lock(&h->lock);
+    g_hash_table_iter_init(&it, h->conns);
+    while (g_hash_table_iter_next(&it, &key, NULL)) {
+        const request_t *req = ((const conn_t *)key)->req;
+
+        if (!req || !g_atomic_int_get(&req->working))
+            continue;
+        g_warning("still answering %s %.200s, begun %.1f s ago",
+                  req->method, req->uri, (now - req->started) / 1e6);
+        n++;
+    }
+    g_mutex_unlock(&h->lock);
+    /* Between a worker's last counting and its request's end. */
+    return MAX(n, (guint)g_atomic_int_get(&h->working));
 }
 
 void

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -406,6 +407,88 @@ Test(hostile, wildcards_matching_too_many_words_are_400)
               "%s", r.body);
     fx_http_clear(&r);
     assert_stops_with_nothing_in_flight();
+}
+
+/* Waits at most @ms for @text to appear in the daemon's log. */
+static gboolean
+log_shows(const char *text, int ms)
+{
+    gint64 deadline = g_get_monotonic_time() + (gint64)ms * 1000;
+
+    do {
+        g_autofree char *log = NULL;
+
+        if (g_file_get_contents(fx.log, &log, NULL, NULL)
+            && strstr(log, text))
+            return TRUE;
+        g_usleep(20000);
+    } while (g_get_monotonic_time() < deadline);
+    return FALSE;
+}
+
+/* A worker stuck inside Xapian (a wildcard over 2M words ran for
+ * minutes) held SIGTERM up for as long as it ran: stopping the pool
+ * waits for its threads.  The test build's CTMAP_TEST_STALL hook makes a
+ * worker sleep ten minutes as such a call would; the daemon now waits its
+ * --timeout, names the request, removes its socket and exits 3. */
+Test(hostile, sigterm_with_a_stuck_worker_exits_3_after_the_drain)
+{
+    const char *extra[] = {"--timeout", "2", NULL};
+    const char *req = "GET /search?q=stallword HTTP/1.1\r\nHost: x\r\n\r\n";
+    g_autofree char *log = NULL;
+    gint64 start;
+    int fd, status;
+
+    cr_assert(g_setenv("CTMAP_TEST_STALL", "stallword", TRUE));
+    fx_start(extra);
+    fd = fx_raw_connect();
+    cr_assert(fx_raw_send(fd, req, strlen(req)));
+    cr_assert(log_shows("test stall: /search?q=stallword", 10000),
+              "the request never reached a worker");
+    /* The other worker still answers meanwhile. */
+    fx_assert_health();
+    start = g_get_monotonic_time();
+    cr_assert_eq(kill(fx.pid, SIGTERM), 0);
+    /* Ten minutes without the bound; 2 s of drain with it. */
+    status = fx_wait(fx.pid, 60000);
+    if (status >= 0)
+        fx.pid = 0;
+    cr_log_info("exit %d after %.1f s", status,
+                (g_get_monotonic_time() - start) / 1e6);
+    cr_assert_eq(status, 3, "exit status %d", status);
+    cr_assert(g_file_get_contents(fx.log, &log, NULL, NULL));
+    cr_assert(strstr(log, "still answering GET /search?q=stallword, begun"),
+              "%s", log);
+    cr_assert(strstr(log, "exiting with status 3: 1 request(s) still being "
+                     "answered after the 2 s drain"), "%s", log);
+    cr_assert_not(g_file_test(fx.sock, G_FILE_TEST_EXISTS), "%s", fx.sock);
+    close(fd);
+}
+
+/* A request still being received at SIGTERM (headers half-sent) holds
+ * no worker: it is closed (by the idle timeout, which the drain equals,
+ * or after the drain) and the daemon exits 0. */
+Test(hostile, sigterm_with_a_half_sent_request_exits_0_after_the_drain)
+{
+    /* One request more than the margin of 64 makes the daemon busy:
+     * how the test knows the half-sent one is counted. */
+    const char *extra[] = {"--timeout", "2", "--max-connections", "65",
+                           NULL};
+    g_autofree char *log = NULL;
+    fx_http_t r;
+    int fd;
+
+    fx_start(extra);
+    fd = fx_raw_connect();
+    cr_assert(fx_raw_send(fd, "GET /health HTTP/1.1\r\n", 22));
+    fx_poll_health(503, &r);
+    cr_assert_eq(r.status, 503, "%s", r.body);
+    fx_http_clear(&r);
+    cr_assert_eq(fx_stop(), 0);
+    cr_assert(g_file_get_contents(fx.log, &log, NULL, NULL));
+    cr_assert_null(strstr(log, "still answering"), "%s", log);
+    cr_assert_null(strstr(log, "exiting with status"), "%s", log);
+    close(fd);
 }
 
 /* ---------------------------------------------------------------- Item 4 */
