@@ -295,11 +295,14 @@ add_header_bytes(void *cls, enum MHD_ValueKind kind, const char *key,
 /* Returns the error that refuses the request before the API sees it
  * (0: none), its message in *@why: a peer not allowed, a foreign Host,
  * a method or target form not served, a transfer coding not understood,
- * headers or a body too large, the server too busy. */
+ * an HTTP/1.1 request without Host, headers or a body too large, the
+ * server too busy. */
 static int
 refusal(sd_http_t *h, struct MHD_Connection *conn, const request_t *req,
-        const char *method, const char **why)
+        const char *method, const char *version, const char **why)
 {
+    const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                   MHD_HTTP_HEADER_HOST);
     const char *length;
     size_t header_bytes = 0;
 
@@ -307,9 +310,13 @@ refusal(sd_http_t *h, struct MHD_Connection *conn, const request_t *req,
         *why = "this user may not query the daemon";
         return SD_ERROR_FORBIDDEN;
     }
-    if (!sd_limits_host_allowed(h->opts.hosts, MHD_lookup_connection_value(
-                                    conn, MHD_HEADER_KIND,
-                                    MHD_HTTP_HEADER_HOST))) {
+    /* RFC 9112, 3.2; libmicrohttpd checks it only with
+     * MHD_USE_PEDANTIC_CHECKS, and then answers with its own HTML. */
+    if (!host && g_str_equal(version, MHD_HTTP_VERSION_1_1)) {
+        *why = "an HTTP/1.1 request needs a Host header";
+        return SD_ERROR_BAD_REQUEST;
+    }
+    if (!sd_limits_host_allowed(h->opts.hosts, host)) {
         *why = "this server does not answer for that Host";
         return SD_ERROR_MISDIRECTED;
     }
@@ -440,14 +447,13 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
     int refused;
 
     (void)url;
-    (void)version;
     (void)upload_data;
     /* on_uri() made it; libmicrohttpd calls that before this, always. */
     if (!req)
         return MHD_NO;
     if (!req->seen) {
         req->seen = TRUE;
-        refused = refusal(h, conn, req, method, &why);
+        refused = refusal(h, conn, req, method, version, &why);
         /* GET and HEAD are answered once the request is complete (the
          * second call), since a reply queued earlier makes
          * libmicrohttpd close the connection instead of keeping it
