@@ -55,6 +55,8 @@ struct sd_http {
     sd_http_opts_t opts;
     gint in_flight;             /* atomic: requests begun, not completed */
     gint working;               /* atomic: of those, held by a worker */
+    gint closing;               /* atomic: the drain is over; no request
+                                 * goes to a worker any more */
     GMutex lock;                /* guards conns and each conn's deadline */
     GHashTable *conns;          /* conn_t set, owned */
     guint reaper;               /* GSource id */
@@ -348,6 +350,10 @@ refusal(sd_http_t *h, struct MHD_Connection *conn, const request_t *req,
         *why = "request body too large";
         return SD_ERROR_TOO_LARGE;
     }
+    if (g_atomic_int_get(&h->closing)) {
+        *why = "the daemon is stopping; retry";
+        return SD_ERROR_BUSY;
+    }
     if ((unsigned)g_atomic_int_get(&h->in_flight) + SD_BUSY_MARGIN
         > h->opts.max_connections) {
         *why = "too many requests at once; retry";
@@ -632,7 +638,12 @@ sd_http_report_stuck(sd_http_t *h)
     gpointer key;
     guint n = 0;
 
-    if (!h || !g_atomic_int_get(&h->working))
+    if (!h)
+        return 0;
+    /* A kept-alive client's next request, from now on, would hold up
+     * sd_http_free() in turn. */
+    g_atomic_int_set(&h->closing, 1);
+    if (!g_atomic_int_get(&h->working))
         return 0;
     /* request_end() takes this lock to unlink a request before freeing
      * it, so each one seen here stays whole while it is read. */
