@@ -189,7 +189,7 @@ xc_db_reopen(xc_db_t *db)
         if (lost)
             shards_drop_failed(db);
         else if (changed)
-            db->columns.clear();
+            shards_restamp(db);     /* render records may have changed */
         shards_retry(db);
         return XC_OK;
     });

@@ -47,6 +47,8 @@ xc_dbw_close(xc_dbw_t *w)
         return XC_OK;
     xc_status_t st = XC_OK;
     try {
+        if (!w->in_txn)
+            render_stamp(w);
         each_db(w, [&](Xapian::WritableDatabase &d) {
             if (w->in_txn)
                 d.cancel_transaction();
@@ -90,6 +92,7 @@ xc_dbw_commit(xc_dbw_t *w)
     if (!w)
         return XC_ERR_INVALID;
     return guard(w->err, [&]() -> xc_status_t {
+        render_stamp(w);
         if (w->in_txn) {
             /* Xapian ends the transaction even when the commit throws. */
             w->in_txn = false;
@@ -292,7 +295,8 @@ xc_dbw_end_doc(xc_dbw_t *w)
             w->db.set_metadata(XC_META_SCHEMA, XC_SCHEMA_VERSION);
         }
         w->doc.add_boolean_term(idterm);
-        docs_of(w, w->id).replace_document(idterm, w->doc);
+        Xapian::docid did = docs_of(w, w->id).replace_document(idterm, w->doc);
+        render_put(w, w->id, did, w->doc);
         w->doc = Xapian::Document();
         return XC_OK;
     });
@@ -306,8 +310,9 @@ xc_dbw_delete_doc(xc_dbw_t *w, const char *id)
     if (!id || !*id)
         return invalid(w->err, "xc_dbw_delete_doc: NULL or empty id");
     return guard(w->err, [&]() -> xc_status_t {
-        docs_of(w, id).delete_document(
-            hash_term(XC_PREFIX_ID + std::string(id)));
+        std::string idterm = hash_term(XC_PREFIX_ID + std::string(id));
+        render_drop(w, id, idterm);
+        docs_of(w, id).delete_document(idterm);
         return XC_OK;
     });
 }

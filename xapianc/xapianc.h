@@ -329,6 +329,11 @@ void xc_db_shards(const xc_db_t *db, unsigned *total, unsigned *failed);
  * past the last. */
 xc_status_t xc_db_shard(const xc_db_t *db, unsigned i, const char **where,
                         int *up);
+/* 1 when the hits of shard @i of @db render from the query-side
+ * database's render records, without reading the shard (a remote shard
+ * whose records there are of its revision), 0 when they are read from
+ * the shard (a local one, or records missing or stale). */
+int xc_db_shard_records(const xc_db_t *db, unsigned i);
 /* The same as they were when @m was searched: a search over a stub with
  * *@failed > 0 is partial. */
 void xc_mset_shards(const xc_mset_t *m, unsigned *total, unsigned *failed);

@@ -278,6 +278,25 @@ shards_of(fx_http_t *r)
     return fx_member_obj(fx_obj(r->json), "shards");
 }
 
+/* Asserts that /stats says every shard's hits render from the
+ * query-side database's records (@want) or from the shard. */
+static void
+assert_records(gboolean want)
+{
+    fx_http_t r;
+    JsonArray *each;
+
+    fx_get("/stats", &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    each = fx_member_arr(shards_of(&r), "each");
+    cr_assert_eq(json_array_get_length(each), N_SHARDS);
+    for (guint i = 0; i < N_SHARDS; i++)
+        cr_assert_eq(json_object_get_boolean_member(
+                         json_array_get_object_element(each, i), "records"),
+                     want, "shard %u: %s", i, r.body);
+    fx_http_clear(&r);
+}
+
 Test(shards, same_answers_local_and_remote)
 {
     const char *single[] = {"--data-dir", one_dir, NULL};
@@ -311,6 +330,7 @@ Test(shards, same_answers_local_and_remote)
     cr_assert_not(json_object_get_boolean_member(fx_obj(r.json),
                                                  "partial"));
     fx_http_clear(&r);
+    assert_records(TRUE);
     /* /doc/ID reads the document from whichever shard holds it. */
     fx_get("/search?q=radicalisation&limit=3", &r);
     for (guint i = 0; i < 3; i++) {
@@ -744,4 +764,59 @@ Test(shards, full_killed_mid_run_then_rerun)
         assert_same(want, got, points[i]);
         cr_assert_eq(fx_stop(), 0);
     }
+}
+
+/* Render records that do not match the shards (a token changed, as a
+ * crash between the commits of a shard and of the query-side database
+ * would leave it) are not used: the hits are read from the shards, with
+ * the same answers; the next indexer run rebuilds them. */
+Test(shards, stale_records_read_from_shards_then_repaired)
+{
+    const char *single[] = {"--data-dir", one_dir, NULL};
+    const char *rerun[] = {CTMAP_INDEXER_BIN, "--quiet", "--offline",
+                           "--data-dir", three_dir, NULL};
+    g_autofree char *stub = remote_stub();
+    g_autofree char *query = g_build_filename(three_dir, "shards", "query",
+                                              NULL);
+    const char *remote[] = {"--data-dir", three_dir, "--index", stub, NULL};
+    g_autoptr(GPtrArray) want = NULL, got = NULL;
+    g_autofree char *err = NULL;
+    xc_dbw_t *w = NULL;
+    gint64 rev, deadline;
+
+    fx_start(single);
+    want = answers();
+    cr_assert_eq(fx_stop(), 0);
+
+    fx_start(remote);
+    assert_records(TRUE);
+    rev = stats_revision();
+    cr_assert_eq(xc_dbw_open(query, 0, &w, NULL), XC_OK);
+    cr_assert_eq(xc_dbw_set_metadata(w, XC_META_RENDER, "not-the-token"),
+                 XC_OK);
+    cr_assert_eq(xc_dbw_close(w), XC_OK);
+    deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+    while (stats_revision() == rev) {
+        cr_assert_lt(g_get_monotonic_time(), deadline,
+                     "searchd did not reopen the query-side database");
+        g_usleep(100000);
+    }
+    assert_records(FALSE);
+    got = answers();
+    assert_same(want, got, "stale records");
+    g_clear_pointer(&got, g_ptr_array_unref);
+
+    /* The re-run repairs them (the shards are served by xapian-tcpsrv
+     * meanwhile: a writer and readers). */
+    rev = stats_revision();
+    cr_assert_eq(fx_run(rerun, NULL, &err), 0, "%s", err);
+    deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+    while (stats_revision() == rev) {
+        cr_assert_lt(g_get_monotonic_time(), deadline,
+                     "searchd did not see the repaired records");
+        g_usleep(100000);
+    }
+    got = answers();
+    assert_same(want, got, "repaired records");
+    assert_records(TRUE);
 }
