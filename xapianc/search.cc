@@ -119,9 +119,9 @@ xc_search(xc_query_t *q, const xc_search_opts_t *opts, xc_mset_t **out)
         xc_status_t st = guard(db->err, [&]() -> xc_status_t {
             try {
                 return search_once(db, q, opts, out);
-            } catch (const Xapian::NetworkError &) {
+            } catch (const Xapian::NetworkError &e) {
                 /* Twice: a shard may die while the first retry runs. */
-                if (attempt >= 2 || !shards_drop_failed(db))
+                if (attempt >= 2 || !shards_drop_failed(db, e.get_context()))
                     throw;
                 retry = true;
                 return XC_OK;

@@ -23,7 +23,11 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <fstream>
+#include <mutex>
+#include <set>
+#include <thread>
 #include <random>
 #include <memory>
 #include <sstream>
@@ -340,6 +344,106 @@ open_remote(const std::string &addr)
         XC_SHARD_TIMEOUT_MS, XC_SHARD_TIMEOUT_MS);
 }
 
+/* ------------------------------------------------------------- Probing */
+
+/* A shard that hangs (a stopped xapian-tcpsrv: the kernel still accepts
+ * connections, nothing answers) costs a timeout on each attempt, so no
+ * request waits on it twice: an address that failed is marked down
+ * process-wide, searches leave it out without trying it, and one thread
+ * of the process tries it in the background every XC_SHARD_RETRY_MS;
+ * when it answers, the next search of each handle reconnects to it. */
+namespace {
+class prober_t {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::set<std::string> down;
+    std::thread thread;
+    bool stop = false;
+
+    void
+    run()
+    {
+        std::unique_lock<std::mutex> lock(mu);
+        while (!stop) {
+            cv.wait_for(lock, std::chrono::milliseconds(XC_SHARD_RETRY_MS));
+            std::vector<std::string> todo(down.begin(), down.end());
+            lock.unlock();
+            for (const std::string &addr : todo) {
+                bool ok = false;
+                try {
+                    open_remote(addr);
+                    ok = true;
+                } catch (...) {
+                    /* Still down; tried again next round. */
+                }
+                if (ok) {
+                    std::lock_guard<std::mutex> g(mu);
+                    down.erase(addr);
+                }
+            }
+            lock.lock();
+        }
+    }
+
+  public:
+    ~prober_t()
+    {
+        {
+            std::lock_guard<std::mutex> g(mu);
+            stop = true;
+        }
+        cv.notify_all();
+        if (thread.joinable())
+            thread.join();
+    }
+
+    void
+    mark_down(const std::string &addr)
+    {
+        std::lock_guard<std::mutex> g(mu);
+        down.insert(addr);
+        if (!thread.joinable())
+            thread = std::thread(&prober_t::run, this);
+    }
+
+    bool
+    is_down(const std::string &addr)
+    {
+        std::lock_guard<std::mutex> g(mu);
+        return down.count(addr) > 0;
+    }
+};
+
+prober_t &
+prober()
+{
+    static prober_t p;
+    return p;
+}
+} /* namespace */
+
+bool
+xc_int::shard_is_down(const std::string &addr)
+{
+    return prober().is_down(addr);
+}
+
+void
+xc_int::shard_mark_down(const std::string &addr)
+{
+    prober().mark_down(addr);
+}
+
+/* The context Xapian gives the NetworkError of a connection to @addr
+ * (net/tcpclient.cc, net/progclient.cc in xapian-core 1.4). */
+static std::string
+context_of(const std::string &addr)
+{
+    if (addr[0] == ':')
+        return "remote:prog(" + addr.substr(1) + ")";
+    return "remote:tcp(" + addr + ")";
+}
+
 /* The shard number of @s's render records in @query, or -1 when its
  * token is not the query-side database's (one round trip). */
 static int
@@ -375,18 +479,22 @@ open_shard(xc_shard &s, const Xapian::Database &query)
         return;
     }
     /* The replicas in turn, from the one in use: the first that answers
-     * serves the shard. */
+     * serves the shard.  Those known to be down are not tried: the
+     * prober tells when they answer again. */
     size_t n = s.replicas.size();
     for (size_t k = 0; k < n && !s.up; k++) {
         size_t i = (s.current + k) % n;
+        if (prober().is_down(s.replicas[i]))
+            continue;
         try {
             s.db = open_remote(s.replicas[i]);
             s.render = render_of_shard(s, query);
             s.current = i;
             s.arg = s.replicas[i];
             s.up = true;
-        } catch (const Xapian::NetworkError &) {
+        } catch (const Xapian::Error &) {
             s.db = Xapian::Database();
+            prober().mark_down(s.replicas[i]);
         }
     }
 }
@@ -537,20 +645,20 @@ xc_int::shards_reopen_local(xc_db_t *db)
 void
 xc_int::shards_retry(xc_db_t *db)
 {
-    if (!db->failed)
-        return;
-    auto now = std::chrono::steady_clock::now();
     bool changed = false;
     for (auto &s : db->shards) {
-        if (s.up || now - s.last_try
-                        < std::chrono::milliseconds(XC_SHARD_RETRY_MS))
+        if (!s.remote)
             continue;
-        try {
-            open_shard(s, db->query);
-        } catch (const Xapian::Error &) {
-            s.up = false;
-        }
-        changed |= s.up;
+        /* The address in use down for another handle of the process: left
+         * (for another replica, if one answers) before this search waits
+         * on it too. */
+        if (s.up && !prober().is_down(s.arg))
+            continue;
+        bool was_up = s.up;
+        open_shard(s, db->query);
+        if (!s.up)
+            s.db = Xapian::Database();
+        changed |= s.up || was_up;
     }
     if (changed)
         combine(db, db->query);
@@ -559,20 +667,22 @@ xc_int::shards_retry(xc_db_t *db)
 /* A match that failed on one shard leaves the others' connections in the
  * middle of the protocol (replies sent, never read), so probing them
  * would fail too: every remote shard gets a fresh connection, and those
- * that cannot be reached within the timeout are left out. */
+ * that cannot be reached within the timeout are left out.  The shard
+ * that failed, when @context names it (Xapian::Error::get_context()),
+ * is marked down without trying it again: a hung one would cost another
+ * timeout. */
 bool
-xc_int::shards_drop_failed(xc_db_t *db)
+xc_int::shards_drop_failed(xc_db_t *db, const std::string &context)
 {
     bool remote = false;
+    for (auto &s : db->shards)
+        if (s.remote && s.up && context == context_of(s.arg))
+            prober().mark_down(s.arg);
     for (auto &s : db->shards) {
         if (!s.remote)
             continue;
         remote = true;
-        try {
-            open_shard(s, db->query);
-        } catch (const Xapian::Error &) {
-            s.up = false;
-        }
+        open_shard(s, db->query);
         if (!s.up)
             s.db = Xapian::Database();
     }
@@ -632,7 +742,7 @@ xc_int::shards_restamp(xc_db_t *db)
         }
     }
     if (lost)
-        shards_drop_failed(db);
+        shards_drop_failed(db, "");
     else
         combine(db, db->query);
 }

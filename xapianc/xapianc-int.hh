@@ -281,7 +281,12 @@ each_db(xc_dbw_t *w, F &&fn)
 void shards_retry(xc_db_t *db);
 /* Brings the local databases of a stub up to date; true if one changed. */
 bool shards_reopen_local(xc_db_t *db);
-bool shards_drop_failed(xc_db_t *db);
+/* @context: that of the NetworkError, naming the shard that failed
+ * ("" when none is known). */
+bool shards_drop_failed(xc_db_t *db, const std::string &context);
+/* Whether remote address @addr is known to be down (not to be waited on). */
+bool shard_is_down(const std::string &addr);
+void shard_mark_down(const std::string &addr);
 /* After xc_db_reopen() changed a stub: which remote shards' render
  * records match now. */
 void shards_restamp(xc_db_t *db);

@@ -470,6 +470,59 @@ Test(shards, dead_shard_partial_then_back)
     }
 }
 
+/* A shard that hangs (its xapian-tcpsrv stopped: connections are
+ * accepted, nothing answers) costs the first request after it hangs one
+ * timeout (XC_SHARD_TIMEOUT_MS, 2 s) and is then left out: ten requests
+ * more take less than the 20 s that a timeout each would, and more than
+ * a few milliseconds each only on a loaded machine.  Resumed, it is back
+ * within seconds. */
+Test(shards, hung_shard_costs_one_timeout)
+{
+    g_autofree char *stub = remote_stub();
+    const char *remote[] = {"--data-dir", three_dir, "--index", stub, NULL};
+    const char *q = "/search?q=extremism&facets=type";
+    gboolean partial;
+    gint64 failed, full, part, start;
+    gint64 deadline;
+    fx_http_t r;
+    JsonArray *each;
+
+    fx_start(remote);
+    full = total_of(q, &partial, &failed);
+    cr_assert_not(partial);
+
+    kill(-tcpsrv[1], SIGSTOP);
+    start = g_get_monotonic_time();
+    part = total_of(q, &partial, &failed);
+    cr_assert(partial, "the first request after the hang was not partial");
+    cr_assert_eq(failed, 1);
+    cr_assert_lt(part, full);
+    cr_assert_gt(part, 0, "the other shards still answered");
+    for (int k = 0; k < 10; k++) {
+        part = total_of(q, &partial, &failed);
+        cr_assert(partial, "request %d after the hang", k);
+        cr_assert_eq(failed, 1);
+    }
+    cr_assert_lt(g_get_monotonic_time() - start, 15 * G_USEC_PER_SEC,
+                 "the hung shard was waited on again and again");
+    fx_get("/stats", &r);
+    each = fx_member_arr(shards_of(&r), "each");
+    cr_assert_str_eq(json_object_get_string_member(
+                         json_array_get_object_element(each, 1), "state"),
+                     "down");
+    fx_http_clear(&r);
+
+    kill(-tcpsrv[1], SIGCONT);
+    deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+    for (int in_a_row = 0; in_a_row < 4;) {
+        cr_assert_lt(g_get_monotonic_time(), deadline,
+                     "still partial 10 s after the shard resumed");
+        g_usleep(100000);
+        part = total_of(q, &partial, &failed);
+        in_a_row = !partial && part == full ? in_a_row + 1 : 0;
+    }
+}
+
 /* Counts the documents of database @path with xapian-delve. */
 static long
 doc_count(const char *path)
