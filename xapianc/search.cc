@@ -280,7 +280,7 @@ xc_mset_value(xc_mset_t *m, size_t i, unsigned slot, char **value,
     *value = nullptr;
     return guard(m->db->err, [&]() -> xc_status_t {
         Xapian::MSetIterator it = m->mset[static_cast<Xapian::doccount>(i)];
-        const Xapian::Document *rec = record_of(m, i);
+        const Xapian::Document *rec = record_of(m, i, slot);
         std::string v = read_value(rec ? *rec : it.get_document(), slot);
         *value = dup_bytes(v);
         if (len)
@@ -300,7 +300,7 @@ xc_mset_passage(xc_mset_t *m, size_t i, unsigned *n, char **text,
     *text = nullptr;
     return guard(m->db->err, [&]() -> xc_status_t {
         Xapian::MSetIterator it = m->mset[static_cast<Xapian::doccount>(i)];
-        const Xapian::Document *rec = record_of(m, i);
+        const Xapian::Document *rec = record_of(m, i, XC_SLOT_TEXT);
         std::string p = read_passage(rec ? *rec : it.get_document(), n);
         *text = dup_bytes(p);
         if (len)

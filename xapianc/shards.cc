@@ -149,52 +149,69 @@ page_starts(const std::string &v)
     return out;
 }
 
-/* RECORD_SLOT: deflate of {term_len term n_pages {page count}[n]}..., all
- * numbers 4 bytes little-endian, after the raw length. */
-static std::string
-make_record(const Xapian::Document &doc)
+/* Whether @slot holds the text (most of a record, needed by the passage
+ * alone, so kept under a key of its own: TEXT_SUFFIX). */
+static bool
+is_text_slot(Xapian::valueno slot)
 {
-    Xapian::Document rec;
+    return slot == XC_SLOT_TEXT || slot >= XC_SLOT_TEXT_MORE;
+}
+
+static const char TEXT_SUFFIX[] = ":text";
+
+/* Stores the records of @doc, @did of shard @shard, in @query.
+ * RECORD_SLOT: the raw length, then deflate of
+ *   {term_len term n_pages {page count}[n_pages]}...
+ * all numbers 4 bytes little-endian. */
+static void
+put_record(Xapian::WritableDatabase &query, unsigned shard,
+           Xapian::docid did, const Xapian::Document &doc)
+{
+    Xapian::Document rec, text;
     rec.set_data(doc.get_data());
     for (auto v = doc.values_begin(); v != doc.values_end(); ++v)
-        rec.add_value(v.get_valueno(), *v);
+        (is_text_slot(v.get_valueno()) ? text : rec)
+            .add_value(v.get_valueno(), *v);
     std::vector<unsigned> starts = page_starts(doc.get_value(XC_SLOT_PAGES));
     if (starts.empty())
         starts.push_back(0);
     std::string blob;
-    std::vector<unsigned> count(starts.size());
     for (auto t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
-        std::fill(count.begin(), count.end(), 0);
-        bool any = false;
+        std::map<size_t, unsigned> count;      /* page -> positions */
         for (auto p = t.positionlist_begin(); p != t.positionlist_end();
              ++p) {
             /* The last page starting at or before the position. */
             auto at = std::upper_bound(starts.begin(), starts.end(), *p);
-            if (at == starts.begin())
-                continue;
-            count[static_cast<size_t>(at - starts.begin()) - 1]++;
-            any = true;
+            if (at != starts.begin())
+                count[static_cast<size_t>(at - starts.begin()) - 1]++;
         }
-        if (!any)
+        if (count.empty())
             continue;
         std::string term = *t;
         put_u32(blob, term.size());
         blob += term;
-        size_t n = 0;
-        for (unsigned c : count)
-            n += c > 0;
-        put_u32(blob, n);
-        for (size_t k = 0; k < count.size(); k++)
-            if (count[k]) {
-                put_u32(blob, k);
-                put_u32(blob, count[k]);
-            }
+        put_u32(blob, count.size());
+        for (const auto &c : count) {
+            put_u32(blob, c.first);
+            put_u32(blob, c.second);
+        }
     }
     std::string packed;
     put_u32(packed, blob.size());
     packed += deflate_block(blob.data(), blob.size());
     rec.add_value(RECORD_SLOT, packed);
-    return rec.serialise();
+    std::string key = record_key(shard, did);
+    query.set_metadata(key, rec.serialise());
+    query.set_metadata(key + TEXT_SUFFIX, text.serialise());
+}
+
+static void
+drop_record(Xapian::WritableDatabase &query, unsigned shard,
+            Xapian::docid did)
+{
+    std::string key = record_key(shard, did);
+    query.set_metadata(key, "");
+    query.set_metadata(key + TEXT_SUFFIX, "");
 }
 
 std::map<std::string, std::vector<unsigned>>
@@ -246,8 +263,7 @@ xc_int::render_put(xc_dbw_t *w, const std::string &id, Xapian::docid did,
 {
     if (w->shards.empty())
         return;
-    w->db.set_metadata(record_key(shard_number(w, docs_of(w, id)), did),
-                       make_record(doc));
+    put_record(w->db, shard_number(w, docs_of(w, id)), did, doc);
     w->render_dirty = true;
 }
 
@@ -259,7 +275,7 @@ xc_int::render_drop(xc_dbw_t *w, const std::string &id,
         return;
     Xapian::WritableDatabase &d = docs_of(w, id);
     for (auto p = d.postlist_begin(idterm); p != d.postlist_end(idterm); ++p)
-        w->db.set_metadata(record_key(shard_number(w, d), *p), "");
+        drop_record(w->db, shard_number(w, d), *p);
     w->render_dirty = true;
 }
 
@@ -303,8 +319,8 @@ render_repair(xc_dbw_t *w)
         for (const std::string &k : stale)
             w->db.set_metadata(k, "");
         for (auto p = d.postlist_begin(""); p != d.postlist_end(""); ++p)
-            w->db.set_metadata(record_key(static_cast<unsigned>(i), *p),
-                               make_record(d.get_document(*p)));
+            put_record(w->db, static_cast<unsigned>(i), *p,
+                       d.get_document(*p));
         w->render_dirty |= d.get_doccount() > 0 || !stale.empty();
     }
     if (w->render_dirty) {
@@ -750,13 +766,15 @@ xc_int::shards_restamp(xc_db_t *db)
 /* A hit's docid in the stub names its sub-database and its docid there:
  * Xapian interleaves them, docid d being (d - 1) / k + 1 of sub-database
  * (d - 1) % k of k. */
-const Xapian::Document *
-xc_int::record_of(xc_mset_t *m, size_t i)
+/* The record of hit @i under @key + @suffix, cached in @cache. */
+static const Xapian::Document *
+record_under(xc_mset_t *m, size_t i, const char *suffix,
+             std::map<size_t, std::shared_ptr<Xapian::Document>> &cache)
 {
     if (m->render_of.empty())
         return nullptr;
-    auto cached = m->records.find(i);
-    if (cached != m->records.end())
+    auto cached = cache.find(i);
+    if (cached != cache.end())
         return cached->second.get();
     std::shared_ptr<Xapian::Document> rec;
     Xapian::docid did = *m->mset[static_cast<Xapian::doccount>(i)];
@@ -765,11 +783,20 @@ xc_int::record_of(xc_mset_t *m, size_t i)
     if (shard >= 0) {
         std::string v = m->query_db.get_metadata(
             record_key(static_cast<unsigned>(shard),
-                       static_cast<Xapian::docid>((did - 1) / k + 1)));
+                       static_cast<Xapian::docid>((did - 1) / k + 1))
+            + suffix);
         if (!v.empty())
             rec = std::make_shared<Xapian::Document>(
                 Xapian::Document::unserialise(v));
     }
-    m->records[i] = rec;
+    cache[i] = rec;
     return rec.get();
+}
+
+const Xapian::Document *
+xc_int::record_of(xc_mset_t *m, size_t i, unsigned slot)
+{
+    if (slot != Xapian::BAD_VALUENO && is_text_slot(slot))
+        return record_under(m, i, TEXT_SUFFIX, m->texts);
+    return record_under(m, i, "", m->records);
 }

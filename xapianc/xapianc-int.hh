@@ -128,6 +128,7 @@ struct xc_mset {
     std::vector<int> render_of;
     Xapian::Database query_db;
     std::map<size_t, std::shared_ptr<Xapian::Document>> records;
+    std::map<size_t, std::shared_ptr<Xapian::Document>> texts;
     std::string data;           /* backs xc_hit_t.data until the next call */
 };
 
@@ -301,8 +302,11 @@ void render_put(xc_dbw_t *w, const std::string &id, Xapian::docid did,
 void render_drop(xc_dbw_t *w, const std::string &id,
                  const std::string &idterm);
 void render_stamp(xc_dbw_t *w);
-/* The record of hit @i of @m, or nullptr: read the document. */
-const Xapian::Document *record_of(xc_mset_t *m, size_t i);
+/* The record of hit @i of @m, or nullptr: read the document.  The text
+ * is a record of its own: pass @slot to read a value, the text's
+ * included (BAD_VALUENO for the data and positions). */
+const Xapian::Document *record_of(xc_mset_t *m, size_t i,
+                                  unsigned slot = Xapian::BAD_VALUENO);
 /* The term positions record @rec holds, by term: for each page a word
  * occurs on, the position where that page starts (XC_SLOT_PAGES), once
  * for each time it occurs there -- all that searchd's snippet needs of
