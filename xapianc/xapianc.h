@@ -218,7 +218,10 @@ xc_status_t xc_mset_facets(xc_mset_t *m, unsigned slot, xc_facet_cb cb,
 
 /* Term positions in hit @i of the query's terms, so a caller can find the
  * page where they cluster.  Calls @cb(position) for each; positions are not
- * sorted across terms. */
+ * sorted across terms.  A hit of a remote shard that renders from its
+ * record (xc_db_shard_records()) reports, for each occurrence on a page
+ * (XC_SLOT_PAGES), the position where that page starts, and none before
+ * the first page: the page each falls on, without a round trip a term. */
 typedef int (*xc_pos_cb)(unsigned pos, void *rock);
 xc_status_t xc_mset_positions(xc_mset_t *m, size_t i, xc_pos_cb cb,
                               void *rock);
