@@ -182,7 +182,11 @@ xc_db_reopen(xc_db_t *db)
             if (!s.up || !s.remote || shard_is_down(s.arg))
                 continue;
             try {
-                changed |= s.db.reopen();
+                /* A remote reopen() says true whether or not the shard
+                 * changed (xapian-core 1.4): its revision tells. */
+                uint64_t before = s.db.get_revision();
+                s.db.reopen();
+                changed |= s.db.get_revision() != before;
             } catch (const Xapian::NetworkError &) {
                 shard_mark_down(s.arg);
                 lost = true;
