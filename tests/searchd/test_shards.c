@@ -873,3 +873,95 @@ Test(shards, stale_records_read_from_shards_then_repaired)
     assert_same(want, got, "repaired records");
     assert_records(TRUE);
 }
+
+/* Stores document @id (text "common words", data version @v) in @w. */
+static void
+put_own_doc(xc_dbw_t *w, const char *id, int v)
+{
+    g_autofree char *data = g_strdup_printf("{\"id\":\"%s\",\"v\":%d}", id,
+                                            v);
+    g_autofree char *text = g_strdup_printf("text of %s, version %d", id,
+                                            v);
+
+    cr_assert_eq(xc_dbw_begin_doc(w, id), XC_OK);
+    cr_assert_eq(xc_dbw_add_text(w, "common words", "", 1), XC_OK);
+    cr_assert_eq(xc_dbw_set_data(w, data), XC_OK);
+    cr_assert_eq(xc_dbw_set_value(w, XC_SLOT_TEXT, text, strlen(text)),
+                 XC_OK);
+    cr_assert_eq(xc_dbw_end_doc(w), XC_OK);
+}
+
+/* The writer keeps the render records of documents added, replaced and
+ * deleted: hits of remote shards render from them, and show what the
+ * shards themselves hold (xc_db_get_data reads the shard). */
+Test(shards, records_follow_adds_replaces_deletes)
+{
+    static const char *const ids[] = {"a", "b", "c", "d", "e", "f", "g"};
+    g_autofree char *dir = g_build_filename(fx.dir, "own", NULL);
+    g_autofree char *stub = g_build_filename(fx.dir, "own.stub", NULL);
+    g_autofree char *query = g_build_filename(dir, "query", NULL);
+    g_autoptr(GString) lines = g_string_new(NULL);
+    xc_search_opts_t opts = {.limit = 100};
+    xc_dbw_t *w = NULL;
+    xc_db_t *db = NULL;
+    xc_query_t *q = NULL;
+    xc_mset_t *m = NULL;
+
+    cr_assert_eq(g_mkdir_with_parents(dir, 0755), 0);
+    cr_assert_eq(xc_dbw_open_shards(dir, 2, 1, &w, NULL), XC_OK);
+    for (size_t i = 0; i < G_N_ELEMENTS(ids); i++)
+        put_own_doc(w, ids[i], 1);
+    cr_assert_eq(xc_dbw_commit(w), XC_OK);
+    cr_assert_eq(xc_dbw_begin(w), XC_OK);
+    cr_assert_eq(xc_dbw_delete_doc(w, "b"), XC_OK);
+    put_own_doc(w, "c", 2);
+    cr_assert_eq(xc_dbw_commit(w), XC_OK);
+    cr_assert_eq(xc_dbw_close(w), XC_OK);
+
+    for (int i = 0; i < 2; i++) {
+        g_autofree char *db_dir = g_strdup_printf("%s/%d", dir, i);
+        int port = free_port();
+        g_autofree char *p = g_strdup_printf("%d", port);
+        const char *argv[] = {"xapian-tcpsrv", "--quiet", "--interface",
+                              "127.0.0.1", "--port", p, db_dir, NULL};
+
+        tcpsrv[i] = spawn_server(argv, port);
+        g_string_append_printf(lines, "remote 127.0.0.1:%d\n", port);
+    }
+    cr_assert(g_file_set_contents(stub, lines->str, -1, NULL));
+    cr_assert_eq(xc_db_open_stub(stub, query, &db, NULL), XC_OK);
+    for (unsigned i = 0; i < 2; i++)
+        cr_assert(xc_db_shard_records(db, i), "shard %u has no records", i);
+    cr_assert_eq(xc_query_parse(db, "common", XC_PARSE_DEFAULT, &q), XC_OK);
+    cr_assert_eq(xc_search(q, &opts, &m), XC_OK, "%s", xc_errmsg(db));
+    cr_assert_eq(xc_mset_size(m), G_N_ELEMENTS(ids) - 1);
+    for (size_t i = 0; i < xc_mset_size(m); i++) {
+        xc_hit_t hit;
+        g_autoptr(JsonNode) node = NULL;
+        g_autofree char *data = NULL;
+        char *want = NULL, *text = NULL, *want_text = NULL;  /* free() */
+        const char *id;
+        size_t len = 0;
+
+        cr_assert_eq(xc_mset_hit(m, i, &hit), XC_OK);
+        data = g_strdup(hit.data);
+        node = json_from_string(data, NULL);
+        cr_assert_not_null(node, "%s", data);
+        id = json_object_get_string_member(json_node_get_object(node), "id");
+        cr_assert_str_neq(id, "b", "a deleted document was found");
+        cr_assert_eq(xc_db_get_data(db, id, &want), XC_OK);
+        cr_assert_str_eq(data, want, "the record of %s", id);
+        cr_assert_eq(xc_mset_value(m, i, XC_SLOT_TEXT, &text, &len), XC_OK);
+        cr_assert_eq(xc_db_get_value(db, id, XC_SLOT_TEXT, &want_text,
+                                     &len), XC_OK);
+        cr_assert_str_eq(text, want_text, "the text of %s", id);
+        if (strcmp(id, "c") == 0)
+            cr_assert_not_null(strstr(data, "\"v\":2"), "%s", data);
+        free(want);
+        free(text);
+        free(want_text);
+    }
+    xc_mset_free(m);
+    xc_query_free(q);
+    xc_db_close(db);
+}
