@@ -5,7 +5,8 @@
  *
  * Layout (DIR is what xc_dbw_open_shards() is given):
  *   DIR/query   the query-side database: no documents; spelling data,
- *               synonyms and user metadata (labels, schema, last run).
+ *               synonyms and user metadata (labels, schema, last run,
+ *               the documents' render records).
  *               Remote shards cannot serve spelling or synonyms, and
  *               metadata comes from the first database only, so this one
  *               is always local and always first.
@@ -25,12 +26,12 @@
 #include <algorithm>
 #include <condition_variable>
 #include <fstream>
-#include <mutex>
-#include <set>
-#include <thread>
-#include <random>
 #include <memory>
+#include <mutex>
+#include <random>
+#include <set>
 #include <sstream>
+#include <thread>
 
 using namespace xc_int;
 
@@ -112,12 +113,15 @@ xc_dbw_open_shards(const char *dir, unsigned n, int create, xc_dbw_t **out,
  * for the record and values, one per term for positions), which made a
  * 10-hit page cost 30 and more of them.  So the writer keeps, in the
  * query-side database (local to searchd), a render record for each
- * document: a Xapian::Document holding its data and values (the text
- * included, already deflated), and in RECORD_SLOT the positions its
- * words have, one a page (record_positions()).  Its key is
- * XC_META_HIT_PREFIX "S:DID", S the shard and DID the document's docid
+ * document: a Xapian::Document holding its data and values, and in
+ * RECORD_SLOT the positions its words have, one a page
+ * (record_positions()); and another holding its text (already deflated),
+ * read for the passage alone.  Their keys are XC_META_HIT_PREFIX "S:DID"
+ * and that + TEXT_SUFFIX, S the shard and DID the document's docid
  * there, which a hit's docid in the stub gives without asking the shard.
- * Docids survive compaction (xc_compact() does not renumber). */
+ * Docids survive compaction (xc_compact() does not renumber).  Each
+ * commit that changed records stamps a new token (XC_META_RENDER), so a
+ * reader uses them only for a shard of the same commit. */
 
 /* A slot of the record only, never of an index document. */
 static const Xapian::valueno RECORD_SLOT = 0xfffffff0u;
