@@ -44,14 +44,29 @@ gboolean corpus__ends_sentence(const char *plain_text);
 void corpus__join_fragment(GHashTable *words, GString *dst,
                            const char *frag);
 
+/* text.c: g_ptr_array_sort() order of char* elements, by strcmp(). */
+gint corpus__cmp_str(gconstpointer a, gconstpointer b);
+
+/* facts.c, for the mapping parser (each documented at its definition).
+ * Returns: (transfer full) the years, as "2019" strings, sorted. */
+GPtrArray *corpus__find_years(const char *text, gint64 edition_year);
+/* The first four-digit number of @edition ("mapping-2020-07"), or 0. */
+gint64 corpus__edition_year(const char *edition);
+/* NULL-terminated cues of donor and of implementer clauses. */
+extern const char *const corpus__donor_cues[];
+extern const char *const corpus__implementer_cues[];
+/* Returns: (transfer full), and *@rest (nullable) (transfer full). */
+char *corpus__cue_clauses(const char *text, const char *const *cues,
+                          char **rest);
+/* Returns: (transfer full): the lead sentence of @text. */
+char *corpus__lead_of(const char *text);
+gboolean corpus__org_cell_is_title(const corpus_vocab_t *vocab,
+                                   const char *cell);
+
 #ifdef CTMAP_TESTING
 /* File-local functions of mapping.c, visible to the suites only. */
 const corpus_term_t *match_theme(const corpus_vocab_t *vocab,
                                  const char *text);
-char *lead_of(const char *text);
-gboolean org_cell_is_title(const corpus_vocab_t *vocab, const char *cell);
-GPtrArray *find_years(const char *text, gint64 edition_year);
-char *cue_clauses(const char *text, const char *const *cues, char **rest);
 #endif
 
 G_END_DECLS

@@ -18,6 +18,12 @@ corpus__plain(const char *cell)
     return corpus__collapse_ws(text);
 }
 
+gint
+corpus__cmp_str(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 gboolean
 corpus__starts_lower(const char *s)
 {

@@ -9,6 +9,8 @@
  * overall and on their host; a job backing off before a retry waits in a
  * separate list with its retry time, and curl_multi_poll() sleeps no
  * longer than the nearest one, so a retry never blocks other transfers.
+ * What a finished request means -- a stored body, a 304, a failure's
+ * wording, a retry or the next hop -- is decided in fetch-result.c.
  *
  * Redirects are followed here rather than by CURLOPT_FOLLOWLOCATION so
  * that every hop gets the same treatment as the first: --mirror
@@ -51,9 +53,6 @@
 #define USER_AGENT \
     "ctmap/" CTMAP_VERSION " (+search over the PCVE/CT mapping)"
 #define LOW_SPEED_BYTES 1024
-/* Error pages and redirect bodies are read (so the connection can be
- * reused) but not kept; past this much we hang up instead. */
-#define DISCARD_MAX (64 * 1024)
 /* The longest curl_multi_poll() sleep, so a slow clock or a missed wakeup
  * costs at most this. */
 #define POLL_MAX_MS 1000
@@ -63,57 +62,8 @@
 
 /* ---------------------------------------------------------------- Runs */
 
-typedef struct run run_t;
-
-typedef struct {
-    run_t *run;
-    guint index;
-    const char *url;            /* (transfer none) the caller's URL */
-    char *target;               /* what this hop requests (after mirror) */
-    char *shown;                /* this hop's URL as the result shows it */
-    char *host;                 /* per-host key of @target */
-    gboolean trusted;           /* a --mirror target: no address check */
-    gboolean is_file;
-    GHashTable *visited;        /* every target requested: loops */
-    guint redirects;
-    guint retries;              /* transient failures retried so far */
-    gint64 retry_at;            /* monotonic µs */
-    ix_cache_meta_t *meta;      /* (nullable) what the cache knew */
-    CURL *easy;
-    struct curl_slist *headers;
-    char errbuf[CURL_ERROR_SIZE];
-    int fd;
-    char *tmp_path;
-    GChecksum *sum;
-    guint64 bytes;
-    guint64 discarded;
-    gboolean too_large;
-    int write_errno;
-    char *refused;              /* (nullable) this hop's refusal */
-    char *protocol;             /* (nullable) a malformed response, seen
-                                 * in its headers: failed, not retried */
-    ix_fetch_result_t res;
-} job_t;
-
-struct run {
-    const ix_fetch_opts_t *o;
-    ix_cache_t *cache;
-    CURLM *multi;
-    GQueue ready;               /* (element-type job_t) to start, in order */
-    GPtrArray *waiting;         /* (element-type job_t) backing off */
-    GHashTable *per_host;       /* host -> transfers in flight */
-    GHashTable *proxy_ips;      /* (nullable) the proxies' addresses */
-    guint in_flight;
-    gboolean dirty;             /* the ready queue may have startable jobs */
-    char *limit;                /* "100 MB" */
-    GError *io_error;           /* (nullable) the first local write
-                                 * failure: fails the whole run */
-    ix_fetch_done_cb done;
-    gpointer rock;
-};
-
-static void
-job_free(job_t *j)
+void
+ix__fetch_job_free(ix_fetch_job_t *j)
 {
     if (!j)
         return;
@@ -134,22 +84,14 @@ job_free(job_t *j)
     g_free(j->protocol);
     g_hash_table_unref(j->visited);
     ix_cache_meta_free(j->meta);
-    g_free(j->res.url);
-    g_free(j->res.final_url);
-    g_free(j->res.reason);
-    g_free(j->res.media_type);
-    g_free(j->res.charset);
-    g_free(j->res.etag);
-    g_free(j->res.last_modified);
-    g_free(j->res.body_path);
-    g_free(j->res.content_hash);
+    ix_fetch_result_clear(&j->res);
     g_free(j);
 }
 
 /* The scheme of @url, lower-cased ("www.x.org" is http).
  * Returns: (transfer full) (nullable). */
-static char *
-url_scheme(const char *url)
+char *
+ix__url_scheme(const char *url)
 {
     const char *sep = strstr(url, "://");
 
@@ -237,8 +179,9 @@ file_allowed(const ix_fetch_opts_t *o, const char *url, gboolean trusted,
  * scheme, and for http(s) the host (literal addresses are judged here, at
  * once; names when connecting).  FALSE with @status and @reason when the
  * hop must not be made. */
-static gboolean
-hop_set(job_t *j, const char *url, ix_status_t *status, char **reason)
+gboolean
+ix__fetch_hop_set(ix_fetch_job_t *j, const char *url, ix_status_t *status,
+                  char **reason)
 {
     const ix_fetch_opts_t *o = j->run->o;
     g_autofree char *target = NULL;
@@ -266,7 +209,7 @@ hop_set(job_t *j, const char *url, ix_status_t *status, char **reason)
      * redirect's Location does. */
     j->shown = ix__mirror_find(o, target, TRUE, &shown)
         ? shown : corpus_url_strip_userinfo(url);
-    scheme = url_scheme(target);
+    scheme = ix__url_scheme(target);
     j->is_file = g_strcmp0(scheme, "file") == 0;
     if (j->is_file) {
         g_autofree char *canon = NULL;
@@ -344,7 +287,7 @@ hop_set(job_t *j, const char *url, ix_status_t *status, char **reason)
  * connection, already connected to).  The proxies' addresses are trusted.
  * Sets @j->refused and returns FALSE when forbidden. */
 static gboolean
-address_ok(job_t *j, const struct sockaddr *sa, const char *when)
+address_ok(ix_fetch_job_t *j, const struct sockaddr *sa, const char *when)
 {
     g_autofree char *text = ix__address_text(sa);
     const char *kind = ix_fetch_address_kind(sa);
@@ -363,7 +306,7 @@ static curl_socket_t
 on_open_socket(void *clientp, curlsocktype purpose,
                struct curl_sockaddr *address)
 {
-    job_t *j = clientp;
+    ix_fetch_job_t *j = clientp;
 
     (void)purpose;
     if (!address_ok(j, &address->addr, "connecting"))
@@ -376,7 +319,7 @@ static int
 on_prereq(void *clientp, char *primary_ip, char *local_ip, int primary_port,
           int local_port)
 {
-    job_t *j = clientp;
+    ix_fetch_job_t *j = clientp;
     struct sockaddr_storage ss;
 
     (void)local_ip;
@@ -395,7 +338,7 @@ on_prereq(void *clientp, char *primary_ip, char *local_ip, int primary_port,
 static size_t
 on_body(char *data, size_t size, size_t nmemb, void *p)
 {
-    job_t *j = p;
+    ix_fetch_job_t *j = p;
     size_t n = size * nmemb;
     long code = 0;
     size_t done = 0;
@@ -403,7 +346,7 @@ on_body(char *data, size_t size, size_t nmemb, void *p)
     curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &code);
     if (!j->is_file && (code < 200 || code > 299)) {
         j->discarded += n;
-        return j->discarded > DISCARD_MAX ? 0 : n;
+        return j->discarded > IX_FETCH_DISCARD_MAX ? 0 : n;
     }
     if (j->run->o->max_bytes && j->bytes + n > j->run->o->max_bytes) {
         j->too_large = TRUE;
@@ -432,7 +375,7 @@ on_body(char *data, size_t size, size_t nmemb, void *p)
 static size_t
 on_header(char *data, size_t size, size_t nmemb, void *p)
 {
-    job_t *j = p;
+    ix_fetch_job_t *j = p;
     size_t n = size * nmemb;
     struct curl_header *first = NULL, *h = NULL;
     g_autofree char *value = NULL;
@@ -464,8 +407,8 @@ on_header(char *data, size_t size, size_t nmemb, void *p)
  * and the run as a whole fails with IX_ERROR_IO, so that the index keeps
  * the text it has rather than losing it to a document marked
  * unreachable.  Returns @reason. */
-static char *
-local_failure(run_t *run, char *reason)
+char *
+ix__fetch_local_failure(ix_fetch_run_t *run, char *reason)
 {
     if (!run->io_error)
         run->io_error = g_error_new(IX_ERROR, IX_ERROR_IO, "%s", reason);
@@ -475,7 +418,7 @@ local_failure(run_t *run, char *reason)
 /* The conditional headers, sent only to the URL the cached validators
  * came from: a 304 is then about the very bytes we hold. */
 static void
-add_conditions(job_t *j)
+add_conditions(ix_fetch_job_t *j)
 {
     g_autofree char *a = NULL;
     g_autofree char *b = NULL;
@@ -501,13 +444,13 @@ add_conditions(job_t *j)
 }
 
 static guint
-host_load(run_t *run, const char *host)
+host_load(ix_fetch_run_t *run, const char *host)
 {
     return GPOINTER_TO_UINT(g_hash_table_lookup(run->per_host, host));
 }
 
-static void
-host_add(run_t *run, const char *host, int delta)
+void
+ix__fetch_host_add(ix_fetch_run_t *run, const char *host, int delta)
 {
     guint n = host_load(run, host) + delta;
 
@@ -521,9 +464,9 @@ host_add(run_t *run, const char *host, int delta)
 /* Starts the request of @j's current hop.  FALSE (with @reason) when the
  * cache cannot take the body. */
 static gboolean
-hop_start(job_t *j, char **reason)
+hop_start(ix_fetch_job_t *j, char **reason)
 {
-    run_t *run = j->run;
+    ix_fetch_run_t *run = j->run;
     const ix_fetch_opts_t *o = run->o;
     g_autoptr(GError) error = NULL;
     CURL *e;
@@ -534,7 +477,7 @@ hop_start(job_t *j, char **reason)
     }
     j->fd = ix_cache_tmp_open(run->cache, &j->tmp_path, &error);
     if (j->fd < 0) {
-        *reason = local_failure(run, g_strdup(error->message));
+        *reason = ix__fetch_local_failure(run, g_strdup(error->message));
         return FALSE;
     }
     if (j->sum)
@@ -588,430 +531,9 @@ hop_start(job_t *j, char **reason)
 
     curl_multi_add_handle(run->multi, e);
     run->in_flight++;
-    host_add(run, j->host, +1);
+    ix__fetch_host_add(run, j->host, +1);
     j->res.attempts++;
     return TRUE;
-}
-
-/* ---------------------------------------------------------------- Results */
-
-/* Fills @r's cached-copy fields from @m, whose body is present. */
-static void
-result_from_meta(ix_cache_t *c, ix_fetch_result_t *r,
-                 const ix_cache_meta_t *m)
-{
-    g_free(r->body_path);
-    r->body_path = ix_cache_body_path(c, m->content_hash);
-    g_free(r->content_hash);
-    r->content_hash = g_strdup(m->content_hash);
-    g_free(r->media_type);
-    r->media_type = g_strdup(m->media_type);
-    g_free(r->charset);
-    r->charset = g_strdup(m->charset);
-    g_free(r->etag);
-    r->etag = g_strdup(m->etag);
-    g_free(r->last_modified);
-    r->last_modified = g_strdup(m->last_modified);
-    if (!r->final_url)
-        r->final_url = g_strdup(m->final_url ? m->final_url : m->url);
-    r->fetched_at = m->last_ok_at ? m->last_ok_at : m->fetched_at;
-}
-
-/* Saves @j's record.  A record that cannot be written costs the next run
- * its conditional request, not this run its result, so the error is only
- * logged. */
-static void
-save_meta(job_t *j)
-{
-    g_autoptr(GError) error = NULL;
-
-    if (!ix_cache_save(j->run->cache, j->meta, &error))
-        g_debug("%s: %s", j->url, error->message);
-}
-
-static void
-finish(job_t *j)
-{
-    run_t *run = j->run;
-
-    run->done(j->index, &j->res, run->rock);
-    job_free(j);
-}
-
-/* Ends @j in failure.  When an earlier run left a good copy, the result
- * still points at it (body_path, from_cache) with the failure's status
- * and reason, and the record keeps the copy and its validators. */
-static void
-finish_failed(job_t *j, ix_status_t status, char *reason, gboolean save)
-{
-    ix_fetch_result_t *r = &j->res;
-
-    r->status = status;
-    g_free(r->reason);
-    r->reason = reason;
-    if (!r->final_url && j->shown)
-        r->final_url = g_strdup(j->shown);
-    if (j->meta && j->meta->content_hash) {
-        g_clear_pointer(&r->final_url, g_free);
-        result_from_meta(j->run->cache, r, j->meta);
-        r->from_cache = TRUE;
-    }
-    if (save) {
-        if (!j->meta)
-            j->meta = ix_cache_meta_new(j->url);
-        g_free(j->meta->last_status);
-        j->meta->last_status = g_strdup(ix_status_name(status));
-        g_free(j->meta->last_reason);
-        j->meta->last_reason = g_strdup(reason);
-        save_meta(j);
-    }
-    finish(j);
-}
-
-/* A 304: the copy we hold is current.  The response may carry a fresher
- * ETag or Last-Modified, which replaces the stored one. */
-static void
-finish_not_modified(job_t *j)
-{
-    ix_fetch_result_t *r = &j->res;
-    ix_cache_meta_t *m = j->meta;
-    char *v;
-    gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-
-    v = ix__header_value(j->easy, "ETag");
-    if (v) {
-        g_free(m->etag);
-        m->etag = v;
-    }
-    v = ix__header_value(j->easy, "Last-Modified");
-    if (v) {
-        g_free(m->last_modified);
-        m->last_modified = v;
-    }
-    m->last_ok_at = now;
-    g_free(m->last_status);
-    m->last_status = g_strdup(ix_status_name(IX_STATUS_UNCHANGED));
-    g_clear_pointer(&m->last_reason, g_free);
-    save_meta(j);
-
-    r->status = IX_STATUS_UNCHANGED;
-    r->from_cache = TRUE;
-    g_clear_pointer(&r->reason, g_free);
-    result_from_meta(j->run->cache, r, m);
-    finish(j);
-}
-
-/* A 2xx (or a file read): the body goes into the store, and the record
- * takes the response's validators.  The same bytes as last time make the
- * result unchanged. */
-static void
-finish_ok(job_t *j, long code)
-{
-    run_t *run = j->run;
-    ix_fetch_result_t *r = &j->res;
-    g_autoptr(GError) error = NULL;
-    const char *hash = g_checksum_get_string(j->sum);
-    const char *ct = NULL;
-    g_autofree char *body = NULL;
-    ix_cache_meta_t *m;
-    gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-
-    body = ix_cache_store_body(run->cache, j->tmp_path, hash, &error);
-    g_clear_pointer(&j->tmp_path, g_free);
-    if (!body) {
-        finish_failed(j, IX_STATUS_UNREACHABLE,
-                      local_failure(run, g_strdup(error->message)), FALSE);
-        return;
-    }
-    r->status = j->meta && g_strcmp0(j->meta->content_hash, hash) == 0
-        ? IX_STATUS_UNCHANGED : IX_STATUS_INDEXED;
-    if (!j->meta)
-        j->meta = ix_cache_meta_new(j->url);
-    m = j->meta;
-    g_free(m->final_url);
-    m->final_url = g_strdup(j->shown);
-    m->http_status = code;
-    g_free(m->etag);
-    g_free(m->last_modified);
-    g_free(m->media_type);
-    g_free(m->charset);
-    if (j->is_file) {
-        /* file:// has no Content-Type: a guess from the name, which the
-         * extractor's sniffing overrides anyway. */
-        g_autofree char *ct_guess = g_content_type_guess(j->target, NULL, 0,
-                                                         NULL);
-
-        m->etag = NULL;
-        m->last_modified = NULL;
-        m->media_type = g_content_type_get_mime_type(ct_guess);
-        m->charset = NULL;
-    } else {
-        m->etag = ix__header_value(j->easy, "ETag");
-        m->last_modified = ix__header_value(j->easy, "Last-Modified");
-        curl_easy_getinfo(j->easy, CURLINFO_CONTENT_TYPE, &ct);
-        ix__split_content_type(ct, &m->media_type, &m->charset);
-    }
-    g_free(m->content_hash);
-    m->content_hash = g_strdup(hash);
-    m->fetched_at = now;
-    m->last_ok_at = now;
-    g_free(m->last_status);
-    m->last_status = g_strdup(ix_status_name(r->status));
-    g_clear_pointer(&m->last_reason, g_free);
-    save_meta(j);
-
-    /* A retry that succeeded leaves no reason behind. */
-    g_clear_pointer(&r->reason, g_free);
-    result_from_meta(run->cache, r, m);
-    finish(j);
-}
-
-/* ---------------------------------------------------------------- Reasons */
-
-static char *
-timeout_reason(job_t *j)
-{
-    const ix_fetch_opts_t *o = j->run->o;
-
-    if (g_str_has_prefix(j->errbuf, "Operation too slow"))
-        return g_strdup_printf("stalled: under 1 KB/s for %u s",
-                               o->low_speed_time_s);
-    if (g_str_has_prefix(j->errbuf, "Connection timed out")
-        || g_str_has_prefix(j->errbuf, "Failed to connect"))
-        return g_strdup_printf("connection timed out after %u s",
-                               o->connect_timeout_s);
-    if (g_str_has_prefix(j->errbuf, "Resolving timed out"))
-        return g_strdup_printf("DNS lookup timed out after %u s",
-                               o->connect_timeout_s);
-    return g_strdup_printf("timeout after %u s", o->timeout_s);
-}
-
-/* Words a failed transfer as a researcher would want to read it, and says
- * whether it is worth another try (@transient) and which status it is. */
-static char *
-describe(job_t *j, CURLcode rc, gboolean *transient, ix_status_t *status)
-{
-    const char *eb = j->errbuf[0] ? j->errbuf : curl_easy_strerror(rc);
-    long os_errno = 0;
-
-    curl_easy_getinfo(j->easy, CURLINFO_OS_ERRNO, &os_errno);
-    *transient = FALSE;
-    *status = IX_STATUS_UNREACHABLE;
-    if (j->refused)
-        return g_strdup(j->refused);
-    if (j->protocol)
-        return g_strdup(j->protocol);
-    if (j->too_large || rc == CURLE_FILESIZE_EXCEEDED) {
-        *status = IX_STATUS_TOO_LARGE;
-        return g_strdup_printf("over the %s limit", j->run->limit);
-    }
-    if (j->write_errno)
-        return local_failure(j->run, g_strdup_printf(
-            "cache: cannot write the body: %s", g_strerror(j->write_errno)));
-    switch (rc) {
-    case CURLE_COULDNT_RESOLVE_HOST:
-        return g_strdup_printf("DNS lookup failed: %s", eb);
-    case CURLE_COULDNT_RESOLVE_PROXY:
-        return g_strdup_printf("proxy DNS lookup failed: %s", eb);
-    case CURLE_COULDNT_CONNECT:
-        /* curl's message no longer names the cause; the errno does. */
-        *transient = TRUE;
-        if (os_errno == ECONNREFUSED || strstr(eb, "refused"))
-            return g_strdup("connection refused");
-        if (os_errno == EHOSTUNREACH)
-            return g_strdup("host unreachable");
-        if (os_errno == ENETUNREACH)
-            return g_strdup("network unreachable");
-        return g_strdup_printf("could not connect: %s", eb);
-    case CURLE_OPERATION_TIMEDOUT:
-        *transient = TRUE;
-        return timeout_reason(j);
-    case CURLE_PARTIAL_FILE:
-        *transient = TRUE;
-        return g_strdup("body shorter than Content-Length (truncated)");
-    case CURLE_RECV_ERROR:
-    case CURLE_SEND_ERROR:
-        *transient = TRUE;
-        if (os_errno == ECONNRESET || strstr(eb, "reset"))
-            return g_strdup("connection reset");
-        return g_strdup_printf("network error: %s", eb);
-    case CURLE_GOT_NOTHING:
-        *transient = TRUE;
-        return g_strdup("empty reply from server");
-    case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM:
-        *transient = TRUE;
-        return g_strdup_printf("network error: %s", eb);
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_CIPHER:
-    case CURLE_SSL_CACERT_BADFILE:
-        return g_strdup_printf("TLS: %s", eb);
-    case CURLE_BAD_CONTENT_ENCODING:
-        return g_strdup_printf("bad compressed body: %s", eb);
-    case CURLE_FILE_COULDNT_READ_FILE:
-        return g_strdup_printf("cannot read the file: %s", eb);
-    case CURLE_OUT_OF_MEMORY:
-        /* libcurl 7.x's word for a response header line over its 100 KB
-         * limit (8.x says CURLE_TOO_LARGE): our URLs are capped below
-         * its limits (MAX_URL_BYTES), and a real allocation failure
-         * would not end only this transfer. */
-        return g_strdup_printf("response headers over libcurl's limit "
-                               "(%s, curl 27)", eb);
-#if LIBCURL_VERSION_NUM >= 0x080600
-    case CURLE_TOO_LARGE:
-        return g_strdup_printf("response headers over libcurl's limit "
-                               "(%s, curl 100)", eb);
-#endif
-    case CURLE_UNSUPPORTED_PROTOCOL:
-        *status = IX_STATUS_UNSUPPORTED;
-        return g_strdup_printf("%s (curl %d)", eb, (int)rc);
-    default:
-        return g_strdup_printf("%s (curl %d)", eb, (int)rc);
-    }
-}
-
-static gboolean
-http_transient(long code)
-{
-    return code >= 500 || code == 408 || code == 429;
-}
-
-/* A transient failure: try again after a doubling delay with up to a
- * quarter of jitter (so many URLs failing together do not return
- * together), or give up, naming the retries in the reason. */
-static void
-retry_or_fail(job_t *j, ix_status_t status, char *reason,
-              gboolean transient)
-{
-    run_t *run = j->run;
-    const ix_fetch_opts_t *o = run->o;
-
-    if (transient && j->retries < o->retries) {
-        guint64 delay = (guint64)o->backoff_ms << MIN(j->retries, 20u);
-        guint64 jitter = delay / 4
-            ? (guint64)g_random_int_range(0, (gint32)MIN(delay / 4,
-                                                         G_MAXINT32))
-            : 0;
-
-        j->retries++;
-        j->retry_at = g_get_monotonic_time() + (gint64)(delay + jitter)
-            * 1000;
-        g_free(j->res.reason);
-        j->res.reason = reason;
-        g_ptr_array_add(run->waiting, j);
-        return;
-    }
-    if (j->retries) {
-        char *r = g_strdup_printf("%s (after %u %s)", reason, j->retries,
-                                  j->retries == 1 ? "retry" : "retries");
-
-        g_free(reason);
-        reason = r;
-    }
-    finish_failed(j, status, reason, TRUE);
-}
-
-static gboolean
-is_redirect(long code)
-{
-    return code == 301 || code == 302 || code == 303 || code == 307
-        || code == 308;
-}
-
-/* A 3xx: the next hop, unless it loops, goes too far, or leaves http. */
-static void
-follow(job_t *j, long code)
-{
-    run_t *run = j->run;
-    char *loc = NULL;
-    g_autofree char *next = NULL;
-    g_autofree char *scheme = NULL;
-    ix_status_t status = IX_STATUS_UNREACHABLE;
-    char *reason = NULL;
-
-    curl_easy_getinfo(j->easy, CURLINFO_REDIRECT_URL, &loc);
-    if (!loc) {
-        finish_failed(j, IX_STATUS_UNREACHABLE,
-                      g_strdup_printf("HTTP %ld without a Location", code),
-                      TRUE);
-        return;
-    }
-    next = g_strdup(loc);
-    scheme = url_scheme(next);
-    if (!scheme || (strcmp(scheme, "http") != 0
-                    && strcmp(scheme, "https") != 0)) {
-        finish_failed(j, IX_STATUS_UNREACHABLE,
-                      g_strdup_printf("redirect to an unsupported scheme: %s",
-                                      scheme ? scheme : next), TRUE);
-        return;
-    }
-    if (!hop_set(j, next, &status, &reason)) {
-        finish_failed(j, status, reason, TRUE);
-        return;
-    }
-    if (g_hash_table_contains(j->visited, j->target)) {
-        finish_failed(j, IX_STATUS_UNREACHABLE, g_strdup("redirect loop"),
-                      TRUE);
-        return;
-    }
-    if (j->redirects >= run->o->max_redirects) {
-        finish_failed(j, IX_STATUS_UNREACHABLE,
-                      g_strdup_printf("too many redirects (over %u)",
-                                      run->o->max_redirects), TRUE);
-        return;
-    }
-    j->redirects++;
-    g_hash_table_add(j->visited, g_strdup(j->target));
-    g_queue_push_head(&run->ready, j);
-    run->dirty = TRUE;
-}
-
-/* One request of @j ended with @rc. */
-static void
-hop_done(job_t *j, CURLcode rc)
-{
-    run_t *run = j->run;
-    long code = 0;
-    gboolean transient = FALSE;
-    ix_status_t status = IX_STATUS_UNREACHABLE;
-    char *reason;
-
-    curl_multi_remove_handle(run->multi, j->easy);
-    run->in_flight--;
-    host_add(run, j->host, -1);
-    run->dirty = TRUE;
-    if (j->fd >= 0) {
-        close(j->fd);
-        j->fd = -1;
-    }
-    curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &code);
-    j->res.http_status = code;
-
-    /* A discarded error page or redirect body that ran long was cut on
-     * purpose: the status line is all that matters. */
-    if (rc == CURLE_WRITE_ERROR && j->discarded > DISCARD_MAX)
-        rc = CURLE_OK;
-    if (rc != CURLE_OK) {
-        reason = describe(j, rc, &transient, &status);
-        retry_or_fail(j, status, reason, transient);
-        return;
-    }
-    if (j->is_file || (code >= 200 && code <= 299)) {
-        finish_ok(j, code);
-        return;
-    }
-    if (is_redirect(code)) {
-        follow(j, code);
-        return;
-    }
-    if (code == 304 && j->meta && j->meta->content_hash) {
-        finish_not_modified(j);
-        return;
-    }
-    retry_or_fail(j, IX_STATUS_UNREACHABLE,
-                  g_strdup_printf("HTTP %ld", code), http_transient(code));
 }
 
 /* ---------------------------------------------------------------- Driver */
@@ -1020,7 +542,7 @@ hop_done(job_t *j, CURLcode rc)
  * keeps its place; the scan runs only when something changed (@dirty), so
  * a long queue blocked on one host costs nothing per wakeup. */
 static void
-start_ready(run_t *run)
+start_ready(ix_fetch_run_t *run)
 {
     const ix_fetch_opts_t *o = run->o;
     guint jobs = MAX(o->jobs, 1);
@@ -1032,13 +554,13 @@ start_ready(run_t *run)
     run->dirty = FALSE;
     while (l && run->in_flight < jobs) {
         GList *next = l->next;
-        job_t *j = l->data;
+        ix_fetch_job_t *j = l->data;
         char *reason = NULL;
 
         if (host_load(run, j->host) < per_host) {
             g_queue_delete_link(&run->ready, l);
             if (!hop_start(j, &reason))
-                finish_failed(j, IX_STATUS_UNREACHABLE, reason, FALSE);
+                ix__fetch_fail(j, IX_STATUS_UNREACHABLE, reason, FALSE);
         }
         l = next;
     }
@@ -1047,13 +569,13 @@ start_ready(run_t *run)
 /* Moves the jobs whose backoff is over to the front of the queue, and
  * returns how long until the next one is due (ms, at most POLL_MAX_MS). */
 static int
-wake_waiting(run_t *run)
+wake_waiting(ix_fetch_run_t *run)
 {
     gint64 now = g_get_monotonic_time();
     gint64 next = now + (gint64)POLL_MAX_MS * 1000;
 
     for (guint i = 0; i < run->waiting->len;) {
-        job_t *j = g_ptr_array_index(run->waiting, i);
+        ix_fetch_job_t *j = g_ptr_array_index(run->waiting, i);
 
         if (j->retry_at <= now) {
             g_ptr_array_remove_index(run->waiting, i);
@@ -1068,21 +590,21 @@ wake_waiting(run_t *run)
 }
 
 static void
-drain(run_t *run)
+drain(ix_fetch_run_t *run)
 {
     CURLMsg *msg;
     int left;
 
     for (msg = curl_multi_info_read(run->multi, &left); msg;
          msg = curl_multi_info_read(run->multi, &left)) {
-        job_t *j;
+        ix_fetch_job_t *j;
         void *p = NULL;
 
         if (msg->msg != CURLMSG_DONE)
             continue;
         curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &p);
         j = p;
-        hop_done(j, msg->data.result);
+        ix__fetch_hop_done(j, msg->data.result);
     }
 }
 
@@ -1137,10 +659,10 @@ global_init(gpointer unused)
     return NULL;
 }
 
-static job_t *
-job_new(run_t *run, guint index, const char *url)
+static ix_fetch_job_t *
+job_new(ix_fetch_run_t *run, guint index, const char *url)
 {
-    job_t *j = g_new0(job_t, 1);
+    ix_fetch_job_t *j = g_new0(ix_fetch_job_t, 1);
 
     j->run = run;
     j->index = index;
@@ -1155,21 +677,21 @@ job_new(run_t *run, guint index, const char *url)
 
 /* --offline: the cache alone. */
 static void
-run_offline(run_t *run, const char *const *urls, guint n)
+run_offline(ix_fetch_run_t *run, const char *const *urls, guint n)
 {
     for (guint i = 0; i < n; i++) {
-        job_t *j = job_new(run, i, urls[i]);
+        ix_fetch_job_t *j = job_new(run, i, urls[i]);
 
         j->meta = ix_cache_lookup(run->cache, urls[i]);
         if (j->meta && j->meta->content_hash) {
             j->res.status = IX_STATUS_UNCHANGED;
             j->res.from_cache = TRUE;
             j->res.http_status = j->meta->http_status;
-            result_from_meta(run->cache, &j->res, j->meta);
-            finish(j);
+            ix__fetch_result_from_meta(run->cache, &j->res, j->meta);
+            ix__fetch_finish(j);
         } else {
-            finish_failed(j, IX_STATUS_UNREACHABLE,
-                          g_strdup("offline: not in the cache"), FALSE);
+            ix__fetch_fail(j, IX_STATUS_UNREACHABLE,
+                           g_strdup("offline: not in the cache"), FALSE);
         }
     }
 }
@@ -1179,7 +701,7 @@ ix_fetch_run(const ix_fetch_opts_t *o, const char *const *urls, guint n,
              ix_fetch_done_cb done, gpointer rock, GError **error)
 {
     static GOnce once = G_ONCE_INIT;
-    run_t run = { 0 };
+    ix_fetch_run_t run = { 0 };
 
     g_once(&once, global_init, NULL);
     if (!o->cache_dir) {
@@ -1205,12 +727,12 @@ ix_fetch_run(const ix_fetch_opts_t *o, const char *const *urls, guint n,
                                          NULL);
     run.proxy_ips = proxy_addresses();
     for (guint i = 0; i < n; i++) {
-        job_t *j = job_new(&run, i, urls[i]);
+        ix_fetch_job_t *j = job_new(&run, i, urls[i]);
         ix_status_t status;
         char *reason = NULL;
 
-        if (!hop_set(j, urls[i], &status, &reason)) {
-            finish_failed(j, status, reason, TRUE);
+        if (!ix__fetch_hop_set(j, urls[i], &status, &reason)) {
+            ix__fetch_fail(j, status, reason, TRUE);
             continue;
         }
         j->meta = ix_cache_lookup(run.cache, urls[i]);

@@ -1,5 +1,6 @@
 /* indexer-int.h -- internals shared by the files of ctmap_indexer_core
- * only (the fetch cache between fetch.c and cache.c); never included from
+ * only (the fetch cache between fetch.c and cache.c, a fetch run's jobs
+ * between fetch.c and fetch-result.c); never included from
  * outside indexer/ except by the Criterion suites.
  */
 #ifndef CTMAP_INDEXER_INDEXER_INT_H
@@ -7,6 +8,7 @@
 
 #include <sys/socket.h>
 
+#include <curl/curl.h>
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
@@ -152,5 +154,91 @@ char *ix__limit_text(gsize n);
 /* Splits "text/html; charset=UTF-8" into "text/html" and "utf-8" (each
  * (transfer full) (nullable)). */
 void ix__split_content_type(const char *ct, char **type, char **charset);
+
+/* ------------------------------------------------------------ Fetch runs */
+
+/* One ix_fetch_run() (fetch.c drives it; fetch-result.c decides what
+ * each finished request means).  A run owns its jobs until
+ * ix__fetch_finish() hands a job's result to the callback and frees it. */
+
+/* Error pages and redirect bodies are read (so the connection can be
+ * reused) but not kept; past this much we hang up instead. */
+#define IX_FETCH_DISCARD_MAX (64 * 1024)
+
+typedef struct ix_fetch_run ix_fetch_run_t;
+
+typedef struct {
+    ix_fetch_run_t *run;
+    guint index;
+    const char *url;            /* (transfer none) the caller's URL */
+    char *target;               /* what this hop requests (after mirror) */
+    char *shown;                /* this hop's URL as the result shows it */
+    char *host;                 /* per-host key of @target */
+    gboolean trusted;           /* a --mirror target: no address check */
+    gboolean is_file;
+    GHashTable *visited;        /* every target requested: loops */
+    guint redirects;
+    guint retries;              /* transient failures retried so far */
+    gint64 retry_at;            /* monotonic µs */
+    ix_cache_meta_t *meta;      /* (nullable) what the cache knew */
+    CURL *easy;
+    struct curl_slist *headers;
+    char errbuf[CURL_ERROR_SIZE];
+    int fd;
+    char *tmp_path;
+    GChecksum *sum;
+    guint64 bytes;
+    guint64 discarded;
+    gboolean too_large;
+    int write_errno;
+    char *refused;              /* (nullable) this hop's refusal */
+    char *protocol;             /* (nullable) a malformed response, seen
+                                 * in its headers: failed, not retried */
+    ix_fetch_result_t res;
+} ix_fetch_job_t;
+
+struct ix_fetch_run {
+    const ix_fetch_opts_t *o;
+    ix_cache_t *cache;
+    CURLM *multi;
+    GQueue ready;               /* (element-type ix_fetch_job_t) to start,
+                                 * in order */
+    GPtrArray *waiting;         /* (element-type ix_fetch_job_t) backing
+                                 * off */
+    GHashTable *per_host;       /* host -> transfers in flight */
+    GHashTable *proxy_ips;      /* (nullable) the proxies' addresses */
+    guint in_flight;
+    gboolean dirty;             /* the ready queue may have startable jobs */
+    char *limit;                /* "100 MB" */
+    GError *io_error;           /* (nullable) the first local write
+                                 * failure: fails the whole run */
+    ix_fetch_done_cb done;
+    gpointer rock;
+};
+
+/* fetch.c.  Frees @j (NULL allowed) and everything it holds. */
+void ix__fetch_job_free(ix_fetch_job_t *j);
+/* Returns: (transfer full) (nullable): the scheme of @url, lower-cased
+ * ("www.x.org" is http). */
+char *ix__url_scheme(const char *url);
+/* Points @j's next hop at @url (mirror rewrite, scheme and address
+ * checks); FALSE with *@status and *@reason (transfer full) when refused. */
+gboolean ix__fetch_hop_set(ix_fetch_job_t *j, const char *url,
+                           ix_status_t *status, char **reason);
+/* Records @reason as the run's local I/O failure.  Returns @reason. */
+char *ix__fetch_local_failure(ix_fetch_run_t *run, char *reason);
+/* Adds @delta to the transfers in flight to @host. */
+void ix__fetch_host_add(ix_fetch_run_t *run, const char *host, int delta);
+
+/* fetch-result.c.  Each ix__fetch_finish*() / ix__fetch_fail() ends @j:
+ * it is freed, and must not be used after the call. */
+void ix__fetch_result_from_meta(ix_cache_t *c, ix_fetch_result_t *r,
+                                const ix_cache_meta_t *m);
+void ix__fetch_finish(ix_fetch_job_t *j);
+/* @reason: (transfer full).  @save: record the failure in the cache. */
+void ix__fetch_fail(ix_fetch_job_t *j, ix_status_t status, char *reason,
+                    gboolean save);
+/* One request of @j ended with @rc: finish, retry or follow. */
+void ix__fetch_hop_done(ix_fetch_job_t *j, CURLcode rc);
 
 #endif /* CTMAP_INDEXER_INDEXER_INT_H */

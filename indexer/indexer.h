@@ -389,6 +389,13 @@ typedef struct {
 
 /* Called in the caller's thread as each URL finishes; @r is valid only
  * during the call. */
+/* Frees what @r holds (NULL allowed) and zeroes it. */
+void ix_fetch_result_clear(ix_fetch_result_t *r);
+/* Fills @dst with a deep copy of @src, for a caller that keeps a result
+ * past its callback (which owns @src); ix_fetch_result_clear() frees it. */
+void ix_fetch_result_copy(ix_fetch_result_t *dst,
+                          const ix_fetch_result_t *src);
+
 typedef void (*ix_fetch_done_cb)(guint index, const ix_fetch_result_t *r,
                                  gpointer rock);
 

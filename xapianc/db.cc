@@ -168,9 +168,7 @@ xc_errmsg(const xc_db_t *db)
 xc_status_t
 xc_db_reopen(xc_db_t *db)
 {
-    if (!db)
-        return XC_ERR_INVALID;
-    return guard(db->err, [&]() -> xc_status_t {
+    return guard_on(db, [&]() -> xc_status_t {
         if (db->shards.empty()) {
             db->db.reopen();
             return XC_OK;
@@ -229,11 +227,9 @@ xc_db_revision(xc_db_t *db, uint64_t *revision)
 xc_status_t
 xc_db_doccount(xc_db_t *db, uint64_t *count)
 {
-    if (!db)
-        return XC_ERR_INVALID;
-    if (!count)
-        return invalid(db->err, "xc_db_doccount: NULL count");
-    return guard(db->err, [&]() -> xc_status_t {
+    return guard_on(db, [&]() -> xc_status_t {
+        if (!count)
+            return invalid(db->err, "xc_db_doccount: NULL count");
         *count = db->db.get_doccount();
         return XC_OK;
     });
@@ -242,11 +238,9 @@ xc_db_doccount(xc_db_t *db, uint64_t *count)
 xc_status_t
 xc_db_termfreq(xc_db_t *db, const char *term, uint64_t *count)
 {
-    if (!db)
-        return XC_ERR_INVALID;
-    if (!term || !count)
-        return invalid(db->err, "xc_db_termfreq: NULL argument");
-    return guard(db->err, [&]() -> xc_status_t {
+    return guard_on(db, [&]() -> xc_status_t {
+        if (!term || !count)
+            return invalid(db->err, "xc_db_termfreq: NULL argument");
         *count = db->db.get_termfreq(hash_term(term));
         return XC_OK;
     });
@@ -305,12 +299,10 @@ word_known(const Xapian::Database &db, const std::string &w)
 xc_status_t
 xc_db_spell(xc_db_t *db, const char *word, char **out)
 {
-    if (!db)
-        return XC_ERR_INVALID;
-    if (!word || !out)
-        return invalid(db->err, "xc_db_spell: NULL argument");
-    *out = nullptr;
-    return guard(db->err, [&]() -> xc_status_t {
+    return guard_on(db, [&]() -> xc_status_t {
+        if (!word || !out)
+            return invalid(db->err, "xc_db_spell: NULL argument");
+        *out = nullptr;
         std::string w = lower(word);
         std::string spelt;
         if (lemma::is_cyrillic(w))
@@ -333,12 +325,10 @@ xc_db_spell(xc_db_t *db, const char *word, char **out)
 xc_status_t
 xc_db_word_known(xc_db_t *db, const char *word, int *known)
 {
-    if (!db)
-        return XC_ERR_INVALID;
-    if (!word || !known)
-        return invalid(db->err, "xc_db_word_known: NULL argument");
-    *known = 0;
-    return guard(db->err, [&]() -> xc_status_t {
+    return guard_on(db, [&]() -> xc_status_t {
+        if (!word || !known)
+            return invalid(db->err, "xc_db_word_known: NULL argument");
+        *known = 0;
         *known = word_known(db->db, lower(word));
         return XC_OK;
     });
@@ -349,11 +339,9 @@ xc_status_t
 xc_db_allterms(xc_db_t *db, const char *prefix, size_t max, xc_term_cb cb,
                void *rock)
 {
-    if (!db)
-        return XC_ERR_INVALID;
-    if (!cb)
-        return invalid(db->err, "xc_db_allterms: NULL callback");
-    return guard(db->err, [&]() -> xc_status_t {
+    return guard_on(db, [&]() -> xc_status_t {
+        if (!cb)
+            return invalid(db->err, "xc_db_allterms: NULL callback");
         std::string p = prefix ? prefix : "";
         size_t n = 0;
         for (auto t = db->db.allterms_begin(p); t != db->db.allterms_end(p);

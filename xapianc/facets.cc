@@ -139,44 +139,39 @@ query_bits(const Xapian::Database &db, const Xapian::Query &q, size_t words,
     case Xapian::Query::OP_SCALE_WEIGHT:
     case Xapian::Query::OP_AND_MAYBE:
         return query_bits(db, q.get_subquery(0), words, out);
-    case Xapian::Query::OP_AND:
-    case Xapian::Query::OP_FILTER:
-    case Xapian::Query::OP_OR:
-    case Xapian::Query::OP_SYNONYM:
-    case Xapian::Query::OP_MAX:
-    case Xapian::Query::OP_XOR:
-    case Xapian::Query::OP_AND_NOT: {
-        Xapian::Query::op op = q.get_type();
-        docbits_t sub;
-        for (size_t i = 0; i < q.get_num_subqueries(); i++) {
-            if (!query_bits(db, q.get_subquery(i), words,
-                            i == 0 ? out : &sub))
-                return false;
-            if (i == 0)
-                continue;
-            for (size_t k = 0; k < words; k++) {
-                switch (op) {
-                case Xapian::Query::OP_AND:
-                case Xapian::Query::OP_FILTER:
-                    (*out)[k] &= sub[k];
-                    break;
-                case Xapian::Query::OP_AND_NOT:
-                    (*out)[k] &= ~sub[k];
-                    break;
-                case Xapian::Query::OP_XOR:
-                    (*out)[k] ^= sub[k];
-                    break;
-                default:
-                    (*out)[k] |= sub[k];
-                    break;
-                }
+    default:
+        if (!is_set_op(q.get_type()))
+            return false;
+        break;
+    }
+    /* The other set operators (AND_MAYBE is above: its first subquery
+     * alone decides a match). */
+    Xapian::Query::op op = q.get_type();
+    docbits_t sub;
+    for (size_t i = 0; i < q.get_num_subqueries(); i++) {
+        if (!query_bits(db, q.get_subquery(i), words, i == 0 ? out : &sub))
+            return false;
+        if (i == 0)
+            continue;
+        for (size_t k = 0; k < words; k++) {
+            switch (op) {
+            case Xapian::Query::OP_AND:
+            case Xapian::Query::OP_FILTER:
+                (*out)[k] &= sub[k];
+                break;
+            case Xapian::Query::OP_AND_NOT:
+                (*out)[k] &= ~sub[k];
+                break;
+            case Xapian::Query::OP_XOR:
+                (*out)[k] ^= sub[k];
+                break;
+            default:
+                (*out)[k] |= sub[k];
+                break;
             }
         }
-        return true;
     }
-    default:
-        return false;
-    }
+    return true;
 }
 
 /* Counts the matches of a facet pass, and keeps their docids when some

@@ -75,16 +75,7 @@ expand_phrases(const Xapian::Query &q, bool phrase_terms, bool *changed)
         std::string t = *q.get_terms_begin();
         if (t.find(' ') == std::string::npos)
             return q;
-        std::vector<std::string> words;
-        size_t start = 0;
-        while (start < t.size()) {
-            size_t end = t.find(' ', start);
-            if (end == std::string::npos)
-                end = t.size();
-            if (end > start)
-                words.push_back(t.substr(start, end - start));
-            start = end + 1;
-        }
+        std::vector<std::string> words = split_spaces(t);
         *changed = true;
         if (t[0] == 'Z')
             return Xapian::Query(Xapian::Query::OP_AND, words.begin(),
@@ -92,28 +83,17 @@ expand_phrases(const Xapian::Query &q, bool phrase_terms, bool *changed)
         return Xapian::Query(Xapian::Query::OP_PHRASE, words.begin(),
                              words.end(), words.size());
     }
-    switch (op) {
-    case Xapian::Query::OP_AND:
-    case Xapian::Query::OP_OR:
-    case Xapian::Query::OP_AND_NOT:
-    case Xapian::Query::OP_XOR:
-    case Xapian::Query::OP_AND_MAYBE:
-    case Xapian::Query::OP_FILTER:
-    case Xapian::Query::OP_SYNONYM:
-    case Xapian::Query::OP_MAX: {
-        bool sub_changed = false;
-        std::vector<Xapian::Query> subs;
-        for (size_t i = 0; i < q.get_num_subqueries(); i++)
-            subs.push_back(expand_phrases(q.get_subquery(i), phrase_terms,
-                                          &sub_changed));
-        if (!sub_changed)
-            return q;
-        *changed = true;
-        return Xapian::Query(op, subs.begin(), subs.end());
-    }
-    default:
+    if (!is_set_op(op))
         return q;
-    }
+    bool sub_changed = false;
+    std::vector<Xapian::Query> subs;
+    for (size_t i = 0; i < q.get_num_subqueries(); i++)
+        subs.push_back(expand_phrases(q.get_subquery(i), phrase_terms,
+                                      &sub_changed));
+    if (!sub_changed)
+        return q;
+    *changed = true;
+    return Xapian::Query(op, subs.begin(), subs.end());
 }
 
 /* --------------------------------------------------------- Phrase terms */

@@ -119,6 +119,24 @@ class YearProcessor : public Xapian::FieldProcessor {
 
 /* ---------------------------------------------------------------- Queries */
 
+bool
+is_set_op(Xapian::Query::op op)
+{
+    switch (op) {
+    case Xapian::Query::OP_AND:
+    case Xapian::Query::OP_OR:
+    case Xapian::Query::OP_AND_NOT:
+    case Xapian::Query::OP_XOR:
+    case Xapian::Query::OP_AND_MAYBE:
+    case Xapian::Query::OP_FILTER:
+    case Xapian::Query::OP_SYNONYM:
+    case Xapian::Query::OP_MAX:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* TRUE when every leaf of @q is a stopword term.  Xapian keeps stopwords
  * when a query has nothing else ("the" parses to Zthe), and such a query
  * matches nothing useful, so xc_query_parse() reports it as empty. */
@@ -134,26 +152,21 @@ all_stopwords(const Xapian::Query &q, const Xapian::Stopper &stop)
     }
     case Xapian::Query::LEAF_MATCH_NOTHING:
         return true;
-    case Xapian::Query::OP_AND:
-    case Xapian::Query::OP_OR:
-    case Xapian::Query::OP_AND_NOT:
-    case Xapian::Query::OP_XOR:
-    case Xapian::Query::OP_AND_MAYBE:
-    case Xapian::Query::OP_FILTER:
     case Xapian::Query::OP_NEAR:
     case Xapian::Query::OP_PHRASE:
-    case Xapian::Query::OP_SYNONYM:
-    case Xapian::Query::OP_MAX:
-        for (size_t i = 0; i < q.get_num_subqueries(); i++) {
-            if (!all_stopwords(q.get_subquery(i), stop))
-                return false;
-        }
-        return true;
+        break;
     default:
         /* Any other operator (wildcards, value ranges, MatchAll, scaled
          * filters...) is something real. */
-        return false;
+        if (!is_set_op(q.get_type()))
+            return false;
+        break;
     }
+    for (size_t i = 0; i < q.get_num_subqueries(); i++) {
+        if (!all_stopwords(q.get_subquery(i), stop))
+            return false;
+    }
+    return true;
 }
 
 const unsigned QP_FLAGS_BASE =
@@ -254,12 +267,10 @@ xc_status_t
 xc_query_parse(xc_db_t *db, const char *text, unsigned flags,
                xc_query_t **out)
 {
-    if (!db)
-        return XC_ERR_INVALID;
-    if (!out)
-        return invalid(db->err, "xc_query_parse: NULL out");
-    *out = nullptr;
-    return guard(db->err, [&]() -> xc_status_t {
+    return guard_on(db, [&]() -> xc_status_t {
+        if (!out)
+            return invalid(db->err, "xc_query_parse: NULL out");
+        *out = nullptr;
         std::unique_ptr<xc_query_t> q(new xc_query_t());
         q->db = db;
         std::string s = text ? text : "";

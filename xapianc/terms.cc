@@ -56,6 +56,22 @@ slug(const std::string &s)
     return std::string(p.get());
 }
 
+std::vector<std::string>
+split_spaces(const std::string &s)
+{
+    std::vector<std::string> parts;
+    size_t start = 0;
+    while (start < s.size()) {
+        size_t end = s.find(' ', start);
+        if (end == std::string::npos)
+            end = s.size();
+        if (end > start)
+            parts.push_back(s.substr(start, end - start));
+        start = end + 1;
+    }
+    return parts;
+}
+
 /* Splits @text into words the way the TermGenerator does (lower-cased,
  * unstemmed, in order) and joins them with single spaces: the form the
  * query parser uses to look up multi-word synonym keys. */

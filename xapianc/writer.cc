@@ -72,11 +72,9 @@ xc_dbw_errmsg(const xc_dbw_t *w)
 xc_status_t
 xc_dbw_begin(xc_dbw_t *w)
 {
-    if (!w)
-        return XC_ERR_INVALID;
-    if (w->in_txn)
-        return invalid(w->err, "xc_dbw_begin: already in a transaction");
-    return guard(w->err, [&]() -> xc_status_t {
+    return guard_on(w, [&]() -> xc_status_t {
+        if (w->in_txn)
+            return invalid(w->err, "xc_dbw_begin: already in a transaction");
         each_db(w, [](Xapian::WritableDatabase &d) {
             d.begin_transaction(true);
         });
@@ -89,9 +87,7 @@ xc_dbw_begin(xc_dbw_t *w)
 xc_status_t
 xc_dbw_commit(xc_dbw_t *w)
 {
-    if (!w)
-        return XC_ERR_INVALID;
-    return guard(w->err, [&]() -> xc_status_t {
+    return guard_on(w, [&]() -> xc_status_t {
         render_stamp(w);
         if (w->in_txn) {
             /* Xapian ends the transaction even when the commit throws. */
@@ -109,11 +105,9 @@ xc_dbw_commit(xc_dbw_t *w)
 xc_status_t
 xc_dbw_cancel(xc_dbw_t *w)
 {
-    if (!w)
-        return XC_ERR_INVALID;
-    if (!w->in_txn)
-        return invalid(w->err, "xc_dbw_cancel: not in a transaction");
-    return guard(w->err, [&]() -> xc_status_t {
+    return guard_on(w, [&]() -> xc_status_t {
+        if (!w->in_txn)
+            return invalid(w->err, "xc_dbw_cancel: not in a transaction");
         w->in_txn = false;
         w->in_doc = false;
         each_db(w, [](Xapian::WritableDatabase &d) {
@@ -145,11 +139,9 @@ xc_dbw_revision(xc_dbw_t *w, uint64_t *revision)
 xc_status_t
 xc_dbw_begin_doc(xc_dbw_t *w, const char *id)
 {
-    if (!w)
-        return XC_ERR_INVALID;
-    if (!id || !*id)
-        return invalid(w->err, "xc_dbw_begin_doc: NULL or empty id");
-    return guard(w->err, [&]() -> xc_status_t {
+    return guard_on(w, [&]() -> xc_status_t {
+        if (!id || !*id)
+            return invalid(w->err, "xc_dbw_begin_doc: NULL or empty id");
         w->doc = Xapian::Document();
         w->id = id;
         w->tg.set_document(w->doc);
@@ -169,13 +161,11 @@ xc_status_t
 xc_dbw_add_text(xc_dbw_t *w, const char *text, const char *prefix,
                 unsigned wdf_inc)
 {
-    if (!w)
-        return XC_ERR_INVALID;
-    if (!w->in_doc)
-        return invalid(w->err, "xc_dbw_add_text: no document begun");
-    if (!text)
-        return invalid(w->err, "xc_dbw_add_text: NULL text");
-    return guard(w->err, [&]() -> xc_status_t {
+    return guard_on(w, [&]() -> xc_status_t {
+        if (!w->in_doc)
+            return invalid(w->err, "xc_dbw_add_text: no document begun");
+        if (!text)
+            return invalid(w->err, "xc_dbw_add_text: NULL text");
         const std::string pfx = prefix ? prefix : "";
         size_t left = std::strlen(text);
 
@@ -219,11 +209,9 @@ xc_dbw_doc_capped(const xc_dbw_t *w)
 xc_status_t
 xc_dbw_next_pos(xc_dbw_t *w, unsigned gap, unsigned *pos)
 {
-    if (!w)
-        return XC_ERR_INVALID;
-    if (!w->in_doc)
-        return invalid(w->err, "xc_dbw_next_pos: no document begun");
-    return guard(w->err, [&]() -> xc_status_t {
+    return guard_on(w, [&]() -> xc_status_t {
+        if (!w->in_doc)
+            return invalid(w->err, "xc_dbw_next_pos: no document begun");
         w->tg.increase_termpos(gap);
         if (pos)
             *pos = w->tg.get_termpos() + 1;
@@ -234,13 +222,11 @@ xc_dbw_next_pos(xc_dbw_t *w, unsigned gap, unsigned *pos)
 xc_status_t
 xc_dbw_add_term(xc_dbw_t *w, const char *term)
 {
-    if (!w)
-        return XC_ERR_INVALID;
-    if (!w->in_doc)
-        return invalid(w->err, "xc_dbw_add_term: no document begun");
-    if (!term || !*term)
-        return invalid(w->err, "xc_dbw_add_term: NULL or empty term");
-    return guard(w->err, [&]() -> xc_status_t {
+    return guard_on(w, [&]() -> xc_status_t {
+        if (!w->in_doc)
+            return invalid(w->err, "xc_dbw_add_term: no document begun");
+        if (!term || !*term)
+            return invalid(w->err, "xc_dbw_add_term: NULL or empty term");
         w->doc.add_boolean_term(hash_term(term));
         return XC_OK;
     });
@@ -249,13 +235,11 @@ xc_dbw_add_term(xc_dbw_t *w, const char *term)
 xc_status_t
 xc_dbw_set_value(xc_dbw_t *w, unsigned slot, const char *value, size_t len)
 {
-    if (!w)
-        return XC_ERR_INVALID;
-    if (!w->in_doc)
-        return invalid(w->err, "xc_dbw_set_value: no document begun");
-    if (!value && len)
-        return invalid(w->err, "xc_dbw_set_value: NULL value");
-    return guard(w->err, [&]() -> xc_status_t {
+    return guard_on(w, [&]() -> xc_status_t {
+        if (!w->in_doc)
+            return invalid(w->err, "xc_dbw_set_value: no document begun");
+        if (!value && len)
+            return invalid(w->err, "xc_dbw_set_value: NULL value");
         if (slot == XC_SLOT_TEXT)
             store_text(w->doc, value ? value : "", len);
         else
@@ -267,11 +251,9 @@ xc_dbw_set_value(xc_dbw_t *w, unsigned slot, const char *value, size_t len)
 xc_status_t
 xc_dbw_set_data(xc_dbw_t *w, const char *data)
 {
-    if (!w)
-        return XC_ERR_INVALID;
-    if (!w->in_doc)
-        return invalid(w->err, "xc_dbw_set_data: no document begun");
-    return guard(w->err, [&]() -> xc_status_t {
+    return guard_on(w, [&]() -> xc_status_t {
+        if (!w->in_doc)
+            return invalid(w->err, "xc_dbw_set_data: no document begun");
         w->doc.set_data(data ? data : "");
         return XC_OK;
     });
@@ -280,11 +262,9 @@ xc_dbw_set_data(xc_dbw_t *w, const char *data)
 xc_status_t
 xc_dbw_end_doc(xc_dbw_t *w)
 {
-    if (!w)
-        return XC_ERR_INVALID;
-    if (!w->in_doc)
-        return invalid(w->err, "xc_dbw_end_doc: no document begun");
-    return guard(w->err, [&]() -> xc_status_t {
+    return guard_on(w, [&]() -> xc_status_t {
+        if (!w->in_doc)
+            return invalid(w->err, "xc_dbw_end_doc: no document begun");
         std::string idterm = hash_term(XC_PREFIX_ID + w->id);
         w->in_doc = false;
         add_phrase_terms(w);
@@ -305,11 +285,9 @@ xc_dbw_end_doc(xc_dbw_t *w)
 xc_status_t
 xc_dbw_delete_doc(xc_dbw_t *w, const char *id)
 {
-    if (!w)
-        return XC_ERR_INVALID;
-    if (!id || !*id)
-        return invalid(w->err, "xc_dbw_delete_doc: NULL or empty id");
-    return guard(w->err, [&]() -> xc_status_t {
+    return guard_on(w, [&]() -> xc_status_t {
+        if (!id || !*id)
+            return invalid(w->err, "xc_dbw_delete_doc: NULL or empty id");
         std::string idterm = hash_term(XC_PREFIX_ID + std::string(id));
         render_drop(w, id, idterm);
         docs_of(w, id).delete_document(idterm);
@@ -346,11 +324,9 @@ xc_dbw_get_value(xc_dbw_t *w, const char *id, unsigned slot, char **value,
 xc_status_t
 xc_dbw_foreach_id(xc_dbw_t *w, xc_id_cb cb, void *rock)
 {
-    if (!w)
-        return XC_ERR_INVALID;
-    if (!cb)
-        return invalid(w->err, "xc_dbw_foreach_id: NULL callback");
-    return guard(w->err, [&]() -> xc_status_t {
+    return guard_on(w, [&]() -> xc_status_t {
+        if (!cb)
+            return invalid(w->err, "xc_dbw_foreach_id: NULL callback");
         std::vector<std::string> ids;
         const std::string p = XC_PREFIX_ID;
         auto collect = [&](Xapian::WritableDatabase &d) {
@@ -372,11 +348,9 @@ xc_dbw_foreach_id(xc_dbw_t *w, xc_id_cb cb, void *rock)
 xc_status_t
 xc_dbw_set_metadata(xc_dbw_t *w, const char *key, const char *value)
 {
-    if (!w)
-        return XC_ERR_INVALID;
-    if (!key || !*key)
-        return invalid(w->err, "xc_dbw_set_metadata: NULL or empty key");
-    return guard(w->err, [&]() -> xc_status_t {
+    return guard_on(w, [&]() -> xc_status_t {
+        if (!key || !*key)
+            return invalid(w->err, "xc_dbw_set_metadata: NULL or empty key");
         w->db.set_metadata(key, value ? value : "");
         return XC_OK;
     });
@@ -406,11 +380,9 @@ synonyms_changed(xc_dbw_t *w)
 xc_status_t
 xc_dbw_add_synonym(xc_dbw_t *w, const char *term, const char *synonym)
 {
-    if (!w)
-        return XC_ERR_INVALID;
-    if (!term || !synonym)
-        return invalid(w->err, "xc_dbw_add_synonym: NULL argument");
-    return guard(w->err, [&]() -> xc_status_t {
+    return guard_on(w, [&]() -> xc_status_t {
+        if (!term || !synonym)
+            return invalid(w->err, "xc_dbw_add_synonym: NULL argument");
         std::string key = normalize_words(term);
         std::string value = normalize_words(synonym);
         if (key.empty() || value.empty())
@@ -427,18 +399,7 @@ xc_dbw_add_synonym(xc_dbw_t *w, const char *term, const char *synonym)
 static std::vector<std::string>
 split_words(const std::string &text)
 {
-    std::vector<std::string> words;
-    std::string norm = normalize_words(text);
-    size_t start = 0;
-    while (start < norm.size()) {
-        size_t end = norm.find(' ', start);
-        if (end == std::string::npos)
-            end = norm.size();
-        if (end > start)
-            words.push_back(norm.substr(start, end - start));
-        start = end + 1;
-    }
-    return words;
+    return split_spaces(normalize_words(text));
 }
 
 /* The key is what the query parser looks up: the stem ("Z" + stem) of a
@@ -450,11 +411,9 @@ split_words(const std::string &text)
 xc_status_t
 xc_dbw_add_translation(xc_dbw_t *w, const char *term, const char *translation)
 {
-    if (!w)
-        return XC_ERR_INVALID;
-    if (!term || !translation)
-        return invalid(w->err, "xc_dbw_add_translation: NULL argument");
-    return guard(w->err, [&]() -> xc_status_t {
+    return guard_on(w, [&]() -> xc_status_t {
+        if (!term || !translation)
+            return invalid(w->err, "xc_dbw_add_translation: NULL argument");
         std::vector<std::string> from = split_words(term);
         std::vector<std::string> to = split_words(translation);
         std::unique_ptr<const Xapian::Stopper> stop(make_stopper());

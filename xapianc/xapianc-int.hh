@@ -164,6 +164,18 @@ guard(std::string &err, F &&body) noexcept
     }
 }
 
+/* guard() on handle @h (an xc_db_t or xc_dbw_t, keeping its message in
+ * h->err), after refusing a NULL handle with XC_ERR_INVALID: the whole
+ * scaffold of an exported function taking a handle. */
+template <typename H, typename F>
+xc_status_t
+guard_on(H *h, F &&body) noexcept
+{
+    if (!h)
+        return XC_ERR_INVALID;
+    return guard(h->err, body);
+}
+
 /* The same for the functions that open a handle, which have none to keep
  * a message in yet: it goes to *@errmsg (malloc'd, may be NULL). */
 template <typename F>
@@ -219,6 +231,10 @@ void count_facets(xc_db_t *xdb, const xc_search_opts_t *opts, xc_mset_t *m,
                   DeadlineSpy *deadline);
 
 void sort_counts(std::vector<std::pair<std::string, uint64_t>> *v);
+/* query.cc: TRUE for the operators that combine whole subqueries as
+ * sets (AND, OR, AND_NOT, XOR, AND_MAYBE, FILTER, SYNONYM, MAX): a walk
+ * over a query's leaves can go into them without minding positions. */
+bool is_set_op(Xapian::Query::op op);
 /* query.cc: narrows *@query by @f (see xc_filter_t). */
 xc_status_t add_filter(std::string &err, const xc_filter_t *f,
                        Xapian::Query *query);
@@ -239,6 +255,8 @@ std::string hash_term(const std::string &term);
 std::string lower(const std::string &s);
 std::string slug(const std::string &s);     /* xc_slug() */
 std::string normalize_words(const std::string &text);
+/* The non-empty runs of @s between spaces, in order. */
+std::vector<std::string> split_spaces(const std::string &s);
 Xapian::Stem make_stem();
 Xapian::Stem make_light_stem();
 /* Gives a new read handle (a single database or a stub's shards) its

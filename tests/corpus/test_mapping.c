@@ -541,7 +541,7 @@ Test(mapping, page_break_inside_a_word_in_a_cell)
 static gboolean
 years_are(const char *text, gint64 edition, const char *const *want)
 {
-    g_autoptr(GPtrArray) got = find_years(text, edition);
+    g_autoptr(GPtrArray) got = corpus__find_years(text, edition);
     guint n = g_strv_length((char **)want);
 
     if (got->len != n)
@@ -647,15 +647,17 @@ Test(mapping, implementers_join_organizations)
 
 Test(mapping, lead_titles)
 {
-    g_autofree char *a = lead_of("In Kazakhstan:\nReturning fighters");
-    g_autofree char *b = lead_of("Policy Brief No. 59 on terrorism. Next "
-                                 "one.");
-    g_autofree char *c = lead_of("Handbook (2013). Available in Russian: "
-                                 "https://x.org/a.pdf");
-    g_autofree char *d = lead_of("word word word word word word word word "
-                                 "word word word word word word word word "
-                                 "word word word word word word word word "
-                                 "word word");
+    g_autofree char *a =
+        corpus__lead_of("In Kazakhstan:\nReturning fighters");
+    g_autofree char *b =
+        corpus__lead_of("Policy Brief No. 59 on terrorism. Next one.");
+    g_autofree char *c = corpus__lead_of("Handbook (2013). Available in "
+                                         "Russian: https://x.org/a.pdf");
+    g_autofree char *d = corpus__lead_of("word word word word word word "
+                                         "word word word word word word "
+                                         "word word word word word word "
+                                         "word word word word word word "
+                                         "word word");
 
     cr_assert_str_eq(a, "In Kazakhstan: Returning fighters");
     cr_assert_str_eq(b, "Policy Brief No. 59 on terrorism.");

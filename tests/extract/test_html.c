@@ -146,52 +146,41 @@ Test(html, relative_links_dropped_without_any_base)
     et_free(d);
 }
 
-Test(html, meta_charset_windows_1251)
+/* The charset read for a file: its declaration when the bytes agree, what
+ * the bytes are when they do not, and the HTTP header's over the page's
+ * (@http).  Each file holds ru_sentence. */
+Test(html, charset_from_declarations_and_bytes)
 {
-    et_doc_t *d = html_file("cp1251.html", NULL, NULL);
+    static const char ru_title[] = "Профилактика экстремизма";
+    static const struct {
+        const char *file;
+        const char *http;       /* Content-Type charset, or NULL */
+        const char *charset;    /* the one read */
+        const char *title;      /* NULL: not checked */
+        const char *lang;       /* NULL: not checked */
+    } cases[] = {
+        { "cp1251.html", NULL, "windows-1251", ru_title, "ru" },
+        { "declared-cp1251-is-utf8.html", NULL, "utf-8", ru_title, NULL },
+        { "declared-utf8-is-cp1251.html", NULL, "windows-1251", NULL, NULL },
+        { "declared-utf8-is-cp1251.html", "windows-1251", "windows-1251",
+          NULL, NULL },
+    };
 
-    et_assert_ok(d);
-    cr_assert_str_eq(d->r.charset, "windows-1251");
-    cr_assert_str_eq(d->r.title,
-        "Профилактика экстремизма");
-    cr_assert(strstr(d->text, ru_sentence), "%s", d->text);
-    cr_assert_str_eq(d->r.lang, "ru");
-    et_free(d);
-}
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        et_doc_t *d = html_file(cases[i].file, cases[i].http, NULL);
 
-Test(html, declared_windows_1251_but_utf8_read_as_utf8)
-{
-    et_doc_t *d = html_file("declared-cp1251-is-utf8.html", NULL, NULL);
-
-    et_assert_ok(d);
-    cr_assert_str_eq(d->r.charset, "utf-8");
-    cr_assert(strstr(d->text, ru_sentence), "%s", d->text);
-    cr_assert_str_eq(d->r.title,
-        "Профилактика экстремизма");
-    et_free(d);
-}
-
-Test(html, declared_utf8_but_windows_1251_detected)
-{
-    et_doc_t *d = html_file("declared-utf8-is-cp1251.html", NULL, NULL);
-
-    et_assert_ok(d);
-    cr_assert_str_eq(d->r.charset, "windows-1251");
-    cr_assert(strstr(d->text, ru_sentence), "%s", d->text);
-    et_free(d);
-}
-
-Test(html, http_charset_wins_over_meta)
-{
-    /* The page says utf-8 in <meta>; the header says windows-1251, and
-     * the bytes are windows-1251. */
-    et_doc_t *d = html_file("declared-utf8-is-cp1251.html", "windows-1251",
-                            NULL);
-
-    et_assert_ok(d);
-    cr_assert_str_eq(d->r.charset, "windows-1251");
-    cr_assert(strstr(d->text, ru_sentence), "%s", d->text);
-    et_free(d);
+        et_assert_ok(d);
+        cr_assert_str_eq(d->r.charset, cases[i].charset, "%s",
+                         cases[i].file);
+        cr_assert(strstr(d->text, ru_sentence), "%s: %s", cases[i].file,
+                  d->text);
+        if (cases[i].title)
+            cr_assert_str_eq(d->r.title, cases[i].title, "%s",
+                             cases[i].file);
+        if (cases[i].lang)
+            cr_assert_str_eq(d->r.lang, cases[i].lang, "%s", cases[i].file);
+        et_free(d);
+    }
 }
 
 Test(html, bom_wins_over_declarations)

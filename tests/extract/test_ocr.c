@@ -195,18 +195,32 @@ Test(ocr, cache_by_page_image)
 
 /* ---------------------------------------------------------------- Limits */
 
-/* A page that takes longer than the per-page limit keeps no OCR text and
- * says why; the document is still a success. */
-Test(ocr, page_time_limit_is_a_page_warning)
+/* Scans @file with the per-page and the document time limits set to
+ * @page_ms and @timeout_ms (0: the default); asserts that the document
+ * still succeeds, without OCR text.  The caller frees the result. */
+static et_doc_t *
+scan_out_of_time(const char *file, guint page_ms, guint timeout_ms)
 {
     extract_limits_t limits;
     et_doc_t *d;
 
     extract_limits_init(&limits);
-    limits.ocr_page_ms = 1;
-    d = scan("scan-russian.pdf", &limits);
+    if (page_ms)
+        limits.ocr_page_ms = page_ms;
+    if (timeout_ms)
+        limits.timeout_ms = timeout_ms;
+    d = scan(file, &limits);
     et_assert_ok(d);
     cr_assert_eq(d->r.ocr->len, 0);
+    return d;
+}
+
+/* A page that takes longer than the per-page limit keeps no OCR text and
+ * says why; the document is still a success. */
+Test(ocr, page_time_limit_is_a_page_warning)
+{
+    et_doc_t *d = scan_out_of_time("scan-russian.pdf", 1, 0);
+
     cr_assert(d->r.warnings->len >= 1);
     cr_assert(g_str_has_prefix(d->r.warnings->pdata[0],
                                "ocr: page 1: OCR took longer than"),
@@ -218,14 +232,8 @@ Test(ocr, page_time_limit_is_a_page_warning)
  * page on, rather than run into the pool's kill. */
 Test(ocr, document_time_limit_stops_ocr)
 {
-    extract_limits_t limits;
-    et_doc_t *d;
+    et_doc_t *d = scan_out_of_time("scan-english.pdf", 0, 1);
 
-    extract_limits_init(&limits);
-    limits.timeout_ms = 1;
-    d = scan("scan-english.pdf", &limits);
-    et_assert_ok(d);
-    cr_assert_eq(d->r.ocr->len, 0);
     cr_assert(et_has(d->r.warnings,
                      "ocr: time limit: pages from 1 on not recognised"));
     et_free(d);

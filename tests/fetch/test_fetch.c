@@ -26,6 +26,10 @@
 static fx_server_t *srv;
 static char *tmp;
 static char *cache_dir;
+/* Every test's options, from opts_init(); a test changes what it needs. */
+static ix_fetch_opts_t opts;
+
+static void opts_init(ix_fetch_opts_t *o);
 
 static void
 setup(void)
@@ -45,6 +49,7 @@ setup(void)
     srv = fx_server_start(NULL, &error);
     cr_assert_not_null(srv, "fixture server: %s",
                        error ? error->message : "?");
+    opts_init(&opts);
 }
 
 static void
@@ -52,6 +57,7 @@ teardown(void)
 {
     g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmp);
 
+    ix_fetch_opts_clear(&opts);
     fx_server_stop(srv);
     cr_assert_eq(system(cmd), 0);
     g_free(cache_dir);
@@ -65,18 +71,7 @@ TestSuite(fetch, .init = setup, .fini = teardown, .timeout = 60);
 /* A copy of one result, and when it arrived. */
 typedef struct {
     gboolean seen;
-    ix_status_t status;
-    char *url;
-    char *final_url;
-    char *reason;
-    long http_status;
-    char *media_type;
-    char *charset;
-    char *etag;
-    char *body_path;
-    char *content_hash;
-    gboolean from_cache;
-    guint attempts;
+    ix_fetch_result_t res;
     guint order;                /* 0 for the first result */
     guint hits_then;            /* server requests when it arrived */
 } got_t;
@@ -92,18 +87,8 @@ results_free(results_t *r)
 {
     if (!r)
         return;
-    for (guint i = 0; i < r->n; i++) {
-        got_t *g = &r->got[i];
-
-        g_free(g->url);
-        g_free(g->final_url);
-        g_free(g->reason);
-        g_free(g->media_type);
-        g_free(g->charset);
-        g_free(g->etag);
-        g_free(g->body_path);
-        g_free(g->content_hash);
-    }
+    for (guint i = 0; i < r->n; i++)
+        ix_fetch_result_clear(&r->got[i].res);
     g_free(r->got);
     g_free(r);
 }
@@ -120,18 +105,7 @@ on_done(guint index, const ix_fetch_result_t *r, gpointer rock)
     g = &res->got[index];
     cr_assert_not(g->seen, "result %u delivered twice", index);
     g->seen = TRUE;
-    g->status = r->status;
-    g->url = g_strdup(r->url);
-    g->final_url = g_strdup(r->final_url);
-    g->reason = g_strdup(r->reason);
-    g->http_status = r->http_status;
-    g->media_type = g_strdup(r->media_type);
-    g->charset = g_strdup(r->charset);
-    g->etag = g_strdup(r->etag);
-    g->body_path = g_strdup(r->body_path);
-    g->content_hash = g_strdup(r->content_hash);
-    g->from_cache = r->from_cache;
-    g->attempts = r->attempts;
+    ix_fetch_result_copy(&g->res, r);
     g->order = res->next++;
     g->hits_then = fx_server_total_hits(srv);
 }
@@ -181,13 +155,15 @@ fetch_one(const ix_fetch_opts_t *o, const char *url)
 static void
 assert_status(const got_t *g, ix_status_t status, const char *reason)
 {
-    cr_assert_eq(g->status, status, "%s: status %s, wanted %s (%s)",
-                 g->url, ix_status_name(g->status), ix_status_name(status),
-                 g->reason ? g->reason : "no reason");
+    const ix_fetch_result_t *r = &g->res;
+
+    cr_assert_eq(r->status, status, "%s: status %s, wanted %s (%s)",
+                 r->url, ix_status_name(r->status), ix_status_name(status),
+                 r->reason ? r->reason : "no reason");
     if (reason)
-        cr_assert_str_eq(g->reason ? g->reason : "(null)", reason,
-                         "%s: reason \"%s\", wanted \"%s\"", g->url,
-                         g->reason ? g->reason : "(null)", reason);
+        cr_assert_str_eq(r->reason ? r->reason : "(null)", reason,
+                         "%s: reason \"%s\", wanted \"%s\"", r->url,
+                         r->reason ? r->reason : "(null)", reason);
 }
 
 static char *
@@ -223,80 +199,67 @@ put(const char *const *paths, guint n)
 
 Test(fetch, mirrored_document_is_indexed_under_its_own_url)
 {
-    ix_fetch_opts_t o;
     g_autoptr(results_t) r = NULL;
     g_autofree char *body = NULL;
     const char *html = "<html><title>Prisons</title><p>Text</p></html>";
 
     fx_server_set_file(srv, "/docs/a.html", html, strlen(html), NULL);
-    opts_init(&o);
-    r = fetch_one(&o, PUB "/docs/a.html");
+    r = fetch_one(&opts, PUB "/docs/a.html");
     assert_status(&r->got[0], IX_STATUS_INDEXED, NULL);
-    cr_assert_null(r->got[0].reason);
-    cr_assert_str_eq(r->got[0].url, PUB "/docs/a.html");
-    cr_assert_str_eq(r->got[0].final_url, PUB "/docs/a.html");
-    cr_assert_eq(r->got[0].http_status, 200);
-    cr_assert_str_eq(r->got[0].media_type, "text/html");
-    cr_assert_eq(r->got[0].attempts, 1);
-    cr_assert_not(r->got[0].from_cache);
-    cr_assert_eq(strlen(r->got[0].content_hash), 64);
-    body = file_text(r->got[0].body_path);
+    cr_assert_null(r->got[0].res.reason);
+    cr_assert_str_eq(r->got[0].res.url, PUB "/docs/a.html");
+    cr_assert_str_eq(r->got[0].res.final_url, PUB "/docs/a.html");
+    cr_assert_eq(r->got[0].res.http_status, 200);
+    cr_assert_str_eq(r->got[0].res.media_type, "text/html");
+    cr_assert_eq(r->got[0].res.attempts, 1);
+    cr_assert_not(r->got[0].res.from_cache);
+    cr_assert_eq(strlen(r->got[0].res.content_hash), 64);
+    body = file_text(r->got[0].res.body_path);
     cr_assert_str_eq(body, html);
-    cr_assert(g_str_has_prefix(r->got[0].body_path, cache_dir));
-    ix_fetch_opts_clear(&o);
+    cr_assert(g_str_has_prefix(r->got[0].res.body_path, cache_dir));
 }
 
 /* Links repaired from the mapping's layout may keep a space. */
 Test(fetch, space_in_a_link_is_encoded)
 {
-    ix_fetch_opts_t o;
     g_autoptr(results_t) r = NULL;
 
     PUT("/Annual Report.html");
-    opts_init(&o);
-    r = fetch_one(&o, PUB "/Annual Report.html");
+    r = fetch_one(&opts, PUB "/Annual Report.html");
     assert_status(&r->got[0], IX_STATUS_INDEXED, NULL);
-    cr_assert_str_eq(r->got[0].url, PUB "/Annual Report.html");
+    cr_assert_str_eq(r->got[0].res.url, PUB "/Annual Report.html");
     cr_assert_eq(fx_server_hits(srv, "/Annual Report.html"), 1);
-    ix_fetch_opts_clear(&o);
 }
 
 Test(fetch, user_agent_names_ctmap_and_its_version)
 {
-    ix_fetch_opts_t o;
     g_autoptr(results_t) r = NULL;
     g_autofree char *ua = NULL;
 
     PUT("/ua.html");
-    opts_init(&o);
-    r = fetch_one(&o, PUB "/ua.html");
+    r = fetch_one(&opts, PUB "/ua.html");
     ua = fx_server_last_header(srv, "/ua.html", "User-Agent");
     cr_assert_str_eq(ua, "ctmap/" CTMAP_VERSION
                      " (+search over the PCVE/CT mapping)");
-    ix_fetch_opts_clear(&o);
 }
 
 Test(fetch, the_same_body_at_two_urls_is_stored_once)
 {
-    ix_fetch_opts_t o;
     g_autoptr(results_t) r = NULL;
     const char *urls[] = { PUB "/one.txt", PUB "/two.txt" };
     const char *text = "the same bytes\n";
 
     fx_server_set_file(srv, "/one.txt", text, strlen(text), NULL);
     fx_server_set_file(srv, "/two.txt", text, strlen(text), NULL);
-    opts_init(&o);
-    r = fetch_urls(&o, urls, 2);
+    r = fetch_urls(&opts, urls, 2);
     assert_status(&r->got[0], IX_STATUS_INDEXED, NULL);
     assert_status(&r->got[1], IX_STATUS_INDEXED, NULL);
-    cr_assert_str_eq(r->got[0].body_path, r->got[1].body_path);
-    cr_assert_str_eq(r->got[0].content_hash, r->got[1].content_hash);
-    ix_fetch_opts_clear(&o);
+    cr_assert_str_eq(r->got[0].res.body_path, r->got[1].res.body_path);
+    cr_assert_str_eq(r->got[0].res.content_hash, r->got[1].res.content_hash);
 }
 
 Test(fetch, gzip_body_is_decoded)
 {
-    ix_fetch_opts_t o;
     g_autoptr(results_t) r = NULL;
     g_autoptr(GString) text = g_string_new(NULL);
     g_autofree char *body = NULL;
@@ -305,108 +268,138 @@ Test(fetch, gzip_body_is_decoded)
     for (guint i = 0; i < 200; i++)
         g_string_append(text, "compressible line of text\n");
     fx_server_set_file(srv, "/plain.txt", text->str, text->len, NULL);
-    opts_init(&o);
-    r = fetch_one(&o, PUB "/gzip/plain.txt");
+    r = fetch_one(&opts, PUB "/gzip/plain.txt");
     assert_status(&r->got[0], IX_STATUS_INDEXED, NULL);
     ae = fx_server_last_header(srv, "/gzip/plain.txt", "Accept-Encoding");
     cr_assert_not_null(ae);
     cr_assert_not_null(strstr(ae, "gzip"), "Accept-Encoding: %s", ae);
-    body = file_text(r->got[0].body_path);
+    body = file_text(r->got[0].res.body_path);
     cr_assert_str_eq(body, text->str);
-    ix_fetch_opts_clear(&o);
 }
 
 Test(fetch, pdf_labelled_html_keeps_bytes_and_declared_type)
 {
-    ix_fetch_opts_t o;
     g_autoptr(results_t) r = NULL;
     g_autofree char *body = NULL;
 
-    opts_init(&o);
-    r = fetch_one(&o, PUB "/fault/pdf-as-html/report.pdf");
+    r = fetch_one(&opts, PUB "/fault/pdf-as-html/report.pdf");
     assert_status(&r->got[0], IX_STATUS_INDEXED, NULL);
-    cr_assert_str_eq(r->got[0].media_type, "text/html");
-    cr_assert_str_eq(r->got[0].charset, "utf-8");
-    body = file_text(r->got[0].body_path);
+    cr_assert_str_eq(r->got[0].res.media_type, "text/html");
+    cr_assert_str_eq(r->got[0].res.charset, "utf-8");
+    body = file_text(r->got[0].res.body_path);
     cr_assert(g_str_has_prefix(body, "%PDF"), "not a PDF");
-    ix_fetch_opts_clear(&o);
 }
 
 Test(fetch, unsupported_scheme_and_bad_mirror_spec)
 {
-    ix_fetch_opts_t o;
     g_autoptr(results_t) r = NULL;
     g_autoptr(GError) error = NULL;
     const char *urls[] = { "ftp://ftp.example.org/a.pdf", "mailto:x@y.z" };
 
-    opts_init(&o);
-    r = fetch_urls(&o, urls, 2);
+    r = fetch_urls(&opts, urls, 2);
     assert_status(&r->got[0], IX_STATUS_UNSUPPORTED,
                   "unsupported scheme: ftp");
     assert_status(&r->got[1], IX_STATUS_UNSUPPORTED, "not a URL");
-    cr_assert_not(ix_fetch_add_mirror(&o, "no-equals-sign", &error));
+    cr_assert_not(ix_fetch_add_mirror(&opts, "no-equals-sign", &error));
     cr_assert_eq(error->code, IX_ERROR_USAGE);
     g_clear_error(&error);
-    cr_assert_not(ix_fetch_add_mirror(&o, "=http://x/", &error));
+    cr_assert_not(ix_fetch_add_mirror(&opts, "=http://x/", &error));
     g_clear_error(&error);
     /* A query in FROM holds '=': the split is before the second URL. */
-    cr_assert(ix_fetch_add_mirror(&o, "http://a/?x=1=http://b/", &error));
+    cr_assert(ix_fetch_add_mirror(&opts, "http://a/?x=1=http://b/", &error));
     cr_assert_str_eq(((ix_mirror_t *)g_ptr_array_index(
-                          o.mirrors, o.mirrors->len - 1))->from,
+                          opts.mirrors, opts.mirrors->len - 1))->from,
                      "http://a/?x=1");
-    ix_fetch_opts_clear(&o);
 }
 
 /* ---------------------------------------------------------------- Failures */
 
-Test(fetch, not_found_is_http_404_and_never_retried)
+/* Faults that one URL meets on its own, under the options the case
+ * names: the status and reason it ends with (NULL: none), and how many
+ * requests the server saw and the result counts (0: not checked).  A
+ * failed fetch with nothing cached leaves no body behind. */
+typedef struct {
+    const char *behaviour;
+    const char *path;           /* below PUB */
+    guint retries;
+    guint low_speed_time_s;     /* 0: opts_init()'s */
+    gsize max_bytes;            /* 0: opts_init()'s */
+    ix_status_t status;
+    const char *reason;
+    long http_status;
+    guint hits;
+    guint attempts;
+} fault_case_t;
+
+static const fault_case_t fault_cases[] = {
+    { "not found is HTTP 404 and never retried", "/fault/404/gone.pdf",
+      3, 0, 0, IX_STATUS_UNREACHABLE, "HTTP 404", 404, 1, 1 },
+    { "a server error is retried and the reason says so",
+      "/fault/500/x.html", 2, 0, 0, IX_STATUS_UNREACHABLE,
+      "HTTP 500 (after 2 retries)", 500, 3, 3 },
+    { "unavailable then OK succeeds after one retry",
+      "/fault/503-then-200/doc.pdf", 3, 0, 0, IX_STATUS_INDEXED, NULL,
+      200, 2, 2 },
+    { "a stalled body ends as stalled", "/fault/stall/doc.pdf", 0, 1, 0,
+      IX_STATUS_UNREACHABLE, "stalled: under 1 KB/s for 1 s", 0, 0, 0 },
+    /* Too large is not transient: one request each. */
+    { "an endless body is too large", "/fault/huge/endless.pdf", 2, 0,
+      1024 * 1024, IX_STATUS_TOO_LARGE, "over the 1 MB limit", 0, 1, 1 },
+    { "a Content-Length over the limit is too large",
+      "/fault/huge-length/big.pdf", 2, 0, 1024 * 1024,
+      IX_STATUS_TOO_LARGE, "over the 1 MB limit", 0, 1, 1 },
+    { "a body cut short is truncated", "/fault/truncated/a.pdf", 0, 0, 0,
+      IX_STATUS_UNREACHABLE, "body shorter than Content-Length (truncated)",
+      0, 1, 1 },
+    { "a body under its Content-Length is truncated",
+      "/fault/wrong-length/b.html", 0, 0, 0, IX_STATUS_UNREACHABLE,
+      "body shorter than Content-Length (truncated)", 0, 1, 1 },
+    { "a redirect loop is detected", "/fault/redirect-loop/x.html", 0, 0,
+      0, IX_STATUS_UNREACHABLE, "redirect loop", 0, 0, 0 },
+};
+
+Test(fetch, faults_of_one_url_end_as_the_table_says)
 {
-    ix_fetch_opts_t o;
-    g_autoptr(results_t) r = NULL;
+    for (guint i = 0; i < G_N_ELEMENTS(fault_cases); i++) {
+        const fault_case_t *c = &fault_cases[i];
+        g_autofree char *url = g_strconcat(PUB, c->path, NULL);
+        g_autoptr(results_t) r = NULL;
+        const got_t *g;
+        ix_fetch_opts_t o;
 
-    opts_init(&o);
-    o.retries = 3;
-    r = fetch_one(&o, PUB "/fault/404/gone.pdf");
-    assert_status(&r->got[0], IX_STATUS_UNREACHABLE, "HTTP 404");
-    cr_assert_eq(r->got[0].http_status, 404);
-    cr_assert_eq(fx_server_hits(srv, "/fault/404/gone.pdf"), 1);
-    cr_assert_eq(r->got[0].attempts, 1);
-    ix_fetch_opts_clear(&o);
-}
-
-Test(fetch, server_error_is_retried_and_the_reason_says_so)
-{
-    ix_fetch_opts_t o;
-    g_autoptr(results_t) r = NULL;
-
-    opts_init(&o);
-    o.retries = 2;
-    r = fetch_one(&o, PUB "/fault/500/x.html");
-    assert_status(&r->got[0], IX_STATUS_UNREACHABLE,
-                  "HTTP 500 (after 2 retries)");
-    cr_assert_eq(fx_server_hits(srv, "/fault/500/x.html"), 3);
-    cr_assert_eq(r->got[0].attempts, 3);
-    ix_fetch_opts_clear(&o);
-}
-
-Test(fetch, unavailable_then_ok_succeeds_after_one_retry)
-{
-    ix_fetch_opts_t o;
-    g_autoptr(results_t) r = NULL;
-
-    opts_init(&o);
-    o.retries = 3;
-    r = fetch_one(&o, PUB "/fault/503-then-200/doc.pdf");
-    assert_status(&r->got[0], IX_STATUS_INDEXED, NULL);
-    cr_assert_null(r->got[0].reason);
-    cr_assert_eq(fx_server_hits(srv, "/fault/503-then-200/doc.pdf"), 2);
-    cr_assert_eq(r->got[0].attempts, 2);
-    ix_fetch_opts_clear(&o);
+        opts_init(&o);
+        o.retries = c->retries;
+        if (c->low_speed_time_s)
+            o.low_speed_time_s = c->low_speed_time_s;
+        if (c->max_bytes)
+            o.max_bytes = c->max_bytes;
+        r = fetch_one(&o, url);
+        g = &r->got[0];
+        cr_assert_eq(g->res.status, c->status, "%s: status %s (%s)",
+                     c->behaviour, ix_status_name(g->res.status),
+                     g->res.reason ? g->res.reason : "no reason");
+        cr_assert_str_eq(g->res.reason ? g->res.reason : "(none)",
+                         c->reason ? c->reason : "(none)", "%s",
+                         c->behaviour);
+        if (c->http_status)
+            cr_assert_eq(g->res.http_status, c->http_status, "%s: HTTP %ld",
+                         c->behaviour, g->res.http_status);
+        if (c->hits)
+            cr_assert_eq(fx_server_hits(srv, c->path), c->hits,
+                         "%s: %u requests", c->behaviour,
+                         fx_server_hits(srv, c->path));
+        if (c->attempts)
+            cr_assert_eq(g->res.attempts, c->attempts, "%s: %u attempts",
+                         c->behaviour, g->res.attempts);
+        if (c->status != IX_STATUS_INDEXED)
+            cr_assert_null(g->res.body_path, "%s: a body was left behind",
+                           c->behaviour);
+        ix_fetch_opts_clear(&o);
+    }
 }
 
 Test(fetch, a_retry_backing_off_holds_up_nothing_else)
 {
-    ix_fetch_opts_t o;
     g_autoptr(results_t) r = NULL;
     const char *urls[] = {
         PUB "/fault/503-then-200/first.html", PUB "/a.html", PUB "/b.html",
@@ -414,23 +407,20 @@ Test(fetch, a_retry_backing_off_holds_up_nothing_else)
     };
 
     PUT("/a.html", "/b.html", "/c.html");
-    opts_init(&o);
-    o.retries = 1;
-    o.backoff_ms = 1500;
-    o.jobs = 1;
-    r = fetch_urls(&o, urls, G_N_ELEMENTS(urls));
+    opts.retries = 1;
+    opts.backoff_ms = 1500;
+    opts.jobs = 1;
+    r = fetch_urls(&opts, urls, G_N_ELEMENTS(urls));
     assert_status(&r->got[0], IX_STATUS_INDEXED, NULL);
     /* One slot: the others ran while the first waited for its retry. */
     for (guint i = 1; i < G_N_ELEMENTS(urls); i++) {
         assert_status(&r->got[i], IX_STATUS_INDEXED, NULL);
         cr_assert_lt(r->got[i].order, r->got[0].order);
     }
-    ix_fetch_opts_clear(&o);
 }
 
 Test(fetch, slow_body_times_out_while_the_others_finish_first)
 {
-    ix_fetch_opts_t o;
     g_autoptr(results_t) r = NULL;
     const char *urls[] = {
         PUB "/fault/slow/big.html", PUB "/a.html", PUB "/b.html",
@@ -438,35 +428,19 @@ Test(fetch, slow_body_times_out_while_the_others_finish_first)
     };
 
     PUT("/a.html", "/b.html", "/c.html", "/d.html");
-    opts_init(&o);
-    o.timeout_s = 2;
-    o.per_host = 8;
-    r = fetch_urls(&o, urls, G_N_ELEMENTS(urls));
+    opts.timeout_s = 2;
+    opts.per_host = 8;
+    r = fetch_urls(&opts, urls, G_N_ELEMENTS(urls));
     assert_status(&r->got[0], IX_STATUS_UNREACHABLE, "timeout after 2 s");
     for (guint i = 1; i < G_N_ELEMENTS(urls); i++) {
         assert_status(&r->got[i], IX_STATUS_INDEXED, NULL);
         cr_assert_lt(r->got[i].order, r->got[0].order,
                      "%s waited for the slow transfer", urls[i]);
     }
-    ix_fetch_opts_clear(&o);
-}
-
-Test(fetch, stalled_body_ends_as_stalled)
-{
-    ix_fetch_opts_t o;
-    g_autoptr(results_t) r = NULL;
-
-    opts_init(&o);
-    o.low_speed_time_s = 1;
-    r = fetch_one(&o, PUB "/fault/stall/doc.pdf");
-    assert_status(&r->got[0], IX_STATUS_UNREACHABLE,
-                  "stalled: under 1 KB/s for 1 s");
-    ix_fetch_opts_clear(&o);
 }
 
 Test(fetch, per_host_limit_holds_back_the_third_transfer)
 {
-    ix_fetch_opts_t o;
     g_autoptr(results_t) r = NULL;
     const char *urls[] = {
         PUB "/fault/stall/1.pdf", PUB "/fault/stall/2.pdf",
@@ -474,13 +448,12 @@ Test(fetch, per_host_limit_holds_back_the_third_transfer)
     };
 
     PUT("/quick.html");
-    opts_init(&o);
-    o.low_speed_time_s = 1;
-    o.per_host = 2;
-    o.jobs = 8;
-    r = fetch_urls(&o, urls, G_N_ELEMENTS(urls));
+    opts.low_speed_time_s = 1;
+    opts.per_host = 2;
+    opts.jobs = 8;
+    r = fetch_urls(&opts, urls, G_N_ELEMENTS(urls));
     for (guint i = 0; i < 3; i++)
-        cr_assert_eq(r->got[i].status, IX_STATUS_UNREACHABLE);
+        cr_assert_eq(r->got[i].res.status, IX_STATUS_UNREACHABLE);
     assert_status(&r->got[3], IX_STATUS_INDEXED, NULL);
     /* When the first stall ended, only two requests had reached the
      * server although eight slots were free overall. */
@@ -489,120 +462,60 @@ Test(fetch, per_host_limit_holds_back_the_third_transfer)
             cr_assert_eq(r->got[i].hits_then, 2, "%s came first with %u "
                          "requests made", urls[i], r->got[i].hits_then);
     cr_assert_gt(r->got[3].order, 0, "the quick one was not held back");
-    ix_fetch_opts_clear(&o);
-}
-
-Test(fetch, body_over_the_limit_is_too_large)
-{
-    ix_fetch_opts_t o;
-    g_autoptr(results_t) r = NULL;
-    const char *urls[] = {
-        PUB "/fault/huge/endless.pdf", PUB "/fault/huge-length/big.pdf"
-    };
-
-    opts_init(&o);
-    o.max_bytes = 1024 * 1024;
-    o.retries = 2;
-    r = fetch_urls(&o, urls, 2);
-    assert_status(&r->got[0], IX_STATUS_TOO_LARGE, "over the 1 MB limit");
-    assert_status(&r->got[1], IX_STATUS_TOO_LARGE, "over the 1 MB limit");
-    /* Not transient: one request each. */
-    cr_assert_eq(fx_server_hits(srv, "/fault/huge/endless.pdf"), 1);
-    cr_assert_eq(fx_server_hits(srv, "/fault/huge-length/big.pdf"), 1);
-    /* Nothing of the partial bodies is left behind. */
-    cr_assert_null(r->got[0].body_path);
-    ix_fetch_opts_clear(&o);
-}
-
-Test(fetch, short_bodies_are_truncated)
-{
-    ix_fetch_opts_t o;
-    g_autoptr(results_t) r = NULL;
-    const char *urls[] = {
-        PUB "/fault/truncated/a.pdf", PUB "/fault/wrong-length/b.html"
-    };
-    const char *why = "body shorter than Content-Length (truncated)";
-
-    opts_init(&o);
-    r = fetch_urls(&o, urls, 2);
-    assert_status(&r->got[0], IX_STATUS_UNREACHABLE, why);
-    assert_status(&r->got[1], IX_STATUS_UNREACHABLE, why);
-    ix_fetch_opts_clear(&o);
 }
 
 Test(fetch, connection_closed_without_reply_is_unreachable)
 {
-    ix_fetch_opts_t o;
     g_autoptr(results_t) r = NULL;
     const char *why;
 
-    opts_init(&o);
-    o.retries = 1;
-    r = fetch_one(&o, PUB "/fault/reset/x.html");
-    why = r->got[0].reason;
-    cr_assert_eq(r->got[0].status, IX_STATUS_UNREACHABLE);
+    opts.retries = 1;
+    r = fetch_one(&opts, PUB "/fault/reset/x.html");
+    why = r->got[0].res.reason;
+    cr_assert_eq(r->got[0].res.status, IX_STATUS_UNREACHABLE);
     cr_assert(g_strcmp0(why, "empty reply from server (after 1 retry)") == 0
               || g_strcmp0(why, "connection reset (after 1 retry)") == 0,
               "reason: %s", why);
     cr_assert_eq(fx_server_hits(srv, "/fault/reset/x.html"), 2);
-    ix_fetch_opts_clear(&o);
 }
 
 Test(fetch, unknown_host_and_refused_port_read_plainly)
 {
-    ix_fetch_opts_t o;
     g_autoptr(results_t) r = NULL;
     const char *urls[] = {
         "http://x.invalid/doc.pdf", "http://127.0.0.1:1/doc.pdf"
     };
 
-    opts_init(&o);
-    o.allow_private = TRUE;
-    r = fetch_urls(&o, urls, 2);
+    opts.allow_private = TRUE;
+    r = fetch_urls(&opts, urls, 2);
     assert_status(&r->got[0], IX_STATUS_UNREACHABLE,
                   "DNS lookup failed: Could not resolve host: x.invalid");
     assert_status(&r->got[1], IX_STATUS_UNREACHABLE, "connection refused");
-    ix_fetch_opts_clear(&o);
 }
 
 /* ---------------------------------------------------------------- Redirects */
 
 Test(fetch, five_redirects_are_followed_and_six_are_too_many)
 {
-    ix_fetch_opts_t o;
     g_autoptr(results_t) r = NULL;
     const char *urls[] = {
         PUB "/fault/redirect/5/doc.html", PUB "/fault/redirect/6/doc.html"
     };
 
     PUT("/doc.html");
-    opts_init(&o);
-    r = fetch_urls(&o, urls, 2);
+    r = fetch_urls(&opts, urls, 2);
     assert_status(&r->got[0], IX_STATUS_INDEXED, NULL);
-    cr_assert_str_eq(r->got[0].url, urls[0]);
+    cr_assert_str_eq(r->got[0].res.url, urls[0]);
     /* The redirects stayed on the mirror: the final URL is shown under
      * the public prefix again. */
-    cr_assert_str_eq(r->got[0].final_url, PUB "/fault/redirect/0/doc.html");
-    cr_assert_eq(r->got[0].attempts, 6);
+    cr_assert_str_eq(r->got[0].res.final_url, PUB "/fault/redirect/0/doc.html");
+    cr_assert_eq(r->got[0].res.attempts, 6);
     assert_status(&r->got[1], IX_STATUS_UNREACHABLE,
                   "too many redirects (over 5)");
-    ix_fetch_opts_clear(&o);
-}
-
-Test(fetch, redirect_loop_is_detected)
-{
-    ix_fetch_opts_t o;
-    g_autoptr(results_t) r = NULL;
-
-    opts_init(&o);
-    r = fetch_one(&o, PUB "/fault/redirect-loop/x.html");
-    assert_status(&r->got[0], IX_STATUS_UNREACHABLE, "redirect loop");
-    ix_fetch_opts_clear(&o);
 }
 
 Test(fetch, redirects_to_internal_addresses_are_refused)
 {
-    ix_fetch_opts_t o;
     g_autoptr(results_t) r = NULL;
     const char *urls[] = {
         PUB "/fault/redirect-to/"
@@ -612,8 +525,7 @@ Test(fetch, redirects_to_internal_addresses_are_refused)
         PUB "/fault/redirect-to/file%3A%2F%2F%2Fetc%2Fpasswd",
     };
 
-    opts_init(&o);
-    r = fetch_urls(&o, urls, G_N_ELEMENTS(urls));
+    r = fetch_urls(&opts, urls, G_N_ELEMENTS(urls));
     assert_status(&r->got[0], IX_STATUS_UNREACHABLE,
                   "refused: 169.254.169.254 is a link-local address");
     assert_status(&r->got[1], IX_STATUS_UNREACHABLE,
@@ -622,7 +534,6 @@ Test(fetch, redirects_to_internal_addresses_are_refused)
                   "refused: ::ffff:127.0.0.1 is a loopback address");
     assert_status(&r->got[3], IX_STATUS_UNREACHABLE,
                   "redirect to an unsupported scheme: file");
-    ix_fetch_opts_clear(&o);
 }
 
 /* A name, not a literal address: the check happens on the address
@@ -630,7 +541,6 @@ Test(fetch, redirects_to_internal_addresses_are_refused)
  * the mirror's connection to the same name is reused). */
 Test(fetch, redirect_to_a_name_on_loopback_is_refused_when_connecting)
 {
-    ix_fetch_opts_t o;
     g_autoptr(results_t) r = NULL;
     g_autoptr(GError) error = NULL;
     g_autofree char *spec = g_strdup_printf(
@@ -640,21 +550,18 @@ Test(fetch, redirect_to_a_name_on_loopback_is_refused_when_connecting)
         "http://names.example.org/http%%3A%%2F%%2Flocalhost%%3A%u%%2Fsecret",
         fx_server_port(srv));
 
-    opts_init(&o);
-    cr_assert(ix_fetch_add_mirror(&o, spec, &error));
-    r = fetch_one(&o, url);
-    cr_assert_eq(r->got[0].status, IX_STATUS_UNREACHABLE);
-    cr_assert(g_str_has_prefix(r->got[0].reason, "refused: ")
-              && g_str_has_suffix(r->got[0].reason,
+    cr_assert(ix_fetch_add_mirror(&opts, spec, &error));
+    r = fetch_one(&opts, url);
+    cr_assert_eq(r->got[0].res.status, IX_STATUS_UNREACHABLE);
+    cr_assert(g_str_has_prefix(r->got[0].res.reason, "refused: ")
+              && g_str_has_suffix(r->got[0].res.reason,
                                   " is a loopback address"),
-              "reason: %s", r->got[0].reason);
+              "reason: %s", r->got[0].res.reason);
     cr_assert_eq(fx_server_hits(srv, "/secret"), 0);
-    ix_fetch_opts_clear(&o);
 }
 
 Test(fetch, loopback_without_a_mirror_needs_allow_private)
 {
-    ix_fetch_opts_t o;
     g_autoptr(results_t) r = NULL;
     g_autoptr(results_t) r2 = NULL;
     g_autofree char *direct = fx_server_url(srv, "/direct.html");
@@ -663,22 +570,20 @@ Test(fetch, loopback_without_a_mirror_needs_allow_private)
     const char *urls[] = { direct, by_name };
 
     PUT("/direct.html", "/by-name.html");
-    opts_init(&o);
     /* No mirror: a mirror's target is trusted, and that is the server. */
-    g_clear_pointer(&o.mirrors, g_ptr_array_unref);
-    r = fetch_urls(&o, urls, 2);
+    g_clear_pointer(&opts.mirrors, g_ptr_array_unref);
+    r = fetch_urls(&opts, urls, 2);
     assert_status(&r->got[0], IX_STATUS_UNREACHABLE,
                   "refused: 127.0.0.1 is a loopback address");
-    cr_assert_eq(r->got[1].status, IX_STATUS_UNREACHABLE);
-    cr_assert(g_str_has_suffix(r->got[1].reason, " is a loopback address"),
-              "reason: %s", r->got[1].reason);
+    cr_assert_eq(r->got[1].res.status, IX_STATUS_UNREACHABLE);
+    cr_assert(g_str_has_suffix(r->got[1].res.reason, " is a loopback address"),
+              "reason: %s", r->got[1].res.reason);
     cr_assert_eq(fx_server_total_hits(srv), 0, "a request got through");
 
-    o.allow_private = TRUE;
-    r2 = fetch_urls(&o, urls, 2);
+    opts.allow_private = TRUE;
+    r2 = fetch_urls(&opts, urls, 2);
     assert_status(&r2->got[0], IX_STATUS_INDEXED, NULL);
     assert_status(&r2->got[1], IX_STATUS_INDEXED, NULL);
-    ix_fetch_opts_clear(&o);
 }
 
 Test(fetch, address_kinds)
@@ -727,7 +632,6 @@ Test(fetch, address_kinds)
 
 Test(fetch, second_run_asks_conditionally_and_is_unchanged)
 {
-    ix_fetch_opts_t o;
     g_autoptr(results_t) r1 = NULL;
     g_autoptr(results_t) r2 = NULL;
     g_autoptr(results_t) r3 = NULL;
@@ -738,36 +642,33 @@ Test(fetch, second_run_asks_conditionally_and_is_unchanged)
     const char *v2 = "<p>second edition</p>";
 
     fx_server_set_file(srv, "/c.html", v1, strlen(v1), NULL);
-    opts_init(&o);
-    r1 = fetch_one(&o, PUB "/c.html");
+    r1 = fetch_one(&opts, PUB "/c.html");
     assert_status(&r1->got[0], IX_STATUS_INDEXED, NULL);
-    cr_assert_not_null(r1->got[0].etag);
+    cr_assert_not_null(r1->got[0].res.etag);
 
-    r2 = fetch_one(&o, PUB "/c.html");
+    r2 = fetch_one(&opts, PUB "/c.html");
     assert_status(&r2->got[0], IX_STATUS_UNCHANGED, NULL);
-    cr_assert(r2->got[0].from_cache);
-    cr_assert_eq(r2->got[0].http_status, 304);
-    cr_assert_str_eq(r2->got[0].body_path, r1->got[0].body_path);
-    cr_assert_str_eq(r2->got[0].content_hash, r1->got[0].content_hash);
-    cr_assert_str_eq(r2->got[0].media_type, "text/html");
+    cr_assert(r2->got[0].res.from_cache);
+    cr_assert_eq(r2->got[0].res.http_status, 304);
+    cr_assert_str_eq(r2->got[0].res.body_path, r1->got[0].res.body_path);
+    cr_assert_str_eq(r2->got[0].res.content_hash, r1->got[0].res.content_hash);
+    cr_assert_str_eq(r2->got[0].res.media_type, "text/html");
     inm = fx_server_last_header(srv, "/c.html", "If-None-Match");
     ims = fx_server_last_header(srv, "/c.html", "If-Modified-Since");
-    cr_assert_str_eq(inm, r1->got[0].etag);
+    cr_assert_str_eq(inm, r1->got[0].res.etag);
     cr_assert_not_null(ims);
     cr_assert_eq(fx_server_hits(srv, "/c.html"), 2);
 
     fx_server_set_file(srv, "/c.html", v2, strlen(v2), NULL);
-    r3 = fetch_one(&o, PUB "/c.html");
+    r3 = fetch_one(&opts, PUB "/c.html");
     assert_status(&r3->got[0], IX_STATUS_INDEXED, NULL);
-    cr_assert_str_neq(r3->got[0].content_hash, r1->got[0].content_hash);
-    body = file_text(r3->got[0].body_path);
+    cr_assert_str_neq(r3->got[0].res.content_hash, r1->got[0].res.content_hash);
+    body = file_text(r3->got[0].res.body_path);
     cr_assert_str_eq(body, v2);
-    ix_fetch_opts_clear(&o);
 }
 
 Test(fetch, same_bytes_without_validators_are_unchanged)
 {
-    ix_fetch_opts_t o;
     g_autoptr(results_t) r1 = NULL;
     g_autoptr(results_t) r2 = NULL;
     g_autoptr(ix_cache_t) c = NULL;
@@ -775,8 +676,7 @@ Test(fetch, same_bytes_without_validators_are_unchanged)
     g_autofree char *inm = NULL;
 
     PUT("/v.html");
-    opts_init(&o);
-    r1 = fetch_one(&o, PUB "/v.html");
+    r1 = fetch_one(&opts, PUB "/v.html");
     assert_status(&r1->got[0], IX_STATUS_INDEXED, NULL);
     /* Forget the validators: the server must answer 200 again. */
     c = ix_cache_open(cache_dir, NULL, NULL);
@@ -786,73 +686,65 @@ Test(fetch, same_bytes_without_validators_are_unchanged)
     g_clear_pointer(&m->last_modified, g_free);
     cr_assert(ix_cache_save(c, m, NULL));
 
-    r2 = fetch_one(&o, PUB "/v.html");
+    r2 = fetch_one(&opts, PUB "/v.html");
     inm = fx_server_last_header(srv, "/v.html", "If-None-Match");
     cr_assert_null(inm);
-    cr_assert_eq(r2->got[0].http_status, 200);
+    cr_assert_eq(r2->got[0].res.http_status, 200);
     assert_status(&r2->got[0], IX_STATUS_UNCHANGED, NULL);
-    cr_assert_not(r2->got[0].from_cache);
-    ix_fetch_opts_clear(&o);
+    cr_assert_not(r2->got[0].res.from_cache);
 }
 
 Test(fetch, failure_after_success_keeps_the_last_good_copy)
 {
-    ix_fetch_opts_t o;
     g_autoptr(results_t) r1 = NULL;
     g_autoptr(results_t) r2 = NULL;
     g_autoptr(results_t) r3 = NULL;
     const char *text = "<p>soon gone</p>";
 
     fx_server_set_file(srv, "/k.html", text, strlen(text), NULL);
-    opts_init(&o);
-    r1 = fetch_one(&o, PUB "/k.html");
+    r1 = fetch_one(&opts, PUB "/k.html");
     assert_status(&r1->got[0], IX_STATUS_INDEXED, NULL);
     fx_server_remove_file(srv, "/k.html");
 
-    r2 = fetch_one(&o, PUB "/k.html");
+    r2 = fetch_one(&opts, PUB "/k.html");
     assert_status(&r2->got[0], IX_STATUS_UNREACHABLE, "HTTP 404");
-    cr_assert_str_eq(r2->got[0].body_path, r1->got[0].body_path);
-    cr_assert_str_eq(r2->got[0].content_hash, r1->got[0].content_hash);
-    cr_assert(r2->got[0].from_cache);
+    cr_assert_str_eq(r2->got[0].res.body_path, r1->got[0].res.body_path);
+    cr_assert_str_eq(r2->got[0].res.content_hash, r1->got[0].res.content_hash);
+    cr_assert(r2->got[0].res.from_cache);
 
     /* The record still holds the copy: offline, it is there. */
-    o.offline = TRUE;
-    r3 = fetch_one(&o, PUB "/k.html");
+    opts.offline = TRUE;
+    r3 = fetch_one(&opts, PUB "/k.html");
     assert_status(&r3->got[0], IX_STATUS_UNCHANGED, NULL);
-    cr_assert_str_eq(r3->got[0].body_path, r1->got[0].body_path);
-    ix_fetch_opts_clear(&o);
+    cr_assert_str_eq(r3->got[0].res.body_path, r1->got[0].res.body_path);
 }
 
 Test(fetch, offline_uses_the_cache_alone)
 {
-    ix_fetch_opts_t o;
     g_autoptr(results_t) r1 = NULL;
     g_autoptr(results_t) r2 = NULL;
     const char *urls[] = { PUB "/off.pdf", PUB "/never-fetched.pdf" };
     guint hits;
 
     fx_server_set_file(srv, "/off.pdf", "%PDF-1.4 tiny", 13, NULL);
-    opts_init(&o);
-    r1 = fetch_one(&o, urls[0]);
+    r1 = fetch_one(&opts, urls[0]);
     assert_status(&r1->got[0], IX_STATUS_INDEXED, NULL);
     hits = fx_server_total_hits(srv);
 
-    o.offline = TRUE;
-    r2 = fetch_urls(&o, urls, 2);
+    opts.offline = TRUE;
+    r2 = fetch_urls(&opts, urls, 2);
     assert_status(&r2->got[0], IX_STATUS_UNCHANGED, NULL);
-    cr_assert(r2->got[0].from_cache);
-    cr_assert_str_eq(r2->got[0].body_path, r1->got[0].body_path);
-    cr_assert_str_eq(r2->got[0].media_type, "application/pdf");
-    cr_assert_eq(r2->got[0].attempts, 0);
+    cr_assert(r2->got[0].res.from_cache);
+    cr_assert_str_eq(r2->got[0].res.body_path, r1->got[0].res.body_path);
+    cr_assert_str_eq(r2->got[0].res.media_type, "application/pdf");
+    cr_assert_eq(r2->got[0].res.attempts, 0);
     assert_status(&r2->got[1], IX_STATUS_UNREACHABLE,
                   "offline: not in the cache");
     cr_assert_eq(fx_server_total_hits(srv), hits, "offline used network");
-    ix_fetch_opts_clear(&o);
 }
 
 Test(fetch, corrupt_record_or_missing_body_is_not_cached)
 {
-    ix_fetch_opts_t o;
     g_autoptr(results_t) r1 = NULL;
     g_autoptr(results_t) r2 = NULL;
     g_autoptr(results_t) r3 = NULL;
@@ -867,8 +759,7 @@ Test(fetch, corrupt_record_or_missing_body_is_not_cached)
     };
 
     PUT("/m.html");
-    opts_init(&o);
-    r1 = fetch_one(&o, PUB "/m.html");
+    r1 = fetch_one(&opts, PUB "/m.html");
     assert_status(&r1->got[0], IX_STATUS_INDEXED, NULL);
     c = ix_cache_open(cache_dir, NULL, NULL);
     meta = ix_cache_meta_path(c, PUB "/m.html");
@@ -879,33 +770,31 @@ Test(fetch, corrupt_record_or_missing_body_is_not_cached)
         cr_assert(g_file_set_contents(meta, garbage[i], -1, NULL));
         m = ix_cache_lookup(c, PUB "/m.html");
         cr_assert(!m || !m->content_hash, "garbage %u taken", i);
-        r = fetch_one(&o, PUB "/m.html");
+        r = fetch_one(&opts, PUB "/m.html");
         assert_status(&r->got[0], IX_STATUS_INDEXED, NULL);
     }
     /* Rewritten: the next run is conditional again. */
-    r2 = fetch_one(&o, PUB "/m.html");
+    r2 = fetch_one(&opts, PUB "/m.html");
     assert_status(&r2->got[0], IX_STATUS_UNCHANGED, NULL);
-    cr_assert_eq(r2->got[0].http_status, 304);
+    cr_assert_eq(r2->got[0].res.http_status, 304);
 
     /* A body gone from the store: fetched again, unconditionally. */
-    cr_assert_eq(g_unlink(r1->got[0].body_path), 0);
-    r3 = fetch_one(&o, PUB "/m.html");
+    cr_assert_eq(g_unlink(r1->got[0].res.body_path), 0);
+    r3 = fetch_one(&opts, PUB "/m.html");
     inm = fx_server_last_header(srv, "/m.html", "If-None-Match");
     cr_assert_null(inm);
     assert_status(&r3->got[0], IX_STATUS_INDEXED, NULL);
-    cr_assert(g_file_test(r3->got[0].body_path, G_FILE_TEST_IS_REGULAR));
+    cr_assert(g_file_test(r3->got[0].res.body_path, G_FILE_TEST_IS_REGULAR));
 
-    o.offline = TRUE;
-    cr_assert_eq(g_unlink(r3->got[0].body_path), 0);
-    r4 = fetch_one(&o, PUB "/m.html");
+    opts.offline = TRUE;
+    cr_assert_eq(g_unlink(r3->got[0].res.body_path), 0);
+    r4 = fetch_one(&opts, PUB "/m.html");
     assert_status(&r4->got[0], IX_STATUS_UNREACHABLE,
                   "offline: not in the cache");
-    ix_fetch_opts_clear(&o);
 }
 
 Test(fetch, cache_of_another_format_is_rebuilt_with_a_note)
 {
-    ix_fetch_opts_t o;
     g_autoptr(results_t) r1 = NULL;
     g_autoptr(results_t) r2 = NULL;
     g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func(g_free);
@@ -913,29 +802,26 @@ Test(fetch, cache_of_another_format_is_rebuilt_with_a_note)
     g_autofree char *text = NULL;
 
     PUT("/f.html");
-    opts_init(&o);
-    o.notes = notes;
-    r1 = fetch_one(&o, PUB "/f.html");
+    opts.notes = notes;
+    r1 = fetch_one(&opts, PUB "/f.html");
     cr_assert_eq(notes->len, 0);
     cr_assert(g_file_set_contents(version, "0\n", -1, NULL));
-    r2 = fetch_one(&o, PUB "/f.html");
+    r2 = fetch_one(&opts, PUB "/f.html");
     cr_assert_eq(notes->len, 1);
     cr_assert_not_null(strstr(g_ptr_array_index(notes, 0),
                               "format 0 found, rebuilt as format 1"),
                        "%s", (char *)g_ptr_array_index(notes, 0));
     /* Nothing of the old cache was trusted: a fresh, full request. */
     assert_status(&r2->got[0], IX_STATUS_INDEXED, NULL);
-    cr_assert_eq(r2->got[0].http_status, 200);
+    cr_assert_eq(r2->got[0].res.http_status, 200);
     text = file_text(version);
     cr_assert_str_eq(text, "1\n");
-    ix_fetch_opts_clear(&o);
 }
 
 /* ---------------------------------------------------------------- file:// */
 
 Test(fetch, file_urls_only_inside_a_repository)
 {
-    ix_fetch_opts_t o;
     g_autoptr(results_t) r = NULL;
     g_autofree char *repo = g_build_filename(tmp, "repo", NULL);
     g_autofree char *inside = g_build_filename(repo, "in side.txt", NULL);
@@ -958,20 +844,18 @@ Test(fetch, file_urls_only_inside_a_repository)
     cr_assert(g_file_set_contents(inside, "repository text", -1, NULL));
     cr_assert(g_file_set_contents(outside, "not yours", -1, NULL));
     cr_assert_eq(symlink(outside, link), 0);
-    opts_init(&o);
-    o.repositories = g_ptr_array_new_with_free_func(g_free);
-    g_ptr_array_add(o.repositories, g_strdup(repo));
-    r = fetch_urls(&o, urls, G_N_ELEMENTS(urls));
+    opts.repositories = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(opts.repositories, g_strdup(repo));
+    r = fetch_urls(&opts, urls, G_N_ELEMENTS(urls));
     /* A repaired link may keep its space unencoded. */
     assert_status(&r->got[0], IX_STATUS_INDEXED, NULL);
-    body = file_text(r->got[0].body_path);
+    body = file_text(r->got[0].res.body_path);
     cr_assert_str_eq(body, "repository text");
-    cr_assert_str_eq(r->got[0].media_type, "text/plain");
+    cr_assert_str_eq(r->got[0].res.media_type, "text/plain");
     for (guint i = 1; i <= 4; i++)
         assert_status(&r->got[i], IX_STATUS_UNSUPPORTED,
                       "file:// outside the repository");
-    cr_assert_eq(r->got[5].status, IX_STATUS_UNREACHABLE);
-    cr_assert(g_str_has_prefix(r->got[5].reason, "file not found: "),
-              "reason: %s", r->got[5].reason);
-    ix_fetch_opts_clear(&o);
+    cr_assert_eq(r->got[5].res.status, IX_STATUS_UNREACHABLE);
+    cr_assert(g_str_has_prefix(r->got[5].res.reason, "file not found: "),
+              "reason: %s", r->got[5].res.reason);
 }

@@ -1,10 +1,12 @@
 /* helpers.c -- scaffolding the indexer's integration suites share (the
- * faults and reindex suites): reading back what an index holds. */
+ * faults, reindex and end-to-end suites): files to index, and reading
+ * back what an index holds. */
 #include <stdlib.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 #include "helpers.h"
 #include "schema.h"
@@ -37,4 +39,30 @@ it_dump_db(xc_db_t *db)
         free(text);
     }
     return g_string_free(s, FALSE);
+}
+
+void
+it_write_file(const char *dir, const char *rel, const char *text)
+{
+    g_autofree char *path = g_build_filename(dir, rel, NULL);
+    g_autofree char *parent = g_path_get_dirname(path);
+
+    cr_assert_eq(g_mkdir_with_parents(parent, 0755), 0, "mkdir %s", parent);
+    cr_assert(g_file_set_contents(path, text, -1, NULL), "write %s", path);
+}
+
+gint64
+it_json_int(const char *dir, const char *file, const char *object,
+            const char *member)
+{
+    g_autofree char *path = g_build_filename(dir, file, NULL);
+    g_autoptr(JsonParser) p = json_parser_new();
+    g_autoptr(GError) error = NULL;
+    JsonObject *root;
+
+    cr_assert(json_parser_load_from_file(p, path, &error), "%s: %s", path,
+              error ? error->message : "");
+    root = json_node_get_object(json_parser_get_root(p));
+    return json_object_get_int_member(
+        json_object_get_object_member(root, object), member);
 }

@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "helpers.h"
+
 static char *tmp;
 static char *sock;
 static GPid daemon_pid;
@@ -666,23 +668,27 @@ reindex_repository(void)
     cr_assert_eq(run(&err, NULL, argv), 0, "indexer: %s", err);
 }
 
+/* reindex_repository(), asserting from its report that it added and
+ * updated nothing. */
+static void
+reindex_repository_unchanged(void)
+{
+    g_autofree char *data = g_build_filename(tmp, "var", NULL);
+
+    reindex_repository();
+    cr_assert_eq(it_json_int(data, "report.json", "summary", "updated"), 0);
+    cr_assert_eq(it_json_int(data, "report.json", "summary", "added"), 0);
+}
+
 /* A re-run over the same scans rewrites nothing: the OCR'd pages of an
  * unchanged document come back from its record, so its record and hash
  * are as before, and the hit still says which pages were recognised. */
 Test(repository, rerun_keeps_ocr_pages_unchanged)
 {
-    g_autofree char *data = g_build_filename(tmp, "var", NULL);
-    g_autoptr(JsonParser) p = json_parser_new();
     g_autoptr(JsonParser) q = json_parser_new();
-    g_autofree char *path = g_build_filename(data, "report.json", NULL);
-    JsonObject *sum, *h;
+    JsonObject *h;
 
-    reindex_repository();
-    cr_assert(json_parser_load_from_file(p, path, NULL));
-    sum = json_object_get_object_member(
-        json_node_get_object(json_parser_get_root(p)), "summary");
-    cr_assert_eq(json_object_get_int_member(sum, "updated"), 0);
-    cr_assert_eq(json_object_get_int_member(sum, "added"), 0);
+    reindex_repository_unchanged();
     h = hit_ending(search(q, "q=practitioners&type=document&limit=50"),
                    "/scan-english.pdf");
     cr_assert_not_null(h);
@@ -740,17 +746,6 @@ Test(repository, text_tags_with_their_sources)
     }
 }
 
-/* Writes @text to @name below the repository. */
-static void
-put_file(const char *root, const char *name, const char *text)
-{
-    g_autofree char *path = g_build_filename(root, name, NULL);
-    g_autofree char *dir = g_path_get_dirname(path);
-
-    cr_assert_eq(g_mkdir_with_parents(dir, 0755), 0);
-    cr_assert(g_file_set_contents(path, text, -1, NULL));
-}
-
 /* The translation of @h into @lang, or NULL. */
 static JsonObject *
 translation_in(JsonObject *h, const char *lang)
@@ -805,42 +800,46 @@ Test(repository, language_versions_linked_by_symbol_and_isbn)
     g_autofree char *path = NULL;
     JsonObject *en, *ru, *book_en, *book_ru, *other, *t;
 
-    put_file(root, "Letters/sg-letter.txt",
-             "United Nations S/2017/375\n\nSecurity Council\n\n"
-             "Letter dated 2 May 2017 from the Secretary-General on "
-             "zebrafinch cooperation in Central Asia. The Secretary-General "
-             "reports on the joint plan of action and its implementation "
-             "by the States of the region.\n");
-    put_file(root, "Letters/pismo.txt",
-             "Организация Объединенных Наций S/2017/375\n\n"
-             "Совет Безопасности\n\nПисьмо Генерального секретаря от 2 мая "
-             "2017 года о сотрудничестве zebrafinch в Центральной Азии. "
-             "Генеральный секретарь сообщает о совместном плане действий и "
-             "о том, как государства региона его осуществляют.\n");
+    it_write_file(root, "Letters/sg-letter.txt",
+                  "United Nations S/2017/375\n\nSecurity Council\n\n"
+                  "Letter dated 2 May 2017 from the Secretary-General on "
+                  "zebrafinch cooperation in Central Asia. The "
+                  "Secretary-General "
+                  "reports on the joint plan of action and its implementation "
+                  "by the States of the region.\n");
+    it_write_file(root, "Letters/pismo.txt",
+                  "Организация Объединенных Наций S/2017/375\n\n"
+                  "Совет Безопасности\n\nПисьмо Генерального секретаря "
+                  "от 2 мая "
+                  "2017 года о сотрудничестве zebrafinch в Центральной Азии. "
+                  "Генеральный секретарь сообщает о совместном плане "
+                  "действий и "
+                  "о том, как государства региона его осуществляют.\n");
     while (cites->len < 2000)
         g_string_append(cites, "The mission reviewed zebrafinch probation "
                                "offices and their staff. ");
     g_string_append(cites, "\n\nSee the letter S/2017/375.\n");
-    put_file(root, "Letters/review.txt", cites->str);
-    put_file(root, "Books/handbook.html",
-             "<html><head><title>Handbook on zebrafinch prisons</title>"
-             "</head><body><h1>Handbook on zebrafinch prisons</h1>"
-             "<p>ISBN 978-92-1-130335-3</p><p>This handbook describes how "
-             "prison staff manage violent extremist prisoners and how the "
-             "administration keeps them apart from others.</p></body>"
-             "</html>");
-    put_file(root, "Books/rukovodstvo.html",
-             "<html><head><title>Руководство zebrafinch по тюрьмам</title>"
-             "</head><body><h1>Руководство zebrafinch по тюрьмам</h1>"
-             "<p>ISBN: 92-1-130335-4</p><p>Это руководство описывает, как "
-             "сотрудники тюрем работают с заключенными, склонными к "
-             "насильственному экстремизму, и как администрация отделяет их "
-             "от других.</p></body></html>");
-    put_file(root, "Books/misprint.html",
-             "<html><head><title>Zebrafinch leaflet</title></head><body>"
-             "<p>ISBN 978-92-1-130335-4</p><p>Руководство zebrafinch: "
-             "краткая памятка для сотрудников тюрем и учреждений "
-             "пробации о работе с заключенными.</p></body></html>");
+    it_write_file(root, "Letters/review.txt", cites->str);
+    it_write_file(root, "Books/handbook.html",
+                  "<html><head><title>Handbook on zebrafinch prisons</title>"
+                  "</head><body><h1>Handbook on zebrafinch prisons</h1>"
+                  "<p>ISBN 978-92-1-130335-3</p><p>This handbook describes how "
+                  "prison staff manage violent extremist prisoners and how the "
+                  "administration keeps them apart from others.</p></body>"
+                  "</html>");
+    it_write_file(root, "Books/rukovodstvo.html",
+                  "<html><head><title>Руководство zebrafinch по тюрьмам</title>"
+                  "</head><body><h1>Руководство zebrafinch по тюрьмам</h1>"
+                  "<p>ISBN: 92-1-130335-4</p><p>Это руководство описывает, как "
+                  "сотрудники тюрем работают с заключенными, склонными к "
+                  "насильственному экстремизму, и как администрация "
+                  "отделяет их "
+                  "от других.</p></body></html>");
+    it_write_file(root, "Books/misprint.html",
+                  "<html><head><title>Zebrafinch leaflet</title></head><body>"
+                  "<p>ISBN 978-92-1-130335-4</p><p>Руководство zebrafinch: "
+                  "краткая памятка для сотрудников тюрем и учреждений "
+                  "пробации о работе с заключенными.</p></body></html>");
     reindex_repository();
 
     en = wait_hit(p1, "q=secretary-general&type=document&limit=50",
@@ -891,18 +890,9 @@ Test(repository, language_versions_linked_by_symbol_and_isbn)
     /* A re-run reads the identifiers back from the records: the links
      * stay and nothing is rewritten. */
     {
-        g_autoptr(JsonParser) rp = json_parser_new();
         g_autoptr(JsonParser) p6 = json_parser_new();
-        g_autofree char *report = g_build_filename(data, "report.json",
-                                                   NULL);
-        JsonObject *sum;
 
-        reindex_repository();
-        cr_assert(json_parser_load_from_file(rp, report, NULL));
-        sum = json_object_get_object_member(
-            json_node_get_object(json_parser_get_root(rp)), "summary");
-        cr_assert_eq(json_object_get_int_member(sum, "updated"), 0);
-        cr_assert_eq(json_object_get_int_member(sum, "added"), 0);
+        reindex_repository_unchanged();
         cr_assert_not_null(translation_in(hit_ending(search(
             p6, "q=secretary-general&type=document&limit=50"),
             "/sg-letter.txt"), "ru"));
@@ -945,7 +935,7 @@ Test(repository, tag_source_filters_on_where_a_tag_came_from)
     for (int i = 0; i < 4; i++)
         g_string_append_printf(text, "In %d Kazakhstan opened probation "
                                "office number %d.\n\n", 2019, i + 1);
-    put_file(root, "Prisons/kazakhstan-notes.txt", text->str);
+    it_write_file(root, "Prisons/kazakhstan-notes.txt", text->str);
     reindex_repository();
     wait_hit(p, kz_text, "/kazakhstan-notes.txt");
     cr_assert_eq(hits_ending(kz_mapping, "/kazakhstan-notes.txt"), 0,
@@ -974,14 +964,14 @@ Test(repository, search_folds_language_versions_into_one_result)
     JsonArray *hits, *tr;
     guint versions = 0;
 
-    put_file(root, "Guides/guide-en.txt",
-             "Quokkaware guide\n\nThe quokkaware guide explains how "
-             "probation officers work with returnees.\n");
-    put_file(root, "Guides/guide-ru.txt",
-             "Руководство quokkaware\n\nРуководство quokkaware объясняет, "
-             "как сотрудники пробации работают с вернувшимися.\n");
-    put_file(root, "Guides/guide-kk.txt",
-             "Quokkaware nusqaulyq\n\nQuokkaware nusqaulyq.\n");
+    it_write_file(root, "Guides/guide-en.txt",
+                  "Quokkaware guide\n\nThe quokkaware guide explains how "
+                  "probation officers work with returnees.\n");
+    it_write_file(root, "Guides/guide-ru.txt",
+                  "Руководство quokkaware\n\nРуководство quokkaware объясняет, "
+                  "как сотрудники пробации работают с вернувшимися.\n");
+    it_write_file(root, "Guides/guide-kk.txt",
+                  "Quokkaware nusqaulyq\n\nQuokkaware nusqaulyq.\n");
     reindex_repository();
     wait_hit(p, "q=quokkaware&type=document&lang=ru", "/guide-ru.txt");
     res = search(q, "q=quokkaware&type=document&limit=50");

@@ -63,16 +63,6 @@ static const char *const rows[][3] = {
 
 /* ---------------------------------------------------------------- Helpers */
 
-static void
-write_file(const char *dir, const char *rel, const char *data)
-{
-    g_autofree char *path = g_build_filename(dir, rel, NULL);
-    g_autofree char *parent = g_path_get_dirname(path);
-
-    cr_assert_eq(g_mkdir_with_parents(parent, 0755), 0);
-    cr_assert(g_file_set_contents(path, data, -1, NULL));
-}
-
 /* Writes a mapping named @name from the rows whose bit is set in @mask;
  * @extra (nullable) is one more row text, @tail is appended to row 2. */
 static char *
@@ -92,7 +82,7 @@ write_mapping(const char *name, guint32 mask, const char *extra,
     }
     if (extra)
         g_string_append_printf(s, "Publications\tUNODC\t%s\n", extra);
-    write_file(tmp, file, s->str);
+    it_write_file(tmp, file, s->str);
     return g_build_filename(tmp, file, NULL);
 }
 
@@ -106,7 +96,7 @@ write_notes(const char *repo, int n)
                                                 "rehabilitation note %d.\n",
                                                 i, i);
 
-        write_file(repo, name, text);
+        it_write_file(repo, name, text);
     }
 }
 
@@ -173,24 +163,17 @@ load_json(JsonParser *p, const char *data, const char *name)
     return json_node_get_object(json_parser_get_root(p));
 }
 
+/* The report's summary and the change report's counts. */
 static gint64
 summary_int(const char *data, const char *member)
 {
-    g_autoptr(JsonParser) p = json_parser_new();
-    JsonObject *root = load_json(p, data, "report.json");
-
-    return json_object_get_int_member(
-        json_object_get_object_member(root, "summary"), member);
+    return it_json_int(data, "report.json", "summary", member);
 }
 
 static gint64
 change_count(const char *data, const char *member)
 {
-    g_autoptr(JsonParser) p = json_parser_new();
-    JsonObject *root = load_json(p, data, "changes.json");
-
-    return json_object_get_int_member(
-        json_object_get_object_member(root, "counts"), member);
+    return it_json_int(data, "changes.json", "counts", member);
 }
 
 static xc_db_t *
@@ -270,12 +253,12 @@ setup(void)
     tmp = g_dir_make_tmp("ctmap-reindex-XXXXXX", NULL);
     cr_assert_not_null(tmp);
     www = g_build_filename(tmp, "www", NULL);
-    write_file(www, "docs/shared.txt", "Shared handbook\n\nFinancial "
-               "intelligence units and hawala networks.\n");
-    write_file(www, "docs/ws.txt", "Workshop notes\n\nSuspicious "
-               "transaction reports reviewed.\n");
-    write_file(www, "docs/dropped.txt", "Dropped report\n\nOld findings on "
-               "recruitment.\n");
+    it_write_file(www, "docs/shared.txt", "Shared handbook\n\nFinancial "
+                  "intelligence units and hawala networks.\n");
+    it_write_file(www, "docs/ws.txt", "Workshop notes\n\nSuspicious "
+                  "transaction reports reviewed.\n");
+    it_write_file(www, "docs/dropped.txt", "Dropped report\n\nOld findings on "
+                  "recruitment.\n");
     srv = fx_server_start(www, &error);
     cr_assert_not_null(srv, "%s", error ? error->message : "");
 }
@@ -427,8 +410,8 @@ Test(reindex, repository_files_added_and_deleted)
     write_notes(repo, 6);
     run_ok(data, args);
     cr_assert_eq(summary_int(data, "added"), 6);
-    write_file(repo, "UNODC/new.txt", "New note\n\nA zebra-crossing "
-               "word nobody else uses: quokka.\n");
+    it_write_file(repo, "UNODC/new.txt", "New note\n\nA zebra-crossing "
+                  "word nobody else uses: quokka.\n");
     cr_assert_eq(g_unlink(gone), 0);
     run_ok(data, args);
     cr_assert_eq(summary_int(data, "added"), 1);
@@ -454,8 +437,8 @@ Test(reindex, touched_file_is_not_rewritten_and_same_size_edit_is_seen)
     cr_assert_eq(summary_int(data, "updated"), 0);
     cr_assert_eq(summary_int(data, "unchanged"), 6);
     /* Same size, new bytes: the stamp (mtime) differs, so it is read. */
-    write_file(repo, "Prisons/a.txt",
-               "Note 0\n\nPrison numbat............. 0.\n");
+    it_write_file(repo, "Prisons/a.txt",
+                  "Note 0\n\nPrison numbat............. 0.\n");
     run_ok(data, args);
     cr_assert_eq(summary_int(data, "updated"), 1);
     cr_assert_eq(termfreq(data, "numbat"), 1);
@@ -499,8 +482,8 @@ Test(reindex, unchanged_broken_and_unsupported_files_commit_nothing)
     uint64_t rev;
 
     write_notes(repo, 2);
-    write_file(repo, "broken.pdf", "%PDF-1.4\n1 0 obj << /Type /Catalog "
-               "truncated here");
+    it_write_file(repo, "broken.pdf", "%PDF-1.4\n1 0 obj << /Type /Catalog "
+                  "truncated here");
     cr_assert(g_file_set_contents(zip_path, zip, sizeof(zip) - 1, NULL));
     run_ok(data, args);
     cr_assert_eq(summary_int(data, "added"), 4);
@@ -613,11 +596,11 @@ Test(reindex, documents_found_on_a_page_down_for_a_day_are_kept)
     const char *args[] = { "--follow", "1", "--mapping", v1, NULL };
     run_t r;
 
-    write_file(www, "repository/found-a.txt", "Found A\n\nOkapi.\n");
-    write_file(www, "repository/found-b.txt", "Found B\n\nOkapi.\n");
-    write_file(www, "repository/index.html", "<html><body>"
-               "<a href=\"found-a.txt\">A</a> <a href=\"found-b.txt\">B</a>"
-               "</body></html>");
+    it_write_file(www, "repository/found-a.txt", "Found A\n\nOkapi.\n");
+    it_write_file(www, "repository/found-b.txt", "Found B\n\nOkapi.\n");
+    it_write_file(www, "repository/index.html", "<html><body>"
+                  "<a href=\"found-a.txt\">A</a> <a href=\"found-b.txt\">B</a>"
+                  "</body></html>");
     run_ok(data, args);
     cr_assert_eq(termfreq(data, "okapi"), 2);
     cr_assert_eq(g_unlink(page), 0);
@@ -645,8 +628,8 @@ Test(reindex, changed_and_dead_remote_documents)
     run_ok(data, args);
     cr_assert_eq(termfreq(data, "wombat"), 0);
     /* The server's copy of one document changes; another disappears. */
-    write_file(www, "docs/ws.txt", "Workshop notes\n\nRevised: wombat "
-               "typologies added.\n");
+    it_write_file(www, "docs/ws.txt", "Workshop notes\n\nRevised: wombat "
+                  "typologies added.\n");
     cr_assert_eq(g_unlink(gone), 0);
     run_ok(data, args);
     cr_assert_eq(termfreq(data, "wombat"), 1, "the new text is indexed");
@@ -662,8 +645,8 @@ Test(reindex, changed_and_dead_remote_documents)
         json_array_get_object_element(dead, 0), "last_worked", NULL),
         "the date the link last worked");
     /* It comes back. */
-    write_file(www, "docs/dropped.txt", "Dropped report\n\nOld findings "
-               "on recruitment.\n");
+    it_write_file(www, "docs/dropped.txt", "Dropped report\n\nOld findings "
+                  "on recruitment.\n");
     run_ok(data, args);
     cr_assert_eq(change_count(data, "links_newly_back"), 1);
 }
@@ -885,7 +868,7 @@ crash_and_rerun(const char *point, gboolean full)
     write_notes(repo, 5);
     run_ok(clean, a1);
     run_ok(crashed, a1);
-    write_file(repo, "Prisons/c.txt", "Note 2\n\nRewritten.\n");
+    it_write_file(repo, "Prisons/c.txt", "Note 2\n\nRewritten.\n");
     r = run_env(batch, clean, a2);
     cr_assert_eq(r.status, 0, "%s", r.err);
     g_free(r.err);

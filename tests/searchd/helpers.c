@@ -548,6 +548,23 @@ fx_get(const char *target, fx_http_t *out)
               "daemon unreachable for %s", target);
 }
 
+JsonObject *
+fx_get_ok(const char *target, fx_http_t *out)
+{
+    fx_get(target, out);
+    cr_assert_eq(out->status, 200, "%s: %ld %s", target, out->status,
+                 out->body);
+    return fx_obj(out->json);
+}
+
+void
+fx_assert_str_member(JsonObject *o, const char *name, const char *want)
+{
+    cr_assert(json_object_has_member(o, name), "no member %s", name);
+    cr_assert_str_eq(json_object_get_string_member(o, name), want,
+                     "member %s", name);
+}
+
 gboolean
 fx_wait_total(const char *query, gint64 total, int ms)
 {

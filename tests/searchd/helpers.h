@@ -85,6 +85,12 @@ int fx_http(const char *sock, const char *method, const char *target,
 void fx_http_clear(fx_http_t *r);
 /* GET @target on fx.sock, asserting the daemon answered. */
 void fx_get(const char *target, fx_http_t *out);
+/* GET @target, asserting a 200.  Returns: (transfer none): the reply's
+ * JSON object, owned by @out. */
+JsonObject *fx_get_ok(const char *target, fx_http_t *out);
+/* Asserts that @o's member @name is the string @want. */
+void fx_assert_str_member(JsonObject *o, const char *name,
+                          const char *want);
 
 /* Polls GET @query until its "total" is @total, for at most @ms;
  * returns whether it got there. */

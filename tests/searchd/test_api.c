@@ -37,6 +37,21 @@ assert_hits(fx_http_t *r, guint n, gint64 total)
     cr_assert_eq(member_int(o, "total"), total, "%s", r->body);
 }
 
+/* GETs @target and asserts @n hits of @total, the first being @first_id
+ * (NULL: any). */
+static void
+expect_search(const char *target, guint n, gint64 total,
+              const char *first_id)
+{
+    fx_http_t r;
+
+    fx_get(target, &r);
+    assert_hits(&r, n, total);
+    if (first_id)
+        cr_assert_str_eq(fx_hit_id(&r, 0), first_id, "%s", target);
+    fx_http_clear(&r);
+}
+
 static void
 assert_error(fx_http_t *r, long status, const char *code)
 {
@@ -45,7 +60,7 @@ assert_error(fx_http_t *r, long status, const char *code)
     cr_assert_eq(r->status, status, "%ld: %s", r->status, r->body);
     cr_assert_str_eq(r->content_type, "application/json; charset=utf-8");
     e = fx_member_obj(fx_obj(r->json), "error");
-    cr_assert_str_eq(json_object_get_string_member(e, "code"), code);
+    fx_assert_str_member(e, "code", code);
     cr_assert_gt(strlen(json_object_get_string_member(e, "message")), 0);
 }
 
@@ -58,8 +73,7 @@ Test(api, search_ranks_expected_document_first)
     cr_assert_eq(r.status, 200, "%s", r.body);
     cr_assert_str_eq(r.content_type, "application/json; charset=utf-8");
     o = fx_obj(r.json);
-    cr_assert_str_eq(json_object_get_string_member(o, "query"),
-                     "violent extremist prisoners");
+    fx_assert_str_member(o, "query", "violent extremist prisoners");
     cr_assert(json_node_is_null(json_object_get_member(o, "corrected")));
     cr_assert_eq(member_int(o, "offset"), 0);
     cr_assert_eq(member_int(o, "limit"), 10);
@@ -70,10 +84,9 @@ Test(api, search_ranks_expected_document_first)
     cr_assert_eq(member_int(hit, "rank"), 1);
     cr_assert_gt(json_object_get_double_member(hit, "score"), 0.0);
     /* The stored record passes through, unknown members included. */
-    cr_assert_str_eq(json_object_get_string_member(hit, "extra"), "kept");
-    cr_assert_str_eq(json_object_get_string_member(hit, "kind"), "project");
-    cr_assert_str_eq(json_object_get_string_member(hit, "edition"),
-                     "mapping-2020-07");
+    fx_assert_str_member(hit, "extra", "kept");
+    fx_assert_str_member(hit, "kind", "project");
+    fx_assert_str_member(hit, "edition", "mapping-2020-07");
     cr_assert(strstr(json_object_get_string_member(hit, "snippet"),
                      "<mark>"), "%s", r.body);
     /* An entry is not paged. */
@@ -83,32 +96,17 @@ Test(api, search_ranks_expected_document_first)
 
 Test(api, filters_or_within_and_across_fields)
 {
-    fx_http_t r;
-
-    fx_get("/search?org=unodc", &r);
-    assert_hits(&r, 2, 2);
-    fx_http_clear(&r);
-    fx_get("/search?org=unodc&org=osce", &r);
-    assert_hits(&r, 4, 4);
-    fx_http_clear(&r);
-    fx_get("/search?org=unodc&org=osce&country=kazakhstan", &r);
-    assert_hits(&r, 2, 2);
-    fx_http_clear(&r);
-    fx_get("/search?org=unodc&country=kazakhstan&type=document", &r);
-    assert_hits(&r, 1, 1);
-    cr_assert_str_eq(fx_hit_id(&r, 0), "d-0000000000000003");
-    fx_http_clear(&r);
+    expect_search("/search?org=unodc", 2, 2, NULL);
+    expect_search("/search?org=unodc&org=osce", 4, 4, NULL);
+    expect_search("/search?org=unodc&org=osce&country=kazakhstan", 2, 2,
+                  NULL);
+    expect_search("/search?org=unodc&country=kazakhstan&type=document", 1,
+                  1, "d-0000000000000003");
     /* Values are slugged as the indexer slugs them. */
-    fx_get("/search?org=UNODC&country=Kazakhstan&section=E", &r);
-    assert_hits(&r, 1, 1);
-    fx_http_clear(&r);
-    fx_get("/search?q=prisoners&year=2020", &r);
-    assert_hits(&r, 0, 0);
-    fx_http_clear(&r);
-    fx_get("/search?status=unreachable", &r);
-    assert_hits(&r, 1, 1);
-    cr_assert_str_eq(fx_hit_id(&r, 0), "d-0000000000000005");
-    fx_http_clear(&r);
+    expect_search("/search?org=UNODC&country=Kazakhstan&section=E", 1, 1,
+                  NULL);
+    expect_search("/search?q=prisoners&year=2020", 0, 0, NULL);
+    expect_search("/search?status=unreachable", 1, 1, "d-0000000000000005");
 }
 
 Test(api, empty_query_browses_newest_first)
@@ -127,10 +125,7 @@ Test(api, empty_query_browses_newest_first)
                          r.body);
     cr_assert(json_object_get_boolean_member(fx_obj(r.json), "total_exact"));
     fx_http_clear(&r);
-    fx_get("/search?q=&type=entry", &r);
-    assert_hits(&r, 2, 2);
-    cr_assert_str_eq(fx_hit_id(&r, 0), "e-0000000000000001");
-    fx_http_clear(&r);
+    expect_search("/search?q=&type=entry", 2, 2, "e-0000000000000001");
 }
 
 Test(api, pagination_offsets_and_limits)
@@ -147,15 +142,9 @@ Test(api, pagination_offsets_and_limits)
     cr_assert_eq(member_int(fx_hit(&r, 0), "rank"), 3);
     cr_assert_eq(member_int(fx_hit(&r, 1), "rank"), 4);
     fx_http_clear(&r);
-    fx_get("/search?offset=4&limit=10", &r);
-    assert_hits(&r, 1, 5);
-    fx_http_clear(&r);
-    fx_get("/search?offset=50", &r);
-    assert_hits(&r, 0, 5);
-    fx_http_clear(&r);
-    fx_get("/search?limit=0", &r);
-    assert_hits(&r, 0, 5);
-    fx_http_clear(&r);
+    expect_search("/search?offset=4&limit=10", 1, 5, NULL);
+    expect_search("/search?offset=50", 0, 5, NULL);
+    expect_search("/search?limit=0", 0, 5, NULL);
 }
 
 /* A limit above 100 is capped, not refused; "limit" shows the cap. */
@@ -203,8 +192,8 @@ Test(api, snippet_comes_from_the_matching_page)
     cr_assert_str_eq(fx_hit_id(&r, 0), "d-0000000000000002");
     hit = fx_hit(&r, 0);
     cr_assert_eq(member_int(hit, "page"), 2, "%s", r.body);
-    cr_assert_str_eq(json_object_get_string_member(hit, "page_url"),
-                     "https://example.org/files/handbook.pdf#page=2");
+    fx_assert_str_member(hit, "page_url",
+                         "https://example.org/files/handbook.pdf#page=2");
     snippet = json_object_get_string_member(hit, "snippet");
     cr_assert(strstr(snippet, "<mark>reintegration</mark>"), "%s", snippet);
     cr_assert_null(strstr(snippet, "Introduction"), "%s", snippet);
@@ -258,13 +247,9 @@ Test(api, doc_returns_record_and_text)
     fx_http_t r;
     JsonObject *o;
 
-    fx_get("/doc/d-0000000000000002", &r);
-    cr_assert_eq(r.status, 200, "%s", r.body);
-    o = fx_obj(r.json);
-    cr_assert_str_eq(json_object_get_string_member(o, "id"),
-                     "d-0000000000000002");
-    cr_assert_str_eq(json_object_get_string_member(o, "url"),
-                     "https://example.org/files/handbook.pdf");
+    o = fx_get_ok("/doc/d-0000000000000002", &r);
+    fx_assert_str_member(o, "id", "d-0000000000000002");
+    fx_assert_str_member(o, "url", "https://example.org/files/handbook.pdf");
     cr_assert_eq(member_int(o, "pages"), 3);
     cr_assert(strstr(json_object_get_string_member(o, "text"),
                      "policy makers.\n\nChapter two."), "%s", r.body);
@@ -297,9 +282,7 @@ Test(api, stats_count_types_and_statuses)
     fx_http_t r;
     JsonObject *o, *types, *statuses, *last;
 
-    fx_get("/stats", &r);
-    cr_assert_eq(r.status, 200, "%s", r.body);
-    o = fx_obj(r.json);
+    o = fx_get_ok("/stats", &r);
     cr_assert_eq(member_int(o, "documents"), 5);
     types = fx_member_obj(o, "by_type");
     cr_assert_eq(member_int(types, "entry"), 2);
@@ -323,7 +306,7 @@ Test(api, health_reports_index)
     fx_get("/health", &r);
     cr_assert_eq(r.status, 200);
     o = fx_obj(r.json);
-    cr_assert_str_eq(json_object_get_string_member(o, "status"), "ok");
+    fx_assert_str_member(o, "status", "ok");
     cr_assert(json_object_get_boolean_member(o, "index"));
     fx_http_clear(&r);
     cr_assert(fx_http(fx.sock, "HEAD", "/health", &r));
@@ -426,12 +409,8 @@ Test(api, awkward_queries_answer_200)
     cr_assert_gt(json_object_get_int_member(fx_obj(r.json), "total"), 0);
     fx_http_clear(&r);
     /* No usable terms: nothing matches, rather than everything. */
-    fx_get("/search?q=%2B%2B%2B+...", &r);
-    assert_hits(&r, 0, 0);
-    fx_http_clear(&r);
-    fx_get("/search?q=the", &r);
-    assert_hits(&r, 0, 0);
-    fx_http_clear(&r);
+    expect_search("/search?q=%2B%2B%2B+...", 0, 0, NULL);
+    expect_search("/search?q=the", 0, 0, NULL);
     fx_expect_status("/search?q=AND+OR+(", 200);
     /* Unbalanced brackets still find what the words find. */
     fx_get("/search?q=(prisoners+OR+(extremist", &r);

@@ -155,27 +155,28 @@ Test(daemon, socket_mode_option_is_applied)
     cr_assert_eq(st.st_mode & 07777, 0600, "mode %o", st.st_mode & 07777);
 }
 
-Test(daemon, sigterm_exits_0_and_removes_socket)
+/* Starts the daemon, sends it @sig and asserts that it exits 0. */
+static void
+expect_exit_0_on(int sig)
 {
     pid_t pid;
 
     fx_start(NULL);
     pid = fx.pid;
-    cr_assert_eq(kill(pid, SIGTERM), 0);
-    cr_assert_eq(fx_wait(pid, 10000), 0);
+    cr_assert_eq(kill(pid, sig), 0);
+    cr_assert_eq(fx_wait(pid, 10000), 0, "signal %d", sig);
     fx.pid = 0;
+}
+
+Test(daemon, sigterm_exits_0_and_removes_socket)
+{
+    expect_exit_0_on(SIGTERM);
     cr_assert_not(g_file_test(fx.sock, G_FILE_TEST_EXISTS));
 }
 
 Test(daemon, sigint_exits_0)
 {
-    pid_t pid;
-
-    fx_start(NULL);
-    pid = fx.pid;
-    cr_assert_eq(kill(pid, SIGINT), 0);
-    cr_assert_eq(fx_wait(pid, 10000), 0);
-    fx.pid = 0;
+    expect_exit_0_on(SIGINT);
 }
 
 Test(daemon, sighup_keeps_serving)

@@ -71,32 +71,23 @@ check(const char *name, const char *target, long status)
     fx_http_clear(&r);
 }
 
-Test(golden, search)
+/* Every reply with a golden file: the file's name, the request, the
+ * status. */
+Test(golden, replies_match_their_files)
 {
-    check("search", "/search?q=reintegration&facets=org,type", 200);
-}
+    static const struct {
+        const char *name;
+        const char *target;
+        long status;
+    } cases[] = {
+        { "search", "/search?q=reintegration&facets=org,type", 200 },
+        { "browse", "/search?type=entry&limit=1", 200 },
+        { "doc", "/doc/e-0000000000000004", 200 },
+        { "stats", "/stats", 200 },
+        { "health", "/health", 200 },
+        { "error", "/search?colour=red", 400 },
+    };
 
-Test(golden, browse)
-{
-    check("browse", "/search?type=entry&limit=1", 200);
-}
-
-Test(golden, doc)
-{
-    check("doc", "/doc/e-0000000000000004", 200);
-}
-
-Test(golden, stats)
-{
-    check("stats", "/stats", 200);
-}
-
-Test(golden, health)
-{
-    check("health", "/health", 200);
-}
-
-Test(golden, error)
-{
-    check("error", "/search?colour=red", 400);
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++)
+        check(cases[i].name, cases[i].target, cases[i].status);
 }

@@ -159,10 +159,8 @@ Test(mapping, facet_labels_come_from_the_vocabularies)
     v = facet_value(fx_member_arr(fx_member_obj(fx_obj(r.json), "facets"),
                                   "org"), "unoct");
     cr_assert_not_null(v, "%s", r.body);
-    cr_assert_str_eq(json_object_get_string_member(v, "label"),
-                     "UNOCT/UNCCT");
-    cr_assert_str_eq(json_object_get_string_member(v, "label_ru"),
-                     "КТУ ООН/КТЦ ООН");
+    fx_assert_str_member(v, "label", "UNOCT/UNCCT");
+    fx_assert_str_member(v, "label_ru", "КТУ ООН/КТЦ ООН");
     fx_http_clear(&r);
 }
 
@@ -186,9 +184,8 @@ Test(mapping, facet_values_carry_russian_labels)
                   "%s", r.body);
     kz = facet_value(country, "kazakhstan");
     cr_assert_not_null(kz, "%s", r.body);
-    cr_assert_str_eq(json_object_get_string_member(kz, "label"), "Kazakhstan");
-    cr_assert_str_eq(json_object_get_string_member(kz, "label_ru"),
-                     "Казахстан");
+    fx_assert_str_member(kz, "label", "Kazakhstan");
+    fx_assert_str_member(kz, "label_ru", "Казахстан");
     lang = fx_member_arr(facets, "lang");
     cr_assert_gt(json_array_get_length(lang), 0, "%s", r.body);
     for (i = 0; i < json_array_get_length(lang); i++)
@@ -232,6 +229,19 @@ has_suggestion(JsonArray *s, const char *prefix)
     return FALSE;
 }
 
+/* Asserts that one of the suggestions for @query starts with @prefix or,
+ * when !@present, that none does. */
+static void
+expect_suggestion(const char *query, const char *prefix, gboolean present)
+{
+    fx_http_t r;
+    JsonArray *s = suggestions(query, &r);
+
+    cr_assert_eq(has_suggestion(s, prefix), present, "%s %s \"%s\": %s",
+                 query, present ? "lacks" : "has", prefix, r.body);
+    fx_http_clear(&r);
+}
+
 Test(mapping, suggest_completes_names_and_words)
 {
     fx_http_t r;
@@ -243,29 +253,21 @@ Test(mapping, suggest_completes_names_and_words)
     first = json_array_get_object_element(s, 0);
     cr_assert_str_eq(json_object_get_string_member(first, "text"),
                      "Kyrgyzstan", "%s", r.body);
-    cr_assert_str_eq(json_object_get_string_member(first, "source"),
-                     "country");
+    fx_assert_str_member(first, "source", "country");
     cr_assert_gt(json_object_get_int_member(first, "count"), 10);
     cr_assert(has_suggestion(s, "kyrgyz"), "%s", r.body);
     fx_http_clear(&r);
 
     /* The last word is completed after the words before it; titles
      * complete the whole text. */
-    s = suggestions("?q=Returning+fo&limit=20", &r);
-    cr_assert(has_suggestion(s, "returning foreign"), "%s", r.body);
-    cr_assert(has_suggestion(s, "Returning Foreign Terrorist Fighters"),
-              "%s", r.body);
-    cr_assert_not(has_suggestion(s, "returning for "), "%s", r.body);
-    fx_http_clear(&r);
+    expect_suggestion("?q=Returning+fo&limit=20", "returning foreign", TRUE);
+    expect_suggestion("?q=Returning+fo&limit=20",
+                      "Returning Foreign Terrorist Fighters", TRUE);
+    expect_suggestion("?q=Returning+fo&limit=20", "returning for ", FALSE);
 
     /* Organizations by their label, themes by a word inside. */
-    s = suggestions("?q=unod", &r);
-    cr_assert(has_suggestion(s, "UNODC"), "%s", r.body);
-    fx_http_clear(&r);
-    s = suggestions("?q=terrorist+fi", &r);
-    cr_assert(has_suggestion(s, "Foreign terrorist fighters"), "%s",
-              r.body);
-    fx_http_clear(&r);
+    expect_suggestion("?q=unod", "UNODC", TRUE);
+    expect_suggestion("?q=terrorist+fi", "Foreign terrorist fighters", TRUE);
 }
 
 /* Word completions continue the earlier words as a phrase the text
@@ -297,33 +299,21 @@ Test(mapping, suggest_follows_the_earlier_words)
     cr_assert(word_seen, "%s", r.body);
     fx_http_clear(&r);
 
-    s = suggestions("?q=terrorist+fi&limit=20", &r);
-    cr_assert(has_suggestion(s, "terrorist fighters"), "%s", r.body);
-    cr_assert_not(has_suggestion(s, "terrorist file"), "%s", r.body);
-    fx_http_clear(&r);
-
-    s = suggestions("?q=cbrn&limit=20", &r);
-    cr_assert(has_suggestion(s, "WMD / CBRN"), "%s", r.body);
-    cr_assert_not(has_suggestion(s, "cbrn_"), "%s", r.body);
-    fx_http_clear(&r);
-
-    s = suggestions("?q=terrorist+detention&limit=20", &r);
-    cr_assert(has_suggestion(s, "Returning Foreign Terrorist Fighters "
-                                "Detention"), "%s", r.body);
-    fx_http_clear(&r);
+    expect_suggestion("?q=terrorist+fi&limit=20", "terrorist fighters",
+                      TRUE);
+    expect_suggestion("?q=terrorist+fi&limit=20", "terrorist file", FALSE);
+    expect_suggestion("?q=cbrn&limit=20", "WMD / CBRN", TRUE);
+    expect_suggestion("?q=cbrn&limit=20", "cbrn_", FALSE);
+    expect_suggestion("?q=terrorist+detention&limit=20",
+                      "Returning Foreign Terrorist Fighters Detention", TRUE);
     /* Long forms: organization names, acronym expansions. */
-    s = suggestions("?q=united+nations+office+on+dr", &r);
-    cr_assert(has_suggestion(s, "United Nations Office on Drugs and Crime"),
-              "%s", r.body);
-    fx_http_clear(&r);
-    s = suggestions("?q=weapons+of+ma", &r);
-    cr_assert(has_suggestion(s, "weapons of mass destruction"), "%s", r.body);
-    fx_http_clear(&r);
-
-    s = suggestions("?q=detention+terrorist&limit=20", &r);
-    cr_assert_not(has_suggestion(s, "Returning Foreign Terrorist Fighters "
-                                    "Detention"), "%s", r.body);
-    fx_http_clear(&r);
+    expect_suggestion("?q=united+nations+office+on+dr",
+                      "United Nations Office on Drugs and Crime", TRUE);
+    expect_suggestion("?q=weapons+of+ma", "weapons of mass destruction",
+                      TRUE);
+    expect_suggestion("?q=detention+terrorist&limit=20",
+                      "Returning Foreign Terrorist Fighters Detention",
+                      FALSE);
 }
 
 Test(mapping, suggest_limits_and_errors)

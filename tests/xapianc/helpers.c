@@ -148,6 +148,23 @@ mset_ids(xc_mset_t *m)
     return g_string_free(s, FALSE);
 }
 
+xc_db_t *
+corpus_reader(void)
+{
+    build(corpus, G_N_ELEMENTS(corpus));
+    return open_reader();
+}
+
+xc_query_t *
+parse(xc_db_t *db, const char *text, unsigned flags)
+{
+    xc_query_t *q = NULL;
+
+    cr_assert_eq(xc_query_parse(db, text, flags, &q), XC_OK,
+                 "parse '%s': %s", text ? text : "(null)", xc_errmsg(db));
+    return q;
+}
+
 /* Parses and runs @text, returning the ids in rank order.  (transfer full) */
 char *
 search_ids(xc_db_t *db, const char *text, unsigned flags, xc_sort_t sort)
@@ -156,8 +173,7 @@ search_ids(xc_db_t *db, const char *text, unsigned flags, xc_sort_t sort)
     xc_mset_t *m = NULL;
     xc_search_opts_t opts = {0, 100, sort, NULL, 0, 0, NULL, 0};
 
-    cr_assert_eq(xc_query_parse(db, text, flags, &q), XC_OK,
-                 "parse '%s': %s", text ? text : "(null)", xc_errmsg(db));
+    q = parse(db, text, flags);
     cr_assert_eq(xc_search(q, &opts, &m), XC_OK, "%s", xc_errmsg(db));
     char *ids = mset_ids(m);
     xc_mset_free(m);
@@ -181,6 +197,22 @@ sorted(char *ids)
     g_strfreev(parts);
     g_free(ids);
     return out;
+}
+
+void
+expect_hits(xc_query_t *q, const xc_search_opts_t *opts, gboolean any_order,
+            const char *want)
+{
+    xc_mset_t *m = NULL;
+    char *ids;
+
+    cr_assert_eq(xc_search(q, opts, &m), XC_OK);
+    ids = mset_ids(m);
+    if (any_order)
+        ids = sorted(ids);
+    cr_expect_str_eq(ids, want);
+    g_free(ids);
+    xc_mset_free(m);
 }
 
 const doc_t corpus[4] = {

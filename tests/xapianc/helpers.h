@@ -52,6 +52,11 @@ xc_db_t *open_reader(void);
 uint64_t committed_doccount(xc_dbw_t *w);
 void put_doc(xc_dbw_t *w, const doc_t *d);
 void build(const doc_t *docs, size_t n);
+/* build()s the shared corpus and opens a reader on it. */
+xc_db_t *corpus_reader(void);
+/* Parses @text on @db, asserting that it parses.  Returns: (transfer
+ * full). */
+xc_query_t *parse(xc_db_t *db, const char *text, unsigned flags);
 /* Returns: (transfer full): the ids of @m's hits, in order, joined by
  * ','. */
 char *mset_ids(xc_mset_t *m);
@@ -59,6 +64,10 @@ char *search_ids(xc_db_t *db, const char *text, unsigned flags,
                  xc_sort_t sort);
 /* Sorts the ','-joined @ids in place (takes and returns ownership). */
 char *sorted(char *ids);
+/* Runs @q under @opts and expects the ids of its hits to be @want, in
+ * rank order or, with @any_order, sorted. */
+void expect_hits(xc_query_t *q, const xc_search_opts_t *opts,
+                 gboolean any_order, const char *want);
 
 #define EXPECT_IDS(db, text, flags, want)                                 \
     do {                                                                  \

@@ -13,8 +13,7 @@ TestSuite(search, .init = setup, .fini = teardown);
 
 Test(search, hits_report_rank_weight_and_data)
 {
-    build(corpus, G_N_ELEMENTS(corpus));
-    xc_db_t *db = open_reader();
+    xc_db_t *db = corpus_reader();
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
     xc_search_opts_t opts = {1, 1, XC_SORT_RELEVANCE, NULL, 0, 0, NULL, 0};
@@ -24,7 +23,7 @@ Test(search, hits_report_rank_weight_and_data)
     char *v = NULL;
     size_t len = 0;
 
-    cr_assert_eq(xc_query_parse(db, "fighter", 0, &q), XC_OK);
+    q = parse(db, "fighter", 0);
     cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
     cr_assert_eq(xc_mset_size(m), 1);
     xc_mset_total(m, &total, &exact);
@@ -72,7 +71,7 @@ Test(search, check_at_least_makes_totals_exact)
     }
     cr_assert_eq(xc_dbw_close(w), XC_OK);
     db = open_reader();
-    cr_assert_eq(xc_query_parse(db, "", 0, &q), XC_OK);
+    q = parse(db, "", 0);
     cr_assert_eq(xc_query_filter(q, "XORG", a, 1), XC_OK);
     cr_assert_eq(xc_query_filter(q, "XTHEME", b, 1), XC_OK);
 
@@ -93,8 +92,7 @@ Test(search, check_at_least_makes_totals_exact)
 
 Test(search, sort_by_date_puts_newest_first)
 {
-    build(corpus, G_N_ELEMENTS(corpus));
-    xc_db_t *db = open_reader();
+    xc_db_t *db = corpus_reader();
     char *ids = search_ids(db, "", 0, XC_SORT_DATE);
     cr_expect_str_eq(ids, "d-3,e-1,e-2,d-4");
     g_free(ids);
@@ -154,7 +152,7 @@ Test(search, facets_count_every_match_and_each_value_once)
     uint64_t total = 0;
     int exact = 0;
 
-    cr_assert_eq(xc_query_parse(db, "common", 0, &q), XC_OK);
+    q = parse(db, "common", 0);
     cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
     cr_expect_eq(xc_mset_size(m), 2);
     xc_mset_total(m, &total, &exact);
@@ -177,7 +175,7 @@ Test(search, facets_count_every_match_and_each_value_once)
     r.calls = 0;
     r.stop_after = 2;
     opts.limit = 0;
-    cr_assert_eq(xc_query_parse(db, NULL, 0, &q), XC_OK);
+    q = parse(db, NULL, 0);
     cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
     cr_expect_eq(xc_mset_size(m), 0);
     cr_assert_eq(xc_mset_facets(m, XC_SLOT_TYPE, collect_facet, &r), XC_OK);
@@ -256,7 +254,7 @@ Test(search, facets_agree_however_they_are_counted)
         xc_query_t *q = NULL;
         xc_mset_t *m = NULL;
 
-        cr_assert_eq(xc_query_parse(db, "common", 0, &q), XC_OK);
+        q = parse(db, "common", 0);
         cr_assert_eq(xc_search(q, &opts, &m), XC_OK, "%s", xc_errmsg(db));
         cr_assert_eq(xc_mset_facets(m, XC_SLOT_COUNTRY, collect_facet, &r),
                      XC_OK);
@@ -338,14 +336,13 @@ Test(search, positions_cover_words_and_stems_of_the_query)
 
 Test(search, snippet_marks_matches_and_escapes_html)
 {
-    build(corpus, G_N_ELEMENTS(corpus));
-    xc_db_t *db = open_reader();
+    xc_db_t *db = corpus_reader();
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
     xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, 0, NULL, 0};
     char *s = NULL;
 
-    cr_assert_eq(xc_query_parse(db, "fighters", 0, &q), XC_OK);
+    q = parse(db, "fighters", 0);
     cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
     cr_assert_eq(xc_mset_snippet(m, "Returning <b>fighter</b> & \"kin\"",
                                  200, &s), XC_OK);
@@ -371,7 +368,7 @@ Test(search, snippet_marks_matches_and_escapes_html)
     xc_query_free(q);
 
     /* Russian words are stemmed for highlighting too. */
-    cr_assert_eq(xc_query_parse(db, "терроризма", 0, &q), XC_OK);
+    q = parse(db, "терроризма", 0);
     cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
     cr_assert_eq(xc_mset_snippet(m, "о терроризме", 200, &s), XC_OK);
     cr_expect_str_eq(s, "о <mark>терроризме</mark>");
@@ -396,8 +393,7 @@ collect_term(const char *term, uint64_t freq, void *rock)
 
 Test(search, allterms_walks_prefix_in_order_up_to_max)
 {
-    build(corpus, G_N_ELEMENTS(corpus));
-    xc_db_t *db = open_reader();
+    xc_db_t *db = corpus_reader();
     term_rock_t r = {g_string_new(NULL)};
 
     cr_assert_eq(xc_db_allterms(db, XC_PREFIX_COUNTRY, 0, collect_term, &r),
@@ -469,7 +465,7 @@ Test(search, stored_text_is_packed_and_reads_back_unchanged)
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
     xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, 0, NULL, 0};
-    cr_assert_eq(xc_query_parse(db, "dialogue", 0, &q), XC_OK);
+    q = parse(db, "dialogue", 0);
     cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
     cr_assert_eq(xc_mset_size(m), 1);
     cr_assert_eq(xc_mset_value(m, 0, XC_SLOT_TEXT, &v, &len), XC_OK);
@@ -499,7 +495,7 @@ Test(search, stored_text_is_packed_and_reads_back_unchanged)
     xc_query_free(q);
 
     /* Short and plain texts cut the same way. */
-    cr_assert_eq(xc_query_parse(db, "youth -dialogue", 0, &q), XC_OK);
+    q = parse(db, "youth -dialogue", 0);
     cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
     cr_assert_eq(xc_mset_size(m), 1);
     unsigned n = 7;
@@ -524,8 +520,7 @@ Test(search, stored_text_is_packed_and_reads_back_unchanged)
 
 Test(search, time_limit_keeps_results_and_refuses_negative)
 {
-    build(corpus, G_N_ELEMENTS(corpus));
-    xc_db_t *db = open_reader();
+    xc_db_t *db = corpus_reader();
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
     xc_search_opts_t opts = {.offset = 0, .limit = 10,
@@ -534,7 +529,7 @@ Test(search, time_limit_keeps_results_and_refuses_negative)
     uint64_t total = 0;
     int exact = 0;
 
-    cr_assert_eq(xc_query_parse(db, "", 0, &q), XC_OK);
+    q = parse(db, "", 0);
     cr_expect_eq(xc_query_set_time_limit(q, -1.0), XC_ERR_INVALID);
     cr_expect_eq(xc_query_set_time_limit(NULL, 1.0), XC_ERR_INVALID);
     cr_assert_eq(xc_query_set_time_limit(q, 0.5), XC_OK);
@@ -564,7 +559,7 @@ Test(search, time_limit_stops_a_long_search)
     uint64_t total = 0;
     int exact = 0;
 
-    cr_assert_eq(xc_query_parse(db, "common", 0, &q), XC_OK);
+    q = parse(db, "common", 0);
     cr_assert_eq(xc_query_set_time_limit(q, 1e-9), XC_OK);
     cr_expect_eq(xc_search(q, &opts, &m), XC_ERR_TIMEOUT);
     cr_expect_null(m);
@@ -585,7 +580,7 @@ Test(search, time_limit_stops_a_long_search)
     cr_assert_eq(xc_query_parse(db, "\"common word\"", 0, &q), XC_OK);
     cr_expect(xc_query_is_positional(q));
     xc_query_free(q);
-    cr_assert_eq(xc_query_parse(db, "common word", 0, &q), XC_OK);
+    q = parse(db, "common word", 0);
     cr_expect_not(xc_query_is_positional(q));
     xc_query_free(q);
     xc_db_close(db);

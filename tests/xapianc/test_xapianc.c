@@ -81,8 +81,7 @@ Test(xapianc, null_handles_and_arguments_are_invalid)
 
 Test(xapianc, documents_round_trip_by_id)
 {
-    build(corpus, G_N_ELEMENTS(corpus));
-    xc_db_t *db = open_reader();
+    xc_db_t *db = corpus_reader();
     uint64_t n = 0;
     char *data = NULL;
     char *value = NULL;
@@ -301,16 +300,11 @@ Test(xapianc, long_terms_are_hashed_consistently)
     cr_expect_leq(longest, XC_MAX_TERM);
 
     xc_query_t *q = NULL;
-    xc_mset_t *m = NULL;
     xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, 0, NULL, 0};
     const char *values[] = {host_b};
-    cr_assert_eq(xc_query_parse(db, NULL, 0, &q), XC_OK);
+    q = parse(db, NULL, 0);
     cr_assert_eq(xc_query_filter(q, XC_PREFIX_HOST, values, 1), XC_OK);
-    cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
-    char *ids = mset_ids(m);
-    cr_expect_str_eq(ids, "d-b");
-    g_free(ids);
-    xc_mset_free(m);
+    expect_hits(q, &opts, FALSE, "d-b");
     xc_query_free(q);
     xc_db_close(db);
     g_free(host_a);
@@ -456,8 +450,7 @@ Test(xapianc, query_cases_find_their_documents)
         {"year:1800", ""},
     };
 
-    build(corpus, G_N_ELEMENTS(corpus));
-    xc_db_t *db = open_reader();
+    xc_db_t *db = corpus_reader();
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
         EXPECT_IDS(db, cases[i].text, 0, cases[i].want);
     xc_db_close(db);
@@ -465,14 +458,13 @@ Test(xapianc, query_cases_find_their_documents)
 
 Test(xapianc, empty_text_matches_everything)
 {
-    build(corpus, G_N_ELEMENTS(corpus));
-    xc_db_t *db = open_reader();
+    xc_db_t *db = corpus_reader();
     xc_query_t *q = NULL;
 
     EXPECT_IDS(db, "", 0, "d-3,d-4,e-1,e-2");
     EXPECT_IDS(db, NULL, 0, "d-3,d-4,e-1,e-2");
     EXPECT_IDS(db, "   ", 0, "d-3,d-4,e-1,e-2");
-    cr_assert_eq(xc_query_parse(db, "", 0, &q), XC_OK);
+    q = parse(db, "", 0);
     cr_expect_not(xc_query_is_empty(q));
     xc_query_free(q);
     xc_db_close(db);
@@ -480,22 +472,21 @@ Test(xapianc, empty_text_matches_everything)
 
 Test(xapianc, stopword_only_query_is_empty_not_an_error)
 {
-    build(corpus, G_N_ELEMENTS(corpus));
-    xc_db_t *db = open_reader();
+    xc_db_t *db = corpus_reader();
     xc_query_t *q = NULL;
 
-    cr_assert_eq(xc_query_parse(db, "the", 0, &q), XC_OK);
+    q = parse(db, "the", 0);
     cr_expect(xc_query_is_empty(q));
     xc_query_free(q);
-    cr_assert_eq(xc_query_parse(db, "the of", 0, &q), XC_OK);
+    q = parse(db, "the of", 0);
     cr_expect(xc_query_is_empty(q));
     xc_query_free(q);
-    cr_assert_eq(xc_query_parse(db, "!!!", 0, &q), XC_OK);
+    q = parse(db, "!!!", 0);
     cr_expect(xc_query_is_empty(q));
     xc_query_free(q);
     EXPECT_IDS(db, "the", 0, "");
     /* A stopword next to a real word is just dropped. */
-    cr_assert_eq(xc_query_parse(db, "the prison", 0, &q), XC_OK);
+    q = parse(db, "the prison", 0);
     cr_expect_not(xc_query_is_empty(q));
     xc_query_free(q);
     EXPECT_IDS(db, "the prison", 0, "e-2");
@@ -504,8 +495,7 @@ Test(xapianc, stopword_only_query_is_empty_not_an_error)
 
 Test(xapianc, bad_year_range_is_a_query_error)
 {
-    build(corpus, G_N_ELEMENTS(corpus));
-    xc_db_t *db = open_reader();
+    xc_db_t *db = corpus_reader();
     xc_query_t *q = (xc_query_t *)1;
 
     cr_expect_eq(xc_query_parse(db, "year:1..999999", 0, &q), XC_ERR_QUERY);
@@ -515,7 +505,7 @@ Test(xapianc, bad_year_range_is_a_query_error)
     cr_expect_eq(xc_query_parse(db, "year:2020..2010", 0, &q), XC_ERR_QUERY);
     cr_expect_eq(xc_query_parse(db, "year:..", 0, &q), XC_ERR_QUERY);
     /* The largest allowed span still parses. */
-    cr_assert_eq(xc_query_parse(db, "year:1821..2020", 0, &q), XC_OK);
+    q = parse(db, "year:1821..2020", 0);
     xc_query_free(q);
     xc_db_close(db);
 }
@@ -524,8 +514,7 @@ Test(xapianc, bad_year_range_is_a_query_error)
  * serves searches under different filters. */
 Test(xapianc, search_filters_apply_to_that_search_only)
 {
-    build(corpus, G_N_ELEMENTS(corpus));
-    xc_db_t *db = open_reader();
+    xc_db_t *db = corpus_reader();
     xc_query_t *q = NULL;
     xc_mset_t *m = NULL;
     const char *countries[] = {"kg", "uz"};
@@ -535,19 +524,11 @@ Test(xapianc, search_filters_apply_to_that_search_only)
                                 {XC_PREFIX_LANG, NULL, 0}};
     xc_search_opts_t opts = {.limit = 10, .filters = both, .n_filters = 3};
 
-    cr_assert_eq(xc_query_parse(db, NULL, 0, &q), XC_OK);
-    cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
-    char *ids = mset_ids(m);
-    cr_expect_str_eq(ids, "e-1");
-    g_free(ids);
-    xc_mset_free(m);
+    q = parse(db, NULL, 0);
+    expect_hits(q, &opts, FALSE, "e-1");
 
     opts.n_filters = 1;
-    cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
-    ids = sorted(mset_ids(m));
-    cr_expect_str_eq(ids, "d-3,e-1");
-    g_free(ids);
-    xc_mset_free(m);
+    expect_hits(q, &opts, TRUE, "d-3,e-1");
 
     opts.n_filters = 0;
     cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
@@ -563,47 +544,32 @@ Test(xapianc, search_filters_apply_to_that_search_only)
 
 Test(xapianc, filters_or_within_a_call_and_across_calls)
 {
-    build(corpus, G_N_ELEMENTS(corpus));
-    xc_db_t *db = open_reader();
+    xc_db_t *db = corpus_reader();
     xc_query_t *q = NULL;
-    xc_mset_t *m = NULL;
     xc_search_opts_t opts = {0, 10, XC_SORT_RELEVANCE, NULL, 0, 0, NULL, 0};
     const char *countries[] = {"kg", "uz"};
     const char *types[] = {"entry"};
 
-    cr_assert_eq(xc_query_parse(db, NULL, 0, &q), XC_OK);
+    q = parse(db, NULL, 0);
     cr_assert_eq(xc_query_filter(q, XC_PREFIX_COUNTRY, countries, 2), XC_OK);
-    cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
-    char *ids = sorted(mset_ids(m));
-    cr_expect_str_eq(ids, "d-3,e-1");
-    g_free(ids);
-    xc_mset_free(m);
+    expect_hits(q, &opts, TRUE, "d-3,e-1");
 
     cr_assert_eq(xc_query_filter(q, XC_PREFIX_TYPE, types, 1), XC_OK);
     cr_assert_eq(xc_query_filter(q, XC_PREFIX_TYPE, NULL, 0), XC_OK);
-    cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
-    ids = mset_ids(m);
-    cr_expect_str_eq(ids, "e-1");
-    g_free(ids);
-    xc_mset_free(m);
+    expect_hits(q, &opts, FALSE, "e-1");
     xc_query_free(q);
 
     /* Filters narrow a text query without changing its ranking terms. */
-    cr_assert_eq(xc_query_parse(db, "fighters", 0, &q), XC_OK);
+    q = parse(db, "fighters", 0);
     cr_assert_eq(xc_query_filter(q, XC_PREFIX_COUNTRY, countries, 2), XC_OK);
-    cr_assert_eq(xc_search(q, &opts, &m), XC_OK);
-    ids = mset_ids(m);
-    cr_expect_str_eq(ids, "e-1");
-    g_free(ids);
-    xc_mset_free(m);
+    expect_hits(q, &opts, FALSE, "e-1");
     xc_query_free(q);
     xc_db_close(db);
 }
 
 Test(xapianc, spelling_suggestion)
 {
-    build(corpus, G_N_ELEMENTS(corpus));
-    xc_db_t *db = open_reader();
+    xc_db_t *db = corpus_reader();
     char *s = NULL;
 
     cr_assert_eq(xc_db_spell(db, "rehabilitaton", &s), XC_OK);
@@ -776,8 +742,7 @@ Test(xapianc, phrase_terms_let_an_acronym_skip_the_phrase)
  * spelling the American one, and a capital changes nothing. */
 Test(xapianc, russian_case_forms_and_spellings_meet)
 {
-    build(corpus, G_N_ELEMENTS(corpus));
-    xc_db_t *db = open_reader();
+    xc_db_t *db = corpus_reader();
     /* d-3 says "терроризму", "Центральной Азии". */
     EXPECT_IDS(db, "терроризм", 0, "d-3");
     EXPECT_IDS(db, "терроризма", 0, "d-3");
