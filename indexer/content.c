@@ -238,12 +238,111 @@ set_changed(ix_source_t *src, const char *how)
     set_outcome(src, IX_STATUS_BROKEN, reason);
 }
 
+/* How a file is opened: without following a link, without blocking. */
+#define OPEN_FILE (O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+
+/* Says why @name, in the folder @dir, could not be opened (@err): a
+ * symbolic link (which O_NOFOLLOW reports as ELOOP for a file, and
+ * O_DIRECTORY as ENOTDIR for a folder) is named as one.  @shown is the
+ * path inside the repository up to @name. */
+static void
+set_open_failure(ix_source_t *src, int dir, const char *name,
+                 const char *shown, gboolean folder, int err)
+{
+    struct stat st;
+    gboolean link = err == ELOOP
+        || (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0
+            && S_ISLNK(st.st_mode));
+    g_autofree char *how = NULL;
+
+    if (!folder) {
+        set_outcome(src, IX_STATUS_BROKEN,
+                    link ? "a symbolic link, not followed" : g_strerror(err));
+        return;
+    }
+    /* The plan walked no link to a folder, so one here is new. */
+    if (link) {
+        how = g_strdup_printf("folder %s is now a symbolic link, not "
+                              "followed", shown);
+        set_changed(src, how);
+        return;
+    }
+    how = g_strdup_printf("folder %s: %s", shown, g_strerror(err));
+    set_outcome(src, IX_STATUS_BROKEN, how);
+}
+
+/* Opens @src's file, or sets its outcome and returns -1.  A repository
+ * file is reached from its repository folder one name at a time, each
+ * folder opened relative to the last with O_NOFOLLOW, so that a folder
+ * swapped for a link during the run (to one outside the repository,
+ * perhaps holding the very inode the plan saw, moved there) is refused:
+ * open() of the whole path follows a link anywhere but in its last name.
+ * openat2()'s RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS (Linux 5.6) would do
+ * this in one call, but its ELOOP does not say which folder was a link,
+ * and the walk works on every kernel: one openat() per folder, little
+ * next to reading and extracting the file.  The repository folder itself
+ * is opened as --repository named it, through a link if it is one.  A
+ * body in the cache has no repository and is opened by its path. */
+static int
+open_source(ix_source_t *src)
+{
+    g_autofree char *root = NULL;
+    g_auto(GStrv) names = NULL;
+    g_autoptr(GString) shown = g_string_new(NULL);
+    int dir, fd = -1;
+
+    if (!src->root_len) {
+        fd = open(src->path, OPEN_FILE);
+        if (fd < 0)
+            set_open_failure(src, AT_FDCWD, src->path, src->path, FALSE,
+                             errno);
+        return fd;
+    }
+    root = g_strndup(src->path, src->root_len);
+    names = g_strsplit(src->path + src->root_len + 1, "/", -1);
+    dir = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) {
+        g_autofree char *how = g_strdup_printf("repository folder %s: %s",
+                                               root, g_strerror(errno));
+
+        set_outcome(src, IX_STATUS_BROKEN, how);
+        return -1;
+    }
+    for (guint i = 0; names[i]; i++) {
+        gboolean folder = names[i + 1] != NULL;
+
+        if (shown->len)
+            g_string_append_c(shown, '/');
+        g_string_append(shown, names[i]);
+        /* The plan builds paths of plain names; ".." would climb out. */
+        if (!*names[i] || g_str_equal(names[i], ".")
+            || g_str_equal(names[i], "..")) {
+            set_outcome(src, IX_STATUS_BROKEN, "not a path inside the "
+                        "repository");
+            fd = -1;
+            break;
+        }
+        fd = openat(dir, names[i], folder
+                    ? O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC
+                    : OPEN_FILE);
+        if (fd < 0) {
+            set_open_failure(src, dir, names[i], shown->str, folder, errno);
+            break;
+        }
+        close(dir);
+        dir = folder ? fd : -1;
+    }
+    if (dir >= 0)
+        close(dir);
+    return fd;
+}
+
 /* Reads @src's file whole, or says why it cannot be read.  A curator may
  * change the folder during a run, so the file is opened without following
  * a symbolic link and without blocking (a FIFO swapped in would hang the
  * run while it holds the data-dir lock), must be a regular file and, for a
- * repository file, the very inode the plan saw (a folder swapped for a
- * link leads to another file).  It is read, not mapped: a file truncated
+ * repository file, be reached without a link (open_source()) and be the
+ * very inode the plan saw.  It is read, not mapped: a file truncated
  * meanwhile gives a short read, which is reported, where a mapping would
  * kill the indexer with SIGBUS.  Returns: (transfer full) (nullable). */
 static GBytes *
@@ -256,15 +355,9 @@ read_source(ix_source_t *src, const extract_limits_t *limits)
     int fd;
 
     read_hook("open", src->path);
-    fd = open(src->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) {
-        int err = errno;
-
-        set_outcome(src, IX_STATUS_BROKEN,
-                    err == ELOOP ? "a symbolic link, not followed"
-                                 : g_strerror(err));
+    fd = open_source(src);
+    if (fd < 0)
         return NULL;
-    }
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         set_outcome(src, IX_STATUS_BROKEN, "not a regular file");
         close(fd);

@@ -139,6 +139,9 @@ typedef struct {
                                  * reads it only if it must rewrite */
     char *file_stamp;           /* (nullable) repository files: size,
                                  * mtime and inode as the plan saw them */
+    gsize root_len;             /* repository files: bytes of @path naming
+                                 * the repository folder (then '/' and
+                                 * the path inside it); 0 otherwise */
     struct ix_spool *spool;     /* (nullable) (transfer none) the plan's
                                  * spool holding the text, at spool_off */
     guint64 spool_off, spool_len;

@@ -797,6 +797,7 @@ add_file(ix_plan_t *plan, const char *path, const char *rel,
         *dot = '\0';
     doc = ix_source_new(IX_SOURCE_DOCUMENT, id);
     doc->path = g_strdup(path);
+    doc->root_len = strlen(path) - strlen(rel) - 1;   /* read from there */
     /* Size, modification time and inode: when all three are as the last
      * run saw them, the bytes are taken to be the same without reading
      * them (as omindex and make do). */

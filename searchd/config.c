@@ -87,8 +87,8 @@ sd_config_parse(sd_config_t *cfg, int *argc, char ***argv, GError **error)
         {"allow-gid", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cfg->allow_gid_text,
          "Only answer peers of this primary group (repeatable)", "GROUP"},
         {"timeout", 0, 0, G_OPTION_ARG_INT, &cfg->timeout,
-         "Seconds a connection may stay idle or half-sent (default: 10)",
-         "S"},
+         "Seconds a connection may stay idle or half-sent, and SIGTERM "
+         "waits for requests in flight (default: 10)", "S"},
         {"max-connections", 0, 0, G_OPTION_ARG_INT, &cfg->max_connections,
          "Connections served at once (default: 1024)", "N"},
         {"max-reply-memory", 0, 0, G_OPTION_ARG_INT, &cfg->max_reply_mb,

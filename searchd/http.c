@@ -54,6 +54,9 @@ struct sd_http {
     sd_app_t *app;
     sd_http_opts_t opts;
     gint in_flight;             /* atomic: requests begun, not completed */
+    gint working;               /* atomic: of those, held by a worker */
+    gint closing;               /* atomic: the drain is over; no request
+                                 * goes to a worker any more */
     GMutex lock;                /* guards conns and each conn's deadline */
     GHashTable *conns;          /* conn_t set, owned */
     guint reaper;               /* GSource id */
@@ -77,6 +80,7 @@ struct request {
     char *if_none_match;        /* the header, for the worker; or NULL */
     sd_reply_t reply;
     gint done;                  /* atomic: reply is ready */
+    gint working;               /* atomic: a worker holds it */
 };
 
 /* A reply body queued for sending: counted in reply_bytes until
@@ -293,11 +297,14 @@ add_header_bytes(void *cls, enum MHD_ValueKind kind, const char *key,
 /* Returns the error that refuses the request before the API sees it
  * (0: none), its message in *@why: a peer not allowed, a foreign Host,
  * a method or target form not served, a transfer coding not understood,
- * headers or a body too large, the server too busy. */
+ * an HTTP/1.1 request without Host, headers or a body too large, the
+ * server too busy. */
 static int
 refusal(sd_http_t *h, struct MHD_Connection *conn, const request_t *req,
-        const char *method, const char **why)
+        const char *method, const char *version, const char **why)
 {
+    const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                   MHD_HTTP_HEADER_HOST);
     const char *length;
     size_t header_bytes = 0;
 
@@ -305,9 +312,13 @@ refusal(sd_http_t *h, struct MHD_Connection *conn, const request_t *req,
         *why = "this user may not query the daemon";
         return SD_ERROR_FORBIDDEN;
     }
-    if (!sd_limits_host_allowed(h->opts.hosts, MHD_lookup_connection_value(
-                                    conn, MHD_HEADER_KIND,
-                                    MHD_HTTP_HEADER_HOST))) {
+    /* RFC 9112, 3.2; libmicrohttpd checks it only with
+     * MHD_USE_PEDANTIC_CHECKS, and then answers with its own HTML. */
+    if (!host && g_str_equal(version, MHD_HTTP_VERSION_1_1)) {
+        *why = "an HTTP/1.1 request needs a Host header";
+        return SD_ERROR_BAD_REQUEST;
+    }
+    if (!sd_limits_host_allowed(h->opts.hosts, host)) {
         *why = "this server does not answer for that Host";
         return SD_ERROR_MISDIRECTED;
     }
@@ -338,6 +349,10 @@ refusal(sd_http_t *h, struct MHD_Connection *conn, const request_t *req,
         || (length && g_ascii_strtoull(length, NULL, 10) > SD_MAX_BODY)) {
         *why = "request body too large";
         return SD_ERROR_TOO_LARGE;
+    }
+    if (g_atomic_int_get(&h->closing)) {
+        *why = "the daemon is stopping; retry";
+        return SD_ERROR_BUSY;
     }
     if ((unsigned)g_atomic_int_get(&h->in_flight) + SD_BUSY_MARGIN
         > h->opts.max_connections) {
@@ -438,14 +453,13 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
     int refused;
 
     (void)url;
-    (void)version;
     (void)upload_data;
     /* on_uri() made it; libmicrohttpd calls that before this, always. */
     if (!req)
         return MHD_NO;
     if (!req->seen) {
         req->seen = TRUE;
-        refused = refusal(h, conn, req, method, &why);
+        refused = refusal(h, conn, req, method, version, &why);
         /* GET and HEAD are answered once the request is complete (the
          * second call), since a reply queued earlier makes
          * libmicrohttpd close the connection instead of keeping it
@@ -487,9 +501,30 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
     req->if_none_match = g_strdup(MHD_lookup_connection_value(
         conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH));
     MHD_suspend_connection(conn);
+    g_atomic_int_set(&req->working, 1);
+    g_atomic_int_inc(&h->working);
     g_thread_pool_push(h->workers, req, NULL);
     return MHD_YES;
 }
+
+#ifdef CTMAP_TESTING
+/* CTMAP_TEST_STALL=TEXT: in a test build, a worker given a target that
+ * holds TEXT sleeps for ten minutes before it answers, as one stuck in a
+ * long Enquire::get_mset would, so that a test can send SIGTERM with it
+ * in flight. */
+static void
+stall_hook(const char *uri)
+{
+    const char *text = g_getenv("CTMAP_TEST_STALL");
+
+    if (text && *text && strstr(uri, text)) {
+        g_message("test stall: %s", uri);
+        g_usleep(600 * G_USEC_PER_SEC);
+    }
+}
+#else
+#define stall_hook(uri) ((void)0)
+#endif
 
 static void
 work(gpointer data, gpointer user_data)
@@ -497,8 +532,11 @@ work(gpointer data, gpointer user_data)
     request_t *req = data;
     sd_http_t *h = user_data;
 
+    stall_hook(req->uri);
     sd_api_handle(h->app, req->method, req->uri, &req->reply);
     sd_reply_revalidate(&req->reply, req->if_none_match);
+    g_atomic_int_set(&req->working, 0);
+    g_atomic_int_dec_and_test(&h->working);
     g_atomic_int_set(&req->done, 1);
     MHD_resume_connection(req->conn);
 }
@@ -590,6 +628,39 @@ sd_http_drain(sd_http_t *h, unsigned ms)
         g_usleep(5000);
     }
     return TRUE;
+}
+
+guint
+sd_http_report_stuck(sd_http_t *h)
+{
+    gint64 now = g_get_monotonic_time();
+    GHashTableIter it;
+    gpointer key;
+    guint n = 0;
+
+    if (!h)
+        return 0;
+    /* A kept-alive client's next request, from now on, would hold up
+     * sd_http_free() in turn. */
+    g_atomic_int_set(&h->closing, 1);
+    if (!g_atomic_int_get(&h->working))
+        return 0;
+    /* request_end() takes this lock to unlink a request before freeing
+     * it, so each one seen here stays whole while it is read. */
+    g_mutex_lock(&h->lock);
+    g_hash_table_iter_init(&it, h->conns);
+    while (g_hash_table_iter_next(&it, &key, NULL)) {
+        const request_t *req = ((const conn_t *)key)->req;
+
+        if (!req || !g_atomic_int_get(&req->working))
+            continue;
+        g_warning("still answering %s %.200s, begun %.1f s ago",
+                  req->method, req->uri, (now - req->started) / 1e6);
+        n++;
+    }
+    g_mutex_unlock(&h->lock);
+    /* Between a worker's last counting and its request's end. */
+    return MAX(n, (guint)g_atomic_int_get(&h->working));
 }
 
 void

@@ -60,7 +60,7 @@ sd_limits_host_allowed(const sd_hosts_t *hosts, const char *value)
     if (!hosts)
         return TRUE;
     /* A browser always sends Host, so its absence is no rebinding; an
-     * HTTP/1.1 request without one is refused by libmicrohttpd. */
+     * HTTP/1.1 request without one is refused before (http.c). */
     if (!value)
         return TRUE;
     name = host_split(value, &port);

@@ -412,6 +412,12 @@ void sd_http_quiesce(sd_http_t *h);
 /* Waits at most @ms for the requests in flight to be answered; returns
  * TRUE when none is left. */
 gboolean sd_http_drain(sd_http_t *h, unsigned ms);
+/* Ends the drain: from now on no request goes to a worker (503 busy).
+ * Logs, one warning each, the requests a worker is still answering
+ * (their method and target, and how long ago they began) and returns how
+ * many there are; 0 for NULL.  sd_http_free() would wait for each of them
+ * (a worker cannot be stopped half-way through a Xapian call). */
+guint sd_http_report_stuck(sd_http_t *h);
 /* Stops serving, closes connections and the socket; accepts NULL. */
 void sd_http_free(sd_http_t *h);
 

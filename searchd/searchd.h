@@ -119,8 +119,12 @@ typedef struct sd_server sd_server_t;
  * Returns: (transfer full) (nullable): free with sd_server_free(). */
 sd_server_t *sd_server_new(const sd_config_t *cfg, GError **error);
 /* Runs the main loop until SIGTERM or SIGINT, then stops serving and
- * removes the socket. */
-void sd_server_run(sd_server_t *srv);
+ * removes the socket, waiting --timeout seconds at most for the requests
+ * in flight.  Returns 0 when it stopped cleanly, else the number of
+ * requests workers were still answering (each logged): their threads
+ * cannot be stopped, so @srv must then not be freed, and the process
+ * should end with _exit() (see main.c). */
+guint sd_server_run(sd_server_t *srv);
 /* Stops the server if it still runs and frees it; accepts NULL. */
 void sd_server_free(sd_server_t *srv);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_server_t, sd_server_free)

@@ -17,8 +17,6 @@
 
 #define LISTEN_BACKLOG  128
 #define TICK_MS         500
-/* How long SIGTERM waits for requests in flight to be answered. */
-#define DRAIN_MS        10000
 
 struct sd_server {
     char *socket_path;
@@ -38,7 +36,12 @@ struct sd_server {
      * systemd is described by its address and never unlinked (sock_ino
      * stays 0): its unit owns the file. */
     char *listening;
+    unsigned drain_ms;          /* how long SIGTERM waits for requests in
+                                 * flight: --timeout */
     gboolean stopped;
+    guint stuck;                /* requests workers still held when the
+                                 * drain ended: the HTTP daemons are left
+                                 * running, and the server is not freed */
 };
 
 static gboolean
@@ -212,12 +215,20 @@ on_tick(gpointer data)
 }
 
 /* Stops accepting, removes the socket so clients see at once that the
- * daemon is gone, lets requests in flight finish, and stops the
- * threads.  Idempotent. */
+ * daemon is gone, lets requests in flight finish within the drain time,
+ * and stops the threads.  Requests still being received then (a client
+ * that sent half its headers) are closed; a request a worker still
+ * answers (stuck in a long Xapian call, which nothing can interrupt)
+ * cannot be, since stopping the pool waits for its threads: those are
+ * logged and counted in srv->stuck, and the HTTP daemons left as they
+ * are for main() to exit past them.  Idempotent. */
 static void
 server_stop(sd_server_t *srv)
 {
+    gint64 deadline = g_get_monotonic_time() + (gint64)srv->drain_ms * 1000;
+    gint64 left;
     struct stat st;
+    gboolean drained;
     size_t i;
 
     if (srv->stopped)
@@ -229,13 +240,21 @@ server_stop(sd_server_t *srv)
     memset(srv->sources, 0, sizeof(srv->sources));
     sd_http_quiesce(srv->http_unix);
     sd_http_quiesce(srv->http_tcp);
-    if (!sd_http_drain(srv->http_unix, DRAIN_MS)
-        || !sd_http_drain(srv->http_tcp, DRAIN_MS))
-        g_warning("stopping with requests still in flight after %d s",
-                  DRAIN_MS / 1000);
+    drained = sd_http_drain(srv->http_unix, srv->drain_ms);
+    left = (deadline - g_get_monotonic_time()) / 1000;
+    drained = sd_http_drain(srv->http_tcp, (unsigned)MAX(left, 0))
+        && drained;
     if (srv->sock_ino && lstat(srv->socket_path, &st) == 0
         && st.st_dev == srv->sock_dev && st.st_ino == srv->sock_ino)
         unlink(srv->socket_path);
+    if (!drained) {
+        srv->stuck = sd_http_report_stuck(srv->http_unix)
+            + sd_http_report_stuck(srv->http_tcp);
+        if (srv->stuck)
+            return;
+        g_warning("stopping with requests still in flight after %u s",
+                  srv->drain_ms / 1000);
+    }
     g_clear_pointer(&srv->http_unix, sd_http_free);
     g_clear_pointer(&srv->http_tcp, sd_http_free);
 }
@@ -266,6 +285,7 @@ sd_server_new(const sd_config_t *cfg, GError **error)
     int fd, tcp_fd = -1;
 
     srv->socket_path = g_strdup(cfg->socket_path);
+    srv->drain_ms = (unsigned)cfg->timeout * 1000;
     srv->www_dir = g_strdup(cfg->www_dir);
     srv->index = sd_index_new(cfg->index_dir, cfg->query_db);
     srv->app.index = srv->index;
@@ -345,7 +365,7 @@ sd_server_new(const sd_config_t *cfg, GError **error)
     return g_steal_pointer(&srv);
 }
 
-void
+guint
 sd_server_run(sd_server_t *srv)
 {
     uint64_t rev = 0;
@@ -362,6 +382,7 @@ sd_server_run(sd_server_t *srv)
     sd_notify_ready(srv->index);
     g_main_loop_run(srv->loop);
     server_stop(srv);
+    return srv->stuck;
 }
 
 void
@@ -370,6 +391,8 @@ sd_server_free(sd_server_t *srv)
     if (!srv)
         return;
     server_stop(srv);
+    /* A worker still runs inside Xapian with the index and the app. */
+    g_return_if_fail(srv->stuck == 0);
     sd_index_free(srv->index);
     g_main_loop_unref(srv->loop);
     g_free(srv->socket_path);

@@ -203,13 +203,22 @@ static const swap_case_t swap_cases[] = {
     { "replaced", "open",
       "mv victim.txt old.tmp && cp ../secret.txt victim.txt",
       "changed while being read: replaced by another file", NULL },
-    /* The folder holding it swapped for a link to one holding a file of
-     * the same name: open() follows a link in the middle of a path, the
-     * inode check is what refuses it. */
+    /* The folder holding it swapped for a link to one outside holding a
+     * file of the same name: open() of the whole path would follow it;
+     * the walk from the repository folder refuses the link. */
     { "folder-link", "open",
       "mkdir -p ../outside/sub && cp ../secret.txt ../outside/sub/deep.txt "
       "&& mv sub sub.old && ln -s ../outside/sub sub",
-      "changed while being read: replaced by another file", "sub/deep.txt" },
+      "changed while being read: folder sub is now a symbolic link, not "
+      "followed", "sub/deep.txt" },
+    /* The folder moved out of the repository, the secret written into its
+     * file in place, and a link left behind: the same inode, so only the
+     * walk from the repository folder tells it is no longer inside. */
+    { "folder-moved-out", "open",
+      "cat ../secret.txt > sub/deep.txt && mv sub ../outside-sub "
+      "&& ln -s ../outside-sub sub",
+      "changed while being read: folder sub is now a symbolic link, not "
+      "followed", "sub/deep.txt" },
     { "truncated", "read", "truncate -s 10 victim.txt",
       "changed while being read: ", NULL },
     { "grown", "read", "cat ../secret.txt >> victim.txt",
