@@ -6,8 +6,10 @@
  *                     the documents whose id hashes to it (xapianc);
  *   DIR/shards/query  the query-side database: spelling data, synonyms
  *                     and user metadata (labels, schema, last run), which
- *                     remote shards cannot serve; it stays on the machine
- *                     that runs searchd.
+ *                     remote shards cannot serve, and each document's
+ *                     render record (xapianc writes them), so hits of
+ *                     remote shards render without reading them; it
+ *                     stays on the machine that runs searchd.
  *
  * A first build or --full writes all of them in DIR/index.new-XXXXXX,
  * compacts each into DIR/index.next-XXXXXX and exchanges that directory

@@ -36,6 +36,10 @@ sd_shards_add(JsonBuilder *b, xc_mset_t *m, xc_db_t *db, gboolean each)
             json_builder_add_string_value(b, where);
             json_builder_set_member_name(b, "state");
             json_builder_add_string_value(b, up ? "up" : "down");
+            /* Whether its hits render from the local render records, or
+             * cost a round trip each (README, "Beyond one machine"). */
+            json_builder_set_member_name(b, "records");
+            json_builder_add_boolean_value(b, xc_db_shard_records(db, i));
             json_builder_end_object(b);
         }
         json_builder_end_array(b);

@@ -21,7 +21,9 @@ xc_compact(const char *src, const char *dst, uint64_t above_revision,
         return XC_ERR_INVALID;
     }
     return guard_open(errmsg, [&]() -> xc_status_t {
-        Xapian::Database(src).compact(dst);
+        /* Docids kept: a sharded index's render records name them
+         * (shards.cc). */
+        Xapian::Database(src).compact(dst, Xapian::DBCOMPACT_NO_RENUMBER);
         const char *key = XC_META_COMPACTED;
         uint64_t rev;
         {

@@ -176,18 +176,24 @@ xc_db_reopen(xc_db_t *db)
         /* A shard that fails to reopen is left out, not an error. */
         bool changed = shards_reopen_local(db), lost = false;
         for (auto &s : db->shards) {
-            if (!s.up || !s.remote)
+            /* One known to be down (hung) would cost a timeout here. */
+            if (!s.up || !s.remote || shard_is_down(s.arg))
                 continue;
             try {
-                changed |= s.db.reopen();
+                /* A remote reopen() says true whether or not the shard
+                 * changed (xapian-core 1.4): its revision tells. */
+                uint64_t before = s.db.get_revision();
+                s.db.reopen();
+                changed |= s.db.get_revision() != before;
             } catch (const Xapian::NetworkError &) {
+                shard_mark_down(s.arg);
                 lost = true;
             }
         }
         if (lost)
-            shards_drop_failed(db);
+            shards_drop_failed(db, "");
         else if (changed)
-            db->columns.clear();
+            shards_restamp(db);     /* render records may have changed */
         shards_retry(db);
         return XC_OK;
     });

@@ -186,6 +186,15 @@ enum {
 /* Documents whose titles become suggestion phrases, at most: beyond it the
  * titles are left out (labels are always in). */
 #define XC_TITLES_MAX       200000
+/* A sharded index's render records (issue 18): the query-side database
+ * holds, under XC_META_HIT_PREFIX "S:DID", what a hit of shard S's
+ * document DID needs to render (xapianc/shards.cc), so hits of remote
+ * shards render without a round trip a document.  XC_META_RENDER is the
+ * token of the last commit: the query-side database's "TOKEN", each
+ * shard's "TOKEN/S"; a shard whose token differs is read over the
+ * network instead. */
+#define XC_META_RENDER      "ctmap:render"
+#define XC_META_HIT_PREFIX  "ctmap:hit:"
 /* Written by xc_compact() to raise a copy's revision. */
 #define XC_META_COMPACTED   "ctmap:compacted"
 /* The indexer's digest of the vocabularies it last indexed with. */

@@ -119,9 +119,9 @@ xc_search(xc_query_t *q, const xc_search_opts_t *opts, xc_mset_t **out)
         xc_status_t st = guard(db->err, [&]() -> xc_status_t {
             try {
                 return search_once(db, q, opts, out);
-            } catch (const Xapian::NetworkError &) {
+            } catch (const Xapian::NetworkError &e) {
                 /* Twice: a shard may die while the first retry runs. */
-                if (attempt >= 2 || !shards_drop_failed(db))
+                if (attempt >= 2 || !shards_drop_failed(db, e.get_context()))
                     throw;
                 retry = true;
                 return XC_OK;
@@ -142,6 +142,8 @@ search_once(xc_db_t *db, xc_query_t *q, const xc_search_opts_t *opts,
         m->query = q->query;
         m->shards = static_cast<unsigned>(db->shards.size());
         m->failed = db->failed;
+        m->render_of = db->render_of;
+        m->query_db = db->query;
         for (size_t i = 0; i < opts->n_filters; i++) {
             xc_status_t st = add_filter(db->err, &opts->filters[i],
                                         &m->query);
@@ -242,7 +244,8 @@ xc_mset_hit(xc_mset_t *m, size_t i, xc_hit_t *hit)
         return invalid(m->db->err, "xc_mset_hit: no such hit");
     return guard(m->db->err, [&]() -> xc_status_t {
         Xapian::MSetIterator it = m->mset[static_cast<Xapian::doccount>(i)];
-        m->data = it.get_document().get_data();
+        const Xapian::Document *rec = record_of(m, i);
+        m->data = rec ? rec->get_data() : it.get_document().get_data();
         hit->docid = *it;
         hit->rank = it.get_rank();
         hit->weight = it.get_weight();
@@ -277,7 +280,8 @@ xc_mset_value(xc_mset_t *m, size_t i, unsigned slot, char **value,
     *value = nullptr;
     return guard(m->db->err, [&]() -> xc_status_t {
         Xapian::MSetIterator it = m->mset[static_cast<Xapian::doccount>(i)];
-        std::string v = read_value(it.get_document(), slot);
+        const Xapian::Document *rec = record_of(m, i, slot);
+        std::string v = read_value(rec ? *rec : it.get_document(), slot);
         *value = dup_bytes(v);
         if (len)
             *len = v.size();
@@ -296,7 +300,8 @@ xc_mset_passage(xc_mset_t *m, size_t i, unsigned *n, char **text,
     *text = nullptr;
     return guard(m->db->err, [&]() -> xc_status_t {
         Xapian::MSetIterator it = m->mset[static_cast<Xapian::doccount>(i)];
-        std::string p = read_passage(it.get_document(), n);
+        const Xapian::Document *rec = record_of(m, i, XC_SLOT_TEXT);
+        std::string p = read_passage(rec ? *rec : it.get_document(), n);
         *text = dup_bytes(p);
         if (len)
             *len = p.size();
@@ -326,6 +331,18 @@ xc_mset_positions(xc_mset_t *m, size_t i, xc_pos_cb cb, void *rock)
         std::set<std::string> stems;
         std::set<std::string> done;
         std::vector<std::string> leads;  /* prefix + start of each stem */
+        /* A remote shard's hit: the positions its render record holds
+         * (one a page, see record_positions()), not a round trip a term. */
+        const Xapian::Document *rec = record_of(m, i);
+        std::map<std::string, std::vector<unsigned>> held;
+        if (rec)
+            held = record_positions(*rec);
+        auto emit_held = [&](const std::vector<unsigned> &pos) -> bool {
+            for (unsigned p : pos)
+                if (cb(p, rock))
+                    return true;
+            return false;
+        };
 
         for (auto t = m->query.get_unique_terms_begin();
              t != m->query.get_unique_terms_end(); ++t) {
@@ -342,19 +359,24 @@ xc_mset_positions(xc_mset_t *m, size_t i, xc_pos_cb cb, void *rock)
                 continue;
             }
             done.insert(term);
-            if (emit_positions(db, did, term, cb, rock))
+            if (!rec) {
+                if (emit_positions(db, did, term, cb, rock))
+                    return XC_OK;
+                continue;
+            }
+            auto f = held.find(term);
+            if (f != held.end() && emit_held(f->second))
                 return XC_OK;
         }
         if (stems.empty())
             return XC_OK;
 
         const Xapian::Stem &stem = m->db->light_stem;
-        for (auto t = db.termlist_begin(did); t != db.termlist_end(did);
-             ++t) {
-            std::string term = *t;
+        /* Whether the document's word @term stems to a query stem. */
+        auto wanted = [&](const std::string &term) -> bool {
             size_t plen = prefix_len(term);
             if (plen == term.size() || done.count(term))
-                continue;
+                return false;
             bool lead = false;
             for (const std::string &l : leads)
                 if (term.compare(0, l.size(), l) == 0) {
@@ -362,17 +384,27 @@ xc_mset_positions(xc_mset_t *m, size_t i, xc_pos_cb cb, void *rock)
                     break;
                 }
             if (!lead)
-                continue;
+                return false;
             std::string word = term.substr(plen);
             std::string key = "Z" + term.substr(0, plen) + stem(word);
             /* The index stems a Russian word's dictionary form, which
              * Snowball alone can miss ("кыргызстане"), and the page of a
              * hit comes from these positions: Cyrillic words that lead
              * like a query stem, few, take the full stemmer too. */
-            if (!stems.count(key)
-                && (!lemma::is_cyrillic(word)
-                    || !stems.count("Z" + term.substr(0, plen)
-                                    + m->db->stem(word))))
+            return stems.count(key)
+                   || (lemma::is_cyrillic(word)
+                       && stems.count("Z" + term.substr(0, plen)
+                                      + m->db->stem(word)));
+        };
+        if (rec) {
+            for (const auto &e : held)
+                if (wanted(e.first) && emit_held(e.second))
+                    return XC_OK;
+            return XC_OK;
+        }
+        for (auto t = db.termlist_begin(did); t != db.termlist_end(did);
+             ++t) {
+            if (!wanted(*t))
                 continue;
             for (auto p = t.positionlist_begin(); p != t.positionlist_end();
                  ++p) {

@@ -47,6 +47,8 @@ xc_dbw_close(xc_dbw_t *w)
         return XC_OK;
     xc_status_t st = XC_OK;
     try {
+        if (!w->in_txn)
+            render_stamp(w);
         each_db(w, [&](Xapian::WritableDatabase &d) {
             if (w->in_txn)
                 d.cancel_transaction();
@@ -86,6 +88,7 @@ xc_status_t
 xc_dbw_commit(xc_dbw_t *w)
 {
     return guard_on(w, [&]() -> xc_status_t {
+        render_stamp(w);
         if (w->in_txn) {
             /* Xapian ends the transaction even when the commit throws. */
             w->in_txn = false;
@@ -272,7 +275,8 @@ xc_dbw_end_doc(xc_dbw_t *w)
             w->db.set_metadata(XC_META_SCHEMA, XC_SCHEMA_VERSION);
         }
         w->doc.add_boolean_term(idterm);
-        docs_of(w, w->id).replace_document(idterm, w->doc);
+        Xapian::docid did = docs_of(w, w->id).replace_document(idterm, w->doc);
+        render_put(w, w->id, did, w->doc);
         w->doc = Xapian::Document();
         return XC_OK;
     });
@@ -284,8 +288,9 @@ xc_dbw_delete_doc(xc_dbw_t *w, const char *id)
     return guard_on(w, [&]() -> xc_status_t {
         if (!id || !*id)
             return invalid(w->err, "xc_dbw_delete_doc: NULL or empty id");
-        docs_of(w, id).delete_document(
-            hash_term(XC_PREFIX_ID + std::string(id)));
+        std::string idterm = hash_term(XC_PREFIX_ID + std::string(id));
+        render_drop(w, id, idterm);
+        docs_of(w, id).delete_document(idterm);
         return XC_OK;
     });
 }

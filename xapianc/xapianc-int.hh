@@ -47,6 +47,10 @@ struct xc_shard {
     Xapian::Database db;
     bool remote = false;
     bool up = false;
+    /* Remote: the shard number whose render records in the query-side
+     * database match it (its XC_META_RENDER token), or -1: none, read
+     * its hits over the network. */
+    int render = -1;
     std::chrono::steady_clock::time_point last_try;
 };
 
@@ -60,6 +64,10 @@ struct xc_db {
     std::string query_path;             /* its path, "" if none */
     unsigned failed = 0;                /* shards left out of db */
     unsigned remote_up = 0;             /* remote shards in db */
+    /* By sub-database of db: the shard number of its render records, -1
+     * for none (the query-side database, local shards); empty when no
+     * shard has records (shards.cc, record_of()). */
+    std::vector<int> render_of;
     std::string err;            /* message of the last failed call */
     /* Facet columns of this handle's revision (count_facets()). */
     std::map<unsigned, facet_column> columns;
@@ -94,6 +102,7 @@ struct xc_dbw {
     std::vector<phrase_terms_t> phrases;
     std::vector<std::string> phrase_words;  /* sorted, unique */
     bool phrases_loaded = false;
+    bool render_dirty = false;  /* render records changed since commit */
     std::string err;
 };
 
@@ -113,6 +122,13 @@ struct xc_mset {
     /* Matches counted one by one for facets: the exact total, or -1. */
     int64_t counted = -1;
     unsigned shards = 0, failed = 0;    /* of the stub, at search time */
+    /* The stub's render records as they were at search time (the docids
+     * of mset are of that set of shards), and the records read, by hit
+     * (nullptr: none, read the document). */
+    std::vector<int> render_of;
+    Xapian::Database query_db;
+    std::map<size_t, std::shared_ptr<Xapian::Document>> records;
+    std::map<size_t, std::shared_ptr<Xapian::Document>> texts;
     std::string data;           /* backs xc_hit_t.data until the next call */
 };
 
@@ -226,6 +242,10 @@ xc_status_t add_filter(std::string &err, const xc_filter_t *f,
 /* ---------------------------------------------------------------- Text */
 
 /* textstore.cc */
+void put_u32(std::string &out, size_t v);
+uint32_t get_u32(const std::string &in, size_t at);
+std::string deflate_block(const char *data, size_t len);
+std::string inflate_block(const std::string &in, size_t at, size_t raw_len);
 void store_text(Xapian::Document &doc, const char *text, size_t len);
 std::string read_value(const Xapian::Document &doc, unsigned slot);
 std::string read_passage(const Xapian::Document &doc, unsigned *n);
@@ -280,7 +300,39 @@ each_db(xc_dbw_t *w, F &&fn)
 void shards_retry(xc_db_t *db);
 /* Brings the local databases of a stub up to date; true if one changed. */
 bool shards_reopen_local(xc_db_t *db);
-bool shards_drop_failed(xc_db_t *db);
+/* @context: that of the NetworkError, naming the shard that failed
+ * ("" when none is known). */
+bool shards_drop_failed(xc_db_t *db, const std::string &context);
+/* Whether remote address @addr is known to be down (not to be waited on). */
+bool shard_is_down(const std::string &addr);
+void shard_mark_down(const std::string &addr);
+/* After xc_db_reopen() changed a stub: which remote shards' render
+ * records match now. */
+void shards_restamp(xc_db_t *db);
+
+/* Render records (shards.cc): the writer keeps one per document of a
+ * sharded index in the query-side database; a hit of a remote shard
+ * renders from it.  render_put() after a document is stored as @did,
+ * render_drop() before the document of @idterm is deleted,
+ * render_stamp() before each commit. */
+void render_put(xc_dbw_t *w, const std::string &id, Xapian::docid did,
+                const Xapian::Document &doc);
+void render_drop(xc_dbw_t *w, const std::string &id,
+                 const std::string &idterm);
+void render_stamp(xc_dbw_t *w);
+/* The record of hit @i of @m, or nullptr: read the document.  The text
+ * is a record of its own: pass @slot to read a value, the text's
+ * included (BAD_VALUENO for the data and positions). */
+const Xapian::Document *record_of(xc_mset_t *m, size_t i,
+                                  unsigned slot = Xapian::BAD_VALUENO);
+/* The term positions record @rec holds, by term: for each page a word
+ * occurs on, the position where that page starts (XC_SLOT_PAGES), once
+ * for each time it occurs there -- all that searchd's snippet needs of
+ * positions (the page where the query's terms cluster), in far less
+ * room.  Positions before the first page (the title's) are left out, as
+ * that page choice counts them for none. */
+std::map<std::string, std::vector<unsigned>>
+record_positions(const Xapian::Document &rec);
 
 } /* namespace xc_int */
 

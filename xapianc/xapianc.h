@@ -219,7 +219,10 @@ xc_status_t xc_mset_facets(xc_mset_t *m, unsigned slot, xc_facet_cb cb,
 
 /* Term positions in hit @i of the query's terms, so a caller can find the
  * page where they cluster.  Calls @cb(position) for each; positions are not
- * sorted across terms. */
+ * sorted across terms.  A hit of a remote shard that renders from its
+ * record (xc_db_shard_records()) reports, for each occurrence on a page
+ * (XC_SLOT_PAGES), the position where that page starts, and none before
+ * the first page: the page each falls on, without a round trip a term. */
 typedef int (*xc_pos_cb)(unsigned pos, void *rock);
 xc_status_t xc_mset_positions(xc_mset_t *m, size_t i, xc_pos_cb cb,
                               void *rock);
@@ -330,6 +333,11 @@ void xc_db_shards(const xc_db_t *db, unsigned *total, unsigned *failed);
  * past the last. */
 xc_status_t xc_db_shard(const xc_db_t *db, unsigned i, const char **where,
                         int *up);
+/* 1 when the hits of shard @i of @db render from the query-side
+ * database's render records, without reading the shard (a remote shard
+ * whose records there are of its revision), 0 when they are read from
+ * the shard (a local one, or records missing or stale). */
+int xc_db_shard_records(const xc_db_t *db, unsigned i);
 /* The same as they were when @m was searched: a search over a stub with
  * *@failed > 0 is partial. */
 void xc_mset_shards(const xc_mset_t *m, unsigned *total, unsigned *failed);

@@ -278,6 +278,25 @@ shards_of(fx_http_t *r)
     return fx_member_obj(fx_obj(r->json), "shards");
 }
 
+/* Asserts that /stats says every shard's hits render from the
+ * query-side database's records (@want) or from the shard. */
+static void
+assert_records(gboolean want)
+{
+    fx_http_t r;
+    JsonArray *each;
+
+    fx_get("/stats", &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    each = fx_member_arr(shards_of(&r), "each");
+    cr_assert_eq(json_array_get_length(each), N_SHARDS);
+    for (guint i = 0; i < N_SHARDS; i++)
+        cr_assert_eq(json_object_get_boolean_member(
+                         json_array_get_object_element(each, i), "records"),
+                     want, "shard %u: %s", i, r.body);
+    fx_http_clear(&r);
+}
+
 Test(shards, same_answers_local_and_remote)
 {
     const char *single[] = {"--data-dir", one_dir, NULL};
@@ -311,6 +330,7 @@ Test(shards, same_answers_local_and_remote)
     cr_assert_not(json_object_get_boolean_member(fx_obj(r.json),
                                                  "partial"));
     fx_http_clear(&r);
+    assert_records(TRUE);
     /* /doc/ID reads the document from whichever shard holds it. */
     fx_get("/search?q=radicalisation&limit=3", &r);
     for (guint i = 0; i < 3; i++) {
@@ -444,6 +464,59 @@ Test(shards, dead_shard_partial_then_back)
     for (int in_a_row = 0; in_a_row < 4;) {
         cr_assert_lt(g_get_monotonic_time(), deadline,
                      "still partial 5 s after the shard came back");
+        g_usleep(100000);
+        part = total_of(q, &partial, &failed);
+        in_a_row = !partial && part == full ? in_a_row + 1 : 0;
+    }
+}
+
+/* A shard that hangs (its xapian-tcpsrv stopped: connections are
+ * accepted, nothing answers) costs the first request after it hangs one
+ * timeout (XC_SHARD_TIMEOUT_MS, 2 s) and is then left out: ten requests
+ * more take less than the 20 s that a timeout each would, and more than
+ * a few milliseconds each only on a loaded machine.  Resumed, it is back
+ * within seconds. */
+Test(shards, hung_shard_costs_one_timeout)
+{
+    g_autofree char *stub = remote_stub();
+    const char *remote[] = {"--data-dir", three_dir, "--index", stub, NULL};
+    const char *q = "/search?q=extremism&facets=type";
+    gboolean partial;
+    gint64 failed, full, part, start;
+    gint64 deadline;
+    fx_http_t r;
+    JsonArray *each;
+
+    fx_start(remote);
+    full = total_of(q, &partial, &failed);
+    cr_assert_not(partial);
+
+    kill(-tcpsrv[1], SIGSTOP);
+    start = g_get_monotonic_time();
+    part = total_of(q, &partial, &failed);
+    cr_assert(partial, "the first request after the hang was not partial");
+    cr_assert_eq(failed, 1);
+    cr_assert_lt(part, full);
+    cr_assert_gt(part, 0, "the other shards still answered");
+    for (int k = 0; k < 10; k++) {
+        part = total_of(q, &partial, &failed);
+        cr_assert(partial, "request %d after the hang", k);
+        cr_assert_eq(failed, 1);
+    }
+    cr_assert_lt(g_get_monotonic_time() - start, 15 * G_USEC_PER_SEC,
+                 "the hung shard was waited on again and again");
+    fx_get("/stats", &r);
+    each = fx_member_arr(shards_of(&r), "each");
+    cr_assert_str_eq(json_object_get_string_member(
+                         json_array_get_object_element(each, 1), "state"),
+                     "down");
+    fx_http_clear(&r);
+
+    kill(-tcpsrv[1], SIGCONT);
+    deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+    for (int in_a_row = 0; in_a_row < 4;) {
+        cr_assert_lt(g_get_monotonic_time(), deadline,
+                     "still partial 10 s after the shard resumed");
         g_usleep(100000);
         part = total_of(q, &partial, &failed);
         in_a_row = !partial && part == full ? in_a_row + 1 : 0;
@@ -744,4 +817,151 @@ Test(shards, full_killed_mid_run_then_rerun)
         assert_same(want, got, points[i]);
         cr_assert_eq(fx_stop(), 0);
     }
+}
+
+/* Render records that do not match the shards (a token changed, as a
+ * crash between the commits of a shard and of the query-side database
+ * would leave it) are not used: the hits are read from the shards, with
+ * the same answers; the next indexer run rebuilds them. */
+Test(shards, stale_records_read_from_shards_then_repaired)
+{
+    const char *single[] = {"--data-dir", one_dir, NULL};
+    const char *rerun[] = {CTMAP_INDEXER_BIN, "--quiet", "--offline",
+                           "--data-dir", three_dir, NULL};
+    g_autofree char *stub = remote_stub();
+    g_autofree char *query = g_build_filename(three_dir, "shards", "query",
+                                              NULL);
+    const char *remote[] = {"--data-dir", three_dir, "--index", stub, NULL};
+    g_autoptr(GPtrArray) want = NULL, got = NULL;
+    g_autofree char *err = NULL;
+    xc_dbw_t *w = NULL;
+    gint64 rev, deadline;
+
+    fx_start(single);
+    want = answers();
+    cr_assert_eq(fx_stop(), 0);
+
+    fx_start(remote);
+    assert_records(TRUE);
+    rev = stats_revision();
+    cr_assert_eq(xc_dbw_open(query, 0, &w, NULL), XC_OK);
+    cr_assert_eq(xc_dbw_set_metadata(w, XC_META_RENDER, "not-the-token"),
+                 XC_OK);
+    cr_assert_eq(xc_dbw_close(w), XC_OK);
+    deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+    while (stats_revision() == rev) {
+        cr_assert_lt(g_get_monotonic_time(), deadline,
+                     "searchd did not reopen the query-side database");
+        g_usleep(100000);
+    }
+    assert_records(FALSE);
+    got = answers();
+    assert_same(want, got, "stale records");
+    g_clear_pointer(&got, g_ptr_array_unref);
+
+    /* The re-run repairs them (the shards are served by xapian-tcpsrv
+     * meanwhile: a writer and readers). */
+    rev = stats_revision();
+    cr_assert_eq(fx_run(rerun, NULL, &err), 0, "%s", err);
+    deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+    while (stats_revision() == rev) {
+        cr_assert_lt(g_get_monotonic_time(), deadline,
+                     "searchd did not see the repaired records");
+        g_usleep(100000);
+    }
+    got = answers();
+    assert_same(want, got, "repaired records");
+    assert_records(TRUE);
+}
+
+/* Stores document @id (text "common words", data version @v) in @w. */
+static void
+put_own_doc(xc_dbw_t *w, const char *id, int v)
+{
+    g_autofree char *data = g_strdup_printf("{\"id\":\"%s\",\"v\":%d}", id,
+                                            v);
+    g_autofree char *text = g_strdup_printf("text of %s, version %d", id,
+                                            v);
+
+    cr_assert_eq(xc_dbw_begin_doc(w, id), XC_OK);
+    cr_assert_eq(xc_dbw_add_text(w, "common words", "", 1), XC_OK);
+    cr_assert_eq(xc_dbw_set_data(w, data), XC_OK);
+    cr_assert_eq(xc_dbw_set_value(w, XC_SLOT_TEXT, text, strlen(text)),
+                 XC_OK);
+    cr_assert_eq(xc_dbw_end_doc(w), XC_OK);
+}
+
+/* The writer keeps the render records of documents added, replaced and
+ * deleted: hits of remote shards render from them, and show what the
+ * shards themselves hold (xc_db_get_data reads the shard). */
+Test(shards, records_follow_adds_replaces_deletes)
+{
+    static const char *const ids[] = {"a", "b", "c", "d", "e", "f", "g"};
+    g_autofree char *dir = g_build_filename(fx.dir, "own", NULL);
+    g_autofree char *stub = g_build_filename(fx.dir, "own.stub", NULL);
+    g_autofree char *query = g_build_filename(dir, "query", NULL);
+    g_autoptr(GString) lines = g_string_new(NULL);
+    xc_search_opts_t opts = {.limit = 100};
+    xc_dbw_t *w = NULL;
+    xc_db_t *db = NULL;
+    xc_query_t *q = NULL;
+    xc_mset_t *m = NULL;
+
+    cr_assert_eq(g_mkdir_with_parents(dir, 0755), 0);
+    cr_assert_eq(xc_dbw_open_shards(dir, 2, 1, &w, NULL), XC_OK);
+    for (size_t i = 0; i < G_N_ELEMENTS(ids); i++)
+        put_own_doc(w, ids[i], 1);
+    cr_assert_eq(xc_dbw_commit(w), XC_OK);
+    cr_assert_eq(xc_dbw_begin(w), XC_OK);
+    cr_assert_eq(xc_dbw_delete_doc(w, "b"), XC_OK);
+    put_own_doc(w, "c", 2);
+    cr_assert_eq(xc_dbw_commit(w), XC_OK);
+    cr_assert_eq(xc_dbw_close(w), XC_OK);
+
+    for (int i = 0; i < 2; i++) {
+        g_autofree char *db_dir = g_strdup_printf("%s/%d", dir, i);
+        int port = free_port();
+        g_autofree char *p = g_strdup_printf("%d", port);
+        const char *argv[] = {"xapian-tcpsrv", "--quiet", "--interface",
+                              "127.0.0.1", "--port", p, db_dir, NULL};
+
+        tcpsrv[i] = spawn_server(argv, port);
+        g_string_append_printf(lines, "remote 127.0.0.1:%d\n", port);
+    }
+    cr_assert(g_file_set_contents(stub, lines->str, -1, NULL));
+    cr_assert_eq(xc_db_open_stub(stub, query, &db, NULL), XC_OK);
+    for (unsigned i = 0; i < 2; i++)
+        cr_assert(xc_db_shard_records(db, i), "shard %u has no records", i);
+    cr_assert_eq(xc_query_parse(db, "common", XC_PARSE_DEFAULT, &q), XC_OK);
+    cr_assert_eq(xc_search(q, &opts, &m), XC_OK, "%s", xc_errmsg(db));
+    cr_assert_eq(xc_mset_size(m), G_N_ELEMENTS(ids) - 1);
+    for (size_t i = 0; i < xc_mset_size(m); i++) {
+        xc_hit_t hit;
+        g_autoptr(JsonNode) node = NULL;
+        g_autofree char *data = NULL;
+        char *want = NULL, *text = NULL, *want_text = NULL;  /* free() */
+        const char *id;
+        size_t len = 0;
+
+        cr_assert_eq(xc_mset_hit(m, i, &hit), XC_OK);
+        data = g_strdup(hit.data);
+        node = json_from_string(data, NULL);
+        cr_assert_not_null(node, "%s", data);
+        id = json_object_get_string_member(json_node_get_object(node), "id");
+        cr_assert_str_neq(id, "b", "a deleted document was found");
+        cr_assert_eq(xc_db_get_data(db, id, &want), XC_OK);
+        cr_assert_str_eq(data, want, "the record of %s", id);
+        cr_assert_eq(xc_mset_value(m, i, XC_SLOT_TEXT, &text, &len), XC_OK);
+        cr_assert_eq(xc_db_get_value(db, id, XC_SLOT_TEXT, &want_text,
+                                     &len), XC_OK);
+        cr_assert_str_eq(text, want_text, "the text of %s", id);
+        if (strcmp(id, "c") == 0)
+            cr_assert_not_null(strstr(data, "\"v\":2"), "%s", data);
+        free(want);
+        free(text);
+        free(want_text);
+    }
+    xc_mset_free(m);
+    xc_query_free(q);
+    xc_db_close(db);
 }
